@@ -1,0 +1,57 @@
+# Two commands: `make run` and `make test`. Each creates .venv and installs what it needs first.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test test-sqlite test-postgres bench lint install install-test system-deps clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+# A random SECRET_KEY, written once; instance/ contents other than its README are git-ignored.
+instance/config.py:
+	$(BIN)/python -c "import secrets; print(f'SECRET_KEY = {secrets.token_hex(32)!r}')" > $@
+	chmod 600 $@
+
+run: install instance/config.py
+	$(BIN)/clinic db upgrade
+	$(BIN)/clinic demo --if-empty
+	@echo "Serving on http://$(HOST):$(PORT) (Ctrl+C stops). Plain HTTP on loopback, so cookies are not marked Secure here."
+	CLINIC_SESSION_COOKIE_SECURE=false $(BIN)/clinic run --host $(HOST) --port $(PORT)
+
+system-deps:
+	bash tests/system-deps.sh
+
+# Every test on SQLite, then every database test again on a throwaway PostgreSQL cluster.
+test: install-test system-deps
+	bash tests/run.sh
+
+test-sqlite: install-test
+	$(BIN)/python -m pytest
+
+test-postgres: install-test system-deps
+	bash tests/run.sh --postgres-only
+
+bench: install-test system-deps
+	$(BIN)/python -m pytest tests/bench -p no:cacheprovider -q -s --override-ini="addopts="
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/bandit -q -r clinic -x clinic/migrations
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

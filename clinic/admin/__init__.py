@@ -1,0 +1,1 @@
+"""Account administration for a clinic's administrators."""

@@ -1,0 +1,101 @@
+"""The application factory: defaults -> instance/config.py -> CLINIC_* environment -> test mapping."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from clinic import db as dbsetup
+from clinic.config import DEFAULTS
+from clinic.extensions import csrf, db, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+WEAK_SECRETS = {"dev", "secret", "change-me", "changeme", "development"}
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe or incomplete; the message says what to change."""
+
+
+def env_config(environ: Mapping[str, str], defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """Read ``CLINIC_<KEY>`` variables, converted to the type of the default for KEY."""
+    out: dict[str, Any] = {}
+    for key, default in defaults.items():
+        raw = environ.get(f"CLINIC_{key}")
+        if raw is None or callable(default):
+            continue
+        if isinstance(default, bool):
+            out[key] = raw.strip().lower() in {"1", "true", "yes", "on"}
+        elif isinstance(default, int) and not isinstance(default, bool):
+            out[key] = int(raw)
+        elif isinstance(default, list):
+            out[key] = [part for part in raw.split(os.pathsep) if part]
+        else:
+            out[key] = raw
+    return out
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app. ``test_config`` is applied last, so tests can override anything."""
+    instance_path = os.environ.get("CLINIC_INSTANCE_PATH") or str(ROOT / "instance")
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+    )
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(env_config(os.environ, DEFAULTS | {"TESTING": False, "DEBUG": False}))
+    if test_config is not None:
+        app.config.update(test_config)
+    _finish_config(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    csrf.init_app(app)
+    with app.app_context():
+        dbsetup.configure_engine(db.engine)
+
+    from clinic import security
+
+    security.init_app(app)
+
+    from clinic.admin.routes import bp as admin_bp
+    from clinic.auth.routes import bp as auth_bp
+    from clinic.main.routes import bp as main_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(main_bp)
+    app.register_blueprint(admin_bp)
+
+    from clinic import errors, templating
+
+    errors.init_app(app)
+    templating.init_app(app)
+    return app
+
+
+def _finish_config(app: Flask) -> None:
+    """Derive the database URL and refuse to run with an unsafe secret outside debug and tests."""
+    cfg = app.config
+    url = cfg.get("DATABASE_URL") or f"sqlite:///{Path(app.instance_path) / 'clinic.sqlite3'}"
+    cfg["DATABASE_URL"] = url
+    cfg["SQLALCHEMY_DATABASE_URI"] = url
+    cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    if not url.startswith("sqlite"):
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, **cfg["SQLALCHEMY_ENGINE_OPTIONS"]}
+    secret = cfg.get("SECRET_KEY")
+    relaxed = cfg.get("TESTING") or cfg.get("DEBUG")
+    if not relaxed and (not secret or len(str(secret)) < 32 or str(secret).lower() in WEAK_SECRETS):
+        raise ConfigError(
+            "SECRET_KEY is missing, a known default or shorter than 32 characters. "
+            "Set a long random value in instance/config.py or CLINIC_SECRET_KEY "
+            "(`make run` writes one for you on first run)."
+        )
+    if not cfg.get("AUDIT_KEY"):
+        cfg["AUDIT_KEY"] = f"audit:{secret}"

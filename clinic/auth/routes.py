@@ -1,0 +1,81 @@
+"""Log in, log out, change password. Thin: parse, one operation, one commit, redirect."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+
+from clinic import audit
+from clinic.auth import operations as ops
+from clinic.auth.forms import LoginForm, PasswordForm
+from clinic.clock import now
+from clinic.extensions import db
+from clinic.security import safe_next
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Show the login form; on success start a login session and go where the user was heading."""
+    if g.user is not None:
+        return redirect(safe_next(request.args.get("next")))
+    form = LoginForm(next=request.args.get("next", ""))
+    if request.args.get("expired") and request.method == "GET":
+        flash("You were logged out after a period of inactivity. Log in again to carry on.", "info")
+    if form.validate_on_submit():
+        cfg = current_app.config
+        try:
+            user = ops.authenticate(
+                db.session, form.email.data, form.password.data, now(),
+                cfg["LOGIN_MAX_FAILURES"], dt.timedelta(minutes=cfg["LOGIN_FAILURE_WINDOW_MINUTES"]),
+            )
+        except ops.LoginThrottled as exc:
+            minutes = max(1, int((exc.retry_after - now()).total_seconds() // 60) + 1)
+            audit.record("login_failed", outcome="throttled", actor=ops.normalise_email(form.email.data))
+            db.session.commit()
+            form.password.errors.append(
+                f"Too many failed attempts for this account. Try again in {minutes} minutes."
+            )
+            return render_template("auth/login.html", form=form), 429
+        if user is None:
+            audit.record("login_failed", outcome="denied", actor=ops.normalise_email(form.email.data))
+            db.session.commit()
+            form.password.errors.append("The email or password is not right.")
+            return render_template("auth/login.html", form=form), 401
+        session.clear()
+        session["sid"] = ops.start_login_session(db.session, user, now(), request.user_agent.string or "")
+        audit.record("login", user=user)
+        db.session.commit()
+        return redirect(safe_next(form.next.data))
+    return render_template("auth/login.html", form=form), (400 if form.errors else 200)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    """End this login session (the cookie alone no longer opens anything)."""
+    audit.record("logout")
+    ops.end_login_session(db.session, g.login)
+    db.session.commit()
+    session.clear()
+    flash("You are logged out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+def change_password():
+    """Change one's own password; every login session of the account ends, so log in again."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            ops.change_password(db.session, g.user, form.current_password.data, form.new_password.data, now())
+        except ops.AccountError as exc:
+            form.current_password.errors.append(str(exc))
+            return render_template("auth/password.html", form=form), 400
+        audit.record("password_change")
+        db.session.commit()
+        session.clear()
+        flash("Your password is changed. Log in with the new one.", "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/password.html", form=form), (400 if form.errors else 200)

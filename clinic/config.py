@@ -1,0 +1,40 @@
+"""Safe defaults. Every setting can be overridden by instance/config.py, then CLINIC_* environment
+variables, then the mapping passed to create_app() (tests)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+
+def utc_now() -> dt.datetime:
+    """The real clock: an aware UTC datetime (tests inject their own ``NOW``)."""
+    return dt.datetime.now(dt.UTC)
+
+
+DEFAULTS: dict[str, object] = {
+    # SQLite file in the instance folder unless CLINIC_DATABASE_URL says otherwise.
+    "DATABASE_URL": None,
+    "SECRET_KEY": None,
+    # Key for the audit hash chain; derived from SECRET_KEY when not set.
+    "AUDIT_KEY": None,
+    "SESSION_COOKIE_NAME": "clinic_session",
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SECURE": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    # Login sessions: a row per login, checked on every request.
+    "SESSION_IDLE_MINUTES": 30,
+    "SESSION_LIFETIME_HOURS": 12,
+    # A login counts as fresh for sensitive actions (override) this long.
+    "FRESH_LOGIN_MINUTES": 5,
+    # Throttle: this many failures per account in the window lock the account for the window.
+    "LOGIN_MAX_FAILURES": 10,
+    "LOGIN_FAILURE_WINDOW_MINUTES": 15,
+    "SCREENING_VALID_DAYS": 30,
+    # Extra protocol folders of the clinic, searched after ours (colon-separated in the environment).
+    "PROTOCOL_DIRS": [],
+    # Uploads and form posts larger than this are refused with 413.
+    "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,
+    "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the login session
+    "PAPER_SIZE": "A4",
+    "NOW": utc_now,
+}

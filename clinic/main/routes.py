@@ -1,0 +1,37 @@
+"""Dashboard and health check."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, render_template
+from sqlalchemy import select, text
+
+from clinic.extensions import db
+from clinic.models import AuditEvent
+
+bp = Blueprint("main", __name__)
+
+ACTION_WORDS = {
+    "login": "Logged in",
+    "logout": "Logged out",
+    "login_failed": "Failed login",
+    "session_timeout": "Logged out after inactivity",
+    "password_change": "Changed password",
+    "account_create": "Added an account",
+    "account_update": "Changed an account",
+}
+
+
+@bp.route("/")
+def dashboard():
+    """The signed-in user's start page."""
+    recent = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.user_id == g.user.id).order_by(AuditEvent.id.desc()).limit(8)
+    ).all()
+    return render_template("main/dashboard.html", recent=recent, action_words=ACTION_WORDS)
+
+
+@bp.route("/health")
+def health():
+    """For load balancers: 200 when the database answers."""
+    db.session.execute(text("SELECT 1"))
+    return {"status": "ok"}

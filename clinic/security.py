@@ -1,0 +1,120 @@
+"""Who is asking: the login session behind every request, the login wall, roles and security headers.
+
+Every endpoint needs a valid login session except those in ``PUBLIC_ENDPOINTS``; a new route is
+protected without anyone remembering to add a decorator (fail closed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+
+from clinic.auth import operations as auth_ops
+from clinic.clock import now
+from clinic.extensions import db
+
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "main.health"})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def init_app(app: Flask) -> None:
+    """Install the login wall and the response headers."""
+    app.before_request(load_login)
+    app.after_request(add_security_headers)
+
+
+def load_login():
+    """Find the login session for this request; end it when idle or too old; guard the login wall."""
+    g.user = None
+    g.login = None
+    token = session.get("sid")
+    if token:
+        result = auth_ops.find_login_session(db.session, token, now(), _timeouts())
+        if result.login is not None:
+            g.login = result.login
+            g.user = result.login.user
+        else:
+            session.clear()
+            if result.expired_user is not None:
+                _on_expired(result.expired_user, result.reason)
+                db.session.commit()
+                return redirect(url_for("auth.login", next=_here(), expired=1))
+            db.session.commit()
+    if g.user is None and request.endpoint not in PUBLIC_ENDPOINTS:
+        if request.endpoint is None:
+            abort(404)
+        return redirect(url_for("auth.login", next=_here()))
+    return None
+
+
+def _timeouts() -> auth_ops.Timeouts:
+    cfg = current_app.config
+    return auth_ops.Timeouts(
+        idle=dt.timedelta(minutes=cfg["SESSION_IDLE_MINUTES"]),
+        lifetime=dt.timedelta(hours=cfg["SESSION_LIFETIME_HOURS"]),
+    )
+
+
+def _on_expired(user, reason: str) -> None:
+    """Audit the timeout and keep whatever the user was submitting, to hand back after login."""
+    from clinic import audit
+
+    audit.record("session_timeout", user=user, detail=reason)
+    if request.method not in SAFE_METHODS and request.endpoint not in PUBLIC_ENDPOINTS:
+        auth_ops.save_form_draft(db.session, user, request.path, request.form, now())
+
+
+def _here() -> str:
+    """The path and query of this request, to come back to after logging in."""
+    return request.full_path.rstrip("?") if request.query_string else request.path
+
+
+def safe_next(target: str | None) -> str:
+    """``target`` when it is a path on this site, else the dashboard (no open redirects)."""
+    if not target:
+        return url_for("main.dashboard")
+    target = target.replace("\\", "/")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("main.dashboard")
+    return target
+
+
+def roles_required(*roles: str) -> Callable:
+    """Allow the view only to accounts holding one of ``roles`` (403 otherwise)."""
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            if g.user is None or not g.user.has_role(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def add_security_headers(response):
+    """CSP, framing, sniffing and caching headers; nothing behind the login is cached."""
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.endpoint != "static":
+        headers["Cache-Control"] = "no-store"
+        headers["Pragma"] = "no-cache"
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    return response

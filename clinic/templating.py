@@ -1,0 +1,45 @@
+"""Template globals and filters."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Flask, g
+
+
+def init_app(app: Flask) -> None:
+    """Expose the current user and date helpers to templates."""
+
+    @app.context_processor
+    def inject_user():
+        return {"current_user": g.get("user")}
+
+    @app.template_global()
+    def field_attrs(field, hint: str | None = None, autocomplete: str | None = None) -> dict[str, str]:
+        """aria attributes that tie a field to its hint and error messages."""
+        described = []
+        if hint or field.description:
+            described.append(f"{field.id}-hint")
+        described += [f"{field.id}-error-{i}" for i in range(1, len(field.errors) + 1)]
+        attrs: dict[str, str] = {}
+        if described:
+            attrs["aria-describedby"] = " ".join(described)
+        if field.errors:
+            attrs["aria-invalid"] = "true"
+        if autocomplete:
+            attrs["autocomplete"] = autocomplete
+        return attrs
+
+    @app.template_filter("day")
+    def format_day(value: dt.date | dt.datetime | None) -> str:
+        """'14 March 2026' – unambiguous in every country."""
+        if value is None:
+            return ""
+        return f"{value.day} {value:%B %Y}"
+
+    @app.template_filter("when")
+    def format_when(value: dt.datetime | None) -> str:
+        """'14 March 2026, 09:30 UTC'."""
+        if value is None:
+            return ""
+        return f"{value.day} {value:%B %Y, %H:%M} UTC"

@@ -1,0 +1,191 @@
+"""Shared fixtures: a fresh app and database per test (SQLite file, or PostgreSQL when
+CLINIC_TEST_DATABASE_URL is set by tests/run.sh), an injectable clock, factories and login helpers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from clinic.app import create_app
+from clinic.extensions import db as _db
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+PG_URL = os.environ.get("CLINIC_TEST_DATABASE_URL")
+TEST_SECRET = "test-secret-key-" + "x" * 40
+PASSWORD = "correct horse battery"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every test that builds the app as a database test, so it runs again on PostgreSQL."""
+    for item in items:
+        if "app" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.db)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Under CI=true a skipped test is a failure: nothing is silently left out."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if IN_CI and reporter is not None and reporter.stats.get("skipped"):
+        reporter.write_line(f"CI=true: {len(reporter.stats['skipped'])} test(s) skipped; failing the run.", red=True)
+        session.exitstatus = 1
+
+
+def require_tool(name: str) -> str:
+    """The path of a command-line tool; missing fails under CI and skips elsewhere."""
+    path = shutil.which(name)
+    if path is None:
+        message = f"{name} is not installed (make system-deps installs it)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, start: dt.datetime):
+        self.current = start
+
+    def __call__(self) -> dt.datetime:
+        return self.current
+
+    def advance(self, **kwargs) -> None:
+        """Move forward by a timedelta's keyword arguments."""
+        self.current += dt.timedelta(**kwargs)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC))
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture
+def db_url(tmp_path) -> str:
+    if PG_URL:
+        _reset_postgres(PG_URL)
+        return PG_URL
+    return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+
+
+@pytest.fixture
+def make_app(tmp_path, db_url, clock) -> Callable:
+    """Build an app on the test database; extra settings override the test defaults."""
+    apps = []
+
+    def build(**overrides):
+        config = {
+            "TESTING": True,
+            "SECRET_KEY": TEST_SECRET,
+            "DATABASE_URL": db_url,
+            "NOW": clock,
+            "SESSION_COOKIE_SECURE": False,
+        }
+        config.update(overrides)
+        app = create_app(config)
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        with app.app_context():
+            _db.session.remove()
+            _db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app()
+    with app.app_context():
+        _db.create_all()
+    return app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app, clock) -> Callable:
+    """Create an account: make_user(role="therapist", clinic="Clinic A", email=None)."""
+    from clinic.auth import operations as ops
+
+    counter = {"n": 0}
+
+    def create(role: str = "therapist", clinic: str = "Clinic A", email: str | None = None, password: str = PASSWORD):
+        counter["n"] += 1
+        with app.app_context():
+            c = ops.get_or_create_clinic(_db.session, clinic, clock())
+            user = ops.create_user(
+                _db.session, clinic=c, email=email or f"{role}{counter['n']}@example.org",
+                full_name=f"{role.title()} {counter['n']}", role=role, password=password, now=clock(),
+            )
+            _db.session.commit()
+            return user.id, user.email
+
+    return create
+
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(html: bytes | str) -> str:
+    """The CSRF token in a rendered page."""
+    text_ = html.decode() if isinstance(html, bytes) else html
+    match = CSRF_RE.search(text_)
+    assert match, "no CSRF token in page"
+    return match.group(1) or match.group(2)
+
+
+class Browser:
+    """A logged-in test client that sends the page's CSRF token with every form post."""
+
+    def __init__(self, client, email: str | None = None):
+        self.client = client
+        self.email = email
+
+    def token(self) -> str:
+        page = self.client.get("/login" if self.email is None else "/")
+        return csrf_from(page.data)
+
+    def get(self, url, **kw):
+        return self.client.get(url, **kw)
+
+    def post(self, url, data=None, **kw):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.token())
+        return self.client.post(url, data=data, **kw)
+
+
+@pytest.fixture
+def login(app) -> Callable:
+    """login(email, password=PASSWORD) -> a Browser with its own cookie jar, logged in."""
+
+    def do_login(email: str, password: str = PASSWORD, client=None) -> Browser:
+        client = client or app.test_client()
+        token = csrf_from(client.get("/login").data)
+        response = client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+        assert response.status_code == 302, response.data[:500]
+        return Browser(client, email)
+
+    return do_login
