@@ -73,10 +73,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(main_bp)
     app.register_blueprint(admin_bp)
 
-    from clinic import errors, templating
+    from clinic import cli, errors, templating
 
     errors.init_app(app)
     templating.init_app(app)
+    cli.init_app(app)
     return app
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, NoAppException, with_appcontext
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
@@ -32,7 +32,7 @@ def _create_app(*_args, **_kwargs):
         return create_app()
     except ConfigError as exc:
         # A clear message, not a traceback: the fix is in the configuration or a data file.
-        raise click.ClickException(str(exc)) from None
+        raise NoAppException(str(exc)) from None
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
@@ -40,7 +40,13 @@ def main() -> None:
     """clinic: records, screening, staged plans and handouts for hand therapists."""
 
 
-@main.group()
+def init_app(app) -> None:
+    """Register the commands on the app, so ``clinic`` and the test runner see the same ones."""
+    for command in (user, demo, backup, audit_group):
+        app.cli.add_command(command)
+
+
+@click.group()
 def user() -> None:
     """Manage accounts."""
 
@@ -61,14 +67,14 @@ def user_create(email: str, role: str, clinic_name: str, full_name: str, passwor
             password=password, now=now(),
         )
     except auth_ops.AccountError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise NoAppException(str(exc)) from None
     audit.record("account_create", user=None, clinic_id=clinic.id, actor="cli",
                  detail=f"account {account.id} role {role}")
     db.session.commit()
     click.echo(f"Created {role} account {account.email} in {clinic.name}.")
 
 
-@main.command("demo")
+@click.command("demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has accounts.")
 @with_appcontext
 def demo(if_empty: bool) -> None:
@@ -84,7 +90,7 @@ def demo(if_empty: bool) -> None:
     click.echo(demo_data.LOGIN_HELP)
 
 
-@main.command("backup")
+@click.command("backup")
 @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
 def backup(target: Path) -> None:
@@ -118,7 +124,7 @@ def backup(target: Path) -> None:
     click.echo(f"Backup written to {target}.")
 
 
-@main.group("audit")
+@click.group("audit")
 def audit_group() -> None:
     """Check the audit trail."""
 
