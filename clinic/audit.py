@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from flask import current_app, g, has_request_context
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from clinic.clock import now
@@ -60,11 +61,7 @@ def record(
     if user is None and has_request_context():
         user = g.get("user")
     session: Session = db.session
-    head = session.scalars(select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()).first()
-    if head is None:
-        head = AuditChainHead(id=1, last_hash=GENESIS, count=0)
-        session.add(head)
-        session.flush()
+    head = _locked_head(session)
     event = AuditEvent(
         id=head.count + 1,
         at=now().replace(microsecond=0),
@@ -83,6 +80,20 @@ def record(
     session.add(event)
     session.flush()
     return event
+
+
+def _locked_head(session: Session) -> AuditChainHead:
+    """The chain head row, locked for this transaction; created on first use (once, even under a race)."""
+    query = select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()
+    head = session.scalars(query).first()
+    if head is None:
+        try:
+            with session.begin_nested():
+                session.add(AuditChainHead(id=1, last_hash=GENESIS, count=0))
+        except IntegrityError:
+            pass  # another worker created it first; lock theirs
+        head = session.scalars(query).one()
+    return head
 
 
 @dataclass(frozen=True)
