@@ -87,7 +87,9 @@ def test_illustration_is_a_standalone_svg(ident):
             for target in URL_RE.findall(value):
                 assert target.strip().strip("'\"").startswith("#"), f"{ident}: url({target}) in {name}"
         for target in URL_RE.findall(el.text or ""):
-            assert target.strip().strip("'\"").startswith("#"), f"{ident}: url({target}) in <{_local(el.tag)}>"
+            assert target.strip().strip("'\"").startswith("#"), (
+                f"{ident}: url({target}) in <{_local(el.tag)}>"
+            )
 
 
 def test_the_readme_lists_every_id():
