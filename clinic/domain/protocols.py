@@ -590,6 +590,7 @@ def _parse_techniques_file(
             out.techniques[technique.id] = technique
             out.raw_techniques[technique.id] = item
     known_kinds = {**declared.declared_techniques, **out.declared_techniques}
+    known_techniques = {**declared.techniques, **out.techniques}
     seqs = _list(top.get("sequences"), "sequences", problems, "sequences")
     for i, item in enumerate(seqs):
         if isinstance(item, dict) and isinstance(item.get("id"), str):
@@ -598,7 +599,9 @@ def _parse_techniques_file(
                 problems.add(f"sequences[{i}].id", f"sequence {sid!r} is defined twice; choose another id")
                 continue
             out.declared_sequences[sid] = item.get("kind") if item.get("kind") in TECHNIQUE_KINDS else ""
-        sequence = _parse_sequence(item, f"sequences[{i}]", problems, illustration_ids, known_kinds)
+        sequence = _parse_sequence(
+            item, f"sequences[{i}]", problems, illustration_ids, known_kinds, known_techniques
+        )
         if sequence is not None and sequence.id not in out.sequences:
             out.sequences[sequence.id] = sequence
             out.raw_sequences[sequence.id] = item
@@ -657,7 +660,12 @@ def _parse_technique(raw: Any, path: str, problems: Problems, illustration_ids: 
 
 
 def _parse_sequence(
-    raw: Any, path: str, problems: Problems, illustration_ids: set[str], technique_kinds: dict[str, str]
+    raw: Any,
+    path: str,
+    problems: Problems,
+    illustration_ids: set[str],
+    technique_kinds: dict[str, str],
+    techniques: Mapping[str, Technique],
 ) -> Sequence | None:
     before = len(problems.items)
     body = _mapping(raw, path, problems, _SEQUENCE_KEYS, {"illustration": "an illustration id (home)"})
@@ -705,7 +713,8 @@ def _parse_sequence(
                 f"{tid!r} is a {technique_kinds[tid]} technique; a {kind} sequence needs {kind} techniques",
             )
             continue
-        regions: tuple[str, ...] | None = ()
+        # A step without regions works where its technique works.
+        regions: tuple[str, ...] | None = techniques[tid].regions if tid in techniques else ()
         if "regions" in step:
             regions = _regions(step["regions"], f"{here}.regions", problems)
         if text is not None and regions is not None:
