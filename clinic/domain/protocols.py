@@ -1480,10 +1480,10 @@ def describe_home_dose(dose: HomeDose) -> str:
         parts.append(f"{dose.repetitions} time{'s' if dose.repetitions != 1 else ''}")
     if dose.hold_seconds is not None:
         parts.append(f"hold {dose.hold_seconds} seconds")
-    if dose.sets is not None:
-        parts.append(f"{dose.sets} set{'s' if dose.sets != 1 else ''}")
     if dose.minutes is not None:
         parts.append(f"{dose.minutes} minute{'s' if dose.minutes != 1 else ''}")
+    if dose.sets is not None:
+        parts.append(f"{dose.sets} set{'s' if dose.sets != 1 else ''}")
     parts.append("once a day" if dose.times_per_day == 1 else f"{dose.times_per_day} times a day")
     return ", ".join(parts)
 
