@@ -351,7 +351,7 @@ def _show(value: Any) -> str:
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, list):
-        return "a list"
+        return "a list" if value else "an empty list"
     if isinstance(value, dict):
         return "a mapping (key: value lines)"
     return str(value)
@@ -824,11 +824,12 @@ def _parse_protocol(
         key: _text(top[key], key, problems) for key in ("title", "patient_title", "condition") if key in top
     }
     sources = _parse_sources(top.get("sources"), problems) if "sources" in top else ()
-    facts = _parse_facts(top.get("facts"), problems) if "facts" in top else ()
+    facts, broken_facts = _parse_facts(top.get("facts"), problems) if "facts" in top else ((), set())
     precautions = _texts(top.get("precautions"), "precautions", problems)
     stop_and_call = _parse_stop_groups(top.get("stop_and_call"), "stop_and_call", problems)
     refs = _Refs(
         facts={fact.name: fact for fact in facts},
+        broken_facts=broken_facts,
         sources={source.id for source in sources},
         techniques=techniques,
         sequences=sequences,
@@ -871,6 +872,7 @@ def _parse_protocol(
 @dataclass(frozen=True)
 class _Refs:
     facts: Mapping[str, CaseFact]
+    broken_facts: set[str]  # already reported; references to them are not reported again
     sources: set[str]
     techniques: Mapping[str, Technique]
     sequences: Mapping[str, Sequence]
@@ -892,8 +894,10 @@ def _parse_sources(raw: Any, problems: Problems) -> tuple[Source, ...]:
     return tuple(out)
 
 
-def _parse_facts(raw: Any, problems: Problems) -> tuple[CaseFact, ...]:
+def _parse_facts(raw: Any, problems: Problems) -> tuple[tuple[CaseFact, ...], set[str]]:
+    """The facts that parse cleanly, and the names of those that have problems."""
     out: list[CaseFact] = []
+    broken: set[str] = set()
     names: set[str] = set()
     for i, item in enumerate(_list(raw, "facts", problems, "case facts", allow_empty=False)):
         path = f"facts[{i}]"
@@ -931,7 +935,9 @@ def _parse_facts(raw: Any, problems: Problems) -> tuple[CaseFact, ...]:
             names.add(name)
         if len(problems.items) == before and name and ftype and question:
             out.append(CaseFact(name, ftype, question, help_text or "", bool(required), tuple(options)))
-    return tuple(out)
+        elif isinstance(body.get("name"), str):
+            broken.add(body["name"])
+    return tuple(out), broken
 
 
 def _parse_stop_groups(raw: Any, path: str, problems: Problems) -> tuple[StopSigns, ...]:
@@ -977,11 +983,11 @@ def _parse_stage(
     patient_title = (
         _text(body["patient_title"], f"{path}.patient_title", problems) if "patient_title" in body else None
     )
-    only_if = _parse_only_if(body.get("only_if"), f"{path}.only_if", problems, refs.facts)
+    only_if = _parse_only_if(body.get("only_if"), f"{path}.only_if", problems, refs)
     starts = StartRule()
     if "starts" in body:
         starts = parse_start_rule(body["starts"], f"{path}.starts", problems)
-        _check_start_facts(body["starts"], f"{path}.starts", problems, refs.facts)
+        _check_start_facts(body["starts"], f"{path}.starts", problems, refs)
     goals = _texts(body.get("goals"), f"{path}.goals", problems, allow_empty=False) if "goals" in body else ()
     clinic = tuple(
         use
@@ -1030,8 +1036,9 @@ def _parse_stage(
 
 
 def _parse_only_if(
-    raw: Any, path: str, problems: Problems, facts: Mapping[str, CaseFact]
+    raw: Any, path: str, problems: Problems, refs: _Refs
 ) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    facts = refs.facts
     if raw is None:
         return ()
     if not isinstance(raw, dict) or not raw:
@@ -1041,6 +1048,8 @@ def _parse_only_if(
     for name, values in raw.items():
         here = f"{path}.{name}"
         fact = facts.get(name) if isinstance(name, str) else None
+        if name in refs.broken_facts:
+            continue
         if fact is None or fact.type not in ("choice", "side"):
             choices = ", ".join(n for n, f in facts.items() if f.type in ("choice", "side"))
             problems.add(here, f"unknown choice fact {_show(name)}; expected one of: {choices}")
@@ -1057,8 +1066,9 @@ def _parse_only_if(
     return tuple(out)
 
 
-def _check_start_facts(raw: Any, path: str, problems: Problems, facts: Mapping[str, CaseFact]) -> None:
+def _check_start_facts(raw: Any, path: str, problems: Problems, refs: _Refs) -> None:
     """Every 'after' term must name a date fact, and a days table a choice fact with all its answers."""
+    facts = refs.facts
     items = raw if isinstance(raw, list) else [raw]
     date_facts = [name for name, fact in facts.items() if fact.type == "date"]
     has_after = False
@@ -1069,16 +1079,20 @@ def _check_start_facts(raw: Any, path: str, problems: Problems, facts: Mapping[s
         has_after = True
         body = item["after"]
         name = body.get("fact")
+        if name in refs.broken_facts:
+            continue
         if isinstance(name, str) and name and (name not in facts or facts[name].type != "date"):
             problems.add(
                 f"{here}.after.fact",
-                f"unknown date fact {_show(name)}{_guess(name, set(date_facts))}; "
+                f"unknown date fact {_show(name)}; "
                 f"expected one of: {', '.join(date_facts) or '(no date facts defined)'}",
             )
         days = body.get("days")
         if not isinstance(days, dict) or not isinstance(days.get("by"), str):
             continue
         by = days["by"]
+        if by in refs.broken_facts:
+            continue
         fact = facts.get(by)
         if fact is None or fact.type not in ("choice", "side", "yes_no"):
             choices = ", ".join(n for n, f in facts.items() if f.type == "choice")
@@ -1163,7 +1177,10 @@ def _resolve_ref(
         problems.add(f"{path}.{key}", f"unknown {key} {_show(ref)}{_guess(ref, known)}")
         return None
     found = refs.techniques.get(ref) if key == "technique" else refs.sequences.get(ref)
-    if found is not None and found.kind != kind:
+    if found is None:
+        problems.add(f"{path}.{key}", f"{ref!r} could not be read; see the problems in {TECHNIQUES_FILE}")
+        return None
+    if found.kind != kind:
         where = "the clinic list" if kind == "clinic" else "the home programme"
         problems.add(f"{path}.{key}", f"{ref!r} is a {found.kind} {key}; {where} needs a {kind} one")
         return None
@@ -1425,23 +1442,30 @@ def check_report(dirs: list[Path], illustration_ids: set[str]) -> tuple[list[str
     lines: list[str] = []
     tech = loaded.techniques
     status = "ok" if loaded.techniques_ok else "problems below"
-    lines.append(f"techniques  {len(tech.techniques)} techniques  {len(tech.sequences)} sequences  {status}")
+    lines.append(
+        f"techniques  {_count(len(tech.techniques), 'technique')}  "
+        f"{_count(len(tech.sequences), 'sequence')}  {status}"
+    )
     for pid in sorted(set(loaded.protocols) | set(loaded.failed)):
         protocol = loaded.protocols.get(pid)
         count = loaded.failed.get(pid, 0)
         if protocol is None:
-            lines.append(f"{pid}  {count} problem{'s' if count != 1 else ''}")
+            lines.append(f"{pid}  {_count(count, 'problem')}")
             continue
         summary = (
-            f"{pid} v{protocol.version}  {len(protocol.stages)} stages  "
-            f"{len(lib.techniques_used(protocol))} techniques  {protocol.content_hash[:15]}  "
+            f"{pid} v{protocol.version}  {_count(len(protocol.stages), 'stage')}  "
+            f"{_count(len(lib.techniques_used(protocol)), 'technique')}  {protocol.content_hash[:15]}  "
         )
-        summary += f"{count} problem{'s' if count != 1 else ''}" if count else "ok"
+        summary += _count(count, "problem") if count else "ok"
         if pid in loaded.replaced:
             summary += f"  (replaces v{loaded.replaced[pid].version} from {loaded.replaced[pid].file})"
         lines.append(summary)
     lines.extend(loaded.problems)
     return lines, not loaded.problems
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def describe_start_rule(rule: StartRule) -> str:
