@@ -292,6 +292,17 @@ def test_bruise_is_not_massaged_before_day_two_nor_directly_before_swelling_has_
         protocol.stage("direct").starts.earliest(facts)
 
 
+def test_the_worked_example_in_the_readme_loads(tmp_path):
+    readme = (PROTOCOLS / "README.md").read_text()
+    example = readme.split("## A worked example", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    folder = tmp_path / "protocols"
+    shutil.copytree(PROTOCOLS, folder)
+    (folder / "wrist_sprain.yaml").write_text(example)
+    protocol = load_library([folder], set(ILLUSTRATION_IDS)).protocol("wrist_sprain")
+    assert [stage.id for stage in protocol.stages] == ["protect", "move"]
+    assert protocol.stage("move").starts.earliest({"injury_date": dt.date(2026, 4, 1)}) == dt.date(2026, 4, 4)
+
+
 # --------------------------------------------------------------------------------- broken files
 
 
