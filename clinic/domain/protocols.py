@@ -1009,7 +1009,7 @@ def _parse_stage(
             problems.add(f"{path}.sources", f"expected a list of source ids, got {_show(raw_sources)}")
         else:
             for i, item in enumerate(raw_sources):
-                if item not in refs.sources:
+                if not isinstance(item, str) or item not in refs.sources:
                     problems.add(
                         f"{path}.sources[{i}]",
                         f"unknown source {_show(item)}{_guess(item, refs.sources)}; "
@@ -1079,7 +1079,7 @@ def _check_start_facts(raw: Any, path: str, problems: Problems, refs: _Refs) -> 
         has_after = True
         body = item["after"]
         name = body.get("fact")
-        if name in refs.broken_facts:
+        if isinstance(name, str) and name in refs.broken_facts:
             continue
         if isinstance(name, str) and name and (name not in facts or facts[name].type != "date"):
             problems.add(

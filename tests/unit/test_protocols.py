@@ -6,10 +6,13 @@ import copy
 import datetime as dt
 import re
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from clinic.domain.protocols import (
     BODY_REGIONS,
@@ -749,3 +752,48 @@ def test_outline_of_every_shipped_protocol_names_every_stage(library):
         text = outline(protocol, library)
         for stage in protocol.stages:
             assert f"({stage.id})" in text
+
+
+# --------------------------------------------------------------------------------- robustness
+
+
+def _paths(node, prefix=()):
+    """Every place in a YAML tree, as a tuple of keys and list indexes."""
+    yield prefix
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _paths(value, (*prefix, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _paths(value, (*prefix, index))
+
+
+MINI_PATHS = [path for path in _paths(yaml.safe_load((MINI / "fracture.yaml").read_text())) if path]
+ODD_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-5, max_value=5000),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=12),
+    st.lists(st.one_of(st.none(), st.integers(), st.text(max_size=5)), max_size=3),
+    st.dictionaries(
+        st.text(max_size=6), st.one_of(st.none(), st.integers(), st.text(max_size=5)), max_size=3
+    ),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(where=st.sampled_from(MINI_PATHS), value=ODD_VALUES)
+def test_any_broken_value_gives_problems_never_a_crash(where, value):
+    techniques, protocol = _mini()
+    node = protocol
+    for key in where[:-1]:
+        node = node[key]
+    node[where[-1]] = value
+    with tempfile.TemporaryDirectory() as folder:
+        _write(Path(folder), techniques, fracture=protocol)
+        try:
+            load_library([Path(folder)], set(ILLUSTRATION_IDS))
+        except DataFileError as error:
+            assert error.problems
+            assert all(problem.startswith(f"{folder}/fracture.yaml: ") for problem in error.problems)
