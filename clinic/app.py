@@ -68,10 +68,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from clinic.admin.routes import bp as admin_bp
     from clinic.auth.routes import bp as auth_bp
     from clinic.main.routes import bp as main_bp
+    from clinic.patients.routes import bp as patients_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(patients_bp)
 
     from clinic import cli, errors, templating
 

@@ -42,7 +42,7 @@ def main() -> None:
 
 def init_app(app) -> None:
     """Register the commands on the app, so ``clinic`` and the test runner see the same ones."""
-    for command in (user, demo, backup, audit_group):
+    for command in (user, demo, backup, audit_group, export_patient, import_patient):
         app.cli.add_command(command)
 
 
@@ -141,3 +141,47 @@ def audit_verify() -> None:
         click.echo(f"{len(problems)} problem(s) in {count} audit rows.")
         sys.exit(1)
     click.echo(f"Audit chain intact: {count} rows.")
+
+
+@click.command("export")
+@click.argument("record_number", metavar="PATIENT")
+@click.option("--clinic", "clinic_name", default=None, help="Clinic name, when several clinics use the number.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File to write (default: standard output).")
+@with_appcontext
+def export_patient(record_number: str, clinic_name: str | None, output: Path | None) -> None:
+    """Export one patient (by record number) as JSON: every row of theirs, none of anyone else's."""
+    from clinic.patients import operations as patient_ops
+
+    found = patient_ops.find_by_record_number(db.session, record_number, clinic_name)
+    if not found:
+        raise click.ClickException(f"No patient with record number {record_number}.")
+    if len(found) > 1:
+        raise click.ClickException(f"{len(found)} clinics use record number {record_number}; name one with --clinic.")
+    body = patient_ops.export_json(db.session, found[0])
+    audit.record("patient_export", user=None, clinic_id=found[0].clinic_id, actor="cli", patient_ref=found[0].id,
+                 detail="json")
+    db.session.commit()
+    if output is None:
+        click.get_binary_stream("stdout").write(body)
+    else:
+        output.write_bytes(body)
+        click.echo(f"Exported {record_number} to {output}.", err=True)
+
+
+@click.command("import")
+@click.argument("source", metavar="FILE", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--clinic", "clinic_name", default=None, help="Import into this clinic instead of the one in FILE.")
+@with_appcontext
+def import_patient(source: Path, clinic_name: str | None) -> None:
+    """Import a patient from a JSON export (their clinic is created when missing)."""
+    from clinic.patients import operations as patient_ops
+
+    try:
+        patient = patient_ops.import_json(db.session, source.read_bytes(), now=now(), clinic_name=clinic_name)
+    except patient_ops.ImportProblem as exc:
+        db.session.rollback()
+        raise click.ClickException(f"{source.name}: {exc}") from None
+    audit.record("patient_import", user=None, clinic_id=patient.clinic_id, actor="cli", patient_ref=patient.id)
+    db.session.commit()
+    click.echo(f"Imported {patient.record_number}.")

@@ -21,10 +21,40 @@ LOGIN_HELP = "\n".join(
 )
 
 
+# Fictional patients: (family, given, birth date, hand, occupation, facts answered yes, medications, phone).
+PATIENTS = (
+    ("Ångström", "Zoë", dt.date(1984, 3, 27), "right", "Violinist", ("blood_thinners",), "Apixaban 5 mg twice daily",
+     "+1 555 0141"),
+    ("Παπαδοπούλου", "Ελένη", dt.date(1957, 11, 2), "right", "Retired teacher", ("osteoporosis", "diabetes"),
+     "Metformin 500 mg\nAlendronate 70 mg weekly", "+1 555 0172"),
+    ("Иванов", "Дмитрий", dt.date(1979, 6, 14), "left", "Carpenter", (), "", "+1 555 0133"),
+    ("O'Brien", "Siobhán", dt.date(1992, 1, 8), "right", "Office worker (typing all day)", ("pregnancy",), "",
+     "+1 555 0188"),
+    ("García Márquez", "José Luis", dt.date(1949, 9, 30), "both", "Retired builder",
+     ("heart_disease", "high_blood_pressure"), "Bisoprolol 5 mg\nRamipril 10 mg", "+1 555 0119"),
+    ("Nguyen", "Minh", dt.date(2001, 4, 19), "right", "Barista", (), "", "+1 555 0155"),
+)
+
+
 def load(db: Session, now: dt.datetime) -> None:
-    """Add the demo clinic and its accounts (flushes, never commits)."""
+    """Add the demo clinic, its accounts and a few fictional patients (flushes, never commits)."""
+    from clinic.patients import fields as patient_fields
+    from clinic.patients import operations as patient_ops
+
     clinic = auth_ops.get_or_create_clinic(db, CLINIC_NAME, now)
     clinic.address = "12 River Street, Springfield"
     clinic.phone = "+1 555 0100"
+    users = {}
     for email, name, role, password in ACCOUNTS:
-        auth_ops.create_user(db, clinic=clinic, email=email, full_name=name, role=role, password=password, now=now)
+        users[role] = auth_ops.create_user(db, clinic=clinic, email=email, full_name=name, role=role,
+                                           password=password, now=now)
+    for family, given, born, hand, occupation, yes, medications, phone in PATIENTS:
+        values = {
+            "record_number": patient_ops.suggest_record_number(db, clinic.id),
+            "family_name": family, "given_names": given, "birth_date": born, "dominant_hand": hand,
+            "occupation": occupation, "medications": medications, "phone": phone,
+            "consent_treatment": True, "consent_treatment_on": now.date(),
+            "consent_data": True, "consent_data_on": now.date(),
+            **{f"history_facts.{key}": ("yes" if key in yes else "no") for key in patient_fields.FACT_KEYS},
+        }
+        patient_ops.create_patient(db, clinic_id=clinic.id, values=values, user=users["therapist"], now=now)

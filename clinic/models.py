@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, TypeDecorator
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, String, Text, TypeDecorator, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic.extensions import db
@@ -144,3 +144,107 @@ class AuditChainHead(db.Model):
     last_hash: Mapped[str] = mapped_column(String(64))
     count: Mapped[int] = mapped_column(default=0)
 
+
+
+class PatientStatus(enum.StrEnum):
+    """Where a patient record stands: in use, archived (hidden from search unless asked for), or
+    restricted (erasure was asked for under a retention hold: hidden and read-only)."""
+
+    ACTIVE = "active"
+    ARCHIVED = "archived"
+    RESTRICTED = "restricted"
+
+
+class Patient(db.Model):
+    """A patient of one clinic. Tables that belong to a patient reference ``patients.id`` with
+    ``ondelete="CASCADE"`` and register with ``clinic.patients.records`` so export and erasure see them."""
+
+    __tablename__ = "patients"
+    __table_args__ = (
+        UniqueConstraint("clinic_id", "record_number", name="uq_patients_clinic_record_number"),
+        Index("ix_patients_clinic_status_sort_name", "clinic_id", "status", "sort_name"),
+        Index("ix_patients_clinic_birth_date", "clinic_id", "birth_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"))
+    record_number: Mapped[str] = mapped_column(String(20))
+    family_name: Mapped[str] = mapped_column(String(100))
+    given_names: Mapped[str] = mapped_column(String(100))
+    # "family given", case-folded and without accents: filled on save, used to sort the list.
+    sort_name: Mapped[str] = mapped_column(String(201))
+    birth_date: Mapped[dt.date] = mapped_column(Date)
+    sex: Mapped[str] = mapped_column(String(20), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    address: Mapped[str] = mapped_column(Text, default="")
+    emergency_contact: Mapped[str] = mapped_column(Text, default="")
+    dominant_hand: Mapped[str] = mapped_column(String(20), default="not_known")
+    occupation: Mapped[str] = mapped_column(String(200), default="")
+    referring_doctor: Mapped[str] = mapped_column(String(300), default="")
+    # Structured history facts screening reads: key -> "yes" | "no" | "not_known" (clinic.patients.facts).
+    history_facts: Mapped[dict] = mapped_column(JSON, default=dict)
+    history_notes: Mapped[str] = mapped_column(Text, default="")
+    medications: Mapped[str] = mapped_column(Text, default="")
+    consent_treatment: Mapped[bool] = mapped_column(default=False)
+    consent_treatment_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    consent_data: Mapped[bool] = mapped_column(default=False)
+    consent_data_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default=PatientStatus.ACTIVE.value)
+    # Set by an administrator when the record must be kept (e.g. a legal claim); erasure then restricts.
+    retention_hold: Mapped[str] = mapped_column(Text, default="")
+    restricted_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # Email of the account that registered the patient (a copy: the account may go later).
+    created_by: Mapped[str] = mapped_column(String(254), default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # Bumped whenever history facts, notes or medications change: screenings and plans older than
+    # this are stale.
+    clinical_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class PatientChange(db.Model):
+    """One field changed in one save: who, when, old and new value (PRIV-04). ``clinical`` rows are
+    never shown to reception."""
+
+    __tablename__ = "patient_changes"
+    __table_args__ = (Index("ix_patient_changes_patient_at", "patient_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # The account that saved, and its email at the time (kept if the account later goes).
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    actor: Mapped[str] = mapped_column(String(254), default="")
+    revision: Mapped[int] = mapped_column(default=1)
+    field: Mapped[str] = mapped_column(String(60))
+    old_value: Mapped[str] = mapped_column(Text, default="")
+    new_value: Mapped[str] = mapped_column(Text, default="")
+    clinical: Mapped[bool] = mapped_column(default=False)
+
+
+class PatientSearchTerm(db.Model):
+    """One normalised word of a patient's names or record number, for prefix search with an index.
+    Derived from the patient row on every save (never exported: import rebuilds it)."""
+
+    __tablename__ = "patient_search_terms"
+    __table_args__ = (Index("ix_patient_search_terms_clinic_term", "clinic_id", "term"),)
+
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True)
+    # Binary ("C") order on PostgreSQL so a prefix is a plain index range whatever the database locale.
+    term: Mapped[str] = mapped_column(
+        String(100).with_variant(String(100, collation="C"), "postgresql"), primary_key=True
+    )
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"))
+
+
+class PatientNumberCounter(db.Model):
+    """The last generated record number of a clinic (P-000123), locked while taking the next one."""
+
+    __tablename__ = "patient_number_counters"
+
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), primary_key=True)
+    last: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,632 @@
+"""Patient verbs: take the session, flush, never commit. The web views and the CLI call the same ones."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, Integer, delete, func, inspect, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from clinic.auth import operations as auth_ops
+from clinic.models import (
+    Clinic,
+    FormDraft,
+    Patient,
+    PatientChange,
+    PatientNumberCounter,
+    PatientSearchTerm,
+    PatientStatus,
+    User,
+    UTCDateTime,
+)
+from clinic.patients import fields as F
+from clinic.patients.registry import (
+    PATIENT_TABLES,
+    PatientTable,
+    TimelineEntry,
+    register_patient_table,
+    timeline_source,
+)
+
+register_patient_table(PatientChange, order_by=("at", "id"))
+register_patient_table(PatientSearchTerm, order_by=("term",), exported=False)
+
+RECORD_PREFIX = "P-"
+EXPORT_FORMAT = "clinic.patient"
+EXPORT_VERSION = 1
+
+
+class RecordNumberTaken(ValueError):
+    """Another patient of the clinic has this record number."""
+
+
+class EditConflict(Exception):
+    """Someone saved the record after the form was opened."""
+
+
+class ImportProblem(ValueError):
+    """The export file cannot be imported; the message names the key and what was expected."""
+
+
+# ---------------------------------------------------------------------------------------------- values
+
+
+def _as_text(value: Any) -> str:
+    """How a value is written in the change history."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def patient_values(patient: Patient) -> dict[str, Any]:
+    """The editable values of ``patient`` as one flat mapping (history facts as ``history_facts.KEY``)."""
+    facts = facts_for_screening(patient)
+    values: dict[str, Any] = {}
+    for name in (*F.IDENTITY_FIELDS, *F.CONTACT_FIELDS, *F.CLINICAL_FIELDS):
+        if name.startswith("history_facts."):
+            values[name] = facts[name.split(".", 1)[1]]
+        else:
+            values[name] = getattr(patient, name)
+    return values
+
+
+def facts_for_screening(patient: Patient) -> dict[str, str]:
+    """Every history fact key with its answer (``not_known`` when never answered); screening pre-fills from it."""
+    stored = patient.history_facts or {}
+    return {key: stored.get(key, "not_known") for key in F.FACT_KEYS}
+
+
+def alerts(patient: Patient) -> list[str]:
+    """Banner alerts: each history fact answered yes."""
+    facts = facts_for_screening(patient)
+    return [fact.alert for fact in F.HISTORY_FACTS if facts[fact.key] == "yes"]
+
+
+def age_on(birth_date: dt.date, day: dt.date) -> int:
+    """Full years between ``birth_date`` and ``day``."""
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+def _apply(patient: Patient, values: Mapping[str, Any]) -> None:
+    facts = dict(patient.history_facts or {})
+    for name, value in values.items():
+        if name.startswith("history_facts."):
+            key = name.split(".", 1)[1]
+            if key not in F.FACT_KEYS or value not in F.ANSWERS:
+                raise ValueError(f"unknown history fact {name}={value!r}")
+            facts[key] = value
+        else:
+            setattr(patient, name, value)
+    patient.history_facts = {key: facts.get(key, "not_known") for key in F.FACT_KEYS}
+    patient.sort_name = F.sort_name(patient.family_name, patient.given_names)
+
+
+def _index_terms(db: Session, patient: Patient) -> None:
+    """Rebuild the patient's search words (derived from names and record number)."""
+    db.execute(delete(PatientSearchTerm).where(PatientSearchTerm.patient_id == patient.id))
+    terms = F.search_terms(patient.family_name, patient.given_names, patient.record_number)
+    db.add_all(PatientSearchTerm(patient_id=patient.id, clinic_id=patient.clinic_id, term=t) for t in sorted(terms))
+
+
+# ------------------------------------------------------------------------------------- record numbers
+
+
+def _counter(db: Session, clinic_id: int) -> PatientNumberCounter:
+    """The clinic's counter row, locked for this transaction; created on first use."""
+    query = select(PatientNumberCounter).where(PatientNumberCounter.clinic_id == clinic_id).with_for_update()
+    counter = db.scalars(query).first()
+    if counter is None:
+        try:
+            with db.begin_nested():
+                db.add(PatientNumberCounter(clinic_id=clinic_id, last=0))
+        except IntegrityError:
+            pass  # another worker created it first
+        counter = db.scalars(query).one()
+    return counter
+
+
+def _taken(db: Session, clinic_id: int, record_number: str, exclude_id: int | None = None) -> bool:
+    query = select(Patient.id).where(Patient.clinic_id == clinic_id, Patient.record_number == record_number)
+    if exclude_id is not None:
+        query = query.where(Patient.id != exclude_id)
+    return db.scalars(query).first() is not None
+
+
+def suggest_record_number(db: Session, clinic_id: int) -> str:
+    """The next free generated record number (read only: nothing is reserved)."""
+    last = db.scalar(select(PatientNumberCounter.last).where(PatientNumberCounter.clinic_id == clinic_id)) or 0
+    n = last + 1
+    while _taken(db, clinic_id, f"{RECORD_PREFIX}{n:06d}"):
+        n += 1
+    return f"{RECORD_PREFIX}{n:06d}"
+
+
+def _note_record_number(db: Session, clinic_id: int, record_number: str) -> None:
+    """Move the counter past a generated-style number that was used, so it is not suggested again."""
+    match = re.fullmatch(re.escape(RECORD_PREFIX) + r"(\d{1,9})", record_number)
+    counter = _counter(db, clinic_id)
+    if match and int(match.group(1)) > counter.last:
+        counter.last = int(match.group(1))
+
+
+# ---------------------------------------------------------------------------------------- create/edit
+
+
+def _record_changes(
+    db: Session, patient: Patient, changes: Iterable[tuple[str, Any, Any]], user: User | None, actor: str,
+    now: dt.datetime,
+) -> list[str]:
+    names = []
+    for name, old, new in changes:
+        db.add(PatientChange(
+            patient_id=patient.id, at=now, user_id=user.id if user else None, actor=actor,
+            revision=patient.version, field=name, old_value=_as_text(old), new_value=_as_text(new),
+            clinical=F.is_clinical(name) or name == "retention_hold",
+        ))
+        names.append(name)
+    return names
+
+
+def create_patient(
+    db: Session, *, clinic_id: int, values: Mapping[str, Any], user: User | None, now: dt.datetime,
+    actor: str | None = None,
+) -> Patient:
+    """Register a patient; raises RecordNumberTaken when the clinic already uses the record number."""
+    record_number = values["record_number"]
+    if _taken(db, clinic_id, record_number):
+        raise RecordNumberTaken(record_number)
+    patient = Patient(
+        clinic_id=clinic_id, status=PatientStatus.ACTIVE.value, created_at=now, updated_at=now,
+        clinical_changed_at=now, created_by=actor if actor is not None else (user.email if user else ""),
+        history_facts={}, sex="", phone="", email="", address="", emergency_contact="", dominant_hand="not_known",
+        occupation="", referring_doctor="", history_notes="", medications="", consent_treatment=False,
+        consent_data=False, retention_hold="", restricted_reason="",
+    )
+    _apply(patient, values)
+    db.add(patient)
+    db.flush()
+    _note_record_number(db, clinic_id, record_number)
+    _index_terms(db, patient)
+    db.flush()
+    return patient
+
+
+def update_patient(
+    db: Session, patient: Patient, values: Mapping[str, Any], *, expected_version: int, user: User | None,
+    now: dt.datetime,
+) -> list[str]:
+    """Save ``values`` (only the fields given) when nobody saved since ``expected_version``; returns the
+    changed field names. Raises EditConflict (the caller rolls back) or RecordNumberTaken."""
+    if patient.status == PatientStatus.RESTRICTED:
+        raise PermissionError("the record is restricted")
+    if expected_version != patient.version:
+        raise EditConflict()
+    before = patient_values(patient)
+    changes = [(name, before[name], value) for name, value in values.items() if before[name] != value]
+    if not changes:
+        return []
+    if "record_number" in values and _taken(db, patient.clinic_id, values["record_number"], exclude_id=patient.id):
+        raise RecordNumberTaken(values["record_number"])
+    _apply(patient, values)
+    patient.updated_at = now
+    if any(name in F.STALE_FIELDS for name, _old, _new in changes):
+        patient.clinical_changed_at = now
+    try:
+        db.flush()  # the version check: UPDATE ... WHERE version = expected
+    except StaleDataError:
+        raise EditConflict() from None
+    names = _record_changes(db, patient, changes, user, user.email if user else "cli", now)
+    if {"family_name", "given_names", "record_number"} & set(names):
+        _index_terms(db, patient)
+        if "record_number" in names:
+            _note_record_number(db, patient.clinic_id, patient.record_number)
+    db.flush()
+    return names
+
+
+def set_archived(db: Session, patient: Patient, archived: bool, *, user: User | None, now: dt.datetime) -> bool:
+    """Archive (hide from search) or bring back; returns whether anything changed."""
+    if patient.status == PatientStatus.RESTRICTED:
+        raise PermissionError("the record is restricted")
+    new = PatientStatus.ARCHIVED.value if archived else PatientStatus.ACTIVE.value
+    if patient.status == new:
+        return False
+    old, patient.status, patient.updated_at = patient.status, new, now
+    db.flush()
+    _record_changes(db, patient, [("status", old, new)], user, user.email if user else "cli", now)
+    db.flush()
+    return True
+
+
+def set_retention_hold(db: Session, patient: Patient, reason: str, *, user: User | None, now: dt.datetime) -> bool:
+    """Put a retention hold on the record (``reason`` given) or lift it (empty); returns whether it changed."""
+    reason = reason.strip()
+    if patient.retention_hold == reason:
+        return False
+    old, patient.retention_hold, patient.updated_at = patient.retention_hold, reason, now
+    db.flush()
+    _record_changes(db, patient, [("retention_hold", old, reason)], user, user.email if user else "cli", now)
+    db.flush()
+    return True
+
+
+# ---------------------------------------------------------------------------------------------- erase
+
+
+@dataclass(frozen=True)
+class EraseResult:
+    """What erasure did: ``erased`` every row, or ``restricted`` the record because of a retention hold."""
+
+    erased: bool
+    restricted: bool
+    rows: int = 0
+
+
+def erase_patient(db: Session, patient: Patient, *, user: User | None, now: dt.datetime) -> EraseResult:
+    """Delete every row of the patient (registered tables, children first, then the patient, and any form
+    drafts typed on their pages). With a retention hold the record is restricted instead: hidden from
+    search and read-only, the hold recorded as the reason (PRIV-03). Call ``checkpoint`` after commit."""
+    if patient.retention_hold.strip():
+        if patient.status != PatientStatus.RESTRICTED:
+            old = patient.status
+            patient.status = PatientStatus.RESTRICTED.value
+            patient.restricted_reason = patient.retention_hold
+            patient.updated_at = now
+            db.flush()
+            _record_changes(db, patient, [("status", old, patient.status)], user,
+                            user.email if user else "cli", now)
+            db.flush()
+        return EraseResult(erased=False, restricted=True)
+    pid = patient.id
+    rows = 0
+    for table in reversed(PATIENT_TABLES):
+        column = getattr(table.model, table.patient_column)
+        rows += db.execute(delete(table.model).where(column == pid)).rowcount or 0
+    rows += db.execute(delete(FormDraft).where(
+        (FormDraft.path == f"/patients/{pid}") | FormDraft.path.like(f"/patients/{pid}/%")
+    )).rowcount or 0
+    db.delete(patient)
+    db.flush()
+    return EraseResult(erased=True, restricted=False, rows=rows + 1)
+
+
+def checkpoint(db: Session) -> None:
+    """After an erasure is committed: on SQLite, copy the WAL into the database file and truncate it, so
+    the deleted rows (zeroed by secure_delete) leave no copy in ``-wal``. PostgreSQL needs nothing here."""
+    engine = db.get_bind()
+    if engine.dialect.name != "sqlite":
+        return
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        cursor.close()
+    finally:
+        raw.close()
+
+
+# --------------------------------------------------------------------------------------------- search
+
+
+SORTS: dict[str, tuple] = {
+    "name": (Patient.sort_name, Patient.id),
+    "record": (Patient.record_number,),
+    "birth": (Patient.birth_date, Patient.sort_name, Patient.id),
+    "updated": (Patient.updated_at, Patient.id),
+}
+PER_PAGE = 25
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_DMY = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """One page of patients and how many there are in all."""
+
+    patients: list[Patient]
+    total: int
+    page: int
+    pages: int
+    problem: str = ""
+
+
+def parse_query(query: str) -> tuple[list[str], list[dt.date], str]:
+    """Split the search box into name/record words and birth dates (ISO or dd/mm/yyyy); a date-like word
+    that is no date gives a problem message."""
+    terms: list[str] = []
+    dates: list[dt.date] = []
+    for token in query.split()[:8]:
+        iso, dmy = _ISO.match(token), _DMY.match(token)
+        if iso or dmy:
+            year, month, day = (int(x) for x in (iso.groups() if iso else dmy.groups()[::-1]))
+            try:
+                dates.append(dt.date(year, month, day))
+            except ValueError:
+                return [], [], f"{token} is not a date. Write a birth date as 1984-03-27 or 27/03/1984."
+            continue
+        key = F.search_key(token)
+        if key:
+            terms.append(key)
+    return terms, dates, ""
+
+
+def _after_prefix(prefix: str) -> str:
+    """The smallest string greater than every string starting with ``prefix`` (binary order)."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def search_patients(
+    db: Session, clinic_id: int, query: str = "", *, include_archived: bool = False, restricted: bool = False,
+    sort: str = "name", page: int = 1, per_page: int = PER_PAGE,
+) -> SearchResult:
+    """Patients of the clinic matching every word of ``query`` (a name or record-number prefix, any order;
+    accents and case ignored) and every birth date in it. Archived ones only when asked for; restricted
+    ones only in their own list (``restricted=True``)."""
+    terms, dates, problem = parse_query(query)
+    if problem:
+        return SearchResult([], 0, 1, 1, problem)
+    if restricted:
+        statuses = [PatientStatus.RESTRICTED.value]
+    elif include_archived:
+        statuses = [PatientStatus.ACTIVE.value, PatientStatus.ARCHIVED.value]
+    else:
+        statuses = [PatientStatus.ACTIVE.value]
+    where = [Patient.clinic_id == clinic_id, Patient.status.in_(statuses)]
+    where += [Patient.birth_date == day for day in dates]
+    for term in terms:
+        where.append(Patient.id.in_(select(PatientSearchTerm.patient_id).where(
+            PatientSearchTerm.clinic_id == clinic_id,
+            PatientSearchTerm.term >= term,
+            PatientSearchTerm.term < _after_prefix(term),
+        )))
+    total = db.scalar(select(func.count(Patient.id)).where(*where)) or 0
+    pages = max(1, math.ceil(total / per_page))
+    page = min(max(1, page), pages)
+    descending = sort.startswith("-")
+    columns = SORTS.get(sort.lstrip("-"), SORTS["name"])
+    order = [c.desc() if descending else c.asc() for c in columns]
+    rows = db.scalars(select(Patient).where(*where).order_by(*order).limit(per_page).offset((page - 1) * per_page))
+    return SearchResult(list(rows), total, page, pages)
+
+
+def find_by_record_number(db: Session, record_number: str, clinic_name: str | None = None) -> list[Patient]:
+    """Patients with this record number (in the named clinic when given)."""
+    query = select(Patient).where(Patient.record_number == record_number)
+    if clinic_name:
+        query = query.join(Clinic, Clinic.id == Patient.clinic_id).where(Clinic.name == clinic_name)
+    return list(db.scalars(query))
+
+
+# ------------------------------------------------------------------------------------ export / import
+
+# Derived or internal columns of the patient row: rebuilt on import, never exported.
+_PATIENT_SKIP = frozenset({"id", "clinic_id", "sort_name", "version"})
+
+
+def _encode(column, value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(column.type, UTCDateTime) or isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: value[k] for k in sorted(value)}
+    return value
+
+
+def _decode(table: str, column, value: Any) -> Any:
+    where = f"{table}.{column.key}"
+    if value is None:
+        if not column.nullable:
+            raise ImportProblem(f"{where}: a value is required")
+        return None
+    kind = column.type
+    try:
+        if isinstance(kind, UTCDateTime):
+            parsed = dt.datetime.fromisoformat(value)
+            if parsed.tzinfo is None:
+                raise ValueError
+            return parsed.astimezone(dt.UTC)
+        if isinstance(kind, Date):
+            return dt.date.fromisoformat(value)
+        if isinstance(kind, Boolean):
+            if not isinstance(value, bool):
+                raise ValueError
+            return value
+        if isinstance(kind, Integer):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError
+            return value
+        if isinstance(kind, JSON):
+            if not isinstance(value, dict):
+                raise ValueError
+            return value
+        if not isinstance(value, str):
+            raise ValueError
+        length = getattr(kind, "length", None)
+        if length is not None and len(value) > length:
+            raise ImportProblem(f"{where}: at most {length} characters")
+        return value
+    except (TypeError, ValueError):
+        raise ImportProblem(f"{where}: {value!r} is not a valid {type(kind).__name__} value") from None
+
+
+def _columns(table: PatientTable):
+    """(column, kind) for the exported columns of a registered table: kind is 'value' or ('ref', table)."""
+    registered = {t.model.__tablename__: t for t in PATIENT_TABLES}
+    out = []
+    for column in inspect(table.model).columns:
+        if column.key == table.patient_column or (column.primary_key and column.key == "id"):
+            continue
+        targets = {fk.column.table.name for fk in column.foreign_keys}
+        if "users" in targets or "clinics" in targets:
+            continue  # accounts differ between databases; tables keep a text copy of who acted
+        refs = targets & set(registered)
+        out.append((column, ("ref", refs.pop()) if refs else "value"))
+    return out
+
+
+def export_document(db: Session, patient: Patient) -> dict[str, Any]:
+    """Every row of the patient and none of anyone else's, as plain JSON values (PRIV-01)."""
+    clinic = db.get(Clinic, patient.clinic_id)
+    mapper = inspect(Patient)
+    document: dict[str, Any] = {
+        "format": EXPORT_FORMAT,
+        "format_version": EXPORT_VERSION,
+        "clinic": clinic.name if clinic else "",
+        "patient": {c.key: _encode(c, getattr(patient, c.key)) for c in mapper.columns if c.key not in _PATIENT_SKIP},
+        "tables": {},
+    }
+    positions: dict[str, dict[int, int]] = {}
+    for table in PATIENT_TABLES:
+        if not table.exported:
+            continue
+        model = table.model
+        rows = db.scalars(
+            select(model).where(getattr(model, table.patient_column) == patient.id)
+            .order_by(*(getattr(model, c) for c in table.order_by))
+        ).all()
+        columns = _columns(table)
+        if hasattr(model, "id"):
+            positions[model.__tablename__] = {row.id: i for i, row in enumerate(rows)}
+        out = []
+        for row in rows:
+            item = {}
+            for column, kind in columns:
+                value = getattr(row, column.key)
+                if kind != "value" and value is not None:
+                    value = positions[kind[1]][value]
+                item[column.key] = _encode(column, value)
+            out.append(item)
+        document["tables"][table.name] = out
+    return document
+
+
+def export_json(db: Session, patient: Patient) -> bytes:
+    """The export as canonical UTF-8 JSON: the same record always gives the same bytes (REL-07)."""
+    document = export_document(db, patient)
+    return (json.dumps(document, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode()
+
+
+def import_json(
+    db: Session, raw: bytes, *, now: dt.datetime, clinic_name: str | None = None,
+) -> Patient:
+    """Recreate a patient from ``export_json`` output (into their clinic, created when missing)."""
+    try:
+        document = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ImportProblem(f"not a patient export: {exc}") from None
+    if not isinstance(document, dict) or document.get("format") != EXPORT_FORMAT:
+        raise ImportProblem(f"not a patient export: 'format' must be {EXPORT_FORMAT!r}")
+    if document.get("format_version") != EXPORT_VERSION:
+        raise ImportProblem(f"format_version {document.get('format_version')!r} is not supported "
+                            f"(this version reads {EXPORT_VERSION})")
+    name = clinic_name or document.get("clinic")
+    if not isinstance(name, str) or not name.strip():
+        raise ImportProblem("clinic: a clinic name is required")
+    source = document.get("patient")
+    if not isinstance(source, dict):
+        raise ImportProblem("patient: an object is required")
+    clinic = auth_ops.get_or_create_clinic(db, name, now)
+    columns = {c.key: c for c in inspect(Patient).columns if c.key not in _PATIENT_SKIP}
+    unknown = set(source) - set(columns)
+    if unknown:
+        raise ImportProblem(f"patient: unknown keys {sorted(unknown)}")
+    values = {key: _decode("patient", columns[key], source.get(key)) for key in columns}
+    if _taken(db, clinic.id, values["record_number"]):
+        raise ImportProblem(f"patient.record_number: {values['record_number']} is already used in {clinic.name}")
+    patient = Patient(clinic_id=clinic.id, sort_name=F.sort_name(values["family_name"], values["given_names"]),
+                      **values)
+    db.add(patient)
+    db.flush()
+    _index_terms(db, patient)
+    _note_record_number(db, clinic.id, patient.record_number)
+    tables = document.get("tables") or {}
+    if not isinstance(tables, dict):
+        raise ImportProblem("tables: an object is required")
+    known = {t.name: t for t in PATIENT_TABLES if t.exported}
+    if set(tables) - set(known):
+        raise ImportProblem(f"tables: unknown tables {sorted(set(tables) - set(known))}")
+    new_ids: dict[str, list[int]] = {}
+    for table in PATIENT_TABLES:
+        if not table.exported:
+            continue
+        rows = tables.get(table.name, [])
+        if not isinstance(rows, list):
+            raise ImportProblem(f"tables.{table.name}: a list is required")
+        columns_kinds = _columns(table)
+        created = []
+        for index, row in enumerate(rows):
+            where = f"{table.name}[{index}]"
+            if not isinstance(row, dict) or set(row) - {c.key for c, _k in columns_kinds}:
+                raise ImportProblem(f"{where}: unexpected keys")
+            item = {}
+            for column, kind in columns_kinds:
+                value = row.get(column.key)
+                if kind != "value" and value is not None:
+                    try:
+                        value = new_ids[kind[1]][value]
+                    except (KeyError, IndexError, TypeError):
+                        raise ImportProblem(f"{where}.{column.key}: no row {value!r} in {kind[1]}") from None
+                else:
+                    value = _decode(where, column, value)
+                item[column.key] = value
+            instance = table.model(**{table.patient_column: patient.id}, **item)
+            db.add(instance)
+            created.append(instance)
+        db.flush()
+        new_ids[table.model.__tablename__] = [getattr(i, "id", None) for i in created]
+    return patient
+
+
+# ------------------------------------------------------------------------------------------- timeline
+
+_WORDS_FOR_STATUS = {"archived": "Archived", "active": "Back in use", "restricted": "Restricted (retention hold)"}
+
+
+@timeline_source
+def _record_timeline(db: Session, patient: Patient) -> Iterable[TimelineEntry]:
+    """Registration and every saved change of the record itself."""
+    yield TimelineEntry(at=patient.created_at, title="Registered", detail=f"by {patient.created_by}" if
+                        patient.created_by else "", clinical=False, kind="record")
+    changes = db.scalars(
+        select(PatientChange).where(PatientChange.patient_id == patient.id)
+        .order_by(PatientChange.at, PatientChange.id)
+    ).all()
+    for (_revision, at, actor), group in itertools.groupby(changes, key=lambda c: (c.revision, c.at, c.actor)):
+        rows = list(group)
+        for clinical in (False, True):
+            part = [c for c in rows if c.clinical == clinical]
+            if not part:
+                continue
+            if [c.field for c in part] == ["status"]:
+                title = _WORDS_FOR_STATUS.get(part[0].new_value, "Status changed")
+            else:
+                title = "Clinical details changed" if clinical else "Details changed"
+            yield TimelineEntry(
+                at=at, title=title, detail=f"by {actor}", clinical=clinical, kind="change",
+                changes=tuple(F.LABELS.get(c.field, c.field) for c in part if c.field != "status"),
+            )
+
+
+def history(db: Session, patient: Patient, *, clinical: bool) -> list[PatientChange]:
+    """The patient's change history, newest first; without clinical fields when ``clinical`` is False."""
+    query = select(PatientChange).where(PatientChange.patient_id == patient.id)
+    if not clinical:
+        query = query.where(PatientChange.clinical.is_(False))
+    return list(db.scalars(query.order_by(PatientChange.at.desc(), PatientChange.id.desc())))
+

@@ -1,0 +1,79 @@
+"""Extension points for later features (screenings, plans, sessions, handouts).
+
+* ``register_patient_table``: a table whose rows belong to one patient. Export writes its rows, import
+  reads them back, erasure deletes them (children first, in reverse registration order) before the
+  patient row. Give such tables ``ForeignKey("patients.id", ondelete="CASCADE")`` as well, so even raw
+  SQL cannot leave orphans.
+* ``timeline_source``: a function ``(session, patient) -> iterable of TimelineEntry`` whose entries
+  appear on the patient's timeline.
+
+Register at import time of the feature's ``operations`` module (the blueprint import in ``create_app``
+imports it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+
+@dataclass(frozen=True)
+class PatientTable:
+    """A table of patient rows. Export leaves out surrogate keys, the patient column and columns that
+    point at accounts (keep a text copy of who did it, like ``PatientChange.actor``); columns that point
+    at another registered table are written as the position of that row in its list."""
+
+    model: type
+    patient_column: str = "patient_id"
+    order_by: tuple[str, ...] = ("id",)
+    exported: bool = True
+    export_name: str = ""
+
+    @property
+    def name(self) -> str:
+        """The key of this table in an export."""
+        return self.export_name or self.model.__tablename__
+
+
+PATIENT_TABLES: list[PatientTable] = []
+
+
+def register_patient_table(model: type, **options) -> None:
+    """Declare ``model`` as holding patient rows (register parents before children)."""
+    if any(t.model is model for t in PATIENT_TABLES):
+        return
+    PATIENT_TABLES.append(PatientTable(model, **options))
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One line on a patient's timeline. ``clinical`` entries are hidden from reception."""
+
+    at: dt.datetime
+    title: str
+    detail: str = ""
+    url: str | None = None
+    kind: str = "record"
+    clinical: bool = True
+    changes: tuple[str, ...] = field(default_factory=tuple)
+
+
+TimelineSource = Callable[[Session, object], Iterable[TimelineEntry]]
+TIMELINE_SOURCES: list[TimelineSource] = []
+
+
+def timeline_source(function: TimelineSource) -> TimelineSource:
+    """Decorator: add ``function``'s entries to every patient timeline."""
+    if function not in TIMELINE_SOURCES:
+        TIMELINE_SOURCES.append(function)
+    return function
+
+
+def timeline(session: Session, patient, *, clinical: bool, limit: int = 100) -> list[TimelineEntry]:
+    """Every source's entries for ``patient``, newest first; without clinical ones when ``clinical`` is False."""
+    entries = [e for source in TIMELINE_SOURCES for e in source(session, patient) if clinical or not e.clinical]
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries[:limit]

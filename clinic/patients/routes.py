@@ -1,0 +1,338 @@
+"""Patient pages: thin views (parse the form, one operation, one commit, redirect).
+
+Names and birth dates never appear in a URL (PRIV-05): URLs carry the numeric id only, the search box
+is sent by POST and kept in the session, download names use the record number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from clinic import audit
+from clinic.clock import now
+from clinic.extensions import db
+from clinic.models import Patient, PatientStatus, Role
+from clinic.patients import documents
+from clinic.patients import fields as F
+from clinic.patients import operations as ops
+from clinic.patients.forms import (
+    ContactForm,
+    EraseForm,
+    HoldForm,
+    NewPatientForm,
+    PatientForm,
+    ReceptionNewPatientForm,
+    SearchForm,
+)
+from clinic.patients.registry import timeline
+from clinic.security import roles_required
+
+bp = Blueprint("patients", __name__, url_prefix="/patients")
+
+CLINICAL_ROLES = (Role.ADMIN, Role.THERAPIST)
+SEARCH_KEY = "patient_search"
+
+
+@bp.app_template_global()
+def sees_clinical() -> bool:
+    """Therapists and administrators see clinical fields; reception never does."""
+    return g.user is not None and g.user.has_role(*CLINICAL_ROLES)
+
+
+@bp.app_template_global()
+def patient_age(patient: Patient) -> int:
+    """The patient's age in full years today."""
+    return ops.age_on(patient.birth_date, now().date())
+
+
+@bp.app_template_global()
+def patient_alerts(patient: Patient) -> list[str]:
+    """Banner alerts (history facts answered yes)."""
+    return ops.alerts(patient)
+
+
+@bp.app_template_global()
+def show_value(field: str, value) -> str:
+    """A stored or historical value in words: choice labels, yes/no, dates as '14 March 2026'."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, dt.date):
+        return f"{value.day} {value:%B %Y}"
+    text = str(value)
+    if field.startswith("history_facts."):
+        return F.ANSWERS.get(text, text)
+    choices = {"dominant_hand": F.DOMINANT_HANDS, "sex": F.SEXES, "status": F.STATUS_WORDS,
+               "consent_treatment": F.YES_NO, "consent_data": F.YES_NO}
+    if field in choices:
+        return choices[field].get(text, text)
+    if field in F.DATE_FIELDS:
+        try:
+            day = dt.date.fromisoformat(text)
+        except ValueError:
+            return text
+        return f"{day.day} {day:%B %Y}"
+    return text
+
+
+def _own_patient(patient_id: int, *, restricted_ok: bool = False) -> Patient:
+    """A patient of the user's clinic, or 404 with nothing of anyone else's (SEC-03). Restricted records
+    exist only for administrators, and only where ``restricted_ok``."""
+    patient = db.session.get(Patient, patient_id)
+    if patient is None or patient.clinic_id != g.user.clinic_id:
+        abort(404)
+    if patient.status == PatientStatus.RESTRICTED and not (restricted_ok and g.user.has_role(Role.ADMIN)):
+        abort(404)
+    return patient
+
+
+def _read_only(patient: Patient):
+    return render_template("patients/restricted.html", patient=patient), 409
+
+
+def _download_name(patient: Patient, extension: str) -> str:
+    """``patient-P-000123.json``: the record number only, never a name or birth date (PRIV-05)."""
+    safe = re.sub(r"[^A-Za-z0-9-]", "-", patient.record_number) or str(patient.id)
+    return f"patient-{safe}.{extension}"
+
+
+# -------------------------------------------------------------------------------------- list/search
+
+
+@bp.get("/")
+def index():
+    """The clinic's patients, filtered by the search kept in the session."""
+    state = session.get(SEARCH_KEY) or {}
+    restricted = request.args.get("restricted") == "1" and g.user.has_role(Role.ADMIN)
+    sort = request.args.get("sort", "name")
+    sort = sort if sort.lstrip("-") in ops.SORTS else "name"
+    result = ops.search_patients(
+        db.session, g.user.clinic_id, state.get("q", ""), include_archived=bool(state.get("archived")),
+        restricted=restricted, sort=sort, page=request.args.get("page", 1, type=int),
+    )
+    form = SearchForm(formdata=None, data={"q": state.get("q", ""), "archived": bool(state.get("archived"))})
+    return render_template("patients/index.html", result=result, form=form, sort=sort, restricted=restricted,
+                           query=state.get("q", ""))
+
+
+@bp.post("/search")
+def search():
+    """Remember the search in the session and show the list (no name ever lands in the URL)."""
+    form = SearchForm()
+    if request.form.get("clear"):
+        session.pop(SEARCH_KEY, None)
+    elif form.validate_on_submit():
+        session[SEARCH_KEY] = {"q": form.q.data or "", "archived": bool(form.archived.data)}
+    else:
+        flash(next(iter(form.errors.values()))[0], "error")
+    return redirect(url_for("patients.index"))
+
+
+# ---------------------------------------------------------------------------------------- register
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    """Register a patient; reception registers identity and contact details only."""
+    form_class = NewPatientForm if sees_clinical() else ReceptionNewPatientForm
+    suggestion = ops.suggest_record_number(db.session, g.user.clinic_id)
+    form = form_class(data={"record_number": suggestion}) if request.method == "GET" else form_class()
+    if form.validate_on_submit():
+        try:
+            patient = ops.create_patient(db.session, clinic_id=g.user.clinic_id, values=form.values(), user=g.user,
+                                         now=now())
+        except ops.RecordNumberTaken:
+            form.record_number.errors.append(
+                f"Another patient has this record number. The next free one is {suggestion}.")
+        else:
+            audit.record("patient_create", patient_ref=patient.id)
+            db.session.commit()
+            flash(f"Registered as {patient.record_number}.", "success")
+            return redirect(url_for("patients.show", patient_id=patient.id))
+    return render_template("patients/form.html", form=form, patient=None, clinical=sees_clinical()), (
+        400 if form.errors else 200)
+
+
+# -------------------------------------------------------------------------------------- patient page
+
+
+@bp.get("/<int:patient_id>")
+def show(patient_id: int):
+    """The patient page: banner, details the role may see, timeline."""
+    patient = _own_patient(patient_id, restricted_ok=True)
+    clinical = sees_clinical()
+    page = render_template(
+        "patients/show.html", patient=patient, clinical=clinical,
+        entries=timeline(db.session, patient, clinical=clinical), facts=ops.facts_for_screening(patient),
+        fact_list=F.HISTORY_FACTS,
+        hold_form=HoldForm(formdata=None, data={"reason": patient.retention_hold}),
+    )
+    audit.record("patient_view", patient_ref=patient.id)
+    db.session.commit()
+    return page
+
+
+@bp.get("/<int:patient_id>/history")
+def history(patient_id: int):
+    """Who changed what and when, old and new values (PRIV-04); reception sees contact changes only."""
+    patient = _own_patient(patient_id, restricted_ok=True)
+    clinical = sees_clinical()
+    page = render_template("patients/history.html", patient=patient, clinical=clinical,
+                           changes=ops.history(db.session, patient, clinical=clinical), labels=F.LABELS)
+    audit.record("patient_view", patient_ref=patient.id, detail="history")
+    db.session.commit()
+    return page
+
+
+# -------------------------------------------------------------------------------------------- edit
+
+
+@bp.route("/<int:patient_id>/edit", methods=["GET", "POST"])
+def edit(patient_id: int):
+    """Edit the record; a save based on an old version gets the conflict page (REL-01)."""
+    patient = _own_patient(patient_id, restricted_ok=True)
+    if patient.status == PatientStatus.RESTRICTED:
+        return _read_only(patient)
+    form_class = PatientForm if sees_clinical() else ContactForm
+    if request.method == "GET":
+        form = form_class(data=form_class.data_from(ops.patient_values(patient)) | {"version": patient.version})
+    else:
+        form = form_class()
+    if form.validate_on_submit():
+        try:
+            changed = ops.update_patient(db.session, patient, form.values(), expected_version=form.version.data,
+                                         user=g.user, now=now())
+        except ops.EditConflict:
+            db.session.rollback()
+            return _conflict(_own_patient(patient_id), form)
+        except ops.RecordNumberTaken:
+            form.record_number.errors.append("Another patient of the clinic has this record number.")
+        else:
+            if changed:
+                audit.record("patient_update", patient_ref=patient.id, detail="fields: " + ", ".join(changed))
+            db.session.commit()
+            flash("Saved." if changed else "Nothing was changed.", "success" if changed else "info")
+            return redirect(url_for("patients.show", patient_id=patient.id))
+    return render_template("patients/form.html", form=form, patient=patient, clinical=sees_clinical()), (
+        400 if form.errors else 200)
+
+
+def _conflict(patient: Patient, form):
+    """Both versions side by side; the form keeps what this user typed, now based on the saved version."""
+    saved = ops.patient_values(patient)
+    typed = form.values()
+    differences = [(name, F.LABELS[name], saved[name], value) for name, value in typed.items() if saved[name] != value]
+    changes = ops.history(db.session, patient, clinical=sees_clinical())
+    last = changes[0] if changes else None
+    form.version.data = patient.version
+    form.version.raw_data = [str(patient.version)]
+    audit.record("patient_update", patient_ref=patient.id, outcome="conflict")
+    db.session.commit()
+    return render_template("patients/conflict.html", patient=patient, form=form, differences=differences,
+                           last=last, clinical=sees_clinical()), 409
+
+
+@bp.post("/<int:patient_id>/archive")
+@roles_required(*CLINICAL_ROLES)
+def archive(patient_id: int):
+    """Archive the patient (hidden from search unless asked for) or bring them back."""
+    patient = _own_patient(patient_id, restricted_ok=True)
+    if patient.status == PatientStatus.RESTRICTED:
+        return _read_only(patient)
+    archived = request.form.get("archived") == "1"
+    if ops.set_archived(db.session, patient, archived, user=g.user, now=now()):
+        audit.record("patient_archive" if archived else "patient_unarchive", patient_ref=patient.id)
+    db.session.commit()
+    flash("Archived: hidden from search unless you include archived patients." if archived
+          else "Back in use.", "success")
+    return redirect(url_for("patients.show", patient_id=patient.id))
+
+
+# ------------------------------------------------------------------------------------------ export
+
+
+@bp.get("/<int:patient_id>/export.json")
+@roles_required(*CLINICAL_ROLES)
+def export_json(patient_id: int):
+    """Every row of this patient as JSON (PRIV-01)."""
+    patient = _own_patient(patient_id, restricted_ok=True)
+    body = ops.export_json(db.session, patient)
+    name = _download_name(patient, "json")
+    audit.record("patient_export", patient_ref=patient.id, detail="json")
+    db.session.commit()
+    return Response(body, mimetype="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.get("/<int:patient_id>/export.pdf")
+@roles_required(*CLINICAL_ROLES)
+def export_pdf(patient_id: int):
+    """The whole record as a readable PDF (PRIV-01)."""
+    patient = _own_patient(patient_id, restricted_ok=True)
+    body = documents.record_pdf(db.session, patient, now())
+    name = _download_name(patient, "pdf")
+    audit.record("patient_export", patient_ref=patient.id, detail="pdf")
+    db.session.commit()
+    return Response(body, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+# ----------------------------------------------------------------------------- retention and erasure
+
+
+@bp.post("/<int:patient_id>/hold")
+@roles_required(Role.ADMIN)
+def hold(patient_id: int):
+    """Put a retention hold on the record, or lift it."""
+    patient = _own_patient(patient_id, restricted_ok=True)
+    form = HoldForm()
+    if form.validate_on_submit():
+        if ops.set_retention_hold(db.session, patient, form.reason.data or "", user=g.user, now=now()):
+            audit.record("patient_hold" if form.reason.data else "patient_hold_lifted", patient_ref=patient.id)
+        db.session.commit()
+        flash("Retention hold saved." if form.reason.data else "No retention hold.", "success")
+    else:
+        flash(next(iter(form.errors.values()))[0], "error")
+    return redirect(url_for("patients.show", patient_id=patient.id))
+
+
+@bp.route("/<int:patient_id>/erase", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def erase(patient_id: int):
+    """Erase every row of the patient after the record number is typed; a retention hold restricts instead."""
+    patient = _own_patient(patient_id, restricted_ok=True)
+    form = EraseForm()
+    if form.validate_on_submit():
+        if form.confirm.data != patient.record_number:
+            form.confirm.errors.append(f"This is not the record number of this patient ({patient.record_number}).")
+        else:
+            record_number, pid = patient.record_number, patient.id
+            result = ops.erase_patient(db.session, patient, user=g.user, now=now())
+            if result.restricted:
+                audit.record("patient_restrict", patient_ref=pid, detail="retention hold")
+                db.session.commit()
+                flash("The record has a retention hold, so it was restricted instead of erased: hidden from "
+                      "search and read-only. Lift the hold to erase it.", "warning")
+                return redirect(url_for("patients.show", patient_id=pid))
+            audit.record("patient_erase", patient_ref=pid, detail=f"{result.rows} rows deleted")
+            db.session.commit()
+            ops.checkpoint(db.session)
+            session.pop(SEARCH_KEY, None)
+            flash(f"Record {record_number} was erased.", "success")
+            return redirect(url_for("patients.index"))
+    return render_template("patients/erase.html", patient=patient, form=form), (400 if form.errors else 200)
