@@ -189,3 +189,29 @@ def login(app) -> Callable:
         return Browser(client, email)
 
     return do_login
+
+
+@pytest.fixture
+def make_patient(app, clock) -> Callable:
+    """Register a patient: make_patient(clinic="Clinic A", **values) -> patient id."""
+    from clinic.auth import operations as ops
+    from clinic.patients import operations as patient_ops
+
+    counter = {"n": 0}
+
+    def create(clinic: str = "Clinic A", **values) -> int:
+        counter["n"] += 1
+        with app.app_context():
+            c = ops.get_or_create_clinic(_db.session, clinic, clock())
+            data = {
+                "record_number": patient_ops.suggest_record_number(_db.session, c.id),
+                "family_name": f"Family{counter['n']}", "given_names": f"Given{counter['n']}",
+                "birth_date": dt.date(1980, 1, counter["n"] % 28 + 1),
+            }
+            data.update(values)
+            patient = patient_ops.create_patient(_db.session, clinic_id=c.id, values=data, user=None, now=clock(),
+                                                 actor="test")
+            _db.session.commit()
+            return patient.id
+
+    return create

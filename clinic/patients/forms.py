@@ -19,7 +19,7 @@ from wtforms import (
     TelField,
     TextAreaField,
 )
-from wtforms.validators import Email, InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp, ValidationError
 
 from clinic.clock import now
 from clinic.forms import ClinicForm
@@ -90,14 +90,14 @@ class IdentityFields:
 
     record_number = StringField(
         "Record number", filters=[_strip],
-        validators=[InputRequired("Enter a record number."),
+        validators=[DataRequired("Enter a record number."),
                     Regexp(RECORD_NUMBER_RE, message="Use up to 20 letters, digits or hyphens, like P-000123.")],
         description="Suggested by the system; change it if your clinic numbers records differently.",
     )
     family_name = StringField("Family name", filters=[_strip], validators=[
-        InputRequired("Enter the family name."), Length(max=100, message="Use at most 100 characters.")])
+        DataRequired("Enter the family name."), Length(max=100, message="Use at most 100 characters.")])
     given_names = StringField("Given names", filters=[_strip], validators=[
-        InputRequired("Enter the given names."), Length(max=100, message="Use at most 100 characters.")])
+        DataRequired("Enter the given names."), Length(max=100, message="Use at most 100 characters.")])
     birth_date = FriendlyDateField("Date of birth", what="date of birth",
                                    validators=[InputRequired("Enter the date of birth."), _plausible_birth_date])
     sex = SelectField("Sex (optional)", choices=_choices(F.SEXES), default="")
@@ -219,4 +219,4 @@ class EraseForm(ClinicForm):
     """Erase after typing the record number, so the wrong patient is not erased by a slip."""
 
     confirm = StringField("Type the record number to confirm", filters=[_strip],
-                          validators=[InputRequired("Type the record number to confirm.")])
+                          validators=[DataRequired("Type the record number to confirm.")])

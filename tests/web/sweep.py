@@ -18,6 +18,17 @@ PROTECTED = {
     "admin.users",
     "admin.new_user",
     "admin.edit_user",
+    "patients.index",
+    "patients.search",
+    "patients.new",
+    "patients.show",
+    "patients.history",
+    "patients.edit",
+    "patients.archive",
+    "patients.export_json",
+    "patients.export_pdf",
+    "patients.hold",
+    "patients.erase",
 }
 
 SAMPLE_ARGS = {"integer": 1, "int": 1, "string": "x", "path": "x", "default": "x"}

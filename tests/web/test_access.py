@@ -47,8 +47,9 @@ def test_sec05_every_post_without_or_with_a_wrong_csrf_token_is_rejected(app, ma
     assert snapshot(app) == before
 
 
-def test_sec07_a_get_to_every_route_changes_no_table(app, make_user, login):
+def test_sec07_a_get_to_every_route_changes_no_table(app, make_user, login, make_patient):
     _, email = make_user("admin")
+    assert make_patient(clinic="Clinic A") == 1  # the sample id in every URL: GETs exercise real pages
     browser = login(email)
     # Audit rows for views are expected (AUD-01); nothing else may change.
     exclude = frozenset({"audit_events", "audit_chain_head"})
