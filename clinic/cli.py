@@ -163,7 +163,7 @@ def export_patient(record_number: str, clinic_name: str | None, output: Path | N
                  detail="json")
     db.session.commit()
     if output is None:
-        click.get_binary_stream("stdout").write(body)
+        click.echo(body, nl=False)  # bytes go to the binary stream unchanged
     else:
         output.write_bytes(body)
         click.echo(f"Exported {record_number} to {output}.", err=True)
