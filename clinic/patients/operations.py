@@ -60,7 +60,7 @@ class ImportProblem(ValueError):
 # ---------------------------------------------------------------------------------------------- values
 
 
-def _as_text(value: Any) -> str:
+def as_text(value: Any) -> str:
     """How a value is written in the change history."""
     if value is None:
         return ""
@@ -173,7 +173,7 @@ def _record_changes(
     for name, old, new in changes:
         db.add(PatientChange(
             patient_id=patient.id, at=now, user_id=user.id if user else None, actor=actor,
-            revision=patient.version, field=name, old_value=_as_text(old), new_value=_as_text(new),
+            revision=patient.version, field=name, old_value=as_text(old), new_value=as_text(new),
             clinical=F.is_clinical(name) or name == "retention_hold",
         ))
         names.append(name)
@@ -621,6 +621,19 @@ def _record_timeline(db: Session, patient: Patient) -> Iterable[TimelineEntry]:
                 at=at, title=title, detail=f"by {actor}", clinical=clinical, kind="change",
                 changes=tuple(F.LABELS.get(c.field, c.field) for c in part if c.field != "status"),
             )
+
+
+def values_at(db: Session, patient: Patient, version: int) -> dict[str, str]:
+    """What each field changed after ``version`` held at that version (as history text): the common base
+    of two people's edits, so a conflict can tell who changed what."""
+    rows = db.scalars(
+        select(PatientChange).where(PatientChange.patient_id == patient.id, PatientChange.revision > version)
+        .order_by(PatientChange.revision, PatientChange.id)
+    )
+    base: dict[str, str] = {}
+    for row in rows:
+        base.setdefault(row.field, row.old_value)
+    return base
 
 
 def history(db: Session, patient: Patient, *, clinical: bool) -> list[PatientChange]:

@@ -233,18 +233,39 @@ def edit(patient_id: int):
 
 
 def _conflict(patient: Patient, form):
-    """Both versions side by side; the form keeps what this user typed, now based on the saved version."""
+    """Three versions compared: when the user opened the form, saved since, and typed. Fields only the other
+    person changed take their value; fields both changed keep what this user typed and are flagged. The
+    form, now based on the saved version, keeps everything this user typed (REL-01)."""
     saved = ops.patient_values(patient)
     typed = form.values()
-    differences = [(name, F.LABELS[name], saved[name], value) for name, value in typed.items() if saved[name] != value]
+    started = form.version.data
+    base = ops.values_at(db.session, patient, started) if isinstance(started, int) else None
+    rows = []
+    for name, mine in typed.items():
+        theirs = saved[name]
+        if ops.as_text(mine) == ops.as_text(theirs):
+            continue
+        if base is not None and name not in base:
+            continue  # only this user changed it: no conflict, it stays in the form
+        if base is not None and ops.as_text(mine) == base[name]:
+            _set_field(form, name, theirs)  # only they changed it: take theirs, do not undo their work
+            rows.append((name, F.LABELS[name], base[name], theirs, mine, "theirs"))
+        else:
+            rows.append((name, F.LABELS[name], base.get(name) if base else None, theirs, mine, "both"))
     changes = ops.history(db.session, patient, clinical=sees_clinical())
     last = changes[0] if changes else None
     form.version.data = patient.version
     form.version.raw_data = [str(patient.version)]
     audit.record("patient_update", patient_ref=patient.id, outcome="conflict")
     db.session.commit()
-    return render_template("patients/conflict.html", patient=patient, form=form, differences=differences,
-                           last=last, clinical=sees_clinical()), 409
+    return render_template("patients/conflict.html", patient=patient, form=form, rows=rows, last=last,
+                           clinical=sees_clinical()), 409
+
+
+def _set_field(form, name: str, value) -> None:
+    field = form[f"fact_{name.split('.', 1)[1]}" if name.startswith("history_facts.") else name]
+    field.data = value
+    field.raw_data = None
 
 
 @bp.post("/<int:patient_id>/archive")

@@ -251,29 +251,39 @@ def _open_edit(browser, pid: int) -> dict[str, str]:
 
 def test_rel01_second_save_from_the_same_version_gets_a_conflict_page_and_keeps_what_they_typed(
         app, make_user, login, make_patient):
-    pid = make_patient(family_name="Ångström", given_names="Zoë", birth_date=dt.date(1984, 3, 27),
-                       record_number="P-000001")
+    pid = make_patient(family_name="Family1", given_names="Given1", birth_date=dt.date(1980, 1, 2),
+                       record_number="P-000001", **patient_values_for_form())
     _, first_email = make_user("therapist")
     _, second_email = make_user("therapist")
     first, second = login(first_email), login(second_email)
     v1, v2 = _open_edit(first, pid), _open_edit(second, pid)
     assert v1 == v2 == {"version": "1"}
-    saved = first.post(f"/patients/{pid}/edit", data=edit_form(phone="+44 1111 111111", **v1))
+    same = {"family_name": "Family1", "given_names": "Given1", "birth_date": "1980-01-02"}
+    saved = first.post(f"/patients/{pid}/edit", data=edit_form(
+        phone="+44 1111 111111", occupation="Cellist", **same, **v1))
     assert saved.status_code == 302
-    typed = edit_form(phone="+44 2222 222222", medications="Second user's careful list", **v2)
+    typed = edit_form(phone="+44 2222 222222", medications="Second user's careful list", **same, **v2)
     conflict = second.post(f"/patients/{pid}/edit", data=typed)
     assert conflict.status_code == 409
     page = conflict.get_data(as_text=True)
     assert "Someone else saved this record" in page and first_email in page
-    assert "+44 1111 111111" in page and "+44 2222 222222" in page  # both versions
-    assert "Second user&#39;s careful list" in page  # what they typed is still in the form
+    both = re.search(r"You both changed these.*?</table>", page, re.S).group(0)
+    assert "Phone" in both and "+44 20 7946 0958" in both and "+44 1111 111111" in both and "+44 2222 222222" in both
+    theirs = re.search(r"Only they changed these.*?</table>", page, re.S).group(0)
+    assert "Occupation" in theirs and "Cellist" in theirs and "Medications" not in theirs
+    form = page[page.index("<h2>Your version</h2>"):]
+    assert 'value="+44 2222 222222"' in form  # what they typed is kept...
+    assert "Second user&#39;s careful list" in form
+    assert 'value="Cellist"' in form  # ...and the first user's untouched-by-them change is not undone
     assert re.search(r'name="version" type="hidden" value="2"', page)
     assert get_patient(app, pid).phone == "+44 1111 111111"  # the first save is not lost
-    # Saving from the conflict page (now based on version 2) is an explicit, recorded overwrite.
-    form = edit_form(phone="+44 2222 222222", medications="Second user's careful list", version="2")
-    assert second.post(f"/patients/{pid}/edit", data=form).status_code == 302
+    # Saving from the conflict page (now based on version 2) is an explicit, recorded choice.
+    resend = edit_form(phone="+44 2222 222222", medications="Second user's careful list", occupation="Cellist",
+                       **same, version="2")
+    assert second.post(f"/patients/{pid}/edit", data=resend).status_code == 302
     patient = get_patient(app, pid)
-    assert patient.phone == "+44 2222 222222" and patient.version == 3
+    assert patient.phone == "+44 2222 222222" and patient.occupation == "Cellist" and patient.version == 3
+    assert patient.medications == "Second user's careful list"
     with app.app_context():
         phones = db.session.scalars(select(PatientChange.new_value).where(PatientChange.field == "phone")
                                     .order_by(PatientChange.id)).all()
