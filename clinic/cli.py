@@ -40,6 +40,48 @@ def main() -> None:
     """clinic: records, screening, staged plans and handouts for hand therapists."""
 
 
+@main.group("protocols", cls=click.Group)  # a plain group: these commands must work when the app cannot start
+def protocols_group() -> None:
+    """Check and read the protocol files (works even when a broken file stops the app)."""
+
+
+def _dirs(extra: tuple[Path, ...]) -> list[Path]:
+    from clinic.app import build_config, protocol_dirs
+
+    return protocol_dirs({"PROTOCOL_DIRS": list(extra)} if extra else build_config())
+
+
+@protocols_group.command("check")
+@click.argument("dirs", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
+def protocols_check(dirs: tuple[Path, ...]) -> None:
+    """Validate our protocols plus DIRS (default: the configured PROTOCOL_DIRS); exit 1 on any problem."""
+    from clinic.domain.protocols import check_report, illustration_ids_in
+    from clinic.library import ILLUSTRATIONS
+
+    lines, ok = check_report(_dirs(dirs), illustration_ids_in(ILLUSTRATIONS))
+    for line in lines:
+        click.echo(line)
+    if not ok:
+        sys.exit(1)
+
+
+@protocols_group.command("show")
+@click.argument("protocol_id")
+def protocols_show(protocol_id: str) -> None:
+    """Print a readable outline of one protocol."""
+    from clinic.domain.protocols import outline
+    from clinic.domain.rules import DataFileError
+    from clinic.library import load
+
+    try:
+        lib = load(_dirs(()))
+    except DataFileError as exc:
+        raise click.ClickException(f"the protocol files have problems (run `clinic protocols check`):\n{exc}") from None
+    if protocol_id not in lib.protocols:
+        raise click.ClickException(f"no protocol {protocol_id!r}; there are: {', '.join(sorted(lib.protocols))}")
+    click.echo(outline(lib.protocol(protocol_id), lib))
+
+
 def init_app(app) -> None:
     """Register the commands on the app, so ``clinic`` and the test runner see the same ones."""
     for command in (user, demo, backup, audit_group):
