@@ -563,8 +563,10 @@ def _judge_gate(
                 missing_facts.append(exc.fact)
                 return None
         earliest = max(dated) if dated else None
-        if not waiting and earliest is not None and earliest <= on_date:
-            return None
+        if earliest is not None and earliest <= on_date:
+            if not waiting:
+                return None
+            earliest = None  # a date already past says nothing while the gate still waits for an event
     side = facts.get("affected_side") if facts.get("affected_side") in SIDES else None
     return Finding(
         rule_id=rule.id,
