@@ -94,7 +94,7 @@ _RULE_KEYS = {
     "record_field", "conditions", "gate", "start_when",
 }
 _GATE_KEYS = {"until", "waits_for", "when"}
-_PLACEHOLDERS = {"side", "regions"}
+_PLACEHOLDERS = {"side", "regions", "where"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -368,7 +368,7 @@ def _check_placeholders(text: str | None, path: str, problems: Problems) -> None
         return
     for name in names:
         if name not in _PLACEHOLDERS:
-            problems.add(path, f"expected placeholders {{side}} or {{regions}} only, got {{{name}}}")
+            problems.add(path, f"expected placeholders {{where}}, {{side}}, {{regions}} only, got {{{name}}}")
 
 
 def _one_of(allowed: tuple[str, ...], value: Any) -> str:
@@ -582,10 +582,21 @@ def _judge_gate(
 
 
 def _fill(text: str, regions: tuple[str, ...], side: str | None) -> str:
-    side_words = {"left": "left", "right": "right", "both": "left and right"}.get(side or "", "")
-    region_words = _join([REGION_WORDS[r] for r in regions]) if regions else "hand or arm"
-    filled = text.format(side=side_words, regions=region_words)
+    side_word = {"left": "left", "right": "right", "both": "left and right"}.get(side or "", "")
+    region_words = _join([REGION_WORDS[r] for r in regions]) if regions else "hand and arm"
+    filled = text.format(side=side_word, regions=region_words, where=_where(regions, side_word))
     return " ".join(filled.split())
+
+
+def _where(regions: tuple[str, ...], side_word: str) -> str:
+    """Plain words for the marked places: 'your left wrist and the back of your left hand'."""
+    plain = [REGION_WORDS[r] for r in regions if r not in ("back_of_hand", "neck_shoulder")]
+    parts = [f"your {side_word} {_join(plain)}"] if plain else []
+    if "back_of_hand" in regions:
+        parts.append(f"the back of your {side_word} hand")
+    if "neck_shoulder" in regions:
+        parts.append(f"your neck and {side_word} shoulder")
+    return _join(parts) if parts else f"your {side_word} hand and arm"
 
 
 def _join(words: list[str]) -> str:

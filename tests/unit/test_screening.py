@@ -266,7 +266,7 @@ def test_every_question_has_help_text_and_plain_patient_words():
         if rule.question:
             assert rule.question.endswith("?"), rule.id
             assert rule.help, rule.id
-        assert "you" in rule.patient_text.lower(), rule.id
+        assert "you" in rule.patient_text.lower() or "{where}" in rule.patient_text, rule.id
 
 
 # --- semantics --------------------------------------------------------------------------------
@@ -345,13 +345,30 @@ def test_a_local_yes_without_a_side_keeps_clear_of_both_sides():
     assert finding.patient_text == "Do not massage your left and right wrist until the skin has healed."
 
 
+@pytest.mark.parametrize(
+    ("regions", "side", "words"),
+    [
+        (("wrist",), "left", "your left wrist"),
+        (("wrist", "forearm"), "right", "your right wrist and forearm"),
+        (("back_of_hand",), "left", "the back of your left hand"),
+        (("fingers", "back_of_hand", "neck_shoulder"), "right",
+         "your right fingers, the back of your right hand and your neck and right shoulder"),
+        (("thumb",), None, "your thumb"),
+    ],
+)
+def test_where_placeholder_reads_as_plain_words(regions, side, words):
+    (finding,) = run(None, {"reduced_sensation": yes(*regions, side=side)}).findings
+    assert finding.patient_text.startswith(f"The skin of {words} may not feel pain well.")
+
+
 def test_the_patient_text_names_the_side_and_regions_in_plain_words():
     result = run(
         "fracture", {"unhealed_fracture": yes("wrist", "back_of_hand", side="left", detail="scaphoid")}
     )
     (finding,) = result.findings
     assert finding.patient_text == (
-        "Do not massage your left wrist and back of the hand until your doctor says the bone has healed."
+        "Do not massage your left wrist and the back of your left hand"
+        " until your doctor says the bone has healed."
     )
     assert finding.regions == ("wrist", "back_of_hand")
     assert finding.detail == "scaphoid"
@@ -639,7 +656,7 @@ BROKEN = [
     (_file(_with(VALID_ITEM, record_field="smoker")),
      [F + f'items[0].record_field: expected one of {RECORD_LIST}, got "smoker"']),
     (_file(_with(VALID_ITEM, patient_text="Do not massage your {arm}.")),
-     [F + "items[0].patient_text: expected placeholders {side} or {regions} only, got {arm}"]),
+     [F + "items[0].patient_text: expected placeholders {where}, {side}, {regions} only, got {arm}"]),
     (_file(_with(VALID_ITEM, id="Fever Today")),
      [F + 'items[0].id: expected a lower-case name like fresh_bruise, got "Fever Today"']),
     (_file(_with(VALID_GATE, gate={"until": [{"after": {"fact": "injury_dat", "days": 2}}]})),
