@@ -78,6 +78,13 @@ FACT_CHOICES: dict[str, tuple[str, ...]] = {
     "vessel_or_muscle_damage": ("yes", "no", "not_known"),
 }
 
+# Dates of events that must already have happened: one after the screening day is impossible (CS-04).
+# cast_removal_date is not here: it may be the planned date.
+PAST_EVENT_FACTS = frozenset({
+    "stroke_date", "medically_stable_date", "fracture_date", "healing_confirmed_date", "onset_date",
+    "acute_over_date", "flare_settled_date", "injury_date", "swelling_pain_gone_date",
+})
+
 DECISION_ORDER = ("defer", "refer", "incomplete", "local", "caution", "clear")
 CATEGORY_DECISION = {"absolute": "defer", "refer": "refer", "local": "local", "relative": "caution"}
 DECISION_WORDS = {
@@ -454,6 +461,7 @@ class ScreeningResult:
     unanswered: tuple[str, ...]
     not_known: tuple[str, ...]
     missing_facts: tuple[str, ...]
+    impossible_facts: tuple[str, ...]
     unmarked: tuple[str, ...]
     ignored: tuple[str, ...]
     on_date: dt.date
@@ -481,13 +489,14 @@ def screen(
     unanswered: list[str] = []
     not_known: list[str] = []
     missing_facts: list[str] = []
+    impossible_facts: list[str] = []
     unmarked: list[str] = []
     asked: set[str] = set()
     for rule in rules.rules:
         if not rule.applies_to(condition):
             continue
         if rule.gate is not None:
-            finding = _judge_gate(rule, rule.gate, facts, on_date, missing_facts)
+            finding = _judge_gate(rule, rule.gate, facts, on_date, missing_facts, impossible_facts)
             if finding is not None:
                 findings.append(finding)
             continue
@@ -502,7 +511,7 @@ def screen(
                 unmarked.append(rule.id)
             findings.append(_finding_from_answer(rule, answer))
 
-    incomplete = bool(unanswered or not_known or missing_facts or unmarked)
+    incomplete = bool(unanswered or not_known or missing_facts or impossible_facts or unmarked)
     present = {CATEGORY_DECISION[f.category] for f in findings} | ({"incomplete"} if incomplete else set())
     decision = next((d for d in DECISION_ORDER if d in present), "clear")
     dates = [f.earliest_date for f in findings if f.earliest_date is not None]
@@ -513,6 +522,7 @@ def screen(
         unanswered=tuple(unanswered),
         not_known=tuple(not_known),
         missing_facts=tuple(dict.fromkeys(missing_facts)),
+        impossible_facts=tuple(dict.fromkeys(impossible_facts)),
         unmarked=tuple(unmarked),
         ignored=tuple(sorted(set(answers) - asked)),
         on_date=on_date,
@@ -541,7 +551,12 @@ def _finding_from_answer(rule: Rule, answer: Answer) -> Finding:
 
 
 def _judge_gate(
-    rule: Rule, gate: Gate, facts: Mapping[str, Any], on_date: dt.date, missing_facts: list[str]
+    rule: Rule,
+    gate: Gate,
+    facts: Mapping[str, Any],
+    on_date: dt.date,
+    missing_facts: list[str],
+    impossible_facts: list[str],
 ) -> Finding | None:
     if gate.when is not None:
         value = facts.get(gate.when.fact)
@@ -557,6 +572,10 @@ def _judge_gate(
         for term in gate.until.dates:
             if term.fact in waiting:
                 continue
+            value = facts.get(term.fact)
+            if term.fact in PAST_EVENT_FACTS and isinstance(value, dt.date) and value > on_date:
+                impossible_facts.append(term.fact)
+                return None
             try:
                 dated.append(term.earliest(facts))
             except MissingFact as exc:
@@ -707,6 +726,7 @@ def result_to_json(result: ScreeningResult) -> dict[str, Any]:
         "unanswered": list(result.unanswered),
         "not_known": list(result.not_known),
         "missing_facts": list(result.missing_facts),
+        "impossible_facts": list(result.impossible_facts),
         "unmarked": list(result.unmarked),
         "ignored": list(result.ignored),
     }
