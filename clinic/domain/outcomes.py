@@ -31,7 +31,9 @@ class QuickDash:
 
 def quickdash(items: Sequence[int | None]) -> QuickDash:
     """Score 11 QuickDASH items (1–5, None for unanswered): ((sum ÷ answered) − 1) × 25."""
-    if isinstance(items, str | bytes) or len(items) != QUICKDASH_ITEMS:
+    if isinstance(items, str | bytes):
+        raise ValueError(f"QuickDASH: expected a list of {QUICKDASH_ITEMS} answers, got text {items!r}")
+    if len(items) != QUICKDASH_ITEMS:
         raise ValueError(f"QuickDASH has {QUICKDASH_ITEMS} items; got {len(items)}")
     answered = []
     for number, value in enumerate(items, start=1):
