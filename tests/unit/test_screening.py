@@ -806,7 +806,8 @@ def _json_blocks(markdown: str) -> list[Any]:
 
 
 def test_the_worked_example_in_screening_md_gives_the_documented_output():
-    answers_obj, facts_obj, expected = _json_blocks((ROOT / "protocols" / "screening.md").read_text("utf-8"))
+    doc = (ROOT / "protocols" / "screening.md").read_text("utf-8")
+    answers_obj, facts_obj, expected = _json_blocks(doc)[:3]
     result = screen(
         answers_from_json(answers_obj),
         facts_from_json(facts_obj),
@@ -824,3 +825,13 @@ def test_importing_the_domain_loads_neither_flask_nor_sqlalchemy():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_worked_example_a_day_later_with_diabetes_answered_is_local():
+    doc = (ROOT / "protocols" / "screening.md").read_text("utf-8")
+    answers_obj, facts_obj, _ = _json_blocks(doc)[:3]
+    answers_obj["diabetes"] = "no"
+    result = screen(answers_from_json(answers_obj), facts_from_json(facts_obj), RULES, D(2026, 3, 12),
+                    condition=condition_from_json(facts_obj))
+    assert result.decision == "local"
+    assert [f.rule_id for f in result.findings] == ["open_wound", "fresh_bruise", "blood_thinners"]
