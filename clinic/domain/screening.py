@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -69,6 +70,7 @@ CASE_FACTS: dict[str, tuple[str, ...]] = {
         "injury_date", "bruise_area", "affected_side", "vessel_or_muscle_damage", "swelling_pain_gone_date",
     ),
 }
+_ALL_FACTS = tuple(sorted({fact for facts in CASE_FACTS.values() for fact in facts}))
 FACT_CHOICES: dict[str, tuple[str, ...]] = {
     "stroke_type": ("ischaemic", "haemorrhagic", "not_known"),
     "affected_side": SIDES,
@@ -102,6 +104,7 @@ _RULE_KEYS = {
 }
 _GATE_KEYS = {"until", "waits_for", "when"}
 _PLACEHOLDERS = {"side", "regions", "where"}
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -662,18 +665,22 @@ def facts_from_json(obj: Any) -> dict[str, Any]:
     """Case facts from JSON; names ending in _date become dates; the "condition" key is skipped."""
     if not isinstance(obj, dict):
         raise ValueError(f"facts: expected an object of fact name → value, got {_got(obj)}")
+    condition = condition_from_json(obj)
+    known = CASE_FACTS[condition] if condition else _ALL_FACTS
     facts: dict[str, Any] = {}
     for name, value in obj.items():
         if name == "condition" or value is None:
             continue
+        if name not in known:
+            of = condition or "any protocol"
+            raise ValueError(f"facts.{name}: not a case fact of {of}; {_one_of(known, name)}")
         if name.endswith("_date"):
-            if not isinstance(value, str):
+            if not (isinstance(value, str) and _ISO_DATE.fullmatch(value)):
                 raise ValueError(f"facts.{name}: expected a date like 2026-03-14, got {_got(value)}")
             try:
                 facts[name] = dt.date.fromisoformat(value)
             except ValueError:
-                bad = f"facts.{name}: expected a date like 2026-03-14, got {_got(value)}"
-                raise ValueError(bad) from None
+                raise ValueError(f"facts.{name}: {value} is not a real date") from None
         elif name in FACT_CHOICES:
             if value not in FACT_CHOICES[name]:
                 raise ValueError(f"facts.{name}: {_one_of(FACT_CHOICES[name], value)}")

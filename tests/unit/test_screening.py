@@ -742,13 +742,11 @@ def test_answers_from_json_explains_what_is_wrong(obj, message):
 
 
 def test_facts_from_json_turns_iso_strings_into_dates_and_reads_the_condition():
-    obj = {"condition": "bruise", "injury_date": "2026-03-10", "affected_side": "left", "joints": ["thumb"]}
-    assert facts_from_json(obj) == {
-        "injury_date": D(2026, 3, 10),
-        "affected_side": "left",
-        "joints": ("thumb",),
-    }
+    obj = {"condition": "bruise", "injury_date": "2026-03-10", "affected_side": "left", "bruise_area": None}
+    assert facts_from_json(obj) == {"injury_date": D(2026, 3, 10), "affected_side": "left"}
     assert condition_from_json(obj) == "bruise"
+    arthritis = {"condition": "arthritis", "joints": ["thumb", "fingers"]}
+    assert facts_from_json(arthritis) == {"joints": ("thumb", "fingers")}
     assert condition_from_json({}) is None
 
 
@@ -765,6 +763,13 @@ def test_facts_from_json_turns_iso_strings_into_dates_and_reads_the_condition():
             'facts.stroke_type: expected one of ischaemic, haemorrhagic, not_known, got "lacunar"',
         ),
         ({"bone": 3}, "facts.bone: expected text or a list of text, got 3"),
+        ({"injury_date": "20260310"}, 'facts.injury_date: expected a date like 2026-03-14, got "20260310"'),
+        ({"injury_date": "2026-02-30"}, "facts.injury_date: 2026-02-30 is not a real date"),
+        ({"condition": "bruise", "injury_dat": "2026-03-10"},
+         "facts.injury_dat: not a case fact of bruise; expected one of injury_date, bruise_area"),
+        ({"condition": "bruise", "stroke_date": "2026-03-10"},
+         "facts.stroke_date: not a case fact of bruise"),
+        ({"colour": "red"}, "facts.colour: not a case fact of any protocol; expected one of acute_over_date"),
         ("x", 'facts: expected an object of fact name → value, got "x"'),
     ],
 )
