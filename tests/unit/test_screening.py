@@ -298,6 +298,29 @@ def test_the_most_restrictive_finding_wins_and_every_finding_is_kept():
     assert {f.rule_id for f in result.findings} == {"fever", "pinched_nerve", "open_wound", "diabetes"}
 
 
+W = yes("wrist", side="left")
+
+
+# fmt: off
+@pytest.mark.parametrize(
+    ("answers", "decision"),
+    [
+        ({"fever": yes(), "pinched_nerve": yes(), "open_wound": W, "diabetes": yes()}, "defer"),
+        ({"fever": yes(), "pregnancy": NOT_KNOWN}, "defer"),
+        ({"pinched_nerve": yes(), "pregnancy": NOT_KNOWN, "open_wound": W}, "refer"),
+        ({"pregnancy": NOT_KNOWN, "open_wound": W, "diabetes": yes()}, "incomplete"),
+        ({"open_wound": W, "diabetes": yes()}, "local"),
+        ({"diabetes": yes(), "osteoporosis": yes()}, "caution"),
+        ({}, "clear"),
+    ],
+)
+# fmt: on
+def test_the_decision_is_the_most_restrictive_of_its_parts(answers, decision):
+    result = run(None, answers)
+    assert result.decision == decision
+    assert {f.rule_id for f in result.findings} == {k for k, a in answers.items() if a.value == "yes"}
+
+
 def test_refer_outranks_incomplete_but_the_open_questions_stay_listed():
     answers = {**all_no(None), "pinched_nerve": yes()}
     del answers["fever"]
