@@ -5,6 +5,7 @@ The commands call the same operations as the web views; each command commits onc
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 import subprocess
@@ -80,6 +81,34 @@ def protocols_show(protocol_id: str) -> None:
     if protocol_id not in lib.protocols:
         raise click.ClickException(f"no protocol {protocol_id!r}; there are: {', '.join(sorted(lib.protocols))}")
     click.echo(outline(lib.protocol(protocol_id), lib))
+
+
+@main.command("screen", with_appcontext=False)  # works when the app cannot start
+@click.option("--answers", "answers_file", type=click.File(encoding="utf-8"), required=True,
+              help="JSON answers, one per question id (see protocols/screening.md).")
+@click.option("--facts", "facts_file", type=click.File(encoding="utf-8"),
+              help="JSON with the condition and its case facts.")
+@click.option("--on", "on_date", type=click.DateTime(formats=["%Y-%m-%d"]), required=True,
+              help="The screening day, YYYY-MM-DD (never today by default).")
+def screen_command(answers_file, facts_file, on_date) -> None:
+    """Screen answers against the rules and print the result as JSON (for protocol authors)."""
+    from clinic.domain import screening
+    from clinic.domain.rules import DataFileError
+    from clinic.library import load_screening_rules
+
+    try:
+        rules = load_screening_rules(_dirs(()))
+    except DataFileError as exc:
+        raise click.ClickException(f"the screening rules have problems:\n{exc}") from None
+    try:
+        facts_obj = json.load(facts_file) if facts_file else {}
+        answers = screening.answers_from_json(json.load(answers_file))
+        facts = screening.facts_from_json(facts_obj)
+        condition = screening.condition_from_json(facts_obj)
+    except (ValueError, json.JSONDecodeError) as exc:
+        raise click.ClickException(str(exc)) from None
+    result = screening.screen(answers, facts, rules, on_date.date(), condition=condition)
+    click.echo(json.dumps(screening.result_to_json(result), indent=2, ensure_ascii=False))
 
 
 def init_app(app) -> None:
