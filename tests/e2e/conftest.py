@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
 from clinic.extensions import db
-from tests.conftest import require_tool
+from tests.conftest import IN_CI, require_tool
 
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -51,6 +52,33 @@ def page(chromium):
     page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
     yield page
     context.close()
+
+
+AXE = Path(__file__).parent / ".axe" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture
+def axe_page(chromium):
+    """A page whose context may inject axe-core despite our strict CSP (only in tests)."""
+    if not AXE.exists():
+        message = "axe-core is missing (make system-deps installs it)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def axe_violations(page, impacts=("serious", "critical")) -> list[str]:
+    """Run axe-core on the current page; the serious and critical violations, one line each."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"] if v["impact"] in impacts
+    ]
 
 
 def log_in(page, base: str, email: str, password: str, *, go_to_login: bool = True) -> None:
