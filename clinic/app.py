@@ -87,12 +87,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from clinic.main.routes import bp as main_bp
     from clinic.patients.routes import bp as patients_bp
     from clinic.protocols.routes import bp as protocols_bp
+    from clinic.screening.routes import bp as screening_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(patients_bp)
     app.register_blueprint(protocols_bp)
+    app.register_blueprint(screening_bp)
 
     from clinic import cli, errors, templating
 

@@ -248,3 +248,69 @@ class PatientNumberCounter(db.Model):
 
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), primary_key=True)
     last: Mapped[int] = mapped_column(default=0)
+
+
+class Screening(db.Model):
+    """One intake screening of a patient (a FHIR *QuestionnaireResponse*): what was answered, the
+    case facts, the engine's result and the rules version it used. Never edited after it is stored;
+    a new screening replaces it."""
+
+    __tablename__ = "screenings"
+    __table_args__ = (Index("ix_screenings_patient_at", "patient_id", "screened_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    # The protocol screened for, or NULL for a general screening.
+    condition: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    # rule id -> {"answer", "detail", "regions", "side"} (the JSON of ``answers_from_json``).
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    # case fact name -> value, dates as ISO text (the JSON of ``facts_from_json``).
+    facts: Mapped[dict] = mapped_column(JSON, default=dict)
+    # ``result_to_json`` of the engine's result.
+    result: Mapped[dict] = mapped_column(JSON, default=dict)
+    decision: Mapped[str] = mapped_column(String(20))
+    rules_version: Mapped[int] = mapped_column()
+    # Email of the account that screened (a copy: the account may go later).
+    screened_by: Mapped[str] = mapped_column(String(254), default="")
+    screened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    screened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    on_date: Mapped[dt.date] = mapped_column(Date)
+    valid_until: Mapped[dt.date] = mapped_column(Date)
+
+
+class ScreeningOverride(db.Model):
+    """A therapist's decision to treat despite absolute contraindications of a screening (CS-02)."""
+
+    __tablename__ = "screening_overrides"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    screening_id: Mapped[int] = mapped_column(ForeignKey("screenings.id", ondelete="CASCADE"), index=True)
+    # The overridden rule ids, comma-separated (each a defer finding of the screening).
+    rule_ids: Mapped[str] = mapped_column(String(1000))
+    reason: Mapped[str] = mapped_column(Text)
+    by: Mapped[str] = mapped_column(String(254), default="")
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+    @property
+    def rules(self) -> list[str]:
+        """The overridden rule ids as a list."""
+        return [r for r in self.rule_ids.split(",") if r]
+
+
+class Clearance(db.Model):
+    """A doctor's clearance for a refer finding of a screening, as recorded by the therapist."""
+
+    __tablename__ = "clearances"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    screening_id: Mapped[int] = mapped_column(ForeignKey("screenings.id", ondelete="CASCADE"), index=True)
+    rule_id: Mapped[str] = mapped_column(String(60))
+    cleared_by: Mapped[str] = mapped_column(String(300))
+    cleared_on: Mapped[dt.date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by: Mapped[str] = mapped_column(String(254), default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -31,6 +31,10 @@ PROTECTED = {
     "patients.erase",
     "protocols.index",
     "protocols.show",
+    "screening.start",
+    "screening.result",
+    "screening.override",
+    "screening.clearance",
 }
 
 SAMPLE_ARGS = {"integer": 1, "int": 1, "string": "x", "path": "x", "default": "x"}

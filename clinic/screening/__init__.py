@@ -1,0 +1,1 @@
+"""Intake screening pages: the generated form, the result, overrides and clearances."""

@@ -1,0 +1,331 @@
+"""Screening verbs: take the session, flush, never commit. The validity rule lives in ``screening_status``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask import url_for
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clinic.domain.screening import (
+    CONDITIONS,
+    Answer,
+    RuleSet,
+    ScreeningResult,
+    result_to_json,
+    screen,
+)
+from clinic.models import Clearance, LoginSession, Patient, Role, Screening, ScreeningOverride, User
+from clinic.patients.registry import TimelineEntry, register_patient_table, timeline_source
+
+register_patient_table(Screening, order_by=("screened_at", "id"))
+register_patient_table(ScreeningOverride, order_by=("at", "id"))
+register_patient_table(Clearance, order_by=("recorded_at", "id"))
+
+OVERRIDE_MIN_REASON = 20
+
+# The decision as the therapist reads it at a glance: headline, icon (never colour alone), colour class.
+HEADLINES: dict[str, tuple[str, str]] = {
+    "defer": ("DO NOT TREAT TODAY", "⛔"),
+    "refer": ("NEEDS A DOCTOR’S CLEARANCE", "✋"),
+    "incomplete": ("NOT FINISHED", "❓"),
+    "local": ("TREAT, AVOIDING", "⚠"),
+    "caution": ("TREAT WITH PRECAUTIONS", "⚠"),
+    "clear": ("NO CONTRAINDICATION FOUND", "✔"),
+}
+
+
+class ScreeningRefused(ValueError):
+    """An override or clearance that the rules do not allow; the message says why."""
+
+
+# ------------------------------------------------------------------------------------------ values
+
+
+def answers_to_json(answers: Mapping[str, Answer]) -> dict[str, Any]:
+    """Answers as stored (the format ``answers_from_json`` reads)."""
+    out: dict[str, Any] = {}
+    for rule_id in sorted(answers):
+        a = answers[rule_id]
+        item: dict[str, Any] = {"answer": a.value}
+        if a.detail:
+            item["detail"] = a.detail
+        if a.regions:
+            item["regions"] = list(a.regions)
+        if a.side:
+            item["side"] = a.side
+        out[rule_id] = item
+    return out
+
+
+def facts_to_json(facts: Mapping[str, Any]) -> dict[str, Any]:
+    """Case facts as stored: dates as ISO text (the format ``facts_from_json`` reads)."""
+    out: dict[str, Any] = {}
+    for name in sorted(facts):
+        value = facts[name]
+        if isinstance(value, dt.date):
+            value = value.isoformat()
+        elif isinstance(value, tuple):
+            value = list(value)
+        out[name] = value
+    return out
+
+
+# ------------------------------------------------------------------------------------------ screen
+
+
+def record_screening(
+    db: Session,
+    patient: Patient,
+    *,
+    answers: Mapping[str, Answer],
+    facts: Mapping[str, Any],
+    condition: str | None,
+    rules: RuleSet,
+    user: User | None,
+    now: dt.datetime,
+    valid_days: int,
+) -> tuple[Screening, ScreeningResult]:
+    """Screen ``patient`` today with the engine and store answers, facts, result and rules version."""
+    if condition is not None and condition not in CONDITIONS:
+        raise ValueError(f"unknown condition {condition!r}")
+    on_date = now.date()
+    result = screen(answers, facts, rules, on_date, condition=condition)
+    screening = Screening(
+        patient_id=patient.id,
+        condition=condition,
+        answers=answers_to_json(answers),
+        facts=facts_to_json(facts),
+        result=result_to_json(result),
+        decision=result.decision,
+        rules_version=result.rules_version,
+        screened_by=user.email if user else "",
+        screened_by_id=user.id if user else None,
+        screened_at=now,
+        on_date=on_date,
+        valid_until=on_date + dt.timedelta(days=valid_days),
+    )
+    db.add(screening)
+    db.flush()
+    return screening, result
+
+
+# --------------------------------------------------------------------------------------- validity
+
+
+@dataclass(frozen=True)
+class ScreeningStatus:
+    """Whether a screening may still be relied on; ``reason`` says why not."""
+
+    state: str  # "valid" or "stale"
+    reason: str = ""
+
+    @property
+    def valid(self) -> bool:
+        """True when the screening is still valid."""
+        return self.state == "valid"
+
+
+def screening_status(screening: Screening, patient: Patient, today: dt.date) -> ScreeningStatus:
+    """The one validity rule: valid until ``valid_until``; stale earlier when the patient's history or
+    medication changed after the screening (plans and handouts use this too)."""
+    if patient.clinical_changed_at > screening.screened_at:
+        day = patient.clinical_changed_at
+        return ScreeningStatus("stale", f"the history or medication changed on {day.day} {day:%B %Y} "
+                                        "after this screening")
+    if today > screening.valid_until:
+        day = screening.valid_until
+        return ScreeningStatus("stale", f"it expired after {day.day} {day:%B %Y}")
+    return ScreeningStatus("valid")
+
+
+# ---------------------------------------------------------------------------------------- queries
+
+
+def screenings_of(db: Session, patient: Patient) -> list[Screening]:
+    """The patient's screenings, newest first."""
+    return list(db.scalars(select(Screening).where(Screening.patient_id == patient.id)
+                           .order_by(Screening.screened_at.desc(), Screening.id.desc())))
+
+
+def latest_screening(db: Session, patient: Patient) -> Screening | None:
+    """The patient's newest screening, or None."""
+    return db.scalars(select(Screening).where(Screening.patient_id == patient.id)
+                      .order_by(Screening.screened_at.desc(), Screening.id.desc()).limit(1)).first()
+
+
+def overrides_of(db: Session, screening: Screening) -> list[ScreeningOverride]:
+    """Overrides recorded on ``screening``, oldest first."""
+    return list(db.scalars(select(ScreeningOverride).where(ScreeningOverride.screening_id == screening.id)
+                           .order_by(ScreeningOverride.at, ScreeningOverride.id)))
+
+
+def clearances_of(db: Session, screening: Screening) -> list[Clearance]:
+    """Clearances recorded on ``screening``, oldest first."""
+    return list(db.scalars(select(Clearance).where(Clearance.screening_id == screening.id)
+                           .order_by(Clearance.recorded_at, Clearance.id)))
+
+
+def findings_of(screening: Screening, category: str) -> list[dict[str, Any]]:
+    """The stored findings of one category (``absolute`` for defer, ``refer``...)."""
+    return [f for f in screening.result.get("findings", []) if f["category"] == category]
+
+
+def open_findings(db: Session, screening: Screening) -> dict[str, list[str]]:
+    """Rule ids still blocking a plan: absolute ones not overridden, refer ones not cleared."""
+    overridden = {r for o in overrides_of(db, screening) for r in o.rules}
+    cleared = {c.rule_id for c in clearances_of(db, screening)}
+    return {
+        "defer": [f["rule_id"] for f in findings_of(screening, "absolute") if f["rule_id"] not in overridden],
+        "refer": [f["rule_id"] for f in findings_of(screening, "refer") if f["rule_id"] not in cleared],
+    }
+
+
+# --------------------------------------------------------------------------------- override (CS-02)
+
+
+def login_is_fresh(login: LoginSession | None, now: dt.datetime, minutes: int) -> bool:
+    """True when the user typed their password within the last ``minutes``."""
+    return login is not None and now - login.authenticated_at <= dt.timedelta(minutes=minutes)
+
+
+def record_override(
+    db: Session,
+    screening: Screening,
+    *,
+    rule_ids: Iterable[str],
+    reason: str,
+    user: User,
+    login: LoginSession | None,
+    now: dt.datetime,
+    fresh_minutes: int,
+) -> ScreeningOverride:
+    """Record that a therapist treats despite the named absolute findings. Refused (ScreeningRefused)
+    without the therapist role, a fresh login, a reason of 20 characters or a named defer finding."""
+    if user is None or not user.has_role(Role.THERAPIST):
+        raise ScreeningRefused("Only a therapist can override a contraindication.")
+    if login is None or login.user_id != user.id or not login_is_fresh(login, now, fresh_minutes):
+        raise ScreeningRefused("Confirm your password first: overriding needs a fresh login.")
+    reason = (reason or "").strip()
+    if len(reason) < OVERRIDE_MIN_REASON:
+        raise ScreeningRefused(f"Give a reason of at least {OVERRIDE_MIN_REASON} characters.")
+    chosen = list(dict.fromkeys(rule_ids))
+    allowed = open_findings(db, screening)["defer"]
+    if screening.decision != "defer" or not allowed:
+        raise ScreeningRefused("This screening has no contraindication left to override.")
+    if not chosen:
+        raise ScreeningRefused("Name the contraindication you override.")
+    wrong = [r for r in chosen if r not in allowed]
+    if wrong:
+        raise ScreeningRefused(f"Not an absolute finding of this screening: {', '.join(wrong)}.")
+    override = ScreeningOverride(
+        patient_id=screening.patient_id, screening_id=screening.id, rule_ids=",".join(chosen), reason=reason,
+        by=user.email, by_id=user.id, at=now,
+    )
+    db.add(override)
+    db.flush()
+    return override
+
+
+def confirm_password(db: Session, login: LoginSession, now: dt.datetime) -> None:
+    """The user typed their password again: their login counts as fresh from now."""
+    login.authenticated_at = now
+    db.flush()
+
+
+# --------------------------------------------------------------------------------------- clearance
+
+
+def record_clearance(
+    db: Session,
+    screening: Screening,
+    *,
+    rule_id: str,
+    cleared_by: str,
+    cleared_on: dt.date,
+    note: str,
+    user: User,
+    now: dt.datetime,
+) -> Clearance:
+    """Record a doctor's clearance of one refer finding (the patient is then screened again)."""
+    if rule_id not in open_findings(db, screening)["refer"]:
+        raise ScreeningRefused("Not a refer finding of this screening that is still waiting for clearance.")
+    if not (cleared_by or "").strip():
+        raise ScreeningRefused("Say who cleared the patient.")
+    if cleared_on > now.date():
+        raise ScreeningRefused("The clearance date cannot be in the future.")
+    clearance = Clearance(
+        patient_id=screening.patient_id, screening_id=screening.id, rule_id=rule_id, cleared_by=cleared_by.strip(),
+        cleared_on=cleared_on, note=(note or "").strip(), recorded_by=user.email, recorded_by_id=user.id,
+        recorded_at=now,
+    )
+    db.add(clearance)
+    db.flush()
+    return clearance
+
+
+# ---------------------------------------------------------------------------------------- timeline
+
+
+def condition_title(condition: str | None) -> str:
+    """'General screening' or the protocol's short name."""
+    return {None: "general", "stroke": "stroke", "fracture": "fracture", "tendinitis": "tendinitis",
+            "arthritis": "arthritis", "bruise": "bruise"}.get(condition, str(condition))
+
+
+@timeline_source
+def _screening_timeline(db: Session, patient: Patient) -> Iterable[TimelineEntry]:
+    """Each screening (decision in words, valid or stale), override and clearance."""
+    from clinic.clock import now
+
+    today = now().date()
+    screenings = db.scalars(select(Screening).where(Screening.patient_id == patient.id)).all()
+    by_id = {s.id: s for s in screenings}
+    for s in screenings:
+        status = screening_status(s, patient, today)
+        headline = HEADLINES[s.decision][0]
+        state = (f"valid until {s.valid_until.day} {s.valid_until:%B %Y}" if status.valid
+                 else f"stale: {status.reason}")
+        yield TimelineEntry(
+            at=s.screened_at, title=f"Screening ({condition_title(s.condition)}): {headline}",
+            detail=f"by {s.screened_by} · {state}", kind="screening",
+            url=url_for("screening.result", screening_id=s.id),
+        )
+    for o in db.scalars(select(ScreeningOverride).where(ScreeningOverride.patient_id == patient.id)):
+        yield TimelineEntry(
+            at=o.at, title="Contraindication overridden", detail=f"{', '.join(o.rules)} · by {o.by}",
+            kind="override", url=url_for("screening.result", screening_id=o.screening_id)
+            if o.screening_id in by_id else None,
+        )
+    for c in db.scalars(select(Clearance).where(Clearance.patient_id == patient.id)):
+        yield TimelineEntry(
+            at=c.recorded_at, title="Doctor's clearance recorded",
+            detail=f"{c.rule_id} · cleared by {c.cleared_by} on {c.cleared_on.day} {c.cleared_on:%B %Y}",
+            kind="clearance", url=url_for("screening.result", screening_id=c.screening_id),
+        )
+
+
+def where_words(finding: Mapping[str, Any]) -> str:
+    """'left wrist and forearm' for a finding's side and regions (therapist wording)."""
+    from clinic.domain.screening import REGION_WORDS
+
+    regions = [REGION_WORDS.get(r, r) for r in finding.get("regions") or []]
+    if not regions:
+        return ""
+    side = {"left": "left ", "right": "right ", "both": "both sides: "}.get(finding.get("side") or "", "")
+    joined = regions[0] if len(regions) == 1 else ", ".join(regions[:-1]) + " and " + regions[-1]
+    return f"{side}{joined}"
+
+
+def headline(screening: Screening) -> str:
+    """The decision in capitals, naming the areas to avoid for a local result."""
+    words = HEADLINES[screening.decision][0]
+    if screening.decision == "local":
+        places = [where_words(f) for f in findings_of(screening, "local")]
+        places = [p for p in dict.fromkeys(places) if p]
+        return f"{words} THE {'; '.join(places).upper()}" if places else f"{words} THE MARKED AREAS"
+    return words
