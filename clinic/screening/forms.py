@@ -59,6 +59,10 @@ class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
+    def process_formdata(self, valuelist):
+        """Empty values (a form that sends ``name=``) mean nothing ticked."""
+        super().process_formdata([v for v in valuelist if v])
+
 
 @dataclass(frozen=True)
 class QuestionSpec:

@@ -153,9 +153,10 @@ def override(screening_id: int):
     fresh = ops.login_is_fresh(g.login, now(), minutes)
     status = 200
     if request.method == "POST":
+        valid = form.validate_on_submit()
         if not fresh:
             fresh, status = _confirm_password(form)
-        if form.validate_on_submit() and fresh:
+        if valid and fresh:
             try:
                 record = ops.record_override(
                     db.session, screening, rule_ids=form.rule_ids.data, reason=form.reason.data, user=g.user,
