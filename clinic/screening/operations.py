@@ -30,9 +30,9 @@ OVERRIDE_MIN_REASON = 20
 
 # The decision as the therapist reads it at a glance: headline, icon (never colour alone), colour class.
 HEADLINES: dict[str, tuple[str, str]] = {
-    "defer": ("DO NOT TREAT TODAY", "⛔"),
-    "refer": ("NEEDS A DOCTOR’S CLEARANCE", "✋"),
-    "incomplete": ("NOT FINISHED", "❓"),
+    "defer": ("DO NOT TREAT TODAY", "✖"),
+    "refer": ("NEEDS A DOCTOR’S CLEARANCE", "✚"),
+    "incomplete": ("NOT FINISHED", "?"),
     "local": ("TREAT, AVOIDING", "⚠"),
     "caution": ("TREAT WITH PRECAUTIONS", "⚠"),
     "clear": ("NO CONTRAINDICATION FOUND", "✔"),
@@ -310,15 +310,21 @@ def _screening_timeline(db: Session, patient: Patient) -> Iterable[TimelineEntry
 
 
 def where_words(finding: Mapping[str, Any]) -> str:
-    """'left wrist and forearm' for a finding's side and regions (therapist wording)."""
+    """'left wrist and back of the left hand' for a finding's side and regions (therapist wording)."""
     from clinic.domain.screening import REGION_WORDS
 
-    regions = [REGION_WORDS.get(r, r) for r in finding.get("regions") or []]
-    if not regions:
-        return ""
-    side = {"left": "left ", "right": "right ", "both": "both sides: "}.get(finding.get("side") or "", "")
-    joined = regions[0] if len(regions) == 1 else ", ".join(regions[:-1]) + " and " + regions[-1]
-    return f"{side}{joined}"
+    side = {"left": "left", "right": "right", "both": "left and right"}.get(finding.get("side") or "", "")
+    parts = []
+    for region in finding.get("regions") or []:
+        if region == "back_of_hand":
+            parts.append(f"back of the {side} hand" if side else "back of the hand")
+        elif region == "neck_shoulder":
+            parts.append(f"neck and {side} shoulder" if side else "neck and shoulder")
+        else:
+            parts.append(f"{side} {REGION_WORDS.get(region, region)}".strip())
+    if len(parts) < 2:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def headline(screening: Screening) -> str:

@@ -122,7 +122,7 @@ def test_suspected_malignancy_needs_a_doctors_clearance(app, therapist, patient)
 def test_a_fever_defers_treatment_and_offers_an_override_to_therapists(app, therapist, patient):
     row, page = screened(therapist, app, patient, answers={"fever": "yes"})
     assert row.decision == "defer"
-    assert "DO NOT TREAT TODAY" in page and "⛔" in page and "Override" in page
+    assert "DO NOT TREAT TODAY" in page and "✖" in page and "Override" in page
 
 
 def test_a_not_known_answer_gives_not_finished_naming_the_question(app, therapist, patient):
