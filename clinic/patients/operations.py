@@ -339,7 +339,7 @@ class SearchResult:
     """One page of patients and how many there are in all."""
 
     patients: list[Patient]
-    total: int  # at most COUNT_CAP + 1; ``capped`` says there are more
+    total: int | None  # at most COUNT_CAP + 1, None when many match; ``capped`` says there are more
     page: int
     pages: int | None  # None when there are more than COUNT_CAP
     problem: str = ""
@@ -413,28 +413,44 @@ def search_patients(
         ).exists()
         for term in terms
     ]
-    # Count at most COUNT_CAP + 1 rows: "more than 500" is all a person needs, and it stays cheap at 100,000.
-    matching = select(Patient.id).where(*_scope(clinic_id, statuses, terms, dates), *filters)
-    total = db.scalar(select(func.count()).select_from(matching.limit(COUNT_CAP + 1).subquery())) or 0
-    page = max(1, page)
-    if total <= COUNT_CAP:
-        page = min(page, max(1, math.ceil(total / per_page)))
     descending = sort.startswith("-")
     columns = SORTS.get(sort.lstrip("-"), SORTS["name"])
-    # Many matches in name order: walk the (clinic, status, name) index and stop after one page. Few: find
-    # them through the words or birth date, then sort them (wrapped, so the name index is not walked).
-    walk = not (terms or dates) or (total > DENSE_MATCHES and sort.lstrip("-") == "name")
-    if not walk:
+    page = max(1, page)
+    # Many matches in name order: walk the (clinic, status, name) index and stop after one page, probing
+    # each patient's own words. Few: find them through the words or birth date, then sort them (wrapped,
+    # so the name index is not walked). Which one is decided from the word index alone (no table reads).
+    many = not (terms or dates) or (
+        bool(terms) and sort.lstrip("-") == "name" and _words_match_many(db, clinic_id, max(terms, key=len)))
+    total: int | None = None
+    if not (terms or dates) or not many:
+        # Count at most COUNT_CAP + 1: "more than 500" is all a person needs, and it stays cheap at 100,000.
+        matching = select(Patient.id).where(*_scope(clinic_id, statuses, terms, dates), *filters)
+        total = db.scalar(select(func.count()).select_from(matching.limit(COUNT_CAP + 1).subquery())) or 0
+        if total <= COUNT_CAP:
+            page = min(page, max(1, math.ceil(total / per_page)))
+    if not many:
         columns = tuple(func.coalesce(c, c) for c in columns)
     order = [c.desc() if descending else c.asc() for c in columns]
-    scope = _scope(clinic_id, statuses, [] if walk else terms, [] if walk else dates)
+    scope = _scope(clinic_id, statuses, [] if many else terms, [] if many else dates)
     rows = list(db.scalars(
-        select(Patient).where(*scope, *(probes if walk else filters)).order_by(*order).limit(per_page + 1)
+        select(Patient).where(*scope, *(probes if many else filters)).order_by(*order).limit(per_page + 1)
         .offset((page - 1) * per_page)
     ))
     has_next = len(rows) > per_page
-    pages = math.ceil(total / per_page) if total <= COUNT_CAP else None
-    return SearchResult(rows[:per_page], total, page, pages, has_next=has_next, capped=total > COUNT_CAP)
+    if total is None and page == 1 and not has_next:
+        total = len(rows)  # many words matched, but few patients in this list (e.g. the rest archived)
+    capped = total is None or total > COUNT_CAP
+    pages = None if capped else math.ceil(total / per_page)
+    return SearchResult(rows[:per_page], total, page, pages, has_next=has_next, capped=capped)
+
+
+def _words_match_many(db: Session, clinic_id: int, term: str) -> bool:
+    """Whether more than DENSE_MATCHES search words of the clinic start with ``term`` (index only)."""
+    words = select(PatientSearchTerm.patient_id).where(
+        PatientSearchTerm.clinic_id == clinic_id, PatientSearchTerm.term >= term,
+        PatientSearchTerm.term < _after_prefix(term),
+    ).limit(DENSE_MATCHES + 1)
+    return (db.scalar(select(func.count()).select_from(words.subquery())) or 0) > DENSE_MATCHES
 
 
 def find_by_record_number(db: Session, record_number: str, clinic_name: str | None = None) -> list[Patient]:
