@@ -231,7 +231,8 @@ class PatientSearchTerm(db.Model):
     Derived from the patient row on every save (never exported: import rebuilds it)."""
 
     __tablename__ = "patient_search_terms"
-    __table_args__ = (Index("ix_patient_search_terms_clinic_term", "clinic_id", "term"),)
+    # Covering: a prefix search reads the matching patient ids from the index alone.
+    __table_args__ = (Index("ix_patient_search_terms_clinic_term", "clinic_id", "term", "patient_id"),)
 
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True)
     # Binary ("C") order on PostgreSQL so a prefix is a plain index range whatever the database locale.

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from clinic.models import Clinic, FormDraft, LoginFailure, LoginSession, Role, User
 
@@ -126,7 +126,11 @@ _TOUCH_EVERY = dt.timedelta(seconds=60)
 
 def find_login_session(db: Session, token: str, now: dt.datetime, timeouts: Timeouts) -> SessionLookup:
     """The live session for ``token``; idle or over-age sessions are deleted and reported."""
-    login = db.scalars(select(LoginSession).where(LoginSession.token_hash == _token_hash(token))).first()
+    # One round trip for the session, its user and their clinic (every page shows all three).
+    login = db.scalars(
+        select(LoginSession).options(joinedload(LoginSession.user).joinedload(User.clinic))
+        .where(LoginSession.token_hash == _token_hash(token))
+    ).first()
     if login is None:
         return SessionLookup(None, "unknown")
     user = login.user

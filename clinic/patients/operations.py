@@ -328,6 +328,8 @@ SORTS: dict[str, tuple] = {
     "updated": (Patient.updated_at, Patient.id),
 }
 PER_PAGE = 25
+COUNT_CAP = 500
+DENSE_MATCHES = 400
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _DMY = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
 
@@ -337,10 +339,12 @@ class SearchResult:
     """One page of patients and how many there are in all."""
 
     patients: list[Patient]
-    total: int
+    total: int | None  # at most COUNT_CAP + 1, None when many match; ``capped`` says there are more
     page: int
-    pages: int
+    pages: int | None  # None when there are more than COUNT_CAP
     problem: str = ""
+    has_next: bool = False
+    capped: bool = False
 
 
 def parse_query(query: str) -> tuple[list[str], list[dt.date], str]:
@@ -368,6 +372,15 @@ def _after_prefix(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
+def _scope(clinic_id: int, statuses: list[str], terms: list[str], dates: list[dt.date]) -> list:
+    """The clinic and status filters, written so the query planner picks the index we mean (SQLite has no
+    statistics unless someone runs ANALYZE): with search words, only the words' index applies (these two
+    are wrapped); with a birth date, the (clinic, birth date) index; with neither, (clinic, status, name)."""
+    clinic_column = func.coalesce(Patient.clinic_id, 0) if terms else Patient.clinic_id
+    status_column = func.coalesce(Patient.status, "") if (terms or dates) else Patient.status
+    return [clinic_column == clinic_id, status_column.in_(statuses)]
+
+
 def search_patients(
     db: Session, clinic_id: int, query: str = "", *, include_archived: bool = False, restricted: bool = False,
     sort: str = "name", page: int = 1, per_page: int = PER_PAGE,
@@ -384,22 +397,60 @@ def search_patients(
         statuses = [PatientStatus.ACTIVE.value, PatientStatus.ARCHIVED.value]
     else:
         statuses = [PatientStatus.ACTIVE.value]
-    where = [Patient.clinic_id == clinic_id, Patient.status.in_(statuses)]
-    where += [Patient.birth_date == day for day in dates]
+    filters = [Patient.birth_date == day for day in dates]
     for term in terms:
-        where.append(Patient.id.in_(select(PatientSearchTerm.patient_id).where(
+        filters.append(Patient.id.in_(select(PatientSearchTerm.patient_id).where(
             PatientSearchTerm.clinic_id == clinic_id,
             PatientSearchTerm.term >= term,
             PatientSearchTerm.term < _after_prefix(term),
         )))
-    total = db.scalar(select(func.count(Patient.id)).where(*where)) or 0
-    pages = max(1, math.ceil(total / per_page))
-    page = min(max(1, page), pages)
+    # While walking the name index, probe each patient's own words instead of listing every match first.
+    probes = [Patient.birth_date == day for day in dates] + [
+        select(PatientSearchTerm.patient_id).where(
+            PatientSearchTerm.patient_id == Patient.id,
+            PatientSearchTerm.term >= term,
+            PatientSearchTerm.term < _after_prefix(term),
+        ).exists()
+        for term in terms
+    ]
     descending = sort.startswith("-")
     columns = SORTS.get(sort.lstrip("-"), SORTS["name"])
+    page = max(1, page)
+    # Many matches in name order: walk the (clinic, status, name) index and stop after one page, probing
+    # each patient's own words. Few: find them through the words or birth date, then sort them (wrapped,
+    # so the name index is not walked). Which one is decided from the word index alone (no table reads).
+    many = not (terms or dates) or (
+        bool(terms) and sort.lstrip("-") == "name" and _words_match_many(db, clinic_id, max(terms, key=len)))
+    total: int | None = None
+    if not (terms or dates) or not many:
+        # Count at most COUNT_CAP + 1: "more than 500" is all a person needs, and it stays cheap at 100,000.
+        matching = select(Patient.id).where(*_scope(clinic_id, statuses, terms, dates), *filters)
+        total = db.scalar(select(func.count()).select_from(matching.limit(COUNT_CAP + 1).subquery())) or 0
+        if total <= COUNT_CAP:
+            page = min(page, max(1, math.ceil(total / per_page)))
+    if not many:
+        columns = tuple(func.coalesce(c, c) for c in columns)
     order = [c.desc() if descending else c.asc() for c in columns]
-    rows = db.scalars(select(Patient).where(*where).order_by(*order).limit(per_page).offset((page - 1) * per_page))
-    return SearchResult(list(rows), total, page, pages)
+    scope = _scope(clinic_id, statuses, [] if many else terms, [] if many else dates)
+    rows = list(db.scalars(
+        select(Patient).where(*scope, *(probes if many else filters)).order_by(*order).limit(per_page + 1)
+        .offset((page - 1) * per_page)
+    ))
+    has_next = len(rows) > per_page
+    if total is None and page == 1 and not has_next:
+        total = len(rows)  # many words matched, but few patients in this list (e.g. the rest archived)
+    capped = total is None or total > COUNT_CAP
+    pages = None if capped else math.ceil(total / per_page)
+    return SearchResult(rows[:per_page], total, page, pages, has_next=has_next, capped=capped)
+
+
+def _words_match_many(db: Session, clinic_id: int, term: str) -> bool:
+    """Whether more than DENSE_MATCHES search words of the clinic start with ``term`` (index only)."""
+    words = select(PatientSearchTerm.patient_id).where(
+        PatientSearchTerm.clinic_id == clinic_id, PatientSearchTerm.term >= term,
+        PatientSearchTerm.term < _after_prefix(term),
+    ).limit(DENSE_MATCHES + 1)
+    return (db.scalar(select(func.count()).select_from(words.subquery())) or 0) > DENSE_MATCHES
 
 
 def find_by_record_number(db: Session, record_number: str, clinic_name: str | None = None) -> list[Patient]:

@@ -459,3 +459,21 @@ def test_aud01_view_create_update_and_export_each_leave_one_row(app, therapist, 
         row = found[0]
         assert row.patient_ref == pid and row.outcome == "ok" and row.actor == therapist.email
         assert row.detail == detail and row.at.utcoffset() == dt.timedelta(0)
+
+
+@pytest.mark.parametrize("dense_at", [3, 10_000])
+def test_many_and_few_matches_give_the_same_patients_in_the_same_order(app, therapist, make_patient, monkeypatch,
+                                                                       dense_at):
+    monkeypatch.setattr(ops, "DENSE_MATCHES", dense_at)
+    ids = [make_patient(family_name=f"Müller{chr(ord('a') + i)}", given_names="Jo", birth_date=dt.date(1970, 1, 1))
+           for i in range(30)]
+    make_patient(family_name="Other", given_names="Mull", birth_date=dt.date(1970, 1, 1))
+    therapist.post(f"/patients/{ids[0]}/archive", data={"archived": "1"})
+    first = search(therapist, "MULLER")
+    assert [int(i) for i in re.findall(r'href="/patients/(\d+)"', first)] == ids[1:26]
+    second = therapist.get("/patients/?page=2").get_data(as_text=True)
+    assert [int(i) for i in re.findall(r'href="/patients/(\d+)"', second)] == ids[26:]
+    assert ("Many patients" in first) == (dense_at == 3)
+    assert ("29 patients" in first) == (dense_at != 3)
+    with_archived = search(therapist, "muller jo", archived=True)
+    assert int(re.findall(r'href="/patients/(\d+)"', with_archived)[0]) == ids[0]

@@ -92,7 +92,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('patient_id', 'term', name=op.f('pk_patient_search_terms'))
     )
     with op.batch_alter_table('patient_search_terms', schema=None) as batch_op:
-        batch_op.create_index('ix_patient_search_terms_clinic_term', ['clinic_id', 'term'], unique=False)
+        batch_op.create_index('ix_patient_search_terms_clinic_term', ['clinic_id', 'term', 'patient_id'], unique=False)
 
     # ### end Alembic commands ###
 
