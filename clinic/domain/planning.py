@@ -668,36 +668,40 @@ def _window(
     """Earliest known day, whether it is firm, the facts still awaited, and the window in words."""
     known: list[dt.date] = []
     waiting: list[str] = []
-    clauses: list[str] = []
+    events: list[tuple[str, int]] = []  # (fact, days after it) still to happen or to be recorded
     for term in stage.starts.dates:
         try:
             day = term.earliest(facts)
         except MissingFact as exc:
             waiting.append(exc.fact)
-            clauses.append(_event(exc.fact, term.days if term.days_by_fact is None else 0))
+            events.append((exc.fact, term.days if term.days_by_fact is None else 0))
             continue
         known.append(day)
         if term.fact in PLANNED_DATE_FACTS and facts[term.fact] > on_date:
-            clauses.append(_event(term.fact, 0))
+            events.append((term.fact, 0))
     earliest = max(known) if known else None
-    firm = earliest is not None and not clauses
-    when = _join(list(dict.fromkeys(clauses)))
+    firm = earliest is not None and not events
+    when = _when(list(dict.fromkeys(events)))
     if firm:
         window = f"from {format_day(earliest)}"
-    elif earliest is not None:
-        window = f"from about {format_day(earliest)}, when {when}"
-    elif clauses:
-        window = f"no date yet: when {when}"
+    elif earliest is not None and (earliest > on_date or not waiting):
+        window = f"from about {format_day(earliest)}, {when}"
+    elif events:
+        window = f"no date yet: {when}"
     else:
         window = "no date: when the therapist confirms it can start"
     return earliest, firm, tuple(dict.fromkeys(waiting)), window
 
 
-def _event(fact: str, days: int) -> str:
-    words = _EVENT_WORDS.get(fact, f"{fact.replace('_', ' ')} is recorded")
-    if days:
-        return f"{days} day{'s' if days != 1 else ''} after {words}"
-    return words
+def _when(events: list[tuple[str, int]]) -> str:
+    """'when the cast is off and the doctor confirms healing', '14 days after the flare has settled'."""
+    def words(fact: str) -> str:
+        return _EVENT_WORDS.get(fact, f"{fact.replace('_', ' ')} is recorded")
+
+    plain = [words(fact) for fact, days in events if not days]
+    parts = [f"when {_join(plain)}"] if plain else []
+    parts += [f"{days} day{'s' if days != 1 else ''} after {words(fact)}" for fact, days in events if days]
+    return ", and ".join(parts)
 
 
 def _join(words: list[str]) -> str:
@@ -907,8 +911,11 @@ def _decode(tp: Any, raw: Any, path: str) -> Any:
     if tp is dt.date:
         if not isinstance(raw, str):
             raise ValueError(f"{path}: expected a date like 2026-03-14")
-        day = dt.date.fromisoformat(raw)
-        if day.isoformat() != raw:
+        try:
+            day = dt.date.fromisoformat(raw)
+        except ValueError:
+            day = None
+        if day is None or day.isoformat() != raw:
             raise ValueError(f"{path}: expected a date like 2026-03-14")
         return day
     if tp is bool:
