@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import json
 import types
@@ -892,6 +893,13 @@ def plan_digest(canonical: Mapping[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(_dumps(canonical).encode("utf-8")).hexdigest()
 
 
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    """The resolved field types of a dataclass (its annotations are strings under PEP 563)."""
+    types_by_name = typing.get_type_hints(cls)
+    return {f.name: types_by_name[f.name] for f in dataclasses.fields(cls)}
+
+
 def _decode(tp: Any, raw: Any, path: str) -> Any:
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
@@ -933,8 +941,8 @@ def _decode(tp: Any, raw: Any, path: str) -> Any:
     if dataclasses.is_dataclass(tp):
         if not isinstance(raw, dict):
             raise ValueError(f"{path}: expected an object")
-        hints = typing.get_type_hints(tp)
-        names = {f.name for f in dataclasses.fields(tp)}
+        hints = _hints(tp)
+        names = set(hints)
         if set(raw) != names:
             extra, missing = sorted(set(raw) - names), sorted(names - set(raw))
             raise ValueError(f"{path}: unexpected keys {extra}, missing keys {missing}")
