@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 NAME_CHARS = 200  # names, titles, phone numbers, record numbers
 LINE_CHARS = 500  # one step, one warning, one sign
 TEXT_CHARS = 2_000  # a free-text paragraph (notes, override wording)
-MAX_ITEMS = 30  # lines in any list (steps, warnings, stages, exercises)
+MAX_ITEMS = 30  # lines in any list of text (steps, warnings)
+MAX_EXERCISES = 12
 ELLIPSIS = "…"
 
 PAPER_SIZES = ("A4", "Letter")
@@ -27,8 +28,8 @@ SHORT_DIGEST_CHARS = 12
 
 
 def cap(text: str, limit: int) -> str:
-    """``text`` with surrounding blanks trimmed, cut to ``limit`` characters with a visible "…"."""
-    text = str(text).strip()
+    """``text`` as a plain str (never Markup), blanks trimmed, cut to ``limit`` characters with a visible "…"."""
+    text = str.__str__(str(text)).strip()
     if len(text) <= limit:
         return text
     return text[: limit - 1].rstrip() + ELLIPSIS
@@ -51,10 +52,11 @@ def _cap_fields(obj, limits: dict[str, int]) -> None:
         _set(obj, name, cap(getattr(obj, name), limit))
 
 
-def _cap_items(obj, name: str, items: int = MAX_ITEMS) -> None:
+def _limit_items(obj, name: str, items: int = MAX_ITEMS) -> None:
+    """Structured lists (exercises, warnings boxes) are refused when too long: dropping one silently is unsafe."""
     values = tuple(getattr(obj, name))
     if len(values) > items:
-        values = values[:items]
+        raise ValueError(f"a handout prints at most {items} {name}, not {len(values)}")
     _set(obj, name, values)
 
 
@@ -79,7 +81,7 @@ class ClinicInfo:
 
     def __post_init__(self):
         _cap_fields(self, {"name": NAME_CHARS, "address": LINE_CHARS, "phone": NAME_CHARS,
-                           "emergency_number": 40})
+                           "emergency_number": NAME_CHARS})
 
 
 @dataclass(frozen=True)
@@ -249,12 +251,12 @@ class TrackingSheet:
             raise ValueError("a tracking sheet covers 1 to 14 days")
 
     @property
-    def day_labels(self) -> tuple[str, ...]:
-        """'Mon 2 Mar'… or 'Day 1'… when there is no first day."""
+    def day_labels(self) -> tuple[tuple[str, str], ...]:
+        """Two-line column headings: ('Mon', '2 Mar')…, or ('Day', '1')… when there is no first day."""
         if self.first_day is None:
-            return tuple(f"Day {n}" for n in range(1, self.days + 1))
-        return tuple(f"{d:%a} {d.day} {d:%b}" for d in (self.first_day + dt.timedelta(days=n)
-                                                          for n in range(self.days)))
+            return tuple(("Day", str(n)) for n in range(1, self.days + 1))
+        dates = (self.first_day + dt.timedelta(days=n) for n in range(self.days))
+        return tuple((f"{d:%a}", f"{d.day} {d:%b}") for d in dates)
 
 
 @dataclass(frozen=True)
@@ -290,8 +292,9 @@ class HandoutContext:
         _set(self, "avoid", cap_lines(self.avoid))
         _set(self, "precautions", cap_lines(self.precautions))
         _set(self, "overrides", cap_lines(self.overrides, limit=TEXT_CHARS, items=10))
-        for name in ("exercises", "timeline", "stop_and_call"):
-            _cap_items(self, name, items=12 if name != "stop_and_call" else 4)
+        _limit_items(self, "exercises", items=MAX_EXERCISES)
+        _limit_items(self, "timeline", items=12)
+        _limit_items(self, "stop_and_call", items=4)
 
     @property
     def plan_digest_short(self) -> str:
@@ -330,7 +333,7 @@ class SummaryStage:
 
     def __post_init__(self):
         _cap_fields(self, {"title": NAME_CHARS, "when": NAME_CHARS})
-        _cap_items(self, "items", items=20)
+        _limit_items(self, "items", items=20)
 
 
 @dataclass(frozen=True)
@@ -385,7 +388,7 @@ class TherapistSummaryContext:
         _set(self, "plan_digest", digest)
         _set(self, "precautions", cap_lines(self.precautions))
         for name in ("stages", "findings", "overrides"):
-            _cap_items(self, name, items=MAX_ITEMS)
+            _limit_items(self, name, items=MAX_ITEMS)
 
     @property
     def plan_digest_short(self) -> str:
