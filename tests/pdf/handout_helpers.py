@@ -38,6 +38,20 @@ def pdf_text(pdf: bytes, tmp_path: Path, *, first: int | None = None, last: int 
     return subprocess.run([*args, str(path), "-"], capture_output=True, text=True, check=True).stdout
 
 
+def region_text(pdf: bytes, tmp_path: Path, region: str) -> str:
+    """pdftotext -raw of one band of every A4 page: 'header' (top margin), 'body' or 'footer' (bottom margin).
+
+    The bands follow handout.css for normal print on A4: 31 mm top margin, 16 mm bottom margin.
+    """
+    top, bottom, height = 31 / 25.4 * 72, 16 / 25.4 * 72, 841.89
+    y, h = {"header": (0, top), "body": (top, height - top - bottom), "footer": (height - bottom, bottom)}[region]
+    path = tmp_path / "region.pdf"
+    path.write_bytes(pdf)
+    args = [require_tool("pdftotext"), "-raw", "-r", "72", "-x", "0", "-y", str(int(y)), "-W", "612",
+            "-H", str(int(h)), str(path), "-"]
+    return subprocess.run(args, capture_output=True, text=True, check=True).stdout
+
+
 def pages_text(pdf: bytes, tmp_path: Path) -> list[str]:
     """The text of each page, split with ``pdftotext -f N -l N``."""
     return [pdf_text(pdf, tmp_path, first=n) for n in range(1, page_count(pdf) + 1)]
