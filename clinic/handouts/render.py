@@ -12,6 +12,7 @@ import base64
 import functools
 import multiprocessing
 import os
+import threading
 import xml.etree.ElementTree as ET  # noqa: S405 - parses our own committed SVG files, never user input
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -101,19 +102,30 @@ def _warm_worker() -> None:
     pdf.render_pdf("<p>.</p>")  # import WeasyPrint and build the font configuration once per worker
 
 
+def _pool_context():
+    """fork when this process has one thread: workers start at once with WeasyPrint already loaded.
+
+    Forking a process with other threads running (a threaded server) can deadlock on a lock held by
+    another thread, so then a fork server is used: it imports WeasyPrint once and forks the workers.
+    """
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    mp = multiprocessing.get_context("forkserver")
+    mp.set_forkserver_preload(["clinic.handouts.render", "weasyprint"])
+    return mp
+
+
 def render_many(contexts: Sequence[HandoutContext | TherapistSummaryContext],
                 processes: int | None = None) -> list[bytes]:
     """Render many handouts (or summaries) in parallel processes; PDFs in the order given.
 
-    WeasyPrint is single-threaded, so more cores need more processes. Workers start from a fork server
-    that has already imported WeasyPrint, so a batch does not pay the import once per worker.
+    WeasyPrint is single-threaded, so more cores need more processes (for example after a protocol
+    update, when every affected approved plan gets a new handout).
     """
     contexts = list(contexts)
     processes = min(processes or os.cpu_count() or 1, len(contexts))
     if processes <= 1:
         return [_render_any(ctx) for ctx in contexts]
-    mp = multiprocessing.get_context("forkserver")
-    mp.set_forkserver_preload(["clinic.handouts.render", "weasyprint"])
     chunksize = max(1, len(contexts) // (processes * 4))
-    with ProcessPoolExecutor(max_workers=processes, mp_context=mp, initializer=_warm_worker) as pool:
+    with ProcessPoolExecutor(max_workers=processes, mp_context=_pool_context(), initializer=_warm_worker) as pool:
         return list(pool.map(_render_any, contexts, chunksize=chunksize))
