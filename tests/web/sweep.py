@@ -18,6 +18,8 @@ PROTECTED = {
     "admin.users",
     "admin.new_user",
     "admin.edit_user",
+    "protocols.index",
+    "protocols.show",
 }
 
 SAMPLE_ARGS = {"integer": 1, "int": 1, "string": "x", "path": "x", "default": "x"}
