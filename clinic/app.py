@@ -86,6 +86,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from clinic.auth.routes import bp as auth_bp
     from clinic.main.routes import bp as main_bp
     from clinic.patients.routes import bp as patients_bp
+    from clinic.plans.routes import bp as plans_bp
     from clinic.protocols.routes import bp as protocols_bp
     from clinic.screening.routes import bp as screening_bp
 
@@ -95,6 +96,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(patients_bp)
     app.register_blueprint(protocols_bp)
     app.register_blueprint(screening_bp)
+    app.register_blueprint(plans_bp)
 
     from clinic import cli, errors, templating
 

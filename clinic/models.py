@@ -5,7 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic.extensions import db
@@ -315,3 +326,152 @@ class Clearance(db.Model):
     recorded_by: Mapped[str] = mapped_column(String(254), default="")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class PlanStatus(enum.StrEnum):
+    """Where a plan stands: a draft being edited, or approved (its latest revision is what prints).
+    Whether an approved plan needs review is worked out when it is read (CS-06, CS-11): a stored flag
+    could be stale, and a plan that needs review must never print."""
+
+    DRAFT = "draft"
+    APPROVED = "approved"
+    NEEDS_REVIEW = "needs_review"
+
+
+class Plan(db.Model):
+    """A staged plan for one patient and protocol: the draft being edited (canonical JSON of
+    ``clinic.domain.planning``) and, through its revisions, every approved version."""
+
+    __tablename__ = "plans"
+    __table_args__ = (Index("ix_plans_patient_protocol", "patient_id", "protocol_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    protocol_id: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20), default=PlanStatus.DRAFT.value)
+    # ``plan_to_canonical`` of the draft: what the plan page shows and approval freezes.
+    draft: Mapped[dict] = mapped_column(JSON)
+    # The screening the draft was generated from (its validity decides whether the plan may print).
+    screening_id: Mapped[int | None] = mapped_column(ForeignKey("screenings.id", ondelete="SET NULL"), nullable=True)
+    created_by: Mapped[str] = mapped_column(String(254), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[str] = mapped_column(String(254), default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class PlanRevision(db.Model):
+    """An approved plan, frozen: canonical JSON, its digest (CS-09) and the protocol version and hash
+    it came from. Rows are inserted once and never updated (an ORM guard refuses it)."""
+
+    __tablename__ = "plan_revisions"
+    __table_args__ = (UniqueConstraint("plan_id", "number", name="uq_plan_revisions_plan_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column()
+    canonical: Mapped[dict] = mapped_column(JSON)
+    digest: Mapped[str] = mapped_column(String(80))
+    protocol_id: Mapped[str] = mapped_column(String(40))
+    protocol_version: Mapped[int] = mapped_column()
+    content_hash: Mapped[str] = mapped_column(String(80))
+    screening_id: Mapped[int | None] = mapped_column(ForeignKey("screenings.id", ondelete="SET NULL"), nullable=True)
+    approved_by: Mapped[str] = mapped_column(String(254), default="")
+    # The approving therapist's name as printed on the handout (a copy: the account may change later).
+    approved_by_name: Mapped[str] = mapped_column(String(200), default="")
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    approved_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class TreatmentSession(db.Model):
+    """One treatment session of a plan: the stage, techniques done, pain before and after (0–10)."""
+
+    __tablename__ = "treatment_sessions"
+    __table_args__ = (Index("ix_treatment_sessions_patient_date", "patient_id", "on_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    on_date: Mapped[dt.date] = mapped_column(Date)
+    stage_id: Mapped[str] = mapped_column(String(60))
+    # {"done": [technique or sequence ids]}
+    techniques: Mapped[dict] = mapped_column(JSON, default=dict)
+    pain_before: Mapped[int | None] = mapped_column(nullable=True)
+    pain_after: Mapped[int | None] = mapped_column(nullable=True)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    recorded_by: Mapped[str] = mapped_column(String(254), default="")
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class StageMove(db.Model):
+    """The move of a plan to its next stage once the stage's criteria were confirmed: who, when, which."""
+
+    __tablename__ = "stage_moves"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    from_stage: Mapped[str] = mapped_column(String(60))
+    to_stage: Mapped[str] = mapped_column(String(60))
+    # {"confirmed": [the move_on_when criteria, in the protocol's words]}
+    criteria: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The revision the move made (the plan with its new current stage).
+    revision_id: Mapped[int | None] = mapped_column(ForeignKey("plan_revisions.id", ondelete="SET NULL"),
+                                                    nullable=True)
+    by: Mapped[str] = mapped_column(String(254), default="")
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class OutcomeMeasure(db.Model):
+    """An outcome measure (a FHIR Observation): QuickDASH items or grip strengths, and the score."""
+
+    __tablename__ = "outcome_measures"
+    __table_args__ = (Index("ix_outcome_measures_patient_date", "patient_id", "on_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    on_date: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(20))  # "quickdash" or "grip"
+    # quickdash: {"items": [1-5 or null ×11], "answered": n, "score": 0-100 or null}
+    # grip: {"affected_kg": x, "other_kg": y, "side": "left", "score": percent or null}
+    values: Mapped[dict] = mapped_column(JSON)
+    recorded_by: Mapped[str] = mapped_column(String(254), default="")
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+    @property
+    def score(self) -> float | None:
+        """QuickDASH 0–100 (None when fewer than 10 answers) or grip as % of the other side."""
+        return self.values.get("score")
+
+
+class HandoutPrint(db.Model):
+    """A handout or therapist summary printed (downloaded) from an approved revision: which, how, who, when."""
+
+    __tablename__ = "handout_prints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    revision_id: Mapped[int] = mapped_column(ForeignKey("plan_revisions.id", ondelete="CASCADE"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "handout" or "summary"
+    options: Mapped[str] = mapped_column(String(100))  # the cache key: "handout:A4:large:next"
+    by: Mapped[str] = mapped_column(String(254), default="")
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class HandoutFile(db.Model):
+    """A rendered PDF of an approved revision with one set of options. Approved revisions never change, so
+    the bytes are served again without rendering. Derived data: not exported, deleted with the patient."""
+
+    __tablename__ = "handout_files"
+    __table_args__ = (UniqueConstraint("revision_id", "options", name="uq_handout_files_revision_options"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    revision_id: Mapped[int] = mapped_column(ForeignKey("plan_revisions.id", ondelete="CASCADE"))
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    options: Mapped[str] = mapped_column(String(100))
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -35,6 +35,18 @@ PROTECTED = {
     "screening.result",
     "screening.override",
     "screening.clearance",
+    "plans.new",
+    "plans.show",
+    "plans.edit",
+    "plans.approve",
+    "plans.history",
+    "plans.handout_pdf",
+    "plans.summary_pdf",
+    "plans.record_session",
+    "plans.move_stage",
+    "plans.quickdash",
+    "plans.grip",
+    "plans.review",
 }
 
 SAMPLE_ARGS = {"integer": 1, "int": 1, "string": "x", "path": "x", "default": "x"}

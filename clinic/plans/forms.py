@@ -1,0 +1,243 @@
+"""Plan forms: input checks only; the engine judges. Each form's ``to_…()`` returns domain values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+
+from clinic.domain.planning import PlanDraft
+from clinic.domain.protocols import HomeDose, Library, Protocol
+from clinic.forms import ClinicForm
+from clinic.patients.forms import FriendlyDateField
+from clinic.plans.operations import DraftChanges, exercise_keys
+from clinic.screening.forms import MultiCheckboxField, _fact_field, _past_event
+
+NOTES_MAX = 10_000
+DOSE_FIELDS = (
+    ("times_per_day", "Times a day", 1),
+    ("repetitions", "Repetitions", None),
+    ("sets", "Rounds", None),
+    ("hold_seconds", "Hold (seconds)", None),
+    ("minutes", "Minutes", None),
+)
+
+
+def _crlf(value: Any) -> Any:
+    return value.replace("\r\n", "\n").strip() if isinstance(value, str) else value
+
+
+def _version_int(form, field) -> None:
+    try:
+        field.data = int(field.data)
+    except (TypeError, ValueError):
+        raise ValidationError("This form is out of date; reload the page.") from None
+
+
+# ------------------------------------------------------------------------------------ case facts
+
+
+class FactsFormBase(ClinicForm):
+    """The protocol's case facts; fields are added by ``facts_form_class``."""
+
+    protocol: Protocol
+
+    def to_facts(self) -> dict[str, Any]:
+        """The facts given (empty ones left out: the engine names the missing ones, CS-04)."""
+        facts = {}
+        for fact in self.protocol.facts:
+            value = self[f"fact_{fact.name}"].data
+            if value not in (None, ""):
+                facts[fact.name] = value
+        return facts
+
+
+def facts_form_class(protocol: Protocol) -> type[FactsFormBase]:
+    """The case-facts form of one protocol (the same fields as on its screening form)."""
+    attrs: dict[str, Any] = {"protocol": protocol}
+    for fact in protocol.facts:
+        attrs[f"fact_{fact.name}"] = _fact_field(fact)
+    return type("PlanFactsForm", (FactsFormBase,), attrs)
+
+
+def facts_data(protocol: Protocol, facts: dict[str, Any]) -> dict[str, Any]:
+    """Initial form data from known facts."""
+    return {f"fact_{f.name}": facts[f.name] for f in protocol.facts if facts.get(f.name) not in (None, "")}
+
+
+# ------------------------------------------------------------------------------------------ edit
+
+
+def dose_name(stage_no: int, key: str, field: str) -> str:
+    """Form field name of one dose number of one home exercise."""
+    return f"s{stage_no}__{key}__{field}"
+
+
+def remove_name(stage_no: int, key: str) -> str:
+    """Form field name of the remove box of one home exercise."""
+    return f"s{stage_no}__{key}__remove"
+
+
+def add_name(stage_no: int) -> str:
+    """Form field name of the add-an-exercise choice of a stage."""
+    return f"s{stage_no}__add"
+
+
+class EditFormBase(ClinicForm):
+    """Doses, removals, additions and notes; fields are added by ``edit_form_class``."""
+
+    draft: PlanDraft
+    version = HiddenField(validators=[_version_int])
+    patient_notes = TextAreaField("Notes for the patient", filters=[_crlf],
+                                  description="Printed on the handout. Plain words, short sentences.",
+                                  validators=[Length(max=NOTES_MAX, message=f"At most {NOTES_MAX:,} characters.")])
+    team_notes = TextAreaField("Notes for the team", filters=[_crlf], description="Never printed for the patient.",
+                               validators=[Length(max=NOTES_MAX, message=f"At most {NOTES_MAX:,} characters.")])
+
+    def to_changes(self) -> DraftChanges:
+        """The edits as domain values (a dose with no numbers keeps the exercise's dose)."""
+        doses, removed, added = {}, set(), []
+        for stage in self.draft.stages:
+            for key in exercise_keys(stage):
+                if self[remove_name(stage.number, key)].data:
+                    removed.add((stage.id, key))
+                    continue
+                values = {name: self[dose_name(stage.number, key, name)].data for name, _l, _m in DOSE_FIELDS}
+                if values["times_per_day"] is not None:
+                    doses[(stage.id, key)] = HomeDose(**values)
+            choice = self[add_name(stage.number)].data
+            if choice:
+                added.append((stage.id, choice))
+        return DraftChanges(doses=doses, removed=frozenset(removed), added=tuple(added),
+                            patient_notes=self.patient_notes.data or "", team_notes=self.team_notes.data or "")
+
+
+def home_choices(library: Library) -> list[SelectChoice]:
+    """Every home technique and sequence of the library, by its patient name."""
+    items = [(t.patient_name, t.id) for t in library.techniques.values() if t.kind == "home"]
+    items += [(s.patient_name, s.id) for s in library.sequences.values() if s.kind == "home"]
+    return [SelectChoice("", "— add nothing —")] + [SelectChoice(ref, name) for name, ref in sorted(items)]
+
+
+def edit_form_class(draft: PlanDraft, library: Library) -> type[EditFormBase]:
+    """The edit form of this draft: per home exercise its dose numbers and a remove box; per stage an add."""
+    attrs: dict[str, Any] = {"draft": draft}
+    choices = home_choices(library)
+    for stage in draft.stages:
+        for key in exercise_keys(stage):
+            for name, label, low in DOSE_FIELDS:
+                validators = [Optional(), NumberRange(min=low or 1, max=600, message="A whole number from 1 to 600.")]
+                attrs[dose_name(stage.number, key, name)] = IntegerField(label, validators=validators)
+            attrs[remove_name(stage.number, key)] = BooleanField("Remove")
+        attrs[add_name(stage.number)] = SelectField(f"Add a home exercise to stage {stage.number}", choices=choices,
+                                                    validate_choice=True)
+    return type("PlanEditForm", (EditFormBase,), attrs)
+
+
+def edit_data(draft: PlanDraft) -> dict[str, Any]:
+    """The form's starting values: every dose and both notes as stored."""
+    data: dict[str, Any] = {"patient_notes": draft.patient_notes, "team_notes": draft.team_notes}
+    for stage in draft.stages:
+        for exercise, key in zip(stage.home, exercise_keys(stage), strict=True):
+            for name, _label, _low in DOSE_FIELDS:
+                data[dose_name(stage.number, key, name)] = getattr(exercise.dose, name)
+    return data
+
+
+class VersionForm(ClinicForm):
+    """Approve (or another one-button action) against the version the user saw."""
+
+    version = HiddenField(validators=[_version_int])
+
+
+class MoveForm(ClinicForm):
+    """Confirm the current stage's move-on criteria."""
+
+    version = HiddenField(validators=[_version_int])
+    criteria = MultiCheckboxField("I confirm, today:")
+
+
+# -------------------------------------------------------------------------------------- sessions
+
+
+PAIN_CHOICES = [SelectChoice("", "not asked")] + [SelectChoice(str(n), str(n)) for n in range(11)]
+
+
+def _pain(value: Any) -> int | None:
+    return None if value in (None, "") else int(value)
+
+
+class SessionForm(ClinicForm):
+    """One treatment session."""
+
+    on_date = FriendlyDateField("Date of the session", what="date of the session",
+                                validators=[InputRequired("Enter the date."), _past_event])
+    stage_id = RadioField("Stage", validators=[InputRequired("Choose the stage.")])
+    techniques = MultiCheckboxField("Techniques done")
+    pain_before = SelectField("Pain before (0 = none, 10 = worst)", choices=PAIN_CHOICES, validate_choice=True)
+    pain_after = SelectField("Pain after (0 = none, 10 = worst)", choices=PAIN_CHOICES, validate_choice=True)
+    notes = TextAreaField("Notes", filters=[_crlf],
+                          validators=[Length(max=NOTES_MAX, message=f"At most {NOTES_MAX:,} characters.")])
+
+    def pains(self) -> tuple[int | None, int | None]:
+        """Pain before and after as numbers (None when not asked)."""
+        return _pain(self.pain_before.data), _pain(self.pain_after.data)
+
+
+# -------------------------------------------------------------------------------------- outcomes
+
+# Short labels of the 11 QuickDASH items (use the licensed questionnaire wording with patients).
+QUICKDASH_ITEMS = (
+    "Open a tight or new jar",
+    "Do heavy household chores (for example wash walls, floors)",
+    "Carry a shopping bag or briefcase",
+    "Wash your back",
+    "Use a knife to cut food",
+    "Recreational activities in which you take some force or impact through your arm, shoulder or hand",
+    "During the past week, how much did your problem interfere with your normal social activities?",
+    "During the past week, were you limited in your work or other regular daily activities?",
+    "Arm, shoulder or hand pain",
+    "Tingling (pins and needles) in your arm, shoulder or hand",
+    "During the past week, how much difficulty have you had sleeping because of the pain?",
+)
+QUICKDASH_SCALE = [SelectChoice(str(n), label) for n, label in
+                   ((1, "1 none"), (2, "2 mild"), (3, "3 moderate"), (4, "4 severe"), (5, "5 extreme / unable"))]
+
+
+class QuickDashFormBase(ClinicForm):
+    """QuickDASH: 11 items scored 1 to 5; fields added below."""
+
+    on_date = FriendlyDateField("Date", what="date", validators=[InputRequired("Enter the date."), _past_event])
+
+    def items(self) -> list[int | None]:
+        """The 11 answers (None for unanswered)."""
+        return [None if self[f"item_{n}"].data in (None, "") else int(self[f"item_{n}"].data)
+                for n in range(1, len(QUICKDASH_ITEMS) + 1)]
+
+
+QuickDashForm = type("QuickDashForm", (QuickDashFormBase,), {
+    f"item_{n}": RadioField(f"{n}. {label}", choices=QUICKDASH_SCALE, validators=[Optional()], validate_choice=True)
+    for n, label in enumerate(QUICKDASH_ITEMS, start=1)
+})
+
+
+class GripForm(ClinicForm):
+    """Grip strength of both hands (kg); the affected side is scored as a percentage of the other."""
+
+    on_date = FriendlyDateField("Date", what="date", validators=[InputRequired("Enter the date."), _past_event])
+    side = RadioField("Affected hand", choices=[SelectChoice("left", "Left"), SelectChoice("right", "Right")],
+                      validators=[InputRequired("Choose the affected hand.")])
+    affected_kg = DecimalField("Affected hand (kg)", places=1, validators=[
+        InputRequired("Enter the grip of the affected hand."), NumberRange(min=0, max=200, message="0 to 200 kg.")])
+    other_kg = DecimalField("Other hand (kg)", places=1, validators=[
+        InputRequired("Enter the grip of the other hand."), NumberRange(min=0.1, max=200, message="0.1 to 200 kg.")])

@@ -1,0 +1,199 @@
+"""From an approved plan revision to the handout's plain-values context, in one place.
+
+``handout_context`` and ``summary_context`` are the only bridge between a stored plan and a PDF. The
+plan page uses ``home_programme`` and ``warnings`` from here too, so the page and the handout show the
+same exercises, doses and warnings by construction (CS-12). No Flask and no database: the caller passes
+plain values (the canonical JSON, the digest, who and where).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from clinic.domain import planning
+from clinic.domain.planning import PlanDraft, PlannedStage
+from clinic.domain.progress import current_stage, next_stage
+from clinic.domain.protocols import ClinicDose, HomeDose
+from clinic.handouts.context import (
+    ClinicInfo,
+    Dose,
+    ExerciseDose,
+    Finding,
+    HandoutContext,
+    HandoutOptions,
+    HomeExercise,
+    NextStagePreview,
+    OverrideRecord,
+    PatientInfo,
+    ProtocolInfo,
+    StageSummary,
+    StopAndCall,
+    SummaryStage,
+    TherapistSummaryContext,
+    TrackingSheet,
+    day,
+)
+
+
+@dataclass(frozen=True)
+class People:
+    """Who and where: printed in the header of every page (CS-08)."""
+
+    clinic: ClinicInfo
+    patient: PatientInfo
+    therapist: str
+    on_date: dt.date  # the day the revision was approved: the cached PDF is the same whenever it prints
+
+
+def dose(home: HomeDose) -> Dose:
+    """A plan's home dose as the handout's dose (its ``in_words`` is what both the page and the PDF print)."""
+    return Dose(repetitions=home.repetitions, sets=home.sets, hold_seconds=home.hold_seconds,
+                times_per_day=home.times_per_day, minutes=home.minutes)
+
+
+def home_programme(stage: PlannedStage | None) -> tuple[HomeExercise, ...]:
+    """The stage's home exercises as the handout prints them: name, picture, steps, dose."""
+    if stage is None:
+        return ()
+    return tuple(
+        HomeExercise(name=e.title, steps=e.steps, dose=dose(e.dose), illustration=e.illustration or None, note=e.note)
+        for e in stage.home
+    )
+
+
+@dataclass(frozen=True)
+class Warnings:
+    """What the patient must avoid and take care with, and when to stop and call, in the patient's words."""
+
+    avoid: tuple[str, ...]
+    precautions: tuple[str, ...]
+    stop_and_call: tuple[StopAndCall, ...]
+
+
+def warnings(draft: PlanDraft, stage: PlannedStage | None) -> Warnings:
+    """The warnings of the plan for this stage (every stage's warnings when ``stage`` is None)."""
+    stages = (stage,) if stage is not None else draft.stages
+    precautions: list[str] = []
+    boxes: list[StopAndCall] = []
+    for s in stages:
+        precautions += [*s.precautions, *(p.patient_text for p in s.screening_precautions)]
+        boxes += [StopAndCall(action=b.action, signs=b.signs, emergency=b.emergency) for b in s.stop_and_call]
+    return Warnings(
+        avoid=tuple(dict.fromkeys(line.patient_text for line in draft.avoid)),
+        precautions=tuple(dict.fromkeys(precautions)),
+        stop_and_call=tuple(dict.fromkeys(boxes))[:4],
+    )
+
+
+def _when(stage: PlannedStage) -> str:
+    text = stage.window
+    return text[:1].upper() + text[1:]
+
+
+def _timeline(draft: PlanDraft) -> tuple[StageSummary, ...]:
+    return tuple(
+        StageSummary(title=s.title, patient_title=s.patient_title, starts_on=s.earliest if s.firm else None,
+                     starts_text="" if s.firm else _when(s), is_current=s.current)
+        for s in draft.stages
+    )
+
+
+def override_lines(draft: PlanDraft) -> tuple[str, ...]:
+    """The override and clearance in plain words, as printed on the handout (CS-02)."""
+    lines = []
+    if draft.override is not None:
+        o = draft.override
+        lines.append(f"On {day(o.recorded_on)} your therapist ({o.by}) decided your treatment can go ahead "
+                     f"although the check before treatment found a reason for caution. The reason: {o.reason}")
+    if draft.clearance is not None:
+        c = draft.clearance
+        lines.append(f"Your doctor ({c.by}) said on {day(c.cleared_on)} that treatment may go ahead. {c.note}")
+    return tuple(lines)
+
+
+def handout_context(canonical: Mapping[str, Any], digest: str, people: People,
+                    options: HandoutOptions) -> HandoutContext:
+    """The patient handout of an approved revision (its canonical JSON and stored digest)."""
+    draft = planning.plan_from_canonical(canonical)
+    current = current_stage(draft)
+    coming = next_stage(draft)
+    warn = warnings(draft, current)
+    if current is None:
+        stage_title = f"Your plan starts {draft.stages[0].window}" if draft.stages else draft.patient_title
+    else:
+        stage_title = current.patient_title
+    preview = None
+    if coming is not None:
+        preview = NextStagePreview(patient_title=coming.patient_title, when=_when(coming),
+                                   lines=tuple(f"You will start: {e.title}." for e in coming.home)[:9])
+    return HandoutContext(
+        clinic=people.clinic,
+        patient=people.patient,
+        therapist_name=people.therapist,
+        printed_on=people.on_date,
+        plan_digest=digest.removeprefix("sha256:"),
+        protocol=ProtocolInfo(id=draft.protocol_id, title=draft.title, version=draft.protocol_version),
+        stage_title=stage_title,
+        exercises=home_programme(current),
+        options=options,
+        condition=draft.patient_title,
+        timeline=_timeline(draft),
+        avoid=warn.avoid,
+        precautions=warn.precautions,
+        stop_and_call=warn.stop_and_call,
+        overrides=override_lines(draft),
+        next_stage=preview,
+        tracking=TrackingSheet(first_day=people.on_date, days=7),
+        notes=draft.patient_notes,
+    )
+
+
+def clinic_dose_words(d: ClinicDose) -> str:
+    """'5 min, moderate pressure, 10 times' for an in-clinic technique."""
+    parts = []
+    if d.minutes:
+        parts.append(f"{d.minutes} min")
+    if d.pressure:
+        parts.append(f"{d.pressure.replace('_', ' ')} pressure")
+    if d.repetitions:
+        parts.append(f"{d.repetitions} times")
+    return ", ".join(parts) or "as tolerated"
+
+
+def summary_context(canonical: Mapping[str, Any], digest: str, people: People, paper: str
+                    ) -> TherapistSummaryContext:
+    """The one-page therapist summary of the same revision: protocol, stages, findings, overrides, doses."""
+    draft = planning.plan_from_canonical(canonical)
+    stages = []
+    for s in draft.stages:
+        items = [ExerciseDose(t.name, clinic_dose_words(t.dose), "clinic") for t in s.clinic]
+        items += [ExerciseDose(e.name, " ".join(e.dose_lines), "home") for e in home_programme(s)]
+        stages.append(SummaryStage(title=f"{s.number}. {s.title}", when=s.window, is_current=s.current,
+                                   items=tuple(items[:20])))
+    overrides = ()
+    if draft.override is not None:
+        absolute = [rule for rule, category in draft.screening.findings if category == "absolute"]
+        overrides = (OverrideRecord(finding=", ".join(absolute) or "screening", reason=draft.override.reason,
+                                    by=draft.override.by, on=draft.override.recorded_on),)
+    findings = tuple(Finding(label=rule.replace("_", " ").capitalize(), answer="yes", category=category)
+                     for rule, category in draft.screening.findings)
+    precautions = tuple(dict.fromkeys([*(a.therapist_text for a in draft.avoid),
+                                       *(p.therapist_text for p in draft.precautions)]))
+    notes = " ".join(part for part in (draft.team_notes, *override_lines(draft)[1:]) if part)
+    return TherapistSummaryContext(
+        clinic=people.clinic,
+        patient=people.patient,
+        therapist_name=people.therapist,
+        printed_on=people.on_date,
+        plan_digest=digest.removeprefix("sha256:"),
+        protocol=ProtocolInfo(id=draft.protocol_id, title=draft.title, version=draft.protocol_version),
+        stages=tuple(stages),
+        paper=paper,
+        findings=findings,
+        overrides=overrides,
+        precautions=precautions,
+        notes=notes,
+    )

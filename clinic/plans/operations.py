@@ -1,0 +1,657 @@
+"""Plan verbs: take the session, flush, never commit. The engine (``clinic.domain.planning``) decides;
+these functions read its inputs from the database and store what it returns.
+
+Approval is one unit of work (REL-05): the revision, its audit row and the rendered handout are added
+to the caller's transaction, which commits once or rolls everything back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask import url_for
+from sqlalchemy import event, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from clinic import audit
+from clinic.domain import planning
+from clinic.domain.outcomes import grip_percent, quickdash
+from clinic.domain.planning import Clearance as ClearanceValue
+from clinic.domain.planning import Override as OverrideValue
+from clinic.domain.planning import PlanBlocked, PlanDraft, PlanEditError
+from clinic.domain.progress import move_to_next_stage
+from clinic.domain.protocols import HomeDose, Library
+from clinic.domain.screening import Finding, ScreeningResult, facts_from_json
+from clinic.models import (
+    Clearance,
+    Clinic,
+    HandoutFile,
+    HandoutPrint,
+    OutcomeMeasure,
+    Patient,
+    Plan,
+    PlanRevision,
+    PlanStatus,
+    Screening,
+    ScreeningOverride,
+    StageMove,
+    TreatmentSession,
+    User,
+)
+from clinic.patients.registry import TimelineEntry, register_patient_table, timeline_source
+from clinic.screening import operations as screening_ops
+
+# Parents before children (export positions, erasure in reverse).
+register_patient_table(Plan)
+register_patient_table(PlanRevision)
+register_patient_table(TreatmentSession)
+register_patient_table(StageMove)
+register_patient_table(OutcomeMeasure)
+register_patient_table(HandoutPrint)
+register_patient_table(HandoutFile, exported=False)  # derived: rendered again from the revision
+
+MAX_HOME_EXERCISES = 12  # what one handout prints (clinic.handouts.context.MAX_EXERCISES)
+
+
+@event.listens_for(PlanRevision, "before_update")
+@event.listens_for(HandoutFile, "before_update")
+def _frozen(_mapper, _connection, target) -> None:
+    """Approved revisions and their rendered PDFs never change (CS-09): an update is a bug."""
+    raise RuntimeError(f"{type(target).__name__} rows are never updated once stored")
+
+
+class PlanRefused(ValueError):
+    """The plan cannot be made, changed, approved or printed; ``problems`` says why, each a sentence."""
+
+    def __init__(self, problems: Iterable[str]):
+        self.problems = tuple(problems)
+        super().__init__(" ".join(self.problems))
+
+
+class EditConflict(Exception):
+    """Someone else saved the plan after this user loaded it (REL-01)."""
+
+
+# ------------------------------------------------------------------------------- screening inputs
+
+
+def screening_result(row: Screening) -> ScreeningResult:
+    """The stored screening result as the engine's value again."""
+    r = row.result
+
+    def day(value: str | None) -> dt.date | None:
+        return dt.date.fromisoformat(value) if value else None
+
+    findings = tuple(
+        Finding(rule_id=f["rule_id"], category=f["category"], regions=tuple(f.get("regions") or ()),
+                side=f.get("side"), therapist_text=f.get("therapist_text", ""),
+                patient_text=f.get("patient_text", ""), detail=f.get("detail", ""),
+                earliest_date=day(f.get("earliest_date")), start_when=f.get("start_when", ""),
+                waiting_for=tuple(f.get("waiting_for") or ()))
+        for f in r.get("findings", [])
+    )
+    return ScreeningResult(
+        decision=r["decision"], findings=findings, earliest_date=day(r.get("earliest_date")),
+        unanswered=tuple(r.get("unanswered", ())), not_known=tuple(r.get("not_known", ())),
+        missing_facts=tuple(r.get("missing_facts", ())), impossible_facts=tuple(r.get("impossible_facts", ())),
+        unmarked=tuple(r.get("unmarked", ())), ignored=tuple(r.get("ignored", ())), on_date=row.on_date,
+        condition=row.condition, rules_version=row.rules_version,
+    )
+
+
+def _rule_words(rule_id: str) -> str:
+    return rule_id.replace("_", " ")
+
+
+def _person(db: Session, user_id: int | None, email: str) -> str:
+    user = db.get(User, user_id) if user_id else None
+    return user.full_name if user is not None and user.full_name else email
+
+
+def override_for(db: Session, screening: Screening) -> OverrideValue | None:
+    """The screening's recorded overrides as one engine value: each reason is prefixed with the finding it
+    overrides, so the reason names every overridden contraindication (CS-02)."""
+    rows: list[ScreeningOverride] = screening_ops.overrides_of(db, screening)
+    if not rows:
+        return None
+    reason = " ".join(f"{', '.join(_rule_words(r) for r in row.rules)}: {row.reason}" for row in rows)
+    last = rows[-1]
+    return OverrideValue(by=_person(db, last.by_id, last.by), role="therapist", reason=reason,
+                         recorded_on=max(row.at for row in rows).date())
+
+
+def clearance_for(db: Session, screening: Screening) -> ClearanceValue | None:
+    """The screening's recorded clearances as one engine value (who, latest date, what was cleared)."""
+    rows: list[Clearance] = screening_ops.clearances_of(db, screening)
+    if not rows:
+        return None
+    return ClearanceValue(
+        by="; ".join(dict.fromkeys(row.cleared_by for row in rows)),
+        cleared_on=max(row.cleared_on for row in rows),
+        note=" ".join(f"{_rule_words(row.rule_id)}: {row.note or 'cleared'}." for row in rows),
+    )
+
+
+def condition_screening(db: Session, patient: Patient, protocol_id: str) -> Screening | None:
+    """The patient's newest screening for this condition, or None."""
+    return db.scalars(
+        select(Screening).where(Screening.patient_id == patient.id, Screening.condition == protocol_id)
+        .order_by(Screening.screened_at.desc(), Screening.id.desc()).limit(1)
+    ).first()
+
+
+@dataclass(frozen=True)
+class ScreeningCheck:
+    """The screening a plan for this condition would use, and why it cannot be used (empty: it can)."""
+
+    screening: Screening | None
+    problems: tuple[str, ...]
+
+
+def check_screening(db: Session, patient: Patient, protocol_id: str, today: dt.date) -> ScreeningCheck:
+    """A plan needs a valid screening for this patient and condition (the one validity rule of screening)."""
+    screening = condition_screening(db, patient, protocol_id)
+    if screening is None:
+        return ScreeningCheck(None, (f"This patient has no screening for {protocol_id}. "
+                                     "Screen the patient for this condition first.",))
+    status = screening_ops.screening_status(screening, patient, today)
+    if not status.valid:
+        return ScreeningCheck(screening, (f"The screening for {protocol_id} is stale: {status.reason}. "
+                                          "Screen the patient again.",))
+    return ScreeningCheck(screening, ())
+
+
+def prefill_facts(db: Session, patient: Patient, protocol_id: str) -> dict[str, Any]:
+    """Case facts to start the form with: the plan's own facts when it has a plan for this condition, else
+    the facts of the newest screening for it."""
+    plan = open_plan(db, patient, protocol_id)
+    if plan is not None:
+        return planning.plan_from_canonical(plan.draft).fact_values()
+    screening = condition_screening(db, patient, protocol_id)
+    if screening is None:
+        return {}
+    try:
+        return facts_from_json({"condition": protocol_id, **screening.facts})
+    except ValueError:
+        return {}
+
+
+# ------------------------------------------------------------------------------------- generate
+
+
+def open_plan(db: Session, patient: Patient, protocol_id: str) -> Plan | None:
+    """The patient's plan for this protocol (one per condition), or None."""
+    return db.scalars(select(Plan).where(Plan.patient_id == patient.id, Plan.protocol_id == protocol_id)
+                      .order_by(Plan.id.desc()).limit(1)).first()
+
+
+def make_draft(
+    db: Session, patient: Patient, protocol_id: str, facts: Mapping[str, Any], *, library: Library,
+    today: dt.date,
+) -> tuple[PlanDraft, Screening]:
+    """A draft from the engine for these facts and the condition's valid screening; PlanRefused names why not
+    (no or stale screening, defer without override, refer without clearance, missing facts...)."""
+    if protocol_id not in library.protocols:
+        raise PlanRefused([f"There is no protocol {protocol_id!r}."])
+    check = check_screening(db, patient, protocol_id, today)
+    if check.problems:
+        raise PlanRefused(check.problems)
+    screening = check.screening
+    try:
+        draft = planning.generate_plan(
+            library.protocol(protocol_id), facts, screening_result(screening), today, library=library,
+            override=override_for(db, screening), clearance=clearance_for(db, screening),
+            screening_valid_until=screening.valid_until,
+        )
+    except PlanBlocked as exc:
+        raise PlanRefused(exc.problems) from None
+    return draft, screening
+
+
+def create_or_update_plan(
+    db: Session, patient: Patient, protocol_id: str, facts: Mapping[str, Any], *, library: Library, user: User,
+    now: dt.datetime,
+) -> tuple[Plan, bool]:
+    """Generate a draft and store it: a new plan, or the new draft of the patient's plan for this condition
+    (its approved revisions stay). (plan, created)."""
+    draft, screening = make_draft(db, patient, protocol_id, facts, library=library, today=now.date())
+    canonical = planning.plan_to_canonical(draft)
+    plan = open_plan(db, patient, protocol_id)
+    created = plan is None
+    if plan is None:
+        plan = Plan(patient_id=patient.id, protocol_id=protocol_id, created_by=user.email, created_at=now)
+        db.add(plan)
+    plan.draft = canonical
+    plan.screening_id = screening.id
+    plan.status = PlanStatus.DRAFT.value
+    plan.updated_by = user.email
+    plan.updated_at = now
+    db.flush()
+    return plan, created
+
+
+def draft_of(plan: Plan) -> PlanDraft:
+    """The plan's draft as the engine's value."""
+    return planning.plan_from_canonical(plan.draft)
+
+
+# ------------------------------------------------------------------------------------------ edit
+
+
+@dataclass(frozen=True)
+class DraftChanges:
+    """What the therapist changed on the edit form; exercises are keyed by (stage id, exercise key)."""
+
+    doses: Mapping[tuple[str, str], HomeDose]
+    removed: frozenset[tuple[str, str]]
+    added: tuple[tuple[str, str], ...]  # (stage id, technique or sequence id)
+    patient_notes: str
+    team_notes: str
+
+
+def exercise_keys(stage) -> list[str]:
+    """A stable key per home exercise of a stage: its technique or sequence id, with ``-2`` on a repeat."""
+    seen: dict[str, int] = {}
+    keys = []
+    for exercise in stage.home:
+        seen[exercise.ref] = seen.get(exercise.ref, 0) + 1
+        keys.append(exercise.ref if seen[exercise.ref] == 1 else f"{exercise.ref}-{seen[exercise.ref]}")
+    return keys
+
+
+def apply_changes(draft: PlanDraft, changes: DraftChanges, library: Library) -> PlanDraft:
+    """The draft with the form's edits made through the engine's edit functions (CS-03 holds after each)."""
+    for stage in draft.stages:
+        for index, key in enumerate(exercise_keys(stage)):
+            dose = changes.doses.get((stage.id, key))
+            if dose is not None and dose != stage.home[index].dose and (stage.id, key) not in changes.removed:
+                draft = planning.set_home_dose(draft, stage.id, index, dose)
+    for stage in draft.stages:
+        keys = exercise_keys(stage)
+        for index in reversed(range(len(keys))):
+            if (stage.id, keys[index]) in changes.removed:
+                draft = planning.remove_home_exercise(draft, stage.id, index)
+    for stage_id, ref in changes.added:
+        draft = planning.add_home_exercise(draft, stage_id, ref, library)
+    for stage in draft.stages:
+        if len(stage.home) > MAX_HOME_EXERCISES:
+            raise PlanEditError(f"Stage {stage.number} has {len(stage.home)} home exercises; a handout prints "
+                                f"at most {MAX_HOME_EXERCISES}. Remove some first.")
+    return planning.set_notes(draft, changes.patient_notes, changes.team_notes)
+
+
+def save_draft(
+    db: Session, plan: Plan, changes: DraftChanges, *, expected_version: int | None, library: Library, user: User,
+    now: dt.datetime,
+) -> list[str]:
+    """Apply the edits to the stored draft; EditConflict when someone saved since ``expected_version``
+    (REL-01); PlanEditError from the engine. Returns what changed, one line each (empty: nothing)."""
+    if expected_version != plan.version:
+        raise EditConflict()
+    before = plan.draft
+    new = planning.plan_to_canonical(apply_changes(draft_of(plan), changes, library))
+    changed = planning.diff_plans(before, new)
+    if not changed:
+        return []
+    plan.draft = new
+    plan.status = PlanStatus.DRAFT.value
+    plan.updated_by = user.email
+    plan.updated_at = now
+    db.flush()  # the version_id_col makes a concurrent save fail here too (StaleDataError)
+    return changed
+
+
+# -------------------------------------------------------------------------------------- revisions
+
+
+def revisions_of(db: Session, plan: Plan) -> list[PlanRevision]:
+    """The plan's approved revisions, oldest first."""
+    return list(db.scalars(select(PlanRevision).where(PlanRevision.plan_id == plan.id)
+                           .order_by(PlanRevision.number)))
+
+
+def latest_revision(db: Session, plan: Plan) -> PlanRevision | None:
+    """The newest approved revision, or None when the plan was never approved."""
+    return db.scalars(select(PlanRevision).where(PlanRevision.plan_id == plan.id)
+                      .order_by(PlanRevision.number.desc()).limit(1)).first()
+
+
+def safety_problems(canonical: Mapping[str, Any]) -> list[str]:
+    """Fail-closed checks on a stored plan before it is approved or printed: an absolute finding without an
+    override (CS-01), a refer finding without a clearance, a technique on an avoided region (CS-03)."""
+    try:
+        draft = planning.plan_from_canonical(canonical)
+    except ValueError as exc:
+        return [f"The stored plan cannot be read: {exc}"]
+    categories = {category for _rule, category in draft.screening.findings}
+    problems = []
+    if (draft.screening.decision == "defer" or "absolute" in categories) and draft.override is None:
+        problems.append("The screening says do not treat, and no override was recorded.")
+    if (draft.screening.decision == "refer" or "refer" in categories) and draft.clearance is None:
+        problems.append("The screening says refer first, and no clearance was recorded.")
+    return problems
+
+
+def review_reasons(db: Session, plan: Plan, revision: PlanRevision, patient: Patient, *, library: Library,
+                   today: dt.date) -> list[str]:
+    """Why the approved revision must be reviewed before it prints again (CS-06, CS-11); empty: it need not."""
+    screening = db.get(Screening, revision.screening_id) if revision.screening_id else None
+    protocol = library.protocols.get(revision.protocol_id)
+    return planning.needs_review(
+        revision.canonical,
+        screening_valid_until=screening.valid_until if screening is not None else None,
+        on_date=today,
+        clinical_changed_after_screening=screening is not None
+        and patient.clinical_changed_at > screening.screened_at,
+        current_protocol_version=protocol.version if protocol else None,
+        current_content_hash=protocol.content_hash if protocol else None,
+    ) + safety_problems(revision.canonical)
+
+
+def draft_problems(db: Session, plan: Plan, patient: Patient, *, library: Library, today: dt.date) -> list[str]:
+    """Why the draft cannot be approved today (stale screening, protocol changed, safety); empty: it can."""
+    problems = []
+    screening = db.get(Screening, plan.screening_id) if plan.screening_id else None
+    if screening is None:
+        problems.append("The screening this draft was made from is gone; screen the patient and update the plan.")
+    else:
+        status = screening_ops.screening_status(screening, patient, today)
+        if not status.valid:
+            problems.append(f"The screening this draft was made from is stale: {status.reason}. Screen the "
+                            "patient again, then update the plan from the new screening.")
+    body = plan.draft.get("plan", {})
+    protocol = library.protocols.get(plan.protocol_id)
+    if protocol is None:
+        problems.append(f"The protocol {plan.protocol_id} is no longer in the library.")
+    elif (protocol.version, protocol.content_hash) != (body.get("protocol_version"), body.get("content_hash")):
+        problems.append(f"The protocol {plan.protocol_id} changed (now version {protocol.version}) since this "
+                        "draft was made; update the plan so it follows the current protocol.")
+    return problems + safety_problems(plan.draft)
+
+
+@dataclass(frozen=True)
+class PlanState:
+    """What the plan page and the handout routes need to know about a plan today."""
+
+    status: str  # draft / approved / needs_review
+    revision: PlanRevision | None
+    review: tuple[str, ...]  # why the approved revision needs review
+    unapproved_changes: bool  # the draft differs from the latest revision
+
+
+def plan_state(db: Session, plan: Plan, patient: Patient, *, library: Library, today: dt.date) -> PlanState:
+    """The plan's status today: needs_review is worked out here, never stored, so it can never be stale."""
+    revision = latest_revision(db, plan)
+    if revision is None:
+        return PlanState(PlanStatus.DRAFT.value, None, (), True)
+    reasons = tuple(review_reasons(db, plan, revision, patient, library=library, today=today))
+    unapproved = planning.plan_digest(plan.draft) != revision.digest
+    status = PlanStatus.NEEDS_REVIEW.value if reasons else (
+        PlanStatus.DRAFT.value if unapproved else PlanStatus.APPROVED.value)
+    return PlanState(status, revision, reasons, unapproved)
+
+
+Renderer = Callable[[PlanRevision, "HandoutOptionsKey"], bytes]
+
+
+@dataclass(frozen=True)
+class HandoutOptionsKey:
+    """A handout's print options and the cache key they make with the header values they print."""
+
+    kind: str  # "handout" or "summary"
+    paper: str
+    large_print: bool = False
+    show_next_stage: bool = True
+
+    def key(self, header: str) -> str:
+        """'handout:A4:normal:next:<12 hex of the header values>' (a renamed patient gets a new render)."""
+        fingerprint = hashlib.sha256(header.encode("utf-8")).hexdigest()[:12]
+        if self.kind == "summary":
+            return f"summary:{self.paper}:{fingerprint}"
+        return (f"handout:{self.paper}:{'large' if self.large_print else 'normal'}:"
+                f"{'next' if self.show_next_stage else 'nonext'}:{fingerprint}")
+
+
+def approve_plan(
+    db: Session, plan: Plan, patient: Patient, *, expected_version: int | None, library: Library, user: User,
+    now: dt.datetime, render: Callable[[PlanRevision], tuple[str, bytes]] | None = None,
+) -> PlanRevision:
+    """Freeze the draft as the next revision, audit ``approve`` and (when ``render`` is given) store the
+    rendered default handout, all in the caller's transaction (REL-05). PlanRefused says why not."""
+    if expected_version != plan.version:
+        raise EditConflict()
+    if not user.has_role("therapist"):
+        raise PlanRefused(["Only a therapist can approve a plan."])
+    problems = draft_problems(db, plan, patient, library=library, today=now.date())
+    if problems:
+        raise PlanRefused(problems)
+    last = latest_revision(db, plan)
+    digest = planning.plan_digest(plan.draft)
+    if last is not None and last.digest == digest:
+        raise PlanRefused([f"Nothing changed since revision {last.number}; it is already approved."])
+    body = plan.draft["plan"]
+    revision = PlanRevision(
+        plan_id=plan.id, patient_id=patient.id, number=(last.number + 1) if last else 1, canonical=plan.draft,
+        digest=digest, protocol_id=body["protocol_id"], protocol_version=body["protocol_version"],
+        content_hash=body["content_hash"], screening_id=plan.screening_id, approved_by=user.email,
+        approved_by_name=user.full_name or user.email, approved_by_id=user.id, approved_at=now,
+    )
+    db.add(revision)
+    plan.status = PlanStatus.APPROVED.value
+    plan.updated_by = user.email
+    plan.updated_at = now
+    db.flush()
+    audit.record("approve", patient_ref=patient.id, user=user,
+                 detail=f"plan {plan.id} revision {revision.number} {digest[:19]}")
+    if render is not None:
+        key, pdf = render(revision)
+        store_handout(db, revision, key, pdf, now)
+    return revision
+
+
+def store_handout(db: Session, revision: PlanRevision, key: str, pdf: bytes, now: dt.datetime) -> HandoutFile:
+    """Keep a rendered PDF of a revision under its options key (a concurrent identical render is fine)."""
+    row = HandoutFile(revision_id=revision.id, patient_id=revision.patient_id, options=key, pdf=pdf,
+                      sha256=hashlib.sha256(pdf).hexdigest(), created_at=now)
+    try:
+        with db.begin_nested():
+            db.add(row)
+    except IntegrityError:  # another worker stored the same bytes first; serve theirs
+        return cached_handout(db, revision, key)
+    return row
+
+
+def cached_handout(db: Session, revision: PlanRevision, key: str) -> HandoutFile | None:
+    """The stored PDF of this revision and options key, or None."""
+    return db.scalars(select(HandoutFile).where(HandoutFile.revision_id == revision.id,
+                                                HandoutFile.options == key)).first()
+
+
+def record_print(db: Session, revision: PlanRevision, key: str, kind: str, *, user: User,
+                 now: dt.datetime) -> HandoutPrint:
+    """A handout or summary was handed out: a print row (timeline) and an audit row (AUD-01)."""
+    row = HandoutPrint(revision_id=revision.id, patient_id=revision.patient_id, kind=kind, options=key,
+                       by=user.email, at=now)
+    db.add(row)
+    db.flush()
+    audit.record("print_handout", patient_ref=revision.patient_id, user=user,
+                 detail=f"plan {revision.plan_id} revision {revision.number} {key.rsplit(':', 1)[0]}")
+    return row
+
+
+# -------------------------------------------------------------------------------- stages, sessions
+
+
+def move_stage(
+    db: Session, plan: Plan, patient: Patient, *, confirmed: tuple[str, ...], expected_version: int | None,
+    library: Library, user: User, now: dt.datetime,
+    render: Callable[[PlanRevision], tuple[str, bytes]] | None = None,
+) -> tuple[StageMove, PlanRevision]:
+    """Move the approved plan on to its next stage once its criteria are confirmed: the move is recorded and
+    the plan with its new current stage is approved as the next revision (so the handout follows)."""
+    if expected_version != plan.version:
+        raise EditConflict()
+    state = plan_state(db, plan, patient, library=library, today=now.date())
+    if state.revision is None or state.unapproved_changes:
+        raise PlanRefused(["Approve the plan before moving it on to the next stage."])
+    if state.review:
+        raise PlanRefused(state.review)
+    draft = draft_of(plan)
+    before = draft.current_stage or ""
+    try:
+        moved = move_to_next_stage(draft, confirmed, now.date())
+    except PlanEditError as exc:
+        raise PlanRefused([str(exc)]) from None
+    plan.draft = planning.plan_to_canonical(moved)
+    db.flush()
+    revision = approve_plan(db, plan, patient, expected_version=plan.version, library=library, user=user, now=now,
+                            render=render)
+    move = StageMove(plan_id=plan.id, patient_id=patient.id, from_stage=before, to_stage=moved.current_stage or "",
+                     criteria={"confirmed": list(confirmed)}, revision_id=revision.id, by=user.email, at=now)
+    db.add(move)
+    db.flush()
+    return move, revision
+
+
+def record_session(
+    db: Session, plan: Plan, *, on_date: dt.date, stage_id: str, techniques: list[str], pain_before: int | None,
+    pain_after: int | None, notes: str, user: User, now: dt.datetime,
+) -> TreatmentSession:
+    """Store one treatment session of the plan (the stage must be one of the plan's)."""
+    draft = draft_of(plan)
+    if stage_id not in {s.id for s in draft.stages}:
+        raise PlanRefused([f"The plan has no stage {stage_id!r}."])
+    if on_date > now.date():
+        raise PlanRefused(["A session cannot be recorded for a day after today."])
+    for name, value in (("before", pain_before), ("after", pain_after)):
+        if value is not None and not 0 <= value <= 10:
+            raise PlanRefused([f"Pain {name} must be from 0 to 10."])
+    row = TreatmentSession(plan_id=plan.id, patient_id=plan.patient_id, on_date=on_date, stage_id=stage_id,
+                           techniques={"done": list(techniques)}, pain_before=pain_before, pain_after=pain_after,
+                           notes=notes.strip(), recorded_by=user.email, recorded_at=now)
+    db.add(row)
+    db.flush()
+    return row
+
+
+def sessions_of(db: Session, patient: Patient, plan: Plan | None = None) -> list[TreatmentSession]:
+    """The patient's (or one plan's) sessions, oldest first."""
+    query = select(TreatmentSession).where(TreatmentSession.patient_id == patient.id)
+    if plan is not None:
+        query = query.where(TreatmentSession.plan_id == plan.id)
+    return list(db.scalars(query.order_by(TreatmentSession.on_date, TreatmentSession.id)))
+
+
+def plans_of(db: Session, patient: Patient) -> list[Plan]:
+    """The patient's plans, newest first."""
+    return list(db.scalars(select(Plan).where(Plan.patient_id == patient.id).order_by(Plan.id.desc())))
+
+
+# ------------------------------------------------------------------------------------- outcomes
+
+
+def record_quickdash(db: Session, patient: Patient, *, on_date: dt.date, items: list[int | None], user: User,
+                     now: dt.datetime) -> OutcomeMeasure:
+    """Store a QuickDASH (11 items 1–5); its score is None when fewer than 10 were answered."""
+    result = quickdash(items)
+    row = OutcomeMeasure(patient_id=patient.id, on_date=on_date, kind="quickdash",
+                         values={"items": list(items), "answered": result.answered,
+                                 "score": round(result.score, 1) if result.score is not None else None},
+                         recorded_by=user.email, recorded_at=now)
+    db.add(row)
+    db.flush()
+    return row
+
+
+def record_grip(db: Session, patient: Patient, *, on_date: dt.date, side: str, affected_kg: float,
+                other_kg: float, user: User, now: dt.datetime) -> OutcomeMeasure:
+    """Store grip strength of both hands; the score is the affected side as a percentage of the other."""
+    percent = grip_percent(affected_kg, other_kg)
+    row = OutcomeMeasure(patient_id=patient.id, on_date=on_date, kind="grip",
+                         values={"affected_kg": affected_kg, "other_kg": other_kg, "side": side,
+                                 "score": round(percent, 1) if percent is not None else None},
+                         recorded_by=user.email, recorded_at=now)
+    db.add(row)
+    db.flush()
+    return row
+
+
+def outcomes_of(db: Session, patient: Patient) -> list[OutcomeMeasure]:
+    """The patient's outcome measures, oldest first."""
+    return list(db.scalars(select(OutcomeMeasure).where(OutcomeMeasure.patient_id == patient.id)
+                           .order_by(OutcomeMeasure.on_date, OutcomeMeasure.id)))
+
+
+# ---------------------------------------------------------------------------------------- review
+
+
+def plans_needing_review(db: Session, clinic_id: int, *, library: Library, today: dt.date
+                         ) -> list[tuple[Plan, Patient, PlanRevision, tuple[str, ...]]]:
+    """Every approved plan of the clinic whose latest revision needs review, with the reasons (CS-11)."""
+    latest = (select(PlanRevision.plan_id, func.max(PlanRevision.number).label("number"))
+              .group_by(PlanRevision.plan_id).subquery())
+    rows = db.execute(
+        select(Plan, Patient, PlanRevision)
+        .join(Patient, Patient.id == Plan.patient_id)
+        .join(latest, latest.c.plan_id == Plan.id)
+        .join(PlanRevision, (PlanRevision.plan_id == Plan.id) & (PlanRevision.number == latest.c.number))
+        .where(Patient.clinic_id == clinic_id, Patient.status != "restricted")
+        .order_by(Patient.sort_name, Plan.id)
+    ).all()
+    out = []
+    for plan, patient, revision in rows:
+        reasons = tuple(review_reasons(db, plan, revision, patient, library=library, today=today))
+        if reasons:
+            out.append((plan, patient, revision, reasons))
+    return out
+
+
+def clinic_of(db: Session, patient: Patient) -> Clinic:
+    """The patient's clinic."""
+    return db.get(Clinic, patient.clinic_id)
+
+
+# -------------------------------------------------------------------------------------- timeline
+
+
+@timeline_source
+def _plan_timeline(db: Session, patient: Patient) -> Iterable[TimelineEntry]:
+    """Plans made, revisions approved, stage moves, sessions, outcome measures and handouts printed."""
+    plans = {p.id: p for p in plans_of(db, patient)}
+    for plan in plans.values():
+        yield TimelineEntry(at=plan.created_at, title=f"Plan started ({plan.protocol_id})",
+                            detail=f"by {plan.created_by}", kind="plan",
+                            url=url_for("plans.show", patient_id=patient.id, plan_id=plan.id))
+    revisions = {r.id: r for r in db.scalars(select(PlanRevision).where(PlanRevision.patient_id == patient.id))}
+    for r in revisions.values():
+        yield TimelineEntry(at=r.approved_at, title=f"Plan approved ({r.protocol_id}, revision {r.number})",
+                            detail=f"by {r.approved_by} · {r.digest[7:19]}", kind="plan",
+                            url=url_for("plans.show", patient_id=patient.id, plan_id=r.plan_id))
+    for m in db.scalars(select(StageMove).where(StageMove.patient_id == patient.id)):
+        yield TimelineEntry(at=m.at, title="Moved to the next stage",
+                            detail=f"{m.from_stage} → {m.to_stage} · by {m.by}", kind="plan",
+                            url=url_for("plans.show", patient_id=patient.id, plan_id=m.plan_id))
+    for s in sessions_of(db, patient):
+        pain = (f" · pain {s.pain_before} → {s.pain_after}" if s.pain_before is not None and s.pain_after is not None
+                else "")
+        yield TimelineEntry(at=s.recorded_at, title=f"Session on {s.on_date.day} {s.on_date:%B %Y}",
+                            detail=f"{s.stage_id}{pain} · by {s.recorded_by}", kind="session",
+                            url=url_for("plans.show", patient_id=patient.id, plan_id=s.plan_id))
+    for o in outcomes_of(db, patient):
+        score = o.score
+        words = "not scored (fewer than 10 answers)" if score is None else (
+            f"{score:g}" if o.kind == "quickdash" else f"{score:g} % of the other hand")
+        yield TimelineEntry(at=o.recorded_at, title="QuickDASH" if o.kind == "quickdash" else "Grip strength",
+                            detail=f"{words} · by {o.recorded_by}", kind="outcome")
+    for p in db.scalars(select(HandoutPrint).where(HandoutPrint.patient_id == patient.id)):
+        revision = revisions.get(p.revision_id)
+        number = revision.number if revision else "?"
+        yield TimelineEntry(at=p.at, title="Handout printed" if p.kind == "handout" else "Therapist summary printed",
+                            detail=f"revision {number} · by {p.by}", kind="print",
+                            url=url_for("plans.show", patient_id=patient.id, plan_id=revision.plan_id)
+                            if revision else None)

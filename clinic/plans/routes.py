@@ -1,0 +1,465 @@
+"""Plan pages: thin views (parse the form, one operation, one commit, redirect).
+
+Every URL sits under the patient (``/patients/<id>/plans/<plan_id>``), so a plan of another patient or
+clinic is a 404 (SEC-03) and erasing the patient also drops any half-typed form of theirs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms import SelectChoice
+
+from clinic import audit
+from clinic.clock import now
+from clinic.domain import planning
+from clinic.domain.planning import PlanEditError
+from clinic.domain.progress import current_stage, next_stage
+from clinic.domain.screening import CONDITIONS
+from clinic.extensions import db
+from clinic.library import library
+from clinic.models import Patient, Plan, PlanRevision, Role
+from clinic.patients.routes import _own_patient
+from clinic.plans import chart, forms, handout, printing
+from clinic.plans import operations as ops
+from clinic.plans.operations import HandoutOptionsKey
+from clinic.security import roles_required
+
+bp = Blueprint("plans", __name__)
+
+CLINICAL_ROLES = (Role.ADMIN, Role.THERAPIST)
+
+
+def _own_plan(patient_id: int, plan_id: int) -> tuple[Plan, Patient]:
+    """A plan of a patient of the user's clinic, or 404 with nothing of anyone else's (SEC-03)."""
+    patient = _own_patient(patient_id)
+    plan = db.session.get(Plan, plan_id)
+    if plan is None or plan.patient_id != patient.id:
+        abort(404)
+    return plan, patient
+
+
+def _today() -> dt.date:
+    return now().date()
+
+
+def _paper() -> str:
+    paper = current_app.config.get("PAPER_SIZE", "A4")
+    return "Letter" if str(paper).lower() == "letter" else "A4"
+
+
+def _renderer(patient: Patient):
+    """Render the default handout at approval, inside the approval's transaction (REL-05)."""
+    def render(revision: PlanRevision) -> tuple[str, bytes]:
+        return printing.render(db.session, revision, patient, HandoutOptionsKey("handout", _paper()))
+    return render
+
+
+def _refused(patient: Patient, title: str, problems, status: int = 409, plan: Plan | None = None, links=()):
+    return render_template("plans/refused.html", patient=patient, title=title, problems=problems, plan=plan,
+                           links=links), status
+
+
+# ------------------------------------------------------------------------------------------ new
+
+
+@bp.route("/patients/<int:patient_id>/plans/new", methods=["GET", "POST"])
+@roles_required(Role.THERAPIST)
+def new(patient_id: int):
+    """Choose the condition, then its case facts; the engine makes the draft or says why it cannot."""
+    patient = _own_patient(patient_id)
+    lib = library()
+    condition = request.args.get("condition")
+    if condition is None:
+        choices = [(c, lib.protocol(c).title, ops.open_plan(db.session, patient, c)) for c in CONDITIONS
+                   if c in lib.protocols]
+        return render_template("plans/choose.html", patient=patient, choices=choices)
+    if condition not in lib.protocols:
+        abort(404)
+    protocol = lib.protocol(condition)
+    check = ops.check_screening(db.session, patient, condition, _today())
+    existing = ops.open_plan(db.session, patient, condition)
+    form_class = forms.facts_form_class(protocol)
+    if request.method == "GET":
+        form = form_class(data=forms.facts_data(protocol, ops.prefill_facts(db.session, patient, condition)))
+    else:
+        form = form_class()
+    problems: tuple[str, ...] = ()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            plan, created = ops.create_or_update_plan(db.session, patient, condition, form.to_facts(), library=lib,
+                                                      user=g.user, now=now())
+        except ops.PlanRefused as exc:
+            db.session.rollback()
+            problems, status = exc.problems, 422
+        else:
+            audit.record("plan_create" if created else "plan_update", patient_ref=patient.id,
+                         detail=f"plan {plan.id}; {condition}; generated")
+            db.session.commit()
+            flash("Draft plan made. Check it, edit it if needed, then approve it." if created else
+                  "The plan was made again from these facts. Check it, then approve it.", "success")
+            return redirect(url_for("plans.show", patient_id=patient.id, plan_id=plan.id))
+    elif request.method == "POST":
+        status = 400
+    return render_template("plans/facts.html", patient=patient, form=form, protocol=protocol, check=check,
+                           problems=problems, existing=existing), status
+
+
+# ----------------------------------------------------------------------------------------- show
+
+
+def _page_values(plan: Plan, patient: Patient) -> dict:
+    lib = library()
+    draft = ops.draft_of(plan)
+    state = ops.plan_state(db.session, plan, patient, library=lib, today=_today())
+    current = current_stage(draft)
+    return {
+        "patient": patient, "plan": plan, "draft": draft, "state": state, "current": current,
+        "coming": next_stage(draft), "revisions": ops.revisions_of(db.session, plan),
+        "programme": {s.id: handout.home_programme(s) for s in draft.stages},
+        "stage_warnings": {s.id: handout.warnings(draft, s) for s in draft.stages},
+        "avoid": handout.warnings(draft, None).avoid, "override_lines": handout.override_lines(draft),
+        "approve_problems": ops.draft_problems(db.session, plan, patient, library=lib, today=_today())
+        if state.unapproved_changes else [],
+        "sessions": ops.sessions_of(db.session, patient, plan),
+        "clinic_dose": handout.clinic_dose_words,
+    }
+
+
+@bp.get("/patients/<int:patient_id>/plans/<int:plan_id>")
+@roles_required(*CLINICAL_ROLES)
+def show(patient_id: int, plan_id: int):
+    """The plan: status, every stage with its dated window, what was left out and why, warnings, home programme."""
+    plan, patient = _own_plan(patient_id, plan_id)
+    values = _page_values(plan, patient)
+    page = render_template("plans/show.html", approve_form=forms.VersionForm(formdata=None, data={
+        "version": plan.version}), **values)
+    audit.record("patient_view", patient_ref=patient.id, detail=f"plan {plan.id}")
+    db.session.commit()
+    return page
+
+
+# ----------------------------------------------------------------------------------------- edit
+
+
+@bp.route("/patients/<int:patient_id>/plans/<int:plan_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.THERAPIST)
+def edit(patient_id: int, plan_id: int):
+    """Edit doses, home exercises and notes; a save from an old version gets the conflict page (REL-01)."""
+    plan, patient = _own_plan(patient_id, plan_id)
+    lib = library()
+    draft = ops.draft_of(plan)
+    form_class = forms.edit_form_class(draft, lib)
+    if request.method == "GET":
+        form = form_class(data=forms.edit_data(draft) | {"version": plan.version})
+    else:
+        form = form_class()
+    status = 200
+    edit_error = None
+    if form.validate_on_submit():
+        try:
+            changed = ops.save_draft(db.session, plan, form.to_changes(), expected_version=form.version.data,
+                                     library=lib, user=g.user, now=now())
+        except (ops.EditConflict, StaleDataError):
+            db.session.rollback()
+            return _conflict(patient_id, plan_id, form)
+        except PlanEditError as exc:
+            edit_error, status = str(exc), 422
+        else:
+            if changed:
+                audit.record("plan_update", patient_ref=patient.id, detail=f"plan {plan.id}; {len(changed)} changes")
+            db.session.commit()
+            flash(f"Saved {len(changed)} change{'s' if len(changed) != 1 else ''}. Approve the plan to print it."
+                  if changed else "Nothing was changed.", "success" if changed else "info")
+            return redirect(url_for("plans.show", patient_id=patient.id, plan_id=plan.id))
+    elif request.method == "POST":
+        status = 400
+    return render_template("plans/edit.html", patient=patient, plan=plan, draft=draft, form=form,
+                           edit_error=edit_error, conflict=None, F=forms, keys=ops.exercise_keys, zip=zip,
+                           programme={s.id: handout.home_programme(s) for s in draft.stages}), status
+
+
+def _conflict(patient_id: int, plan_id: int, typed):
+    """Both versions side by side; the form now rests on the saved version and keeps what this user typed."""
+    plan, patient = _own_plan(patient_id, plan_id)
+    draft = ops.draft_of(plan)
+    form = forms.edit_form_class(draft, library())(formdata=request.form)
+    form.version.data = plan.version
+    form.version.raw_data = [str(plan.version)]
+    rows = []
+    for stage in draft.stages:
+        for exercise, key in zip(stage.home, ops.exercise_keys(stage), strict=True):
+            if forms.remove_name(stage.number, key) in request.form:
+                rows.append((f"Stage {stage.number}, {exercise.title}", " ".join(handout.dose(exercise.dose)
+                             .in_words()), "Remove"))
+                continue
+            values = {n: request.form.get(forms.dose_name(stage.number, key, n), "").strip()
+                      for n, _l, _m in forms.DOSE_FIELDS}
+            saved = {n: "" if getattr(exercise.dose, n) is None else str(getattr(exercise.dose, n))
+                     for n, _l, _m in forms.DOSE_FIELDS}
+            if any(values.values()) and values != saved:
+                rows.append((f"Stage {stage.number}, {exercise.title}",
+                             " ".join(handout.dose(exercise.dose).in_words()),
+                             ", ".join(f"{label.lower()} {values[n]}" for n, label, _m in forms.DOSE_FIELDS
+                                       if values[n])))
+    for name, label in (("patient_notes", "Notes for the patient"), ("team_notes", "Notes for the team")):
+        mine = (request.form.get(name) or "").replace("\r\n", "\n").strip()
+        theirs = getattr(draft, name)
+        if mine != theirs:
+            rows.append((label, theirs or "—", mine or "—"))
+    typed_keys = {k for k in request.form if "__" in k and not k.endswith("__add")}
+    known = {forms.dose_name(s.number, key, n) for s in draft.stages for key in ops.exercise_keys(s)
+             for n, _l, _m in forms.DOSE_FIELDS} | {forms.remove_name(s.number, key) for s in draft.stages
+                                                   for key in ops.exercise_keys(s)}
+    lost = sorted({k.split("__")[1] for k in typed_keys - known})
+    audit.record("plan_update", patient_ref=patient.id, outcome="conflict", detail=f"plan {plan.id}")
+    db.session.commit()
+    return render_template("plans/edit.html", patient=patient, plan=plan, draft=draft, form=form, edit_error=None,
+                           conflict={"rows": rows, "by": plan.updated_by, "at": plan.updated_at, "lost": lost},
+                           F=forms, keys=ops.exercise_keys, zip=zip,
+                           programme={s.id: handout.home_programme(s) for s in draft.stages}), 409
+
+
+# -------------------------------------------------------------------------------------- approve
+
+
+@bp.post("/patients/<int:patient_id>/plans/<int:plan_id>/approve")
+@roles_required(Role.THERAPIST)
+def approve(patient_id: int, plan_id: int):
+    """Freeze the draft as a revision, audit it and render its handout: all in one transaction (REL-05)."""
+    plan, patient = _own_plan(patient_id, plan_id)
+    form = forms.VersionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        revision = ops.approve_plan(db.session, plan, patient, expected_version=form.version.data,
+                                    library=library(), user=g.user, now=now(), render=_renderer(patient))
+    except (ops.EditConflict, StaleDataError):
+        db.session.rollback()
+        plan, patient = _own_plan(patient_id, plan_id)
+        return _refused(patient, "Changed by someone else", [
+            f"{plan.updated_by} saved this plan at {plan.updated_at:%H:%M} UTC after you opened it. "
+            "Nothing was approved. Look at the plan as it is now, then approve it."], plan=plan)
+    except ops.PlanRefused as exc:
+        db.session.rollback()
+        plan, patient = _own_plan(patient_id, plan_id)
+        return _refused(patient, "The plan cannot be approved", exc.problems, plan=plan)
+    db.session.commit()
+    flash(f"Approved as revision {revision.number}. The handout is ready to print.", "success")
+    return redirect(url_for("plans.show", patient_id=patient.id, plan_id=plan.id))
+
+
+# -------------------------------------------------------------------------------------- history
+
+
+@bp.get("/patients/<int:patient_id>/plans/<int:plan_id>/history")
+@roles_required(*CLINICAL_ROLES)
+def history(patient_id: int, plan_id: int):
+    """Every revision, newest first, with what changed from the one before (and the unapproved draft)."""
+    plan, patient = _own_plan(patient_id, plan_id)
+    revisions = ops.revisions_of(db.session, plan)
+    entries = []
+    previous = None
+    for revision in revisions:
+        changes = planning.diff_plans(previous.canonical, revision.canonical) if previous else []
+        entries.append((revision, changes))
+        previous = revision
+    draft_changes = None
+    if previous is not None and planning.plan_digest(plan.draft) != previous.digest:
+        draft_changes = planning.diff_plans(previous.canonical, plan.draft)
+    page = render_template("plans/history.html", patient=patient, plan=plan, entries=list(reversed(entries)),
+                           draft_changes=draft_changes)
+    audit.record("patient_view", patient_ref=patient.id, detail=f"plan {plan.id} history")
+    db.session.commit()
+    return page
+
+
+# ------------------------------------------------------------------------------------- handouts
+
+
+def _printable(patient_id: int, plan_id: int, number: int):
+    plan, patient = _own_plan(patient_id, plan_id)
+    revision = next((r for r in ops.revisions_of(db.session, plan) if r.number == number), None)
+    if revision is None:
+        abort(404)
+    state = ops.plan_state(db.session, plan, patient, library=library(), today=_today())
+    problems = []
+    if state.revision is not None and state.revision.number != revision.number:
+        problems.append(f"Revision {revision.number} was replaced by revision {state.revision.number}; "
+                        "print the newest one.")
+    problems += state.review
+    return plan, patient, revision, problems
+
+
+def _send_pdf(patient: Patient, plan: Plan, number: int, options: HandoutOptionsKey):
+    plan, patient, revision, problems = _printable(patient.id, plan.id, number)
+    if problems:
+        return _refused(patient, "This handout cannot be printed now", problems, plan=plan, links=[
+            ("Screen the patient", url_for("screening.start", patient_id=patient.id, condition=plan.protocol_id)),
+            ("Update the plan", url_for("plans.new", patient_id=patient.id, condition=plan.protocol_id)),
+        ])
+    key, pdf, _cached = printing.handout_pdf(db.session, revision, patient, options, now())
+    ops.record_print(db.session, revision, key, options.kind, user=g.user, now=now())
+    db.session.commit()
+    name = printing.file_name(patient, revision, options.kind)
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+
+
+@bp.get("/patients/<int:patient_id>/plans/<int:plan_id>/revisions/<int:number>/handout.pdf")
+@roles_required(*CLINICAL_ROLES)
+def handout_pdf(patient_id: int, plan_id: int, number: int):
+    """The patient handout of an approved revision (large print and next-stage preview as asked)."""
+    plan, patient = _own_plan(patient_id, plan_id)
+    options = HandoutOptionsKey("handout", _paper(), large_print=request.args.get("large") == "1",
+                                show_next_stage=request.args.get("next", "1") != "0")
+    return _send_pdf(patient, plan, number, options)
+
+
+@bp.get("/patients/<int:patient_id>/plans/<int:plan_id>/revisions/<int:number>/summary.pdf")
+@roles_required(*CLINICAL_ROLES)
+def summary_pdf(patient_id: int, plan_id: int, number: int):
+    """The one-page therapist summary of an approved revision."""
+    plan, patient = _own_plan(patient_id, plan_id)
+    return _send_pdf(patient, plan, number, HandoutOptionsKey("summary", _paper()))
+
+
+# ------------------------------------------------------------------------------- sessions, stages
+
+
+@bp.route("/patients/<int:patient_id>/plans/<int:plan_id>/sessions/new", methods=["GET", "POST"])
+@roles_required(Role.THERAPIST)
+def record_session(patient_id: int, plan_id: int):
+    """Record a treatment session: date, stage, techniques done, pain before and after, notes."""
+    plan, patient = _own_plan(patient_id, plan_id)
+    draft = ops.draft_of(plan)
+    form = forms.SessionForm() if request.method == "POST" else forms.SessionForm(
+        data={"on_date": _today(), "stage_id": draft.current_stage or draft.stages[0].id})
+    form.stage_id.choices = [SelectChoice(s.id, f"{s.number}. {s.title}") for s in draft.stages]
+    refs = {}
+    for s in draft.stages:
+        for t in s.clinic:
+            refs.setdefault(t.ref, t.name)
+        for e in s.home:
+            refs.setdefault(e.ref, e.title)
+    form.techniques.choices = [SelectChoice(ref, name) for ref, name in refs.items()]
+    problems: tuple[str, ...] = ()
+    if form.validate_on_submit():
+        before, after = form.pains()
+        try:
+            ops.record_session(db.session, plan, on_date=form.on_date.data, stage_id=form.stage_id.data,
+                               techniques=form.techniques.data or [], pain_before=before, pain_after=after,
+                               notes=form.notes.data or "", user=g.user, now=now())
+        except ops.PlanRefused as exc:
+            problems = exc.problems
+        else:
+            audit.record("session_record", patient_ref=patient.id, detail=f"plan {plan.id}")
+            db.session.commit()
+            flash("Session recorded.", "success")
+            return redirect(url_for("plans.show", patient_id=patient.id, plan_id=plan.id))
+    return render_template("plans/session.html", patient=patient, plan=plan, draft=draft, form=form,
+                           problems=problems), (400 if form.errors or problems else 200)
+
+
+@bp.route("/patients/<int:patient_id>/plans/<int:plan_id>/move", methods=["GET", "POST"])
+@roles_required(Role.THERAPIST)
+def move_stage(patient_id: int, plan_id: int):
+    """Move on to the next stage once the current stage's criteria are confirmed (who, when)."""
+    plan, patient = _own_plan(patient_id, plan_id)
+    draft = ops.draft_of(plan)
+    current, coming = current_stage(draft), next_stage(draft)
+    form = forms.MoveForm() if request.method == "POST" else forms.MoveForm(data={"version": plan.version})
+    form.criteria.choices = [SelectChoice(c, c) for c in (current.move_on_when if current else ())]
+    problems: tuple[str, ...] = ()
+    if form.validate_on_submit():
+        try:
+            move, revision = ops.move_stage(db.session, plan, patient, confirmed=tuple(form.criteria.data or ()),
+                                            expected_version=form.version.data, library=library(), user=g.user,
+                                            now=now(), render=_renderer(patient))
+        except (ops.EditConflict, StaleDataError):
+            db.session.rollback()
+            plan, patient = _own_plan(patient_id, plan_id)
+            problems = ("Someone changed the plan after you opened this page. Look at the plan again first.",)
+        except ops.PlanRefused as exc:
+            db.session.rollback()
+            plan, patient = _own_plan(patient_id, plan_id)
+            problems = exc.problems
+        else:
+            audit.record("stage_move", patient_ref=patient.id,
+                         detail=f"plan {plan.id}; {move.from_stage} -> {move.to_stage}; revision {revision.number}")
+            db.session.commit()
+            flash(f"Moved to the next stage. Revision {revision.number} is approved; print the new handout.",
+                  "success")
+            return redirect(url_for("plans.show", patient_id=patient.id, plan_id=plan.id))
+    return render_template("plans/move.html", patient=patient, plan=plan, draft=draft, form=form, current=current,
+                           coming=coming, problems=problems), (409 if problems else 400 if form.errors else 200)
+
+
+# ------------------------------------------------------------------------------------- outcomes
+
+
+@bp.route("/patients/<int:patient_id>/outcomes/quickdash", methods=["GET", "POST"])
+@roles_required(Role.THERAPIST)
+def quickdash(patient_id: int):
+    """QuickDASH: 11 items, scored when at least 10 are answered."""
+    patient = _own_patient(patient_id)
+    form = forms.QuickDashForm() if request.method == "POST" else forms.QuickDashForm(data={"on_date": _today()})
+    if form.validate_on_submit():
+        row = ops.record_quickdash(db.session, patient, on_date=form.on_date.data, items=form.items(), user=g.user,
+                                   now=now())
+        audit.record("outcome_record", patient_ref=patient.id, detail=f"quickdash {row.id}")
+        db.session.commit()
+        flash("QuickDASH recorded: " + (f"score {row.score:g}." if row.score is not None else
+                                        f"only {row.values['answered']} of 11 answered, so it has no score."),
+              "success" if row.score is not None else "warning")
+        return redirect(url_for("patients.show", patient_id=patient.id) + "#progress")
+    return render_template("plans/quickdash.html", patient=patient, form=form), (400 if form.errors else 200)
+
+
+@bp.route("/patients/<int:patient_id>/outcomes/grip", methods=["GET", "POST"])
+@roles_required(Role.THERAPIST)
+def grip(patient_id: int):
+    """Grip strength of both hands; the affected side as a percentage of the other."""
+    patient = _own_patient(patient_id)
+    form = forms.GripForm() if request.method == "POST" else forms.GripForm(data={"on_date": _today()})
+    if form.validate_on_submit():
+        row = ops.record_grip(db.session, patient, on_date=form.on_date.data, side=form.side.data,
+                              affected_kg=float(form.affected_kg.data), other_kg=float(form.other_kg.data),
+                              user=g.user, now=now())
+        audit.record("outcome_record", patient_ref=patient.id, detail=f"grip {row.id}")
+        db.session.commit()
+        flash(f"Grip recorded: {row.score:g} % of the other hand." if row.score is not None else "Grip recorded.",
+              "success")
+        return redirect(url_for("patients.show", patient_id=patient.id) + "#progress")
+    return render_template("plans/grip.html", patient=patient, form=form), (400 if form.errors else 200)
+
+
+# --------------------------------------------------------------------------------------- review
+
+
+@bp.get("/plans/review")
+@roles_required(*CLINICAL_ROLES)
+def review():
+    """Approved plans of the clinic that need review before they print again (CS-06, CS-11)."""
+    rows = ops.plans_needing_review(db.session, g.user.clinic_id, library=library(), today=_today())
+    return render_template("plans/review.html", rows=rows)
+
+
+# ----------------------------------------------------------------------------- patient page parts
+
+
+@bp.app_template_global()
+def patient_plans(patient: Patient) -> list[tuple[Plan, ops.PlanState]]:
+    """(plan, state) for the patient page."""
+    lib = library()
+    return [(p, ops.plan_state(db.session, p, patient, library=lib, today=_today()))
+            for p in ops.plans_of(db.session, patient)]
+
+
+@bp.app_template_global()
+def progress_chart(patient: Patient) -> chart.Chart | None:
+    """The progress chart's geometry (pain, QuickDASH, grip over time), or None with nothing to draw."""
+    return chart.build(ops.sessions_of(db.session, patient), ops.outcomes_of(db.session, patient))

@@ -1,0 +1,91 @@
+"""Helpers for plan tests: realistic case facts per condition on the test clock's day (2 March 2026),
+screening through the web, making and approving plans."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from clinic.extensions import db
+from clinic.models import Plan, PlanRevision
+from tests.web.test_screening_pages import form_data, screen_url
+
+FACTS = {
+    "stroke": {"stroke_date": "2026-02-10", "stroke_type": "ischaemic", "affected_side": "left",
+               "medically_stable_date": "2026-02-14", "cleared_by": "Dr Ray, stroke unit"},
+    "fracture": {"fracture_date": "2026-01-12", "bone": "distal_radius", "affected_side": "right",
+                 "treatment": "cast_or_splint", "cast_removal_date": "2026-02-23"},
+    "tendinitis": {"tendon_area": "thumb_side_wrist", "affected_side": "right", "onset_date": "2026-02-01",
+                   "acute_over_date": "2026-02-10"},
+    "arthritis": {"arthritis_type": "osteoarthritis", "affected_side": "both", "joints": "thumb bases",
+                  "flare_settled_date": "2026-02-10"},
+    "bruise": {"injury_date": "2026-02-20", "bruise_area": "hand", "affected_side": "left",
+               "vessel_or_muscle_damage": "no", "swelling_pain_gone_date": "2026-02-26"},
+}
+CONDITIONS = tuple(FACTS)
+
+
+def fact_fields(condition: str, **changes) -> dict[str, str]:
+    """The case facts as form fields (``fact_<name>``); a change of None leaves that fact out."""
+    values = {**FACTS[condition], **changes}
+    return {f"fact_{k}": v for k, v in values.items() if v is not None}
+
+
+def screen(browser, app, pid: int, condition: str, answers=None, **fact_changes):
+    """Screen the patient for ``condition`` through the web; the response of the POST."""
+    data = form_data(app, condition, answers=answers, facts=fact_fields(condition, **fact_changes))
+    return browser.post(screen_url(pid, condition), data=data)
+
+
+def new_plan(browser, pid: int, condition: str, **fact_changes):
+    """POST the case facts of a new plan; the response."""
+    return browser.post(f"/patients/{pid}/plans/new?condition={condition}",
+                        data=fact_fields(condition, **fact_changes))
+
+
+def plan_id_from(response) -> int:
+    """The plan id in a redirect to the plan page."""
+    match = re.search(r"/plans/(\d+)$", response.headers["Location"])
+    assert match, response.headers.get("Location")
+    return int(match.group(1))
+
+
+def plan_row(app, plan_id: int) -> Plan:
+    with app.app_context():
+        plan = db.session.get(Plan, plan_id)
+        db.session.expunge(plan)
+        return plan
+
+
+def revisions(app, plan_id: int | None = None) -> list[PlanRevision]:
+    with app.app_context():
+        query = select(PlanRevision).order_by(PlanRevision.id)
+        if plan_id is not None:
+            query = query.where(PlanRevision.plan_id == plan_id)
+        rows = db.session.scalars(query).all()
+        db.session.expunge_all()
+        return rows
+
+
+def make_plan(browser, app, pid: int, condition: str = "fracture", answers=None, **fact_changes) -> int:
+    """Screen, then make a draft plan; its id."""
+    response = screen(browser, app, pid, condition, answers=answers, **fact_changes)
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    response = new_plan(browser, pid, condition, **fact_changes)
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    return plan_id_from(response)
+
+
+def approve(browser, app, pid: int, plan_id: int, version: int | None = None):
+    """POST approve with the plan's current version (or the one given)."""
+    if version is None:
+        version = plan_row(app, plan_id).version
+    return browser.post(f"/patients/{pid}/plans/{plan_id}/approve", data={"version": str(version)})
+
+
+def approved_plan(browser, app, pid: int, condition: str = "fracture", **kw) -> int:
+    plan_id = make_plan(browser, app, pid, condition, **kw)
+    response = approve(browser, app, pid, plan_id)
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    return plan_id
