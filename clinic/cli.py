@@ -113,7 +113,7 @@ def screen_command(answers_file, facts_file, on_date) -> None:
 
 def init_app(app) -> None:
     """Register the commands on the app, so ``clinic`` and the test runner see the same ones."""
-    for command in (user, demo, backup, audit_group, export_patient, import_patient):
+    for command in (user, demo, backup, audit_group, export_patient, import_patient, handout_command):
         app.cli.add_command(command)
 
 
@@ -256,3 +256,40 @@ def import_patient(source: Path, clinic_name: str | None) -> None:
     audit.record("patient_import", user=None, clinic_id=patient.clinic_id, actor="cli", patient_ref=patient.id)
     db.session.commit()
     click.echo(f"Imported {patient.record_number}.")
+
+
+@click.command("handout")
+@click.argument("revision_id", metavar="PLAN_REVISION", type=int)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The PDF file to write.")
+@click.option("--large-print", is_flag=True, help="Body text of at least 16 pt.")
+@click.option("--letter", is_flag=True, help="US Letter paper instead of the clinic setting (PAPER_SIZE).")
+@click.option("--no-next-stage", is_flag=True, help="Leave out the preview of the next stage.")
+@click.option("--summary", is_flag=True, help="The one-page therapist summary instead of the handout.")
+@with_appcontext
+def handout_command(revision_id: int, output: Path, large_print: bool, letter: bool, no_next_stage: bool,
+                    summary: bool) -> None:
+    """Write the handout of an approved plan revision (its id, shown on the plan history) to a PDF file."""
+    from clinic.library import library
+    from clinic.models import Patient, Plan, PlanRevision
+    from clinic.plans import operations as plan_ops
+    from clinic.plans import printing
+
+    revision = db.session.get(PlanRevision, revision_id)
+    if revision is None:
+        raise click.ClickException(f"No plan revision {revision_id}.")
+    plan, patient = db.session.get(Plan, revision.plan_id), db.session.get(Patient, revision.patient_id)
+    state = plan_ops.plan_state(db.session, plan, patient, library=library(), today=now().date())
+    problems = list(state.review)
+    if state.revision is not None and state.revision.id != revision.id:
+        problems.insert(0, f"Revision {revision.number} was replaced by revision {state.revision.number}.")
+    if problems:
+        raise click.ClickException("This handout cannot be printed now:\n" + "\n".join(f"- {p}" for p in problems))
+    paper = "Letter" if letter or str(current_app.config.get("PAPER_SIZE")).lower() == "letter" else "A4"
+    options = plan_ops.HandoutOptionsKey("summary" if summary else "handout", paper, large_print=large_print,
+                                         show_next_stage=not no_next_stage)
+    key, pdf, cached = printing.handout_pdf(db.session, revision, patient, options, now())
+    plan_ops.record_print(db.session, revision, key, options.kind, user=None, now=now(), clinic_id=patient.clinic_id)
+    db.session.commit()
+    output.write_bytes(pdf)
+    click.echo(f"Wrote {output} ({len(pdf):,} bytes{', from the cache' if cached else ''}).")

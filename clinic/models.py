@@ -359,7 +359,9 @@ class Plan(db.Model):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(default=1)
 
-    __mapper_args__ = {"version_id_col": version}
+    # Versioned by hand (``clinic.plans.operations``) so an exported plan imports with its version;
+    # SQLAlchemy still checks it on every UPDATE, so a concurrent save fails (REL-01).
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
 
 class PlanRevision(db.Model):

@@ -140,7 +140,7 @@ def edit_form_class(draft: PlanDraft, library: Library) -> type[EditFormBase]:
                 attrs[dose_name(stage.number, key, name)] = IntegerField(label, validators=validators)
             attrs[remove_name(stage.number, key)] = BooleanField("Remove")
         attrs[add_name(stage.number)] = SelectField(f"Add a home exercise to stage {stage.number}", choices=choices,
-                                                    validate_choice=True)
+                                                    default="", validate_choice=True)
     return type("PlanEditForm", (EditFormBase,), attrs)
 
 

@@ -77,6 +77,13 @@ class EditConflict(Exception):
     """Someone else saved the plan after this user loaded it (REL-01)."""
 
 
+def _touch(plan: Plan, user: User, now: dt.datetime) -> None:
+    """Record who changed the plan and when, and take the next version (checked on UPDATE, REL-01)."""
+    plan.updated_by = user.email
+    plan.updated_at = now
+    plan.version = (plan.version or 0) + 1
+
+
 # ------------------------------------------------------------------------------- screening inputs
 
 
@@ -224,13 +231,13 @@ def create_or_update_plan(
     plan = open_plan(db, patient, protocol_id)
     created = plan is None
     if plan is None:
-        plan = Plan(patient_id=patient.id, protocol_id=protocol_id, created_by=user.email, created_at=now)
+        plan = Plan(patient_id=patient.id, protocol_id=protocol_id, created_by=user.email, created_at=now,
+                    version=0)
         db.add(plan)
     plan.draft = canonical
     plan.screening_id = screening.id
     plan.status = PlanStatus.DRAFT.value
-    plan.updated_by = user.email
-    plan.updated_at = now
+    _touch(plan, user, now)
     db.flush()
     return plan, created
 
@@ -300,8 +307,7 @@ def save_draft(
         return []
     plan.draft = new
     plan.status = PlanStatus.DRAFT.value
-    plan.updated_by = user.email
-    plan.updated_at = now
+    _touch(plan, user, now)
     db.flush()  # the version_id_col makes a concurrent save fail here too (StaleDataError)
     return changed
 
@@ -390,7 +396,8 @@ def plan_state(db: Session, plan: Plan, patient: Patient, *, library: Library, t
     if revision is None:
         return PlanState(PlanStatus.DRAFT.value, None, (), True)
     reasons = tuple(review_reasons(db, plan, revision, patient, library=library, today=today))
-    unapproved = planning.plan_digest(plan.draft) != revision.digest
+    # A draft made again from a new screening is unapproved even when its content came out the same.
+    unapproved = planning.plan_digest(plan.draft) != revision.digest or plan.screening_id != revision.screening_id
     status = PlanStatus.NEEDS_REVIEW.value if reasons else (
         PlanStatus.DRAFT.value if unapproved else PlanStatus.APPROVED.value)
     return PlanState(status, revision, reasons, unapproved)
@@ -432,7 +439,7 @@ def approve_plan(
         raise PlanRefused(problems)
     last = latest_revision(db, plan)
     digest = planning.plan_digest(plan.draft)
-    if last is not None and last.digest == digest:
+    if last is not None and last.digest == digest and last.screening_id == plan.screening_id:
         raise PlanRefused([f"Nothing changed since revision {last.number}; it is already approved."])
     body = plan.draft["plan"]
     revision = PlanRevision(
@@ -443,8 +450,7 @@ def approve_plan(
     )
     db.add(revision)
     plan.status = PlanStatus.APPROVED.value
-    plan.updated_by = user.email
-    plan.updated_at = now
+    _touch(plan, user, now)
     db.flush()
     audit.record("approve", patient_ref=patient.id, user=user,
                  detail=f"plan {plan.id} revision {revision.number} {digest[:19]}")
@@ -472,14 +478,16 @@ def cached_handout(db: Session, revision: PlanRevision, key: str) -> HandoutFile
                                                 HandoutFile.options == key)).first()
 
 
-def record_print(db: Session, revision: PlanRevision, key: str, kind: str, *, user: User,
-                 now: dt.datetime) -> HandoutPrint:
-    """A handout or summary was handed out: a print row (timeline) and an audit row (AUD-01)."""
+def record_print(db: Session, revision: PlanRevision, key: str, kind: str, *, user: User | None,
+                 now: dt.datetime, clinic_id: int | None = None) -> HandoutPrint:
+    """A handout or summary was handed out: a print row (timeline) and an audit row (AUD-01). Without a
+    user (the command line) the actor is ``cli``."""
     row = HandoutPrint(revision_id=revision.id, patient_id=revision.patient_id, kind=kind, options=key,
-                       by=user.email, at=now)
+                       by=user.email if user else "cli", at=now)
     db.add(row)
     db.flush()
-    audit.record("print_handout", patient_ref=revision.patient_id, user=user,
+    audit.record("print_handout", patient_ref=revision.patient_id, user=user, clinic_id=clinic_id,
+                 actor=None if user else "cli",
                  detail=f"plan {revision.plan_id} revision {revision.number} {key.rsplit(':', 1)[0]}")
     return row
 
@@ -508,6 +516,7 @@ def move_stage(
     except PlanEditError as exc:
         raise PlanRefused([str(exc)]) from None
     plan.draft = planning.plan_to_canonical(moved)
+    _touch(plan, user, now)
     db.flush()
     revision = approve_plan(db, plan, patient, expected_version=plan.version, library=library, user=user, now=now,
                             render=render)

@@ -1,0 +1,637 @@
+"""Plans through the web: from a screened patient to an approved revision for every condition, what blocks a
+plan (CS-01, CS-04, no or stale screening), edits and REL-01, approval all-or-nothing (REL-05), review
+(CS-06, CS-11), history, sessions, stage moves, outcomes, AUD-01 and SEC-03."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import html
+import json
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from clinic.domain import planning
+from clinic.extensions import db
+from clinic.models import (
+    AuditEvent,
+    HandoutFile,
+    HandoutPrint,
+    OutcomeMeasure,
+    Patient,
+    Plan,
+    PlanRevision,
+    StageMove,
+    TreatmentSession,
+)
+from clinic.patients import operations as patient_ops
+from tests.web.plan_helpers import (
+    CONDITIONS,
+    approve,
+    approved_plan,
+    make_plan,
+    new_plan,
+    plan_id_from,
+    plan_row,
+    revisions,
+    screen,
+)
+from tests.web.test_screening_pages import text_of
+
+
+@pytest.fixture
+def therapist(make_user, login):
+    return login(make_user("therapist")[1])
+
+
+@pytest.fixture
+def patient(make_patient):
+    return make_patient()
+
+
+def count(app, model, *where) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def audit_rows(app, action: str) -> list[AuditEvent]:
+    with app.app_context():
+        rows = db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)).all()
+        db.session.expunge_all()
+        return rows
+
+
+def plan_url(pid: int, plan_id: int, tail: str = "") -> str:
+    return f"/patients/{pid}/plans/{plan_id}{tail}"
+
+
+# ------------------------------------------------------------------------------ the whole journey
+
+
+@pytest.mark.parametrize("condition", CONDITIONS)
+def test_each_condition_goes_from_a_screened_patient_to_an_approved_revision(app, therapist, patient, condition):
+    plan_id = make_plan(therapist, app, patient, condition)
+    page = text_of(therapist.get(plan_url(patient, plan_id)))
+    draft = planning.plan_from_canonical(plan_row(app, plan_id).draft)
+    assert "DRAFT — not approved" in page and "Approve the plan" in page
+    for stage in draft.stages:
+        assert f"Stage {stage.number} · {stage.title}" in page
+        assert stage.window[:1].upper() + stage.window[1:] in page
+    assert draft.current_stage is not None and page.count("▶ Current stage") == 2  # strip and card
+    response = approve(therapist, app, patient, plan_id)
+    assert response.status_code == 302
+    (revision,) = revisions(app, plan_id)
+    assert revision.number == 1 and revision.digest == planning.plan_digest(revision.canonical)
+    assert revision.protocol_id == condition and revision.canonical == plan_row(app, plan_id).draft
+    page = text_of(therapist.get(plan_url(patient, plan_id)))
+    assert "APPROVED — revision 1" in page and revision.digest[7:19] in page and "Handout (PDF)" in page
+    assert count(app, HandoutFile) == 1  # rendered at approval
+
+
+def test_the_case_facts_are_prefilled_from_the_screening_of_that_condition(app, therapist, patient):
+    assert screen(therapist, app, patient, "fracture").status_code == 302
+    page = therapist.get(f"/patients/{patient}/plans/new?condition=fracture").get_data(as_text=True)
+    assert 'value="2026-01-12"' in page and 'value="2026-02-23"' in page
+    assert re.search(r'<input checked[^>]*value="distal_radius"', page)
+
+
+def test_without_a_screening_for_the_condition_the_page_says_so_and_links_to_screening(app, therapist, patient):
+    assert screen(therapist, app, patient, "bruise").status_code == 302  # another condition does not count
+    page = therapist.get(f"/patients/{patient}/plans/new?condition=fracture")
+    body = text_of(page)
+    assert "No valid screening for this condition" in body and "has no screening for fracture" in body
+    assert f"/patients/{patient}/screen?condition=fracture" in page.get_data(as_text=True)
+    response = new_plan(therapist, patient, "fracture")
+    assert response.status_code == 422 and "No plan was made" in text_of(response)
+    assert count(app, Plan) == 0
+
+
+def test_a_stale_screening_gives_no_plan_until_the_patient_is_screened_again(app, therapist, patient, clock, login):
+    assert screen(therapist, app, patient, "fracture").status_code == 302
+    clock.advance(days=31)
+    therapist = login(therapist.email)
+    response = new_plan(therapist, patient, "fracture")
+    assert response.status_code == 422 and "is stale: it expired" in text_of(response)
+    assert count(app, Plan) == 0
+
+
+def test_cs04_missing_and_impossible_case_facts_are_named_and_no_plan_is_made(app, therapist, patient):
+    assert screen(therapist, app, patient, "fracture").status_code == 302
+    response = new_plan(therapist, patient, "fracture", fracture_date=None, cast_removal_date="2026-01-01")
+    body = text_of(response)
+    assert response.status_code == 422
+    assert "Missing case fact fracture_date" in body
+    assert count(app, Plan) == 0
+
+
+def test_cs01_a_deferred_case_without_an_override_gets_no_plan_approval_or_handout(app, therapist, patient):
+    response = screen(therapist, app, patient, "fracture", answers={"fever": "yes"})
+    assert response.status_code == 302
+    response = new_plan(therapist, patient, "fracture")
+    assert response.status_code == 422 and "a therapist must record an override" in text_of(response)
+    assert count(app, Plan) == 0
+    # A draft or revision forged around the engine is still refused at approval and at printing.
+    good = approved_plan(therapist, app, make_patient_like(app, patient), "fracture")
+    with app.app_context():
+        plan = db.session.get(Plan, good)
+        forged = json.loads(json.dumps(plan.draft))
+        forged["plan"]["screening"]["decision"] = "defer"
+        forged["plan"]["screening"]["findings"] = [["fever", "absolute"]]
+        forged["plan"]["patient_notes"] = "forged"
+        plan.draft = forged
+        revision = db.session.scalars(select(PlanRevision).where(PlanRevision.plan_id == good)).one()
+        db.session.add(PlanRevision(
+            plan_id=good, patient_id=plan.patient_id, number=2, canonical=forged, digest=planning.plan_digest(forged),
+            protocol_id="fracture", protocol_version=revision.protocol_version, content_hash=revision.content_hash,
+            screening_id=revision.screening_id, approved_by="forger", approved_at=revision.approved_at))
+        db.session.commit()
+        other = plan.patient_id
+    response = approve(therapist, app, other, good)
+    assert response.status_code == 409 and "no override was recorded" in text_of(response)
+    response = therapist.get(plan_url(other, good, "/revisions/2/handout.pdf"))
+    assert response.status_code == 409 and response.mimetype == "text/html"
+    assert "no override was recorded" in text_of(response)
+    assert len(revisions(app, good)) == 2 and count(app, HandoutPrint) == 0
+
+
+def make_patient_like(app, _pid) -> int:
+    from clinic.auth import operations as auth_ops
+
+    with app.app_context():
+        clinic = auth_ops.get_or_create_clinic(db.session, "Clinic A", app.config["NOW"]())
+        values = {"record_number": patient_ops.suggest_record_number(db.session, clinic.id), "family_name": "Second",
+                  "given_names": "Patient", "birth_date": dt.date(1970, 5, 5)}
+        row = patient_ops.create_patient(db.session, clinic_id=clinic.id, values=values, user=None,
+                                         now=app.config["NOW"](), actor="test")
+        db.session.commit()
+        return row.id
+
+
+def test_cs02_an_overridden_contraindication_gives_a_plan_that_shows_the_override(app, therapist, patient):
+    from tests.web.test_screening_pages import screenings
+
+    assert screen(therapist, app, patient, "fracture", answers={"fever": "yes"}).status_code == 302
+    screening = screenings(app)[-1]
+    reason = "Temperature 37.6 after a hot bath; rechecked 36.8 now."
+    response = therapist.post(f"/screenings/{screening.id}/override", data={"rule_ids": "fever", "reason": reason})
+    assert response.status_code == 302
+    response = new_plan(therapist, patient, "fracture")
+    assert response.status_code == 302
+    plan_id = plan_id_from(response)
+    page = text_of(therapist.get(plan_url(patient, plan_id)))
+    assert "Treated despite the screening" in page and reason in page and "fever:" in page
+
+
+def test_cs03_techniques_on_an_avoided_region_are_left_out_with_the_reason(app, therapist, patient):
+    plan_id = make_plan(therapist, app, patient, "arthritis", answers={
+        "open_wound": "yes", "open_wound_regions": "palm", "open_wound_side": "left"})
+    draft = planning.plan_from_canonical(plan_row(app, plan_id).draft)
+    removed = [r for s in draft.stages for r in s.removed]
+    assert removed, "an open wound on the palm removes palm techniques"
+    page = text_of(therapist.get(plan_url(patient, plan_id)))
+    assert "Do not massage" in page and "Left out for this patient" in page
+    for r in removed:
+        assert r.name in page and "which must not be massaged" in page
+
+
+def test_reception_can_neither_make_nor_see_a_plan(app, make_user, login, therapist, patient):
+    plan_id = approved_plan(therapist, app, patient)
+    desk = login(make_user("reception")[1])
+    for url in (f"/patients/{patient}/plans/new", plan_url(patient, plan_id), plan_url(patient, plan_id, "/history"),
+                plan_url(patient, plan_id, "/revisions/1/handout.pdf")):
+        assert desk.get(url).status_code == 403
+    assert "Plans" not in text_of(desk.get(f"/patients/{patient}"))
+
+
+# -------------------------------------------------------------------------------------- edits
+
+
+def edit_form(app, browser, pid: int, plan_id: int) -> dict[str, str]:
+    """The edit form's current values, as a browser would send them back."""
+    page = browser.get(plan_url(pid, plan_id, "/edit")).get_data(as_text=True)
+    data = {}
+    for tag in re.findall(r"<input[^>]*>", page):
+        attrs = dict(re.findall(r'([a-z-]+)="([^"]*)"', tag))
+        if attrs.get("name") and attrs["name"] != "csrf_token" and attrs.get("type") != "checkbox":
+            data[attrs["name"]] = attrs.get("value", "")
+    for name, text in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>([^<]*)</textarea>', page):
+        data[name] = html.unescape(text).strip()
+    return data
+
+
+def first_home(app, plan_id: int):
+    draft = planning.plan_from_canonical(plan_row(app, plan_id).draft)
+    stage = next(s for s in draft.stages if s.current)
+    return draft, stage, stage.home[0]
+
+
+def test_edits_make_a_draft_and_approving_it_makes_revision_two_with_the_differences(app, therapist, patient):
+    plan_id = approved_plan(therapist, app, patient, "fracture")
+    draft, stage, exercise = first_home(app, plan_id)
+    data = edit_form(app, therapist, patient, plan_id)
+    prefix = f"s{stage.number}__{exercise.ref}__"
+    data[prefix + "times_per_day"] = "5"
+    data[f"s{stage.number}__{stage.home[1].ref}__remove"] = "y"
+    data["patient_notes"] = "Bring this sheet to your next visit."
+    data["team_notes"] = "Check grip next week."
+    response = therapist.post(plan_url(patient, plan_id, "/edit"), data=data)
+    assert response.status_code == 302, text_of(response)[:3000]
+    page = text_of(therapist.get(plan_url(patient, plan_id)))
+    assert "DRAFT — not approved (revision 1 is the approved one)" in page
+    assert "the handout prints revision 1" in page
+    assert approve(therapist, app, patient, plan_id).status_code == 302
+    first, second = revisions(app, plan_id)
+    assert first.canonical != second.canonical and second.number == 2
+    history = text_of(therapist.get(plan_url(patient, plan_id, "/history")))
+    assert f"Stage {stage.number}, {exercise.title}: {exercise.dose.times_per_day} → 5 times a day" in history
+    assert f"Stage {stage.number}, removed home exercise: {stage.home[1].title}" in history
+    assert 'Notes for the patient: "" → "Bring this sheet to your next visit."' in history
+    assert first.digest in history and second.digest in history
+
+
+def test_adding_an_exercise_from_the_library_and_an_edit_the_engine_refuses(app, therapist, patient):
+    plan_id = make_plan(therapist, app, patient, "tendinitis")
+    draft, stage, _exercise = first_home(app, plan_id)
+    data = edit_form(app, therapist, patient, plan_id)
+    data[f"s{stage.number}__add"] = "spread_close_fingers"
+    assert therapist.post(plan_url(patient, plan_id, "/edit"), data=data).status_code == 302
+    _draft, stage, _e = first_home(app, plan_id)
+    assert "spread_close_fingers" in [e.ref for e in stage.home]
+    data = edit_form(app, therapist, patient, plan_id)
+    data[f"s{stage.number}__add"] = "spread_close_fingers"  # already there
+    response = therapist.post(plan_url(patient, plan_id, "/edit"), data=data)
+    assert response.status_code == 422 and "is already in stage" in text_of(response)
+
+
+def test_rel01_a_second_editor_gets_the_conflict_page_with_both_versions_and_nothing_is_lost(
+        app, make_user, login, therapist, patient):
+    plan_id = make_plan(therapist, app, patient, "fracture")
+    other = login(make_user("therapist")[1])
+    _draft, stage, exercise = first_home(app, plan_id)
+    mine = edit_form(app, therapist, patient, plan_id)
+    theirs = edit_form(app, other, patient, plan_id)
+    dose = f"s{stage.number}__{exercise.ref}__times_per_day"
+    theirs[dose] = "6"
+    assert other.post(plan_url(patient, plan_id, "/edit"), data=theirs).status_code == 302
+    mine["patient_notes"] = "My typed note for the patient."
+    response = therapist.post(plan_url(patient, plan_id, "/edit"), data=mine)
+    body = text_of(response)
+    assert response.status_code == 409
+    assert "Someone else saved this plan while you were editing" in body and other.email in body
+    assert "My typed note for the patient." in response.get_data(as_text=True)  # kept in the form
+    saved = planning.plan_from_canonical(plan_row(app, plan_id).draft)
+    assert saved.stage(stage.id).home[0].dose.times_per_day == 6 and saved.patient_notes == ""  # theirs intact
+    # Saving again from the conflict page keeps both: their dose and my note.
+    again = edit_form(app, therapist, patient, plan_id)
+    again["patient_notes"] = "My typed note for the patient."
+    assert therapist.post(plan_url(patient, plan_id, "/edit"), data=again).status_code == 302
+    saved = planning.plan_from_canonical(plan_row(app, plan_id).draft)
+    assert saved.stage(stage.id).home[0].dose.times_per_day == 6
+    assert saved.patient_notes == "My typed note for the patient."
+    assert len(audit_rows(app, "plan_update")) == 3  # their save, my conflict, my save
+
+
+def test_rel01_approving_an_old_version_is_refused(app, make_user, login, therapist, patient):
+    plan_id = make_plan(therapist, app, patient, "fracture")
+    version = plan_row(app, plan_id).version
+    other = login(make_user("therapist")[1])
+    data = edit_form(app, other, patient, plan_id)
+    data["team_notes"] = "changed first"
+    assert other.post(plan_url(patient, plan_id, "/edit"), data=data).status_code == 302
+    response = approve(therapist, app, patient, plan_id, version=version)
+    assert response.status_code == 409 and "Changed by someone else" in text_of(response)
+    assert revisions(app) == []
+
+
+# ----------------------------------------------------------------------------------- REL-05
+
+
+@pytest.mark.parametrize("where", ["audit", "render", "store", "commit"])
+def test_rel05_a_failure_anywhere_in_approval_leaves_no_revision_audit_row_or_pdf(
+        app, therapist, patient, monkeypatch, where):
+    from clinic import audit
+    from clinic.plans import operations as ops
+    from clinic.plans import printing
+
+    plan_id = make_plan(therapist, app, patient, "fracture")
+    before = plan_row(app, plan_id)
+    audits_before = count(app, AuditEvent)
+
+    def boom(*_a, **_k):
+        raise RuntimeError(f"injected failure in {where}")
+
+    if where == "audit":
+        real = audit.record
+        monkeypatch.setattr(audit, "record", lambda action, **kw: boom() if action == "approve" else real(action, **kw))
+    elif where == "render":
+        monkeypatch.setattr(printing, "render", boom)
+    elif where == "store":
+        monkeypatch.setattr(ops, "store_handout", boom)
+    else:
+        real_commit = db.session.commit
+
+        def commit_fails():
+            if any(isinstance(o, PlanRevision) for o in db.session.identity_map.values()):
+                raise RuntimeError("injected failure in commit")
+            return real_commit()
+
+        monkeypatch.setattr(db.session, "commit", commit_fails)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = approve(therapist, app, patient, plan_id)
+    assert response.status_code == 500
+    monkeypatch.undo()
+    assert count(app, PlanRevision) == 0 and count(app, HandoutFile) == 0
+    assert audit_rows(app, "approve") == [] and count(app, AuditEvent) == audits_before
+    after = plan_row(app, plan_id)
+    assert (after.status, after.version, after.draft) == (before.status, before.version, before.draft)
+    # And the same approval succeeds once the failure is gone: all three land together.
+    assert approve(therapist, app, patient, plan_id).status_code == 302
+    assert count(app, PlanRevision) == 1 and count(app, HandoutFile) == 1 and len(audit_rows(app, "approve")) == 1
+
+
+# ------------------------------------------------------------------------------------ AUD-01
+
+
+def test_aud01_approve_and_print_leave_exactly_one_row_each_without_names(app, therapist, make_patient):
+    pid = make_patient(family_name="Zebrafamily", given_names="Quokka")
+    plan_id = approved_plan(therapist, app, pid)
+    (row,) = audit_rows(app, "approve")
+    assert row.patient_ref == pid and row.actor == therapist.email and row.outcome == "ok" and row.at.tzinfo
+    assert therapist.get(plan_url(pid, plan_id, "/revisions/1/handout.pdf")).status_code == 200
+    (printed,) = audit_rows(app, "print_handout")
+    assert printed.patient_ref == pid and printed.actor == therapist.email
+    for r in (row, printed):
+        assert "Zebrafamily" not in r.detail and "Quokka" not in r.detail and "1980" not in r.detail
+    timeline = text_of(therapist.get(f"/patients/{pid}"))
+    assert "Handout printed" in timeline and "Plan approved (fracture, revision 1)" in timeline
+
+
+# ------------------------------------------------------------------------------ CS-06 / CS-11
+
+
+def test_cs06_a_medication_change_after_approval_blocks_the_handout_until_screened_and_reapproved(
+        app, therapist, patient, clock):
+    plan_id = approved_plan(therapist, app, patient, "fracture")
+    url = plan_url(patient, plan_id, "/revisions/1/handout.pdf")
+    assert therapist.get(url).status_code == 200
+    clock.advance(minutes=10)
+    with app.app_context():
+        row = db.session.get(Patient, patient)
+        patient_ops.update_patient(db.session, row, {"medications": "Warfarin 5 mg"}, expected_version=row.version,
+                                   user=None, now=clock())
+        db.session.commit()
+    page = text_of(therapist.get(plan_url(patient, plan_id)))
+    assert "NEEDS REVIEW — the handout is blocked" in page and "history or medication changed" in page
+    response = therapist.get(url)
+    assert response.status_code == 409 and "history or medication changed" in text_of(response)
+    assert "Needs review" in text_of(therapist.get(f"/patients/{patient}"))
+    assert "history or medication changed" in text_of(therapist.get("/plans/review"))
+    # Re-screen, update the plan from the new screening, approve: the new revision prints.
+    clock.advance(minutes=10)
+    assert screen(therapist, app, patient, "fracture").status_code == 302
+    assert new_plan(therapist, patient, "fracture").status_code == 302
+    page = text_of(therapist.get(plan_url(patient, plan_id)))
+    assert "NEEDS REVIEW" in page and "Approve the plan" in page  # same content, new screening: re-approve
+    assert approve(therapist, app, patient, plan_id).status_code == 302
+    assert therapist.get(plan_url(patient, plan_id, "/revisions/2/handout.pdf")).status_code == 200
+    assert therapist.get(url).status_code == 409  # the old revision stays replaced
+    assert "No approved plan needs review" in text_of(therapist.get("/plans/review"))
+
+
+def test_cs06_an_expired_screening_puts_the_plan_up_for_review(app, therapist, patient, clock, login):
+    plan_id = approved_plan(therapist, app, patient, "bruise")
+    clock.advance(days=31)
+    therapist = login(therapist.email)
+    page = text_of(therapist.get(plan_url(patient, plan_id)))
+    assert "NEEDS REVIEW" in page and "expired on 2026-04-01" in page
+    assert therapist.get(plan_url(patient, plan_id, "/revisions/1/handout.pdf")).status_code == 409
+
+
+def test_cs11_a_newer_protocol_version_lists_the_plan_for_review_and_leaves_the_revision_unchanged(
+        app, therapist, patient):
+    plan_id = approved_plan(therapist, app, patient, "tendinitis")
+    (before,) = revisions(app, plan_id)
+    lib = app.extensions["clinic.library"]
+    newer = dataclasses.replace(lib.protocol("tendinitis"), version=lib.protocol("tendinitis").version + 1,
+                                content_hash="sha256:" + "0" * 64)
+    app.extensions["clinic.library"] = dataclasses.replace(lib, protocols={**lib.protocols, "tendinitis": newer})
+    review = text_of(therapist.get("/plans/review"))
+    assert f"Protocol tendinitis is now version {newer.version}" in review and "tendinitis, revision 1" in review
+    assert therapist.get(plan_url(patient, plan_id, "/revisions/1/handout.pdf")).status_code == 409
+    (after,) = revisions(app, plan_id)
+    assert (after.canonical, after.digest) == (before.canonical, before.digest)
+    assert planning.plan_digest(after.canonical) == before.digest
+
+
+# -------------------------------------------------------------------------------- downloads
+
+
+def test_the_handout_is_rendered_once_and_then_served_from_the_cache_with_safe_headers(
+        app, therapist, patient, monkeypatch):
+    from clinic.plans import printing
+
+    plan_id = approved_plan(therapist, app, patient, "fracture")
+    url = plan_url(patient, plan_id, "/revisions/1/handout.pdf")
+    monkeypatch.setattr(printing, "render", lambda *a, **k: pytest.fail("rendered again"))
+    first, second = therapist.get(url), therapist.get(url)
+    assert first.status_code == second.status_code == 200 and first.data == second.data
+    assert first.headers["Cache-Control"] == "no-store"
+    with app.app_context():
+        number = db.session.get(Patient, patient).record_number
+    assert first.headers["Content-Disposition"] == f'attachment; filename="handout-{number}-r1.pdf"'
+    assert count(app, HandoutPrint) == 2 and len(audit_rows(app, "print_handout")) == 2
+    monkeypatch.undo()
+    large = therapist.get(url + "?large=1")
+    assert large.status_code == 200 and large.data != first.data and count(app, HandoutFile) == 2
+    summary = therapist.get(plan_url(patient, plan_id, "/revisions/1/summary.pdf"))
+    assert summary.status_code == 200 and summary.headers["Content-Disposition"].endswith(f'summary-{number}-r1.pdf"')
+
+
+def test_a_renamed_patient_gets_a_fresh_render_never_the_old_name(app, therapist, patient, clock):
+    plan_id = approved_plan(therapist, app, patient, "fracture")
+    url = plan_url(patient, plan_id, "/revisions/1/handout.pdf")
+    first = therapist.get(url).data
+    with app.app_context():
+        row = db.session.get(Patient, patient)
+        patient_ops.update_patient(db.session, row, {"family_name": "Renamed"}, expected_version=row.version,
+                                   user=None, now=clock())
+        db.session.commit()
+    assert therapist.get(url).data != first and count(app, HandoutFile) == 2
+
+
+# ------------------------------------------------------------------------ sessions and stages
+
+
+def test_a_session_is_recorded_with_pain_before_and_after_and_shows_on_the_plan_and_timeline(
+        app, therapist, patient):
+    plan_id = approved_plan(therapist, app, patient, "fracture")
+    draft = planning.plan_from_canonical(plan_row(app, plan_id).draft)
+    data = {"on_date": "2026-03-02", "stage_id": draft.current_stage, "pain_before": "6", "pain_after": "3",
+            "techniques": draft.stage(draft.current_stage).clinic[0].ref, "notes": "Tolerated well."}
+    response = therapist.post(plan_url(patient, plan_id, "/sessions/new"), data=data)
+    assert response.status_code == 302
+    with app.app_context():
+        row = db.session.scalars(select(TreatmentSession)).one()
+        assert (row.pain_before, row.pain_after, row.stage_id) == (6, 3, draft.current_stage)
+    assert "6 → 3" in text_of(therapist.get(plan_url(patient, plan_id)))
+    bad = therapist.post(plan_url(patient, plan_id, "/sessions/new"), data={**data, "pain_before": "11"})
+    assert bad.status_code == 400 and count(app, TreatmentSession) == 1
+    future = therapist.post(plan_url(patient, plan_id, "/sessions/new"), data={**data, "on_date": "2026-03-09"})
+    assert future.status_code == 400 and count(app, TreatmentSession) == 1
+
+
+def test_moving_on_needs_every_criterion_and_the_stages_day_then_makes_a_revision(app, therapist, patient, clock,
+                                                                                 login):
+    plan_id = approved_plan(therapist, app, patient, "tendinitis")
+    draft = planning.plan_from_canonical(plan_row(app, plan_id).draft)
+    current = draft.stage(draft.current_stage)
+    coming = draft.stages[current.number]  # the next one (numbers count from 1)
+    version = plan_row(app, plan_id).version
+    url = plan_url(patient, plan_id, "/move")
+    response = therapist.post(url, data={"version": str(version), "criteria": list(current.move_on_when)})
+    assert response.status_code == 409 and f"cannot start before {planning.format_day(coming.earliest)}" in \
+        text_of(response)
+    clock.current = dt.datetime.combine(coming.earliest, dt.time(9), tzinfo=dt.UTC)
+    therapist = login(therapist.email)
+    response = therapist.post(url, data={"version": str(version), "criteria": list(current.move_on_when)[:-1]})
+    assert response.status_code == 409 and "Confirm every criterion" in text_of(response)
+    response = therapist.post(url, data={"version": str(version), "criteria": list(current.move_on_when)})
+    assert response.status_code == 302
+    first, second = revisions(app, plan_id)
+    assert planning.plan_from_canonical(second.canonical).current_stage == coming.id
+    assert first.canonical["plan"]["current_stage"] == current.id  # the approved revision never changed
+    with app.app_context():
+        move = db.session.scalars(select(StageMove)).one()
+        assert (move.from_stage, move.to_stage, move.revision_id) == (current.id, coming.id, second.id)
+        assert move.criteria == {"confirmed": list(current.move_on_when)} and move.by == therapist.email
+    assert len(audit_rows(app, "stage_move")) == 1 and len(audit_rows(app, "approve")) == 2
+
+
+def test_a_stage_waiting_for_a_date_says_to_record_it_first(app, therapist, patient):
+    plan_id = approved_plan(therapist, app, patient, "fracture")  # strengthening waits for healing confirmed
+    draft = planning.plan_from_canonical(plan_row(app, plan_id).draft)
+    current = draft.stage(draft.current_stage)
+    response = therapist.post(plan_url(patient, plan_id, "/move"), data={
+        "version": str(plan_row(app, plan_id).version), "criteria": list(current.move_on_when)})
+    assert response.status_code == 409 and "Record the missing date in the case facts first" in text_of(response)
+
+
+# ---------------------------------------------------------------------------------- outcomes
+
+
+@pytest.mark.parametrize(("answers", "score"), [
+    ([1] * 11, 0.0), ([5] * 11, 100.0), ([3] * 11, 50.0), ([2] * 10 + [None], 25.0), ([1] * 9 + [None] * 2, None),
+])
+def test_quickdash_is_scored_only_with_ten_or_more_answers(app, therapist, patient, answers, score):
+    data = {"on_date": "2026-03-02", **{f"item_{n}": str(v) for n, v in enumerate(answers, start=1) if v}}
+    assert therapist.post(f"/patients/{patient}/outcomes/quickdash", data=data).status_code == 302
+    with app.app_context():
+        row = db.session.scalars(select(OutcomeMeasure)).one()
+        assert row.kind == "quickdash" and row.score == score and row.values["answered"] == sum(map(bool, answers))
+
+
+def test_grip_is_the_affected_hand_as_a_percentage_of_the_other(app, therapist, patient):
+    data = {"on_date": "2026-03-02", "side": "right", "affected_kg": "12.5", "other_kg": "25"}
+    assert therapist.post(f"/patients/{patient}/outcomes/grip", data=data).status_code == 302
+    with app.app_context():
+        assert db.session.scalars(select(OutcomeMeasure)).one().score == 50.0
+    assert therapist.post(f"/patients/{patient}/outcomes/grip", data={**data, "other_kg": "0"}).status_code == 400
+
+
+def test_the_progress_chart_draws_pain_quickdash_with_its_band_and_grip_readable_without_colour(
+        app, therapist, patient, clock):
+    plan_id = approved_plan(therapist, app, patient, "fracture")
+    stage = planning.plan_from_canonical(plan_row(app, plan_id).draft).current_stage
+    for day, before, after, qd, grip in (("2026-02-23", 7, 5, 4, 10), ("2026-03-02", 4, 2, 2, 18)):
+        therapist.post(plan_url(patient, plan_id, "/sessions/new"), data={
+            "on_date": day, "stage_id": stage, "pain_before": str(before), "pain_after": str(after)})
+        therapist.post(f"/patients/{patient}/outcomes/quickdash",
+                       data={"on_date": day, **{f"item_{n}": str(qd) for n in range(1, 12)}})
+        therapist.post(f"/patients/{patient}/outcomes/grip",
+                       data={"on_date": day, "side": "right", "affected_kg": str(grip), "other_kg": "30"})
+    page = therapist.get(f"/patients/{patient}").get_data(as_text=True)
+    svg = page[page.index("<svg"):page.index("</figure>")]
+    for text in ("Pain (0 = none, 10 = worst)", "QuickDASH (0 = no disability", "±14 points around the first score",
+                 "Grip (affected hand as % of the other)", "100 % = as strong as the other hand", "75", "25",
+                 "33.3 %", "60 %", 'stroke-dasharray="6 4"', "<circle", "<rect", "Pain before the session",
+                 "Pain after the session", "Change since the first score: -50 points (a meaningful change, better)"):
+        assert text in page, text
+    assert "<script" not in svg and 'role="img"' in svg
+
+
+# ------------------------------------------------------------------------------------ SEC-03
+
+
+def test_sec03_no_plan_route_opens_another_clinics_plan_and_no_body_carries_their_data(
+        app, make_user, login, make_patient, therapist):
+    from flask import url_for
+
+    from tests.web.sweep import all_rules
+
+    theirs = make_patient(clinic="Clinic B", family_name="Beefamily", given_names="Beegiven",
+                          birth_date=dt.date(1971, 7, 7))
+    b_therapist = login(make_user("therapist", clinic="Clinic B")[1])
+    their_plan = approved_plan(b_therapist, app, theirs, "fracture")
+    (their_revision,) = revisions(app, their_plan)
+    forbidden = ["Beefamily", "Beegiven", "1971", their_revision.digest[7:19], "BeeNote"]
+    mine = make_patient(clinic="Clinic A")
+    my_plan = approved_plan(therapist, app, mine, "bruise")
+    routes = [(rule, method) for rule, method, _u in all_rules(app) if rule.endpoint.startswith("plans.")
+              and "patient_id" in rule.arguments]
+    assert len(routes) >= 11
+    tried = 0
+    for rule, method in routes:
+        combos = ((theirs, their_plan), (mine, their_plan), (theirs, my_plan)) if "plan_id" in rule.arguments \
+            else ((theirs, None),)
+        for patient_id, plan_id in combos:
+            args = {"patient_id": patient_id, "plan_id": plan_id, "number": 1}
+            with app.test_request_context():
+                url = url_for(rule.endpoint, **{k: v for k, v in args.items() if k in rule.arguments})
+            form = {"notes": "BeeNote", "patient_notes": "BeeNote", "version": "1", "csrf_token": therapist.token()}
+            response = therapist.client.open(url, method=method, data=form if method == "POST" else None)
+            body = response.get_data(as_text=True)
+            tried += 1
+            assert response.status_code in (403, 404), (method, url, response.status_code)
+            for canary in forbidden:
+                assert canary not in body, (method, url, canary)
+    assert tried >= 27 and len(revisions(app, their_plan)) == 1
+
+
+# ------------------------------------------------------------------------------- export, erase
+
+
+def test_plans_travel_in_the_export_and_go_with_erasure(app, therapist, make_user, login, patient):
+    plan_id = approved_plan(therapist, app, patient, "fracture")
+    assert therapist.get(plan_url(patient, plan_id, "/revisions/1/handout.pdf")).status_code == 200
+    document = json.loads(therapist.get(f"/patients/{patient}/export.json").data)
+    tables = document["tables"]
+    assert len(tables["plans"]) == 1 and len(tables["plan_revisions"]) == 1 and len(tables["handout_prints"]) == 1
+    assert tables["plan_revisions"][0]["plan_id"] == 0 and "handout_files" not in tables
+    assert tables["plan_revisions"][0]["digest"] == revisions(app)[0].digest
+    admin = login(make_user("admin")[1])
+    with app.app_context():
+        number = db.session.get(Patient, patient).record_number
+    response = admin.post(f"/patients/{patient}/erase", data={"confirm": number})
+    assert response.status_code == 302
+    for model in (Plan, PlanRevision, HandoutFile, HandoutPrint, TreatmentSession, StageMove, OutcomeMeasure):
+        assert count(app, model) == 0, model
+
+
+def test_rel07_a_patient_with_a_plan_exports_imports_and_exports_again_byte_equal(app, therapist, patient, clock):
+    plan_id = approved_plan(therapist, app, patient, "fracture")
+    therapist.post(plan_url(patient, plan_id, "/sessions/new"), data={
+        "on_date": "2026-03-02", "stage_id": plan_row(app, plan_id).draft["plan"]["current_stage"],
+        "pain_before": "5", "pain_after": "2"})
+    therapist.post(f"/patients/{patient}/outcomes/grip",
+                   data={"on_date": "2026-03-02", "side": "right", "affected_kg": "10", "other_kg": "20"})
+    with app.app_context():
+        row = db.session.get(Patient, patient)
+        first = patient_ops.export_json(db.session, row)
+        erased = patient_ops.erase_patient(db.session, row, user=None, now=clock())
+        assert erased.erased
+        db.session.commit()
+        again = patient_ops.import_json(db.session, first, now=clock())
+        db.session.commit()
+        assert patient_ops.export_json(db.session, again) == first
