@@ -33,8 +33,13 @@ run: install instance/config.py
 	@echo "Serving on http://$(HOST):$(PORT) (Ctrl+C stops). Plain HTTP on loopback, so cookies are not marked Secure here."
 	CLINIC_SESSION_COOKIE_SECURE=false $(BIN)/clinic run --host $(HOST) --port $(PORT)
 
-system-deps:
+system-deps: tests/e2e/.axe/node_modules/axe-core/axe.min.js
 	bash tests/system-deps.sh
+
+# axe-core (accessibility rules) from the npm registry, for the browser tests; git-ignored.
+tests/e2e/.axe/node_modules/axe-core/axe.min.js:
+	mkdir -p tests/e2e/.axe
+	npm install --silent --no-audit --no-fund --prefix tests/e2e/.axe axe-core@4
 
 # Every test on SQLite, then every database test again on a throwaway PostgreSQL cluster.
 test: install-test system-deps

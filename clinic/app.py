@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Config, Flask
 
 from clinic import db as dbsetup
 from clinic.config import DEFAULTS
@@ -39,20 +39,36 @@ def env_config(environ: Mapping[str, str], defaults: Mapping[str, Any]) -> dict[
     return out
 
 
+def instance_path() -> str:
+    """The instance folder: CLINIC_INSTANCE_PATH or instance/ beside the package."""
+    return os.environ.get("CLINIC_INSTANCE_PATH") or str(ROOT / "instance")
+
+
+def build_config(test_config: Mapping[str, Any] | None = None) -> Config:
+    """The layered settings without building an app (for commands that must run when the app cannot)."""
+    config = Config(instance_path())
+    config.from_mapping(DEFAULTS)
+    config.from_pyfile("config.py", silent=True)
+    config.update(env_config(os.environ, DEFAULTS | {"TESTING": False, "DEBUG": False}))
+    if test_config is not None:
+        config.update(test_config)
+    return config
+
+
+def protocol_dirs(config: Mapping[str, Any]) -> list[Path]:
+    """Our protocol folder first, then the clinic's own folders in the order given."""
+    return [ROOT / "protocols", *(Path(d) for d in config.get("PROTOCOL_DIRS") or [])]
+
+
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app. ``test_config`` is applied last, so tests can override anything."""
-    instance_path = os.environ.get("CLINIC_INSTANCE_PATH") or str(ROOT / "instance")
     app = Flask(
         __name__,
-        instance_path=instance_path,
+        instance_path=instance_path(),
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
     )
-    app.config.from_mapping(DEFAULTS)
-    app.config.from_pyfile("config.py", silent=True)
-    app.config.update(env_config(os.environ, DEFAULTS | {"TESTING": False, "DEBUG": False}))
-    if test_config is not None:
-        app.config.update(test_config)
+    app.config.update(build_config(test_config))
     _finish_config(app)
 
     db.init_app(app)
@@ -61,19 +77,22 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     with app.app_context():
         dbsetup.configure_engine(db.engine)
 
-    from clinic import security
+    from clinic import library, security
 
+    library.init_app(app)
     security.init_app(app)
 
     from clinic.admin.routes import bp as admin_bp
     from clinic.auth.routes import bp as auth_bp
     from clinic.main.routes import bp as main_bp
     from clinic.patients.routes import bp as patients_bp
+    from clinic.protocols.routes import bp as protocols_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(patients_bp)
+    app.register_blueprint(protocols_bp)
 
     from clinic import cli, errors, templating
 

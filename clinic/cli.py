@@ -5,6 +5,7 @@ The commands call the same operations as the web views; each command commits onc
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 import subprocess
@@ -38,6 +39,76 @@ def _create_app(*_args, **_kwargs):
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
 def main() -> None:
     """clinic: records, screening, staged plans and handouts for hand therapists."""
+
+
+@main.group("protocols", cls=click.Group)  # a plain group: these commands must work when the app cannot start
+def protocols_group() -> None:
+    """Check and read the protocol files (works even when a broken file stops the app)."""
+
+
+def _dirs(extra: tuple[Path, ...]) -> list[Path]:
+    from clinic.app import build_config, protocol_dirs
+
+    return protocol_dirs({"PROTOCOL_DIRS": list(extra)} if extra else build_config())
+
+
+@protocols_group.command("check")
+@click.argument("dirs", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
+def protocols_check(dirs: tuple[Path, ...]) -> None:
+    """Validate our protocols plus DIRS (default: the configured PROTOCOL_DIRS); exit 1 on any problem."""
+    from clinic.domain.protocols import check_report, illustration_ids_in
+    from clinic.library import ILLUSTRATIONS
+
+    lines, ok = check_report(_dirs(dirs), illustration_ids_in(ILLUSTRATIONS))
+    for line in lines:
+        click.echo(line)
+    if not ok:
+        sys.exit(1)
+
+
+@protocols_group.command("show")
+@click.argument("protocol_id")
+def protocols_show(protocol_id: str) -> None:
+    """Print a readable outline of one protocol."""
+    from clinic.domain.protocols import outline
+    from clinic.domain.rules import DataFileError
+    from clinic.library import load
+
+    try:
+        lib = load(_dirs(()))
+    except DataFileError as exc:
+        raise click.ClickException(f"the protocol files have problems (run `clinic protocols check`):\n{exc}") from None
+    if protocol_id not in lib.protocols:
+        raise click.ClickException(f"no protocol {protocol_id!r}; there are: {', '.join(sorted(lib.protocols))}")
+    click.echo(outline(lib.protocol(protocol_id), lib))
+
+
+@main.command("screen", with_appcontext=False)  # works when the app cannot start
+@click.option("--answers", "answers_file", type=click.File(encoding="utf-8"), required=True,
+              help="JSON answers, one per question id (see protocols/screening.md).")
+@click.option("--facts", "facts_file", type=click.File(encoding="utf-8"),
+              help="JSON with the condition and its case facts.")
+@click.option("--on", "on_date", type=click.DateTime(formats=["%Y-%m-%d"]), required=True,
+              help="The screening day, YYYY-MM-DD (never today by default).")
+def screen_command(answers_file, facts_file, on_date) -> None:
+    """Screen answers against the rules and print the result as JSON (for protocol authors)."""
+    from clinic.domain import screening
+    from clinic.domain.rules import DataFileError
+    from clinic.library import load_screening_rules
+
+    try:
+        rules = load_screening_rules(_dirs(()))
+    except DataFileError as exc:
+        raise click.ClickException(f"the screening rules have problems:\n{exc}") from None
+    try:
+        facts_obj = json.load(facts_file) if facts_file else {}
+        answers = screening.answers_from_json(json.load(answers_file))
+        facts = screening.facts_from_json(facts_obj)
+        condition = screening.condition_from_json(facts_obj)
+    except (ValueError, json.JSONDecodeError) as exc:
+        raise click.ClickException(str(exc)) from None
+    result = screening.screen(answers, facts, rules, on_date.date(), condition=condition)
+    click.echo(json.dumps(screening.result_to_json(result), indent=2, ensure_ascii=False))
 
 
 def init_app(app) -> None:

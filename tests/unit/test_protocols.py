@@ -27,40 +27,13 @@ from clinic.domain.rules import MissingFact
 
 ROOT = Path(__file__).resolve().parents[2]
 PROTOCOLS = ROOT / "protocols"
+from tests.unit.test_illustrations import IDS as ILLUSTRATION_ID_LIST  # noqa: E402
+
 MINI = Path(__file__).parent / "data" / "mini"
 ILLUSTRATION_FOLDER = ROOT / "clinic" / "static" / "illustrations"
 
-# The pictures the illustrations helper draws (clinic/static/illustrations/<id>.svg).
-ILLUSTRATION_IDS = frozenset(
-    {
-        "hands-rub-soap",
-        "fist-fast-open-slow",
-        "fist-slow-fan-fast",
-        "finger-tip-to-base",
-        "palm-knead-lines",
-        "wrist-circles",
-        "cream-rub-in",
-        "ball-roll-palm",
-        "balls-in-palm",
-        "piano-taps",
-        "soft-ball-squeeze",
-        "pick-up-coins",
-        "buttons-zip",
-        "bead-fingering",
-        "hand-elevation",
-        "shoulder-elbow-moves",
-        "stroke-toward-elbow",
-        "self-massage-tool",
-        "static-hold-wrist",
-        "light-weight-wrist",
-        "relaxed-hand-tap",
-        "finger-turn-on-table",
-        "bend-straighten-assisted",
-        "spread-close-fingers",
-        "warm-water-soak",
-        "wrist-stretch",
-    }
-)
+# The pictures drawn in clinic/static/illustrations/, listed once in their own test.
+ILLUSTRATION_IDS = frozenset(ILLUSTRATION_ID_LIST)
 
 
 @pytest.fixture(scope="module")

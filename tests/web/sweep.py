@@ -29,6 +29,8 @@ PROTECTED = {
     "patients.export_pdf",
     "patients.hold",
     "patients.erase",
+    "protocols.index",
+    "protocols.show",
 }
 
 SAMPLE_ARGS = {"integer": 1, "int": 1, "string": "x", "path": "x", "default": "x"}

@@ -1,0 +1,1 @@
+"""Therapist-facing pages that show the protocol library."""

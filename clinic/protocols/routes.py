@@ -1,0 +1,34 @@
+"""List the protocols and show one: stages, start rules, techniques, home programme, warnings, sources."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template
+
+from clinic.domain import protocols as proto
+from clinic.library import library
+from clinic.models import Role
+from clinic.security import roles_required
+
+bp = Blueprint("protocols", __name__, url_prefix="/protocols")
+
+
+@bp.route("/")
+@roles_required(Role.THERAPIST, Role.ADMIN)
+def index():
+    """Every protocol with its version and stages."""
+    lib = library()
+    return render_template("protocols/index.html", protocols=sorted(lib.protocols.values(), key=lambda p: p.title))
+
+
+@bp.route("/<protocol_id>")
+@roles_required(Role.THERAPIST, Role.ADMIN)
+def show(protocol_id: str):
+    """One protocol in full, as a therapist reviews it."""
+    lib = library()
+    if protocol_id not in lib.protocols:
+        abort(404)
+    return render_template(
+        "protocols/show.html", protocol=lib.protocol(protocol_id), lib=lib,
+        describe_start=proto.describe_start_rule, clinic_dose=proto.describe_clinic_dose,
+        home_dose=proto.describe_home_dose,
+    )
