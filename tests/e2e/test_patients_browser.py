@@ -6,24 +6,15 @@ import re
 
 import pytest
 
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import log_in
+
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def browser_page(page):
-    """The shared page of tests/e2e/conftest.py (one Playwright per session: a second sync_playwright
-    inside the first fails with "Sync API inside the asyncio loop"); no dialog may open."""
-    yield page
-    assert page.dialogs == []
-
-
-def test_therapist_registers_finds_and_edits_a_patient(live_server, browser_page, make_user):
+def test_therapist_registers_finds_and_edits_a_patient(live_server, page, make_user):
     _, email = make_user("therapist")
-    page = browser_page
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", "correct horse battery")
-    page.click("button[type=submit]")
+    log_in(page, live_server, email, PASSWORD)
 
     page.click("nav >> text=Patients")
     page.click("text=Register a patient")
@@ -60,3 +51,4 @@ def test_therapist_registers_finds_and_edits_a_patient(live_server, browser_page
     page.click("text=Change history")
     history = page.inner_text("table.history")
     assert "+47 555 0101" in history and "+47 555 0202" in history and email in history
+    assert page.dialogs == []
