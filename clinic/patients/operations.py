@@ -372,12 +372,13 @@ def _after_prefix(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-def _scope(clinic_id: int, statuses: list[str], terms: list[str], dates: list[dt.date]) -> list:
-    """The clinic and status filters, written so the query planner picks the index we mean (SQLite has no
-    statistics unless someone runs ANALYZE): with search words, only the words' index applies (these two
-    are wrapped); with a birth date, the (clinic, birth date) index; with neither, (clinic, status, name)."""
-    clinic_column = func.coalesce(Patient.clinic_id, 0) if terms else Patient.clinic_id
-    status_column = func.coalesce(Patient.status, "") if (terms or dates) else Patient.status
+def _scope(clinic_id: int, statuses: list[str], steer: str) -> list:
+    """The clinic and status filters. SQLite plans without statistics (unless someone runs ANALYZE) and
+    prefers the index that also gives the order, so for SQLite they are written to leave one usable
+    index: ``words`` (only the search-word index), ``date`` (clinic, birth date) or ``walk`` (clinic,
+    status, name). PostgreSQL plans from statistics: it gets them plain (wrapping would blind it)."""
+    clinic_column = func.coalesce(Patient.clinic_id, 0) if steer == "words" else Patient.clinic_id
+    status_column = func.coalesce(Patient.status, "") if steer in ("words", "date") else Patient.status
     return [clinic_column == clinic_id, status_column.in_(statuses)]
 
 
@@ -404,37 +405,33 @@ def search_patients(
             PatientSearchTerm.term >= term,
             PatientSearchTerm.term < _after_prefix(term),
         )))
-    # While walking the name index, probe each patient's own words instead of listing every match first.
-    probes = [Patient.birth_date == day for day in dates] + [
-        select(PatientSearchTerm.patient_id).where(
-            PatientSearchTerm.patient_id == Patient.id,
-            PatientSearchTerm.term >= term,
-            PatientSearchTerm.term < _after_prefix(term),
-        ).exists()
-        for term in terms
-    ]
     descending = sort.startswith("-")
     columns = SORTS.get(sort.lstrip("-"), SORTS["name"])
     page = max(1, page)
-    # Many matches in name order: walk the (clinic, status, name) index and stop after one page, probing
-    # each patient's own words. Few: find them through the words or birth date, then sort them (wrapped,
-    # so the name index is not walked). Which one is decided from the word index alone (no table reads).
-    many = not (terms or dates) or (
-        bool(terms) and sort.lstrip("-") == "name" and _words_match_many(db, clinic_id, max(terms, key=len)))
+    listing = not (terms or dates)
+    # With many matches (known from the word index alone) the exact count is skipped: "many" is enough.
+    many = listing or (bool(terms) and _words_match_many(db, clinic_id, max(terms, key=len)))
+    if db.get_bind().dialect.name != "sqlite":
+        steer = "none"
+    elif many and sort.lstrip("-") == "name":
+        steer = "walk"  # walk the name index, checking each entry against the in-memory list of matches
+    else:
+        steer = "words" if terms else ("date" if dates else "walk")
+    scope = _scope(clinic_id, statuses, steer)
     total: int | None = None
-    if not (terms or dates) or not many:
+    if listing or not many:
         # Count at most COUNT_CAP + 1: "more than 500" is all a person needs, and it stays cheap at 100,000.
-        matching = select(Patient.id).where(*_scope(clinic_id, statuses, terms, dates), *filters)
+        counting = _scope(clinic_id, statuses, "none" if steer == "none" else ("walk" if listing else steer))
+        matching = select(Patient.id).where(*counting, *filters)
         total = db.scalar(select(func.count()).select_from(matching.limit(COUNT_CAP + 1).subquery())) or 0
         if total <= COUNT_CAP:
             page = min(page, max(1, math.ceil(total / per_page)))
-    if not many:
+    if steer in ("words", "date"):
+        # Sort the few matches; wrapped, so SQLite does not walk the whole name index in order instead.
         columns = tuple(func.coalesce(c, c) for c in columns)
     order = [c.desc() if descending else c.asc() for c in columns]
-    scope = _scope(clinic_id, statuses, [] if many else terms, [] if many else dates)
     rows = list(db.scalars(
-        select(Patient).where(*scope, *(probes if many else filters)).order_by(*order).limit(per_page + 1)
-        .offset((page - 1) * per_page)
+        select(Patient).where(*scope, *filters).order_by(*order).limit(per_page + 1).offset((page - 1) * per_page)
     ))
     has_next = len(rows) > per_page
     if total is None and page == 1 and not has_next:

@@ -283,5 +283,7 @@ class ClearanceForm(ClinicForm):
                                          Length(max=300, message="Use at most 300 characters.")])
     cleared_on = FriendlyDateField("Cleared on", what="date of the clearance",
                                    validators=[InputRequired("Enter the date of the clearance."), _past_event])
-    note = TextAreaField("Note (optional)", filters=[_crlf], description="For example what the doctor allowed.",
-                         validators=[Length(max=2000, message="Use at most 2000 characters.")])
+    note = TextAreaField("What the doctor said", filters=[_crlf],
+                         description="For example what the doctor allowed, and any limits. Printed with the plan.",
+                         validators=[DataRequired("Write what the doctor cleared."),
+                                     Length(max=2000, message="Use at most 2000 characters.")])

@@ -256,6 +256,8 @@ def record_clearance(
         raise ScreeningRefused("Not a refer finding of this screening that is still waiting for clearance.")
     if not (cleared_by or "").strip():
         raise ScreeningRefused("Say who cleared the patient.")
+    if not (note or "").strip():
+        raise ScreeningRefused("Write what the doctor cleared.")
     if cleared_on > now.date():
         raise ScreeningRefused("The clearance date cannot be in the future.")
     clearance = Clearance(
@@ -266,6 +268,32 @@ def record_clearance(
     db.add(clearance)
     db.flush()
     return clearance
+
+
+# ------------------------------------------------------------------------------- for the plan engine
+
+
+def planning_inputs(db: Session, screening: Screening) -> tuple[Any, Any]:
+    """(Override, Clearance) of ``clinic.domain.planning`` for this screening, or None each while any absolute
+    finding is not overridden or any refer finding not cleared. The override reason starts with the words of
+    the overridden contraindications, as the plan engine asks (CS-02)."""
+    from clinic.domain import planning
+
+    still = open_findings(db, screening)
+    override = clearance = None
+    records = overrides_of(db, screening)
+    if records and not still["defer"]:
+        named = ", ".join(dict.fromkeys(r.replace("_", " ") for o in records for r in o.rules))
+        last = records[-1]
+        override = planning.Override(
+            by=last.by, role=Role.THERAPIST.value, recorded_on=last.at.date(),
+            reason=f"Overrides {named}: " + " / ".join(o.reason for o in records))
+    cleared = clearances_of(db, screening)
+    if cleared and not still["refer"]:
+        clearance = planning.Clearance(
+            by="; ".join(dict.fromkeys(c.cleared_by for c in cleared)), cleared_on=max(c.cleared_on for c in cleared),
+            note=" / ".join(f"{c.rule_id.replace('_', ' ')}: {c.note}" for c in cleared))
+    return override, clearance
 
 
 # ---------------------------------------------------------------------------------------- timeline

@@ -3,55 +3,18 @@
 from __future__ import annotations
 
 import re
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.conftest import IN_CI, require_tool
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import log_in
 
 pytestmark = pytest.mark.e2e
 
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--no-first-run"]
 
-
-@pytest.fixture
-def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
-
-
-@pytest.fixture
-def browser_page():
-    chromium = require_tool("chromium")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # pragma: no cover - installed by make install-test
-        if IN_CI:
-            pytest.fail("playwright is not installed")
-        pytest.skip("playwright is not installed")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=LAUNCH_ARGS)
-        page = browser.new_page()
-        dialogs: list[str] = []
-        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-        yield page
-        assert dialogs == []
-        browser.close()
-
-
-def test_therapist_registers_finds_and_edits_a_patient(live_server, browser_page, make_user):
+def test_therapist_registers_finds_and_edits_a_patient(live_server, page, make_user):
     _, email = make_user("therapist")
-    page = browser_page
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", "correct horse battery")
-    page.click("button[type=submit]")
+    log_in(page, live_server, email, PASSWORD)
 
     page.click("nav >> text=Patients")
     page.click("text=Register a patient")
@@ -88,3 +51,4 @@ def test_therapist_registers_finds_and_edits_a_patient(live_server, browser_page
     page.click("text=Change history")
     history = page.inner_text("table.history")
     assert "+47 555 0101" in history and "+47 555 0202" in history and email in history
+    assert page.dialogs == []

@@ -30,3 +30,28 @@ def test_screening_a_fresh_bruise_shows_the_date_massage_may_start(live_server, 
     assert page.locator("h1").inner_text().endswith("DO NOT TREAT TODAY")
     assert "Massage may start from 3 March 2026" in page.locator(".decision").inner_text()
     assert page.dialogs == []
+
+
+def test_screening_pages_have_no_serious_accessibility_violation(live_server, axe_page, make_user, make_patient):
+    from tests.e2e.conftest import axe_violations
+
+    _, email = make_user("therapist")
+    pid = make_patient(**{"history_facts.diabetes": "yes"})
+    log_in(axe_page, live_server, email, PASSWORD)
+    found = {}
+    for path in (f"/patients/{pid}", f"/patients/{pid}/screen", f"/patients/{pid}/screen?condition=bruise"):
+        axe_page.goto(live_server + path)
+        found[path] = axe_violations(axe_page)
+    with axe_page.expect_navigation():  # nothing answered: every error shown next to its field
+        axe_page.get_by_role("button", name="Screen", exact=True).click()
+    found["errors"] = axe_violations(axe_page)
+    for group in axe_page.locator("fieldset.q-answer").all():
+        if not group.locator("input:checked").count():
+            group.get_by_label("Yes" if "fever" in group.get_attribute("id") else "No", exact=True).check()
+    axe_page.get_by_label("I have checked the answers").check()
+    with axe_page.expect_navigation():
+        axe_page.get_by_role("button", name="Save as not finished").click()
+    found["result"] = axe_violations(axe_page)
+    axe_page.get_by_role("link", name="Override…").click()
+    found["override"] = axe_violations(axe_page)
+    assert {k: v for k, v in found.items() if v} == {}

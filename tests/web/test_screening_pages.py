@@ -378,11 +378,12 @@ def test_a_clearance_is_recorded_audited_and_offers_screening_again(app, therapi
             "suspected_malignancy", "Dr A. Smith, oncologist", dt.date(2026, 3, 1), therapist.email)
     assert audit_count(app, "clearance") == 1
     page = text_of(therapist.get(f"/screenings/{row.id}"))
-    assert "cleared by Dr A. Smith, oncologist on 1 March 2026" in page and "Screen again" in page
+    assert "cleared by Dr A. Smith, oncologist on 1 March 2026" in page and "Benign cyst." in page
+    assert "Screen again" in page
     assert "Doctor's clearance recorded" in text_of(therapist.get(f"/patients/{patient}"))
     # Nothing left to clear.
     assert therapist.post(url, data={"rule_id": "suspected_malignancy", "cleared_by": "Dr B",
-                                     "cleared_on": "2026-03-01"}).status_code == 302
+                                     "cleared_on": "2026-03-01", "note": "Cleared."}).status_code == 302
     assert audit_count(app, "clearance") == 1
 
 
@@ -390,9 +391,10 @@ def test_a_clearance_needs_who_and_a_refer_finding(app, therapist, patient):
     row, _ = screened(therapist, app, patient, answers={"suspected_malignancy": "yes"})
     url = f"/screenings/{row.id}/clearance"
     response = therapist.post(url, data={"rule_id": "suspected_malignancy", "cleared_by": " ",
-                                         "cleared_on": "2026-03-01"})
+                                         "cleared_on": "2026-03-01", "note": "Cleared."})
     assert response.status_code == 400 and "Enter who cleared the patient" in text_of(response)
-    response = therapist.post(url, data={"rule_id": "fever", "cleared_by": "Dr", "cleared_on": "2026-03-01"})
+    response = therapist.post(url, data={"rule_id": "fever", "cleared_by": "Dr", "cleared_on": "2026-03-01",
+                                         "note": "Cleared."})
     assert response.status_code == 400
     assert audit_count(app, "clearance") == 0
 
@@ -469,7 +471,7 @@ def test_aud01_screen_override_and_clearance_leave_one_row_each_without_names(ap
     row, _ = screened(therapist, app, pid, answers={"fever": "yes", "suspected_malignancy": "yes"})
     therapist.post(f"/screenings/{row.id}/override", data=override_data())
     therapist.post(f"/screenings/{row.id}/clearance", data={"rule_id": "suspected_malignancy", "cleared_by": "Dr A",
-                                                            "cleared_on": "2026-03-01"})
+                                                            "cleared_on": "2026-03-01", "note": "Cleared."})
     with app.app_context():
         events = db.session.scalars(select(AuditEvent).where(
             AuditEvent.action.in_(["screen", "override", "clearance"])).order_by(AuditEvent.id)).all()
@@ -508,7 +510,7 @@ def test_screenings_overrides_and_clearances_travel_in_the_export_and_go_with_er
     row, _ = screened(therapist, app, patient, answers={"fever": "yes", "suspected_malignancy": "yes"})
     therapist.post(f"/screenings/{row.id}/override", data=override_data())
     therapist.post(f"/screenings/{row.id}/clearance", data={"rule_id": "suspected_malignancy", "cleared_by": "Dr A",
-                                                            "cleared_on": "2026-03-01"})
+                                                            "cleared_on": "2026-03-01", "note": "Cleared."})
     with app.app_context():
         p = db.session.get(Patient, patient)
         first = patient_ops.export_json(db.session, p)
@@ -522,3 +524,22 @@ def test_screenings_overrides_and_clearances_travel_in_the_export_and_go_with_er
         again = patient_ops.import_json(db.session, first, now=clock())
         db.session.commit()
         assert patient_ops.export_json(db.session, again) == first
+
+
+def test_an_overridden_and_cleared_screening_satisfies_the_plan_engines_checks(app, therapist, patient):
+    from clinic.domain import planning
+    from clinic.domain.screening import answers_from_json, screen
+
+    row, _ = screened(therapist, app, patient, answers={"fever": "yes", "suspected_malignancy": "yes"})
+    with app.app_context():
+        s = db.session.get(Screening, row.id)
+        assert ops.planning_inputs(db.session, s) == (None, None)
+    therapist.post(f"/screenings/{row.id}/override", data=override_data())
+    therapist.post(f"/screenings/{row.id}/clearance", data={"rule_id": "suspected_malignancy", "cleared_by": "Dr A",
+                                                            "cleared_on": "2026-03-01", "note": "Benign."})
+    with app.app_context():
+        s = db.session.get(Screening, row.id)
+        override, clearance = ops.planning_inputs(db.session, s)
+        result = screen(answers_from_json(s.answers), {}, app.extensions["clinic.screening_rules"], s.on_date)
+        assert planning.check_override(override, result, s.on_date) == []
+        assert planning.check_clearance(clearance, result, s.on_date) == []
