@@ -21,14 +21,11 @@ from sqlalchemy.orm import Session
 from clinic import audit
 from clinic.domain import planning
 from clinic.domain.outcomes import grip_percent, quickdash
-from clinic.domain.planning import Clearance as ClearanceValue
-from clinic.domain.planning import Override as OverrideValue
 from clinic.domain.planning import PlanBlocked, PlanDraft, PlanEditError
 from clinic.domain.progress import move_to_next_stage
 from clinic.domain.protocols import HomeDose, Library
 from clinic.domain.screening import Finding, ScreeningResult, facts_from_json
 from clinic.models import (
-    Clearance,
     Clinic,
     HandoutFile,
     HandoutPrint,
@@ -38,7 +35,6 @@ from clinic.models import (
     PlanRevision,
     PlanStatus,
     Screening,
-    ScreeningOverride,
     StageMove,
     TreatmentSession,
     User,
@@ -111,39 +107,6 @@ def screening_result(row: Screening) -> ScreeningResult:
     )
 
 
-def _rule_words(rule_id: str) -> str:
-    return rule_id.replace("_", " ")
-
-
-def _person(db: Session, user_id: int | None, email: str) -> str:
-    user = db.get(User, user_id) if user_id else None
-    return user.full_name if user is not None and user.full_name else email
-
-
-def override_for(db: Session, screening: Screening) -> OverrideValue | None:
-    """The screening's recorded overrides as one engine value: each reason is prefixed with the finding it
-    overrides, so the reason names every overridden contraindication (CS-02)."""
-    rows: list[ScreeningOverride] = screening_ops.overrides_of(db, screening)
-    if not rows:
-        return None
-    reason = " ".join(f"{', '.join(_rule_words(r) for r in row.rules)}: {row.reason}" for row in rows)
-    last = rows[-1]
-    return OverrideValue(by=_person(db, last.by_id, last.by), role="therapist", reason=reason,
-                         recorded_on=max(row.at for row in rows).date())
-
-
-def clearance_for(db: Session, screening: Screening) -> ClearanceValue | None:
-    """The screening's recorded clearances as one engine value (who, latest date, what was cleared)."""
-    rows: list[Clearance] = screening_ops.clearances_of(db, screening)
-    if not rows:
-        return None
-    return ClearanceValue(
-        by="; ".join(dict.fromkeys(row.cleared_by for row in rows)),
-        cleared_on=max(row.cleared_on for row in rows),
-        note=" ".join(f"{_rule_words(row.rule_id)}: {row.note or 'cleared'}." for row in rows),
-    )
-
-
 def condition_screening(db: Session, patient: Patient, protocol_id: str) -> Screening | None:
     """The patient's newest screening for this condition, or None."""
     return db.scalars(
@@ -209,11 +172,11 @@ def make_draft(
     if check.problems:
         raise PlanRefused(check.problems)
     screening = check.screening
+    override, clearance = screening_ops.planning_inputs(db, screening)
     try:
         draft = planning.generate_plan(
             library.protocol(protocol_id), facts, screening_result(screening), today, library=library,
-            override=override_for(db, screening), clearance=clearance_for(db, screening),
-            screening_valid_until=screening.valid_until,
+            override=override, clearance=clearance, screening_valid_until=screening.valid_until,
         )
     except PlanBlocked as exc:
         raise PlanRefused(exc.problems) from None
