@@ -45,6 +45,7 @@ def load(db: Session, now: dt.datetime) -> None:
     clinic.address = "12 River Street, Springfield"
     clinic.phone = "+1 555 0100"
     users = {}
+    patients = []
     for email, name, role, password in ACCOUNTS:
         users[role] = auth_ops.create_user(db, clinic=clinic, email=email, full_name=name, role=role,
                                            password=password, now=now)
@@ -57,4 +58,8 @@ def load(db: Session, now: dt.datetime) -> None:
             "consent_data": True, "consent_data_on": now.date(),
             **{f"history_facts.{key}": ("yes" if key in yes else "no") for key in patient_fields.FACT_KEYS},
         }
-        patient_ops.create_patient(db, clinic_id=clinic.id, values=values, user=users["therapist"], now=now)
+        patients.append(patient_ops.create_patient(db, clinic_id=clinic.id, values=values, user=users["therapist"],
+                                                   now=now))
+    from clinic.plans import demo as plan_demo
+
+    plan_demo.load(db, patients, users["therapist"], now)

@@ -635,3 +635,22 @@ def test_rel07_a_patient_with_a_plan_exports_imports_and_exports_again_byte_equa
         again = patient_ops.import_json(db.session, first, now=clock())
         db.session.commit()
         assert patient_ops.export_json(db.session, again) == first
+
+
+def test_the_demo_has_one_screened_patient_per_condition_with_an_approved_plan_and_sessions(app, runner, login):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    with app.app_context():
+        plans = db.session.scalars(select(Plan).order_by(Plan.id)).all()
+        assert sorted(p.protocol_id for p in plans) == sorted(CONDITIONS)
+        targets = [(p.patient_id, p.id) for p in plans]
+    for _pid, plan_id in targets:
+        assert count(app, TreatmentSession, TreatmentSession.plan_id == plan_id) >= 3
+        assert count(app, PlanRevision, PlanRevision.plan_id == plan_id) == 1
+    browser = login("therapist@demo.clinic", "demo-therapist-pass")
+    assert "No approved plan needs review" in text_of(browser.get("/plans/review"))
+    for pid, plan_id in targets:
+        assert "APPROVED — revision 1" in text_of(browser.get(plan_url(pid, plan_id)))
+    pid, plan_id = targets[0]
+    response = browser.get(plan_url(pid, plan_id, "/revisions/1/handout.pdf"))
+    assert response.status_code == 200 and response.data[:4] == b"%PDF"
+    assert "QuickDASH" in browser.get(f"/patients/{pid}").get_data(as_text=True)
