@@ -292,16 +292,17 @@ def latest_revision(db: Session, plan: Plan) -> PlanRevision | None:
 
 def safety_problems(canonical: Mapping[str, Any]) -> list[str]:
     """Fail-closed checks on a stored plan before it is approved or printed: an absolute finding without an
-    override (CS-01), a refer finding without a clearance, a technique on an avoided region (CS-03)."""
-    try:
-        draft = planning.plan_from_canonical(canonical)
-    except ValueError as exc:
-        return [f"The stored plan cannot be read: {exc}"]
-    categories = {category for _rule, category in draft.screening.findings}
+    override (CS-01), a refer finding without a clearance. Read from the JSON as stored, so it is cheap
+    enough for every download; CS-03 is checked when the plan is read back whole (``plan_from_canonical``)."""
+    body = canonical.get("plan") if isinstance(canonical, Mapping) else None
+    if not isinstance(body, Mapping):
+        return ["The stored plan cannot be read."]
+    screening = body.get("screening") or {}
+    categories = {item[1] for item in screening.get("findings") or () if len(item) == 2}
     problems = []
-    if (draft.screening.decision == "defer" or "absolute" in categories) and draft.override is None:
+    if (screening.get("decision") == "defer" or "absolute" in categories) and not body.get("override"):
         problems.append("The screening says do not treat, and no override was recorded.")
-    if (draft.screening.decision == "refer" or "refer" in categories) and draft.clearance is None:
+    if (screening.get("decision") == "refer" or "refer" in categories) and not body.get("clearance"):
         problems.append("The screening says refer first, and no clearance was recorded.")
     return problems
 
@@ -309,7 +310,8 @@ def safety_problems(canonical: Mapping[str, Any]) -> list[str]:
 def review_reasons(db: Session, plan: Plan, revision: PlanRevision, patient: Patient, *, library: Library,
                    today: dt.date) -> list[str]:
     """Why the approved revision must be reviewed before it prints again (CS-06, CS-11); empty: it need not."""
-    screening = db.get(Screening, revision.screening_id) if revision.screening_id else None
+    screening = db.execute(select(Screening.valid_until, Screening.screened_at)
+                           .where(Screening.id == revision.screening_id)).first() if revision.screening_id else None
     protocol = library.protocols.get(revision.protocol_id)
     return planning.needs_review(
         revision.canonical,
@@ -320,6 +322,17 @@ def review_reasons(db: Session, plan: Plan, revision: PlanRevision, patient: Pat
         current_protocol_version=protocol.version if protocol else None,
         current_content_hash=protocol.content_hash if protocol else None,
     ) + safety_problems(revision.canonical)
+
+
+def revision_by_number(db: Session, plan: Plan, number: int) -> PlanRevision | None:
+    """One approved revision of the plan, or None."""
+    return db.scalars(select(PlanRevision).where(PlanRevision.plan_id == plan.id,
+                                                 PlanRevision.number == number)).first()
+
+
+def latest_number(db: Session, plan: Plan) -> int | None:
+    """The number of the plan's newest approved revision, or None."""
+    return db.scalar(select(func.max(PlanRevision.number)).where(PlanRevision.plan_id == plan.id))
 
 
 def draft_problems(db: Session, plan: Plan, patient: Patient, *, library: Library, today: dt.date) -> list[str]:
@@ -340,6 +353,10 @@ def draft_problems(db: Session, plan: Plan, patient: Patient, *, library: Librar
     elif (protocol.version, protocol.content_hash) != (body.get("protocol_version"), body.get("content_hash")):
         problems.append(f"The protocol {plan.protocol_id} changed (now version {protocol.version}) since this "
                         "draft was made; update the plan so it follows the current protocol.")
+    try:
+        planning.plan_from_canonical(plan.draft)  # CS-03: no technique on an avoided region, read back whole
+    except ValueError as exc:
+        problems.append(f"The stored plan cannot be read: {exc}")
     return problems + safety_problems(plan.draft)
 
 
@@ -594,12 +611,16 @@ def clinic_of(db: Session, patient: Patient) -> Clinic:
 @timeline_source
 def _plan_timeline(db: Session, patient: Patient) -> Iterable[TimelineEntry]:
     """Plans made, revisions approved, stage moves, sessions, outcome measures and handouts printed."""
-    plans = {p.id: p for p in plans_of(db, patient)}
-    for plan in plans.values():
+    # Columns only: the plans' and revisions' JSON is not needed here.
+    for plan in db.execute(select(Plan.id, Plan.protocol_id, Plan.created_at, Plan.created_by)
+                           .where(Plan.patient_id == patient.id)):
         yield TimelineEntry(at=plan.created_at, title=f"Plan started ({plan.protocol_id})",
                             detail=f"by {plan.created_by}", kind="plan",
                             url=url_for("plans.show", patient_id=patient.id, plan_id=plan.id))
-    revisions = {r.id: r for r in db.scalars(select(PlanRevision).where(PlanRevision.patient_id == patient.id))}
+    revisions = {r.id: r for r in db.execute(
+        select(PlanRevision.id, PlanRevision.plan_id, PlanRevision.number, PlanRevision.protocol_id,
+               PlanRevision.approved_at, PlanRevision.approved_by, PlanRevision.digest)
+        .where(PlanRevision.patient_id == patient.id))}
     for r in revisions.values():
         yield TimelineEntry(at=r.approved_at, title=f"Plan approved ({r.protocol_id}, revision {r.number})",
                             detail=f"by {r.approved_by} · {r.digest[7:19]}", kind="plan",

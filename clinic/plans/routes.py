@@ -280,31 +280,26 @@ def history(patient_id: int, plan_id: int):
 # ------------------------------------------------------------------------------------- handouts
 
 
-def _printable(patient_id: int, plan_id: int, number: int):
-    plan, patient = _own_plan(patient_id, plan_id)
-    revision = next((r for r in ops.revisions_of(db.session, plan) if r.number == number), None)
+def _send_pdf(patient: Patient, plan: Plan, number: int, options: HandoutOptionsKey):
+    """The PDF of an approved revision: refused (409, with the reasons) unless it is the newest revision and
+    needs no review (CS-06, CS-11); served from the cache after the first render."""
+    revision = ops.revision_by_number(db.session, plan, number)
     if revision is None:
         abort(404)
-    state = ops.plan_state(db.session, plan, patient, library=library(), today=_today())
-    problems = []
-    if state.revision is not None and state.revision.number != revision.number:
-        problems.append(f"Revision {revision.number} was replaced by revision {state.revision.number}; "
-                        "print the newest one.")
-    problems += state.review
-    return plan, patient, revision, problems
-
-
-def _send_pdf(patient: Patient, plan: Plan, number: int, options: HandoutOptionsKey):
-    plan, patient, revision, problems = _printable(patient.id, plan.id, number)
+    latest = ops.latest_number(db.session, plan)
+    if latest != revision.number:
+        problems = [f"Revision {revision.number} was replaced by revision {latest}; print the newest one."]
+    else:
+        problems = ops.review_reasons(db.session, plan, revision, patient, library=library(), today=_today())
     if problems:
         return _refused(patient, "This handout cannot be printed now", problems, plan=plan, links=[
             ("Screen the patient", url_for("screening.start", patient_id=patient.id, condition=plan.protocol_id)),
             ("Update the plan", url_for("plans.new", patient_id=patient.id, condition=plan.protocol_id)),
         ])
     key, pdf, _cached = printing.handout_pdf(db.session, revision, patient, options, now())
+    name = printing.file_name(patient, revision, options.kind)
     ops.record_print(db.session, revision, key, options.kind, user=g.user, now=now())
     db.session.commit()
-    name = printing.file_name(patient, revision, options.kind)
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
 

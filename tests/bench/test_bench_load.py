@@ -30,8 +30,10 @@ CSRF = re.compile(rb'name="csrf_token" value="([^"]+)"')
 
 
 class User:
-    def __init__(self, base: str):
+    def __init__(self, base: str, number: int = 0):
         self.base = base
+        self.number = number
+        self.csrf = ""
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
 
     def open(self, path: str, data: dict | None = None) -> tuple[int, bytes]:
@@ -43,12 +45,23 @@ class User:
             return exc.code, exc.read()
 
 
-def day_of_work(user: User) -> list[tuple[str, str]]:
-    """(action name, path) for one round; later features add their pages here."""
+def day_of_work(user: User) -> list[tuple]:
+    """(action name, path[, form data]) for one round; later features add their pages here.
+
+    Each user works on one of the demo's five patients with an approved plan (ids 1-5 in a fresh database).
+    A form is sent with the user's CSRF token; a redirect is followed, so "search" is the POST and the list.
+    """
+    pid = user.number % 5 + 1
     return [
         ("dashboard", "/"),
         ("protocol list", "/protocols/"),
         ("protocol page", "/protocols/fracture"),
+        ("search", "/patients/search", {"q": "Nguyen"}),
+        ("open patient", f"/patients/{pid}"),
+        ("screen (form)", f"/patients/{pid}/screen?condition=fracture"),
+        ("plan page", f"/patients/{pid}/plans/{pid}"),
+        ("edit plan (form)", f"/patients/{pid}/plans/{pid}/edit"),
+        ("download handout", f"/patients/{pid}/plans/{pid}/revisions/1/handout.pdf"),
     ]
 
 
@@ -60,17 +73,23 @@ def run_load(base: str, email: str, password: str) -> tuple[dict[str, list[float
 
     ready = threading.Barrier(USERS)
 
+    numbers = iter(range(USERS))
+
     def worker():
-        user = User(base)
+        with lock:
+            user = User(base, next(numbers))
         _, page = user.open("/login")
-        status, _ = user.open("/login", {"email": email, "password": password, "csrf_token": csrf_from(page)})
+        user.csrf = csrf_from(page)
+        status, _ = user.open("/login", {"email": email, "password": password, "csrf_token": user.csrf})
+        user.csrf = csrf_from(user.open("/")[1])
         ready.wait()  # a clinic day starts once everyone is in; logins cost ~120 ms of argon2 each
         for _ in range(ROUNDS):
-            for name, path in day_of_work(user):
+            for name, path, *data in day_of_work(user):
                 if time.monotonic() > deadline:
                     return
+                form = {**data[0], "csrf_token": user.csrf} if data else None
                 start = time.perf_counter()
-                status, _ = user.open(path)
+                status, _ = user.open(path, form)
                 elapsed = (time.perf_counter() - start) * 1000
                 with lock:
                     timings.setdefault(name, []).append(elapsed)
