@@ -30,8 +30,11 @@ instance/config.py:
 run: install instance/config.py
 	$(BIN)/clinic db upgrade
 	$(BIN)/clinic demo --if-empty
-	@echo "Serving on http://$(HOST):$(PORT) (Ctrl+C stops). Plain HTTP on loopback, so cookies are not marked Secure here."
-	CLINIC_SESSION_COOKIE_SECURE=false $(BIN)/clinic run --host $(HOST) --port $(PORT)
+	@echo ""
+	@echo "clinic is at http://$(HOST):$(PORT)  (Ctrl+C stops it)"
+	@echo "Plain HTTP on loopback, so cookies are not marked Secure here; see README for HTTPS deployment."
+	CLINIC_SESSION_COOKIE_SECURE=false $(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) \
+		--access-logfile - 'clinic.app:create_app()'
 
 system-deps: tests/e2e/.axe/node_modules/axe-core/axe.min.js
 	bash tests/system-deps.sh

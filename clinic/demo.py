@@ -16,7 +16,7 @@ ACCOUNTS = (
 )
 
 LOGIN_HELP = "\n".join(
-    ["Open http://127.0.0.1:5000 and log in with one of the demo accounts:"]
+    ["Log in with one of the demo accounts:"]
     + [f"  {role:<10} {email:<24} password: {password}" for email, _name, role, password in ACCOUNTS]
 )
 

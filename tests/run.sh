@@ -3,7 +3,8 @@
 # PostgreSQL cluster created here and removed afterwards, also when tests fail.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-PY=.venv/bin/python
+ROOT=$(pwd)
+PY="$ROOT/.venv/bin/python"
 status=0
 
 if [ "${1:-}" != "--postgres-only" ]; then
@@ -25,6 +26,7 @@ if [ "$(id -u)" = 0 ]; then
   chown postgres "$dir"
   as_pg=(runuser -u postgres --)
 fi
+cd /  # the postgres user may not enter this checkout; every path below is absolute
 cleanup() {
   "${as_pg[@]}" "$pgbin/pg_ctl" -D "$dir/data" -m fast stop >/dev/null 2>&1 || true
   rm -rf "$dir"
@@ -37,5 +39,5 @@ trap cleanup EXIT
   || { cat "$dir/log"; exit 1; }
 "${as_pg[@]}" "$pgbin/createdb" -h 127.0.0.1 -p "$port" -U clinic clinic_test
 export CLINIC_TEST_DATABASE_URL="postgresql+psycopg://clinic@127.0.0.1:$port/clinic_test"
-$PY -m pytest -q -m "db and not sqlite_only" || status=$?
+(cd "$ROOT" && $PY -m pytest -q -m "db and not sqlite_only") || status=$?
 exit $status

@@ -36,6 +36,7 @@ from clinic.domain.protocols import (
     HomeExercise,
     Library,
     Protocol,
+    RefersToTechnique,
     Sequence,
     Stage,
     StopSigns,
@@ -206,7 +207,7 @@ class Precaution:
 
 
 @dataclass(frozen=True)
-class PlannedTechnique:
+class PlannedTechnique(RefersToTechnique):
     """An in-clinic technique or sequence of a stage, named in the plan so it survives library changes."""
 
     technique: str | None
@@ -216,11 +217,6 @@ class PlannedTechnique:
     regions: tuple[str, ...]
     dose: ClinicDose
     note: str = ""
-
-    @property
-    def ref(self) -> str:
-        """The technique or sequence id."""
-        return self.technique or self.sequence or ""
 
 
 @dataclass(frozen=True)

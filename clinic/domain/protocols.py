@@ -189,8 +189,20 @@ class HomeDose:
     minutes: int | None = None
 
 
+class RefersToTechnique:
+    """Mixin for items that point at a technique or a sequence of the library (exactly one is set)."""
+
+    technique: str | None
+    sequence: str | None
+
+    @property
+    def ref(self) -> str:
+        """The technique or sequence id this item points at."""
+        return self.technique or self.sequence or ""
+
+
 @dataclass(frozen=True)
-class TechniqueUse:
+class TechniqueUse(RefersToTechnique):
     """A technique or sequence the therapist uses in a stage, on some body regions, with a dose."""
 
     technique: str | None
@@ -199,14 +211,9 @@ class TechniqueUse:
     dose: ClinicDose
     note: str = ""
 
-    @property
-    def ref(self) -> str:
-        """The technique or sequence id this use points at."""
-        return self.technique or self.sequence or ""
-
 
 @dataclass(frozen=True)
-class HomeExercise:
+class HomeExercise(RefersToTechnique):
     """One item of the home programme, in the patient's words, with its picture and dose."""
 
     technique: str | None
@@ -218,11 +225,6 @@ class HomeExercise:
     regions: tuple[str, ...]
     dose: HomeDose
     note: str = ""
-
-    @property
-    def ref(self) -> str:
-        """The technique or sequence id this exercise comes from."""
-        return self.technique or self.sequence or ""
 
 
 @dataclass(frozen=True)
