@@ -18,7 +18,7 @@ WIDTH = 640
 LEFT = 52
 RIGHT = 24
 PANEL_HEIGHT = 150
-PANEL_GAP = 56
+PANEL_GAP = 76
 TOP = 30
 
 
@@ -152,11 +152,11 @@ def build(sessions: Iterable, outcomes: Iterable) -> Chart | None:
         if len(dash) > 1:
             meaningful = abs(change) >= QUICKDASH_MCID
             direction = "better" if change < 0 else "worse"
-            note = (f"Change since the first score: {_fmt(change)} points "
+            note = (f"QuickDASH change since the first score: {_fmt(change)} points "
                     f"({'a meaningful change, ' + direction if meaningful else 'not a meaningful change'}).")
         panels.append(Panel("QuickDASH (0 = no disability, 100 = most)", top, PANEL_HEIGHT,
                             tuple((y(v), str(v)) for v in (0, 50, 100)), series, band=band, note=note))
-        words.append(f"QuickDASH: {', '.join(_fmt(v) for _d, v in dash)}. {note}")
+        words.append(f"QuickDASH scores: {', '.join(_fmt(v) for _d, v in dash)}. {note}")
         top += PANEL_HEIGHT + PANEL_GAP
     if grip:
         high = max(100.0, *(v for _d, v in grip))

@@ -168,11 +168,15 @@ def summary_context(canonical: Mapping[str, Any], digest: str, people: People, p
     """The one-page therapist summary of the same revision: protocol, stages, findings, overrides, doses."""
     draft = planning.plan_from_canonical(canonical)
     stages = []
+    started = draft.current_stage is None
     for s in draft.stages:
-        items = [ExerciseDose(t.name, clinic_dose_words(t.dose), "clinic") for t in s.clinic]
-        items += [ExerciseDose(e.name, " ".join(e.dose_lines), "home") for e in home_programme(s)]
-        stages.append(SummaryStage(title=f"{s.number}. {s.title}", when=s.window, is_current=s.current,
-                                   items=tuple(items[:20])))
+        started = started or s.current
+        items = []
+        if started:  # stages already behind the patient are listed without their doses: one page
+            items = [ExerciseDose(t.name, clinic_dose_words(t.dose), "clinic") for t in s.clinic]
+            items += [ExerciseDose(e.name, " ".join(e.dose_lines), "home") for e in home_programme(s)]
+        stages.append(SummaryStage(title=f"{s.number}. {s.title}", when=s.window if started else "earlier stage, done",
+                                   is_current=s.current, items=tuple(items[:20])))
     overrides = ()
     if draft.override is not None:
         absolute = [rule for rule, category in draft.screening.findings if category == "absolute"]

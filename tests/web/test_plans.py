@@ -556,7 +556,8 @@ def test_the_progress_chart_draws_pain_quickdash_with_its_band_and_grip_readable
     for text in ("Pain (0 = none, 10 = worst)", "QuickDASH (0 = no disability", "±14 points around the first score",
                  "Grip (affected hand as % of the other)", "100 % = as strong as the other hand", "75", "25",
                  "33.3 %", "60 %", 'stroke-dasharray="6 4"', "<circle", "<rect", "Pain before the session",
-                 "Pain after the session", "Change since the first score: -50 points (a meaningful change, better)"):
+                 "Pain after the session",
+                 "QuickDASH change since the first score: -50 points (a meaningful change, better)"):
         assert text in page, text
     assert "<script" not in svg and 'role="img"' in svg
 
