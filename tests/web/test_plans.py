@@ -655,3 +655,19 @@ def test_the_demo_has_one_screened_patient_per_condition_with_an_approved_plan_a
     response = browser.get(plan_url(pid, plan_id, "/revisions/1/handout.pdf"))
     assert response.status_code == 200 and response.data[:4] == b"%PDF"
     assert "QuickDASH" in browser.get(f"/patients/{pid}").get_data(as_text=True)
+
+
+def test_sec20_notes_with_markup_are_shown_as_text_and_a_huge_note_is_refused(app, therapist, patient):
+    plan_id = make_plan(therapist, app, patient, "bruise")
+    data = edit_form(app, therapist, patient, plan_id)
+    data["patient_notes"] = '<script>alert(1)</script><img src=x onerror=alert(2)>'
+    assert therapist.post(plan_url(patient, plan_id, "/edit"), data=data).status_code == 302
+    page = therapist.get(plan_url(patient, plan_id)).get_data(as_text=True)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert" not in page
+    assert "<img src=x" not in page
+    data = edit_form(app, therapist, patient, plan_id)
+    data["team_notes"] = "x" * 10_001
+    response = therapist.post(plan_url(patient, plan_id, "/edit"), data=data)
+    assert response.status_code == 400 and "At most 10,000 characters" in text_of(response)
+    data["team_notes"] = "x" * 2_000_000
+    assert therapist.post(plan_url(patient, plan_id, "/edit"), data=data).status_code == 413
