@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import hashlib
 import multiprocessing
 import os
 import threading
@@ -28,6 +29,15 @@ TEMPLATES = ROOT / "templates"
 ILLUSTRATIONS = Path(__file__).resolve().parents[1] / "static" / "illustrations"
 PAGE_SIZES = {"A4": "A4", "Letter": "letter"}
 TIME_LIMIT_SECONDS = 20  # SEC-22: a sample handout takes about 0.3 s; anything near this is an attack or a bug
+
+
+@functools.cache
+def layout_fingerprint() -> str:
+    """A hash of the handout templates, CSS and drawings: part of the cache key, so a new layout re-renders."""
+    digest = hashlib.sha256()
+    for path in sorted([*(TEMPLATES / "handouts").glob("*"), *ILLUSTRATIONS.glob("*.svg")]):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 class HandoutError(ValueError):

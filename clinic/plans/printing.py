@@ -31,7 +31,9 @@ def people(db: Session, revision: PlanRevision, patient: Patient) -> handout.Peo
 
 
 def _header(p: handout.People) -> str:
-    return "\x1f".join([p.clinic.name, p.clinic.address, p.clinic.phone, p.patient.display_name,
+    from clinic.handouts.render import layout_fingerprint
+
+    return "\x1f".join([layout_fingerprint(), p.clinic.name, p.clinic.address, p.clinic.phone, p.patient.display_name,
                         p.patient.birth_date.isoformat() if p.patient.birth_date else "", p.patient.record_number,
                         p.therapist, p.on_date.isoformat()])
 
