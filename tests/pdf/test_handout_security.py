@@ -14,6 +14,7 @@ import pytest
 from clinic.handouts.context import StopAndCall, TrackingSheet
 from clinic.handouts.render import handout_html, render_handout, render_summary, summary_html
 from clinic.handouts.sample import sample_handout, sample_summary
+from tests.payloads import PAYLOADS, XSS
 from tests.pdf.handout_helpers import page_count, pdf_text, region_text, squash, with_every_field
 
 pytestmark = pytest.mark.pdf
@@ -21,83 +22,7 @@ pytestmark = pytest.mark.pdf
 ROOT = Path(__file__).resolve().parents[2]
 MARKER = "QZXBENIGNMARKER"
 
-XSS = [
-    "<script>alert(1)</script>",
-    "<ScRiPt>alert(document.cookie)</sCrIpT>",
-    '"><script>alert(1)</script>',
-    "'><script>alert(1)</script>",
-    "</title><script>alert(1)</script>",
-    "</textarea><script>alert(1)</script>",
-    "</style><script>alert(1)</script>",
-    "<img src=x onerror=alert(1)>",
-    '<img src="x" onerror="alert(1)">',
-    "<svg onload=alert(1)>",
-    "<svg><script>alert(1)</script></svg>",
-    "<body onload=alert(1)>",
-    "<iframe src=javascript:alert(1)>",
-    '<a href="javascript:alert(1)">click</a>',
-    "javascript:alert(1)",
-    "<details open ontoggle=alert(1)>",
-    "<marquee onstart=alert(1)>",
-    "<input autofocus onfocus=alert(1)>",
-    "<video><source onerror=alert(1)>",
-    "<math><mtext></mtext><mglyph><style><img src=x onerror=alert(1)>",
-    "<object data=javascript:alert(1)>",
-    "<embed src=javascript:alert(1)>",
-    "<form action=javascript:alert(1)><button>go</button></form>",
-    '<meta http-equiv="refresh" content="0;url=javascript:alert(1)">',
-    '<base href="javascript:alert(1)//">',
-    "{{ 7*7 }}",
-    "{% for x in range(9) %}x{% endfor %}",
-    "${7*7}",
-    "#{7*7}",
-    "<%= 7*7 %>",
-    "&lt;script&gt;alert(1)&lt;/script&gt;",
-    "&amp;&quot;&#39;&#x3C;",
-    "<!-- comment --><b>bold</b>",
-    "<![CDATA[<script>alert(1)</script>]]>",
-    "<?xml version='1.0'?><x/>",
-    "<h1>BIG HEADING</h1>",
-    "</p></section></article></body></html><p>after the end</p>",
-    "<div style=\"position:fixed;top:0;font-size:99pt\">COVER</div>",
-    "<span style='display:none'>hidden</span>",
-    "<table><tr><td>cell</td></tr></table>",
-    "<ul><li>one</li><li>two</li></ul>",
-    "<p style=\"break-before:page\">new page</p>",
-    "<style>body{display:none}</style>",
-    "<style>*{font-size:1pt!important}</style>",
-    "\" onmouseover=\"alert(1)",
-    "' onmouseover='alert(1)",
-    "` onmouseover=`alert(1)",
-    "a\" data-footer=\"forged",
-    "</script><script>alert(1)</script>",
-    "<scr<script>ipt>alert(1)</scr</script>ipt>",
-    "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e",
-    "%3Cscript%3Ealert(1)%3C%2Fscript%3E",
-    "<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\">",
-    "<template><script>alert(1)</script></template>",
-    "<a rel=\"attachment\" href=\"#x\">attached</a>",
-]
 
-FETCHES = [
-    '<link rel="attachment" href="file:///etc/passwd">',
-    '<link rel=attachment href=file:///etc/hostname>',
-    '<a rel="attachment" href="file:///etc/passwd">x</a>',
-    '<img src="file:///etc/passwd">',
-    '<img src="http://127.0.0.1:9/leak.png">',
-    "file:///etc/passwd",
-    "http://127.0.0.1:9/leak",
-    '<style>@import url("file:///etc/passwd");</style>',
-    '<style>@import "http://127.0.0.1:9/x.css";</style>',
-    "@import url(http://127.0.0.1:9/x.css);",
-    '<link rel="stylesheet" href="http://127.0.0.1:9/x.css">',
-    '<div style="background: url(file:///etc/passwd)">x</div>',
-    "url(file:///etc/passwd)",
-    '<object data="file:///etc/passwd"></object>',
-    '<svg><image href="file:///etc/passwd"/></svg>',
-]
-
-PAYLOADS = XSS + FETCHES
 
 
 def test_there_are_at_least_50_xss_payloads():
