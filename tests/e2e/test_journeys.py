@@ -10,10 +10,13 @@ import re
 import subprocess
 
 import pytest
+from sqlalchemy import select
 
+from clinic.extensions import db
+from clinic.models import Screening
 from tests.conftest import PASSWORD, require_tool
 from tests.e2e.conftest import log_in
-from tests.web.plan_helpers import CONDITIONS, FACTS
+from tests.web.plan_helpers import CONDITIONS, FACTS, approved_plan
 
 pytestmark = pytest.mark.e2e
 
@@ -161,12 +164,48 @@ def test_deferred_bruise_is_blocked_then_overridden(live_server, page, make_user
     assert page.dialogs == []
 
 
-def test_reception_edits_contact_details_but_not_clinical_pages(live_server, page, make_user, make_patient):
+def test_override_after_the_login_went_stale_asks_for_the_password(live_server, page, make_user, make_patient,
+                                                                    clock):
+    _, email = make_user("therapist")
+    pid = make_patient()
+    log_in(page, live_server, email, PASSWORD)
+    open_screening(page, live_server, pid, "bruise")
+    fill_facts(page, {**FACTS["bruise"], "injury_date": "2026-03-02", "swelling_pain_gone_date": ""})
+    answer_every_question_no(page)
+    submit_screening(page)
+    assert page.locator("h1").inner_text().endswith("DO NOT TREAT TODAY")
+    clock.advance(minutes=6)  # past FRESH_LOGIN_MINUTES, well within the idle timeout
+    page.get_by_role("link", name="Override…").click()
+    assert "Confirm it is you" in page.inner_text("main")
+    option = page.locator("#rule_ids label.option").first
+    option.locator("input").check()
+    reason = f"Overriding '{option.inner_text().strip()}': the bruise is on the other arm."
+    page.fill("#reason", reason)
+    page.fill("#password", "not my password")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Record the override").click()
+    assert page.locator(".field.has-error .error").count() >= 1
+    assert page.input_value("#reason") == reason  # what was typed is kept
+    page.fill("#password", PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Record the override").click()
+    assert reason in page.locator(".override-card").inner_text()
+    assert page.dialogs == []
+
+
+def test_reception_edits_contact_details_but_not_clinical_pages(live_server, page, app, make_user, make_patient,
+                                                                 login):
     _, email = make_user("reception")
+    _, therapist_email = make_user("therapist")
     pid = make_patient(family_name="Haddad", given_names="Leila", phone="+47 555 0303")
+    plan_id = approved_plan(login(therapist_email), app, pid, "fracture")
+    with app.app_context():
+        screening_id = db.session.scalar(select(Screening.id).where(Screening.patient_id == pid))
     log_in(page, live_server, email, PASSWORD)
     page.goto(f"{live_server}/patients/{pid}")
     page.get_by_role("link", name="Edit").first.click()
+    for clinical in ("#medications", "#history_notes", "#fact_blood_thinners-0"):
+        assert page.locator(clinical).count() == 0, clinical  # contact details only
     page.fill("#phone", "+47 555 0404")
     page.click("text=Save changes")
     main = page.inner_text("main")
@@ -174,8 +213,12 @@ def test_reception_edits_contact_details_but_not_clinical_pages(live_server, pag
     assert page.get_by_role("link", name="Screen", exact=True).count() == 0
     assert page.get_by_role("link", name="New plan").count() == 0
 
+    plan = f"/patients/{pid}/plans/{plan_id}"
     for path in (f"/patients/{pid}/screen", f"/patients/{pid}/screen?condition=bruise",
-                 f"/patients/{pid}/plans/new", f"/patients/{pid}/plans/new?condition=fracture"):
+                 f"/screenings/{screening_id}", f"/screenings/{screening_id}/override",
+                 f"/patients/{pid}/plans/new", f"/patients/{pid}/plans/new?condition=fracture",
+                 plan, plan + "/edit", plan + "/history", plan + "/revisions/1/handout.pdf",
+                 plan + "/revisions/1/summary.pdf", plan + "/sessions/new", "/plans/review"):
         response = page.goto(live_server + path)
         assert response.status == 403, path
         assert page.locator("h1").inner_text() == "Not allowed", path
@@ -219,7 +262,15 @@ def test_admin_adds_an_account_and_erases_a_patient(live_server, page, make_user
         assert "No patients match" in page.inner_text("main"), query
     response = page.goto(f"{live_server}/patients/{pid}")
     assert response.status == 404
+    page.goto(live_server + "/")
+    assert "GONE" not in page.inner_text("main").upper()
     assert page.dialogs == []
+
+    page.click("text=Log out")
+    page.wait_for_load_state()
+    log_in(page, live_server, "rosa@example.org", "a long first password")  # the new account works
+    assert page.locator("h1").inner_text().startswith("Good to see you")
+    assert page.goto(live_server + "/admin/users").status == 403  # as reception, not administrator
 
 
 def test_cs14_screening_answers_survive_an_idle_timeout(live_server, page, make_user, make_patient, clock):
