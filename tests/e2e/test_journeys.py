@@ -226,9 +226,14 @@ def test_reception_edits_contact_details_but_not_clinical_pages(live_server, pag
     assert page.dialogs == []
 
 
-def test_admin_adds_an_account_and_erases_a_patient(live_server, page, make_user, make_patient):
+def test_admin_adds_an_account_and_erases_a_patient(live_server, page, app, make_user, make_patient, login):
     _, email = make_user("admin")
+    _, therapist_email = make_user("therapist")
     pid = make_patient(family_name="Gone", given_names="Gabriel")
+    therapist = login(therapist_email)  # a patient with a screening, an approved plan and a printed handout
+    plan_id = approved_plan(therapist, app, pid, "fracture")
+    handout = f"/patients/{pid}/plans/{plan_id}/revisions/1/handout.pdf"
+    assert therapist.get(handout).status_code == 200
     log_in(page, live_server, email, PASSWORD)
 
     page.goto(live_server + "/admin/users")
@@ -264,6 +269,7 @@ def test_admin_adds_an_account_and_erases_a_patient(live_server, page, make_user
     assert response.status == 404
     page.goto(live_server + "/")
     assert "GONE" not in page.inner_text("main").upper()
+    assert therapist.get(handout).status_code == 404
     assert page.dialogs == []
 
     page.click("text=Log out")
