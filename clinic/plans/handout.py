@@ -114,6 +114,18 @@ def override_lines(draft: PlanDraft) -> tuple[str, ...]:
     return tuple(lines)
 
 
+def _identity(people: People, draft: PlanDraft, digest: str) -> dict[str, Any]:
+    """What identifies a printed page, shared by the handout and the summary (CS-08, CS-09)."""
+    return {
+        "clinic": people.clinic,
+        "patient": people.patient,
+        "therapist_name": people.therapist,
+        "printed_on": people.on_date,
+        "plan_digest": digest.removeprefix("sha256:"),
+        "protocol": ProtocolInfo(id=draft.protocol_id, title=draft.title, version=draft.protocol_version),
+    }
+
+
 def handout_context(canonical: Mapping[str, Any], digest: str, people: People,
                     options: HandoutOptions) -> HandoutContext:
     """The patient handout of an approved revision (its canonical JSON and stored digest)."""
@@ -130,12 +142,7 @@ def handout_context(canonical: Mapping[str, Any], digest: str, people: People,
         preview = NextStagePreview(patient_title=coming.patient_title, when=_when(coming),
                                    lines=tuple(f"You will start: {e.title}." for e in coming.home)[:9])
     return HandoutContext(
-        clinic=people.clinic,
-        patient=people.patient,
-        therapist_name=people.therapist,
-        printed_on=people.on_date,
-        plan_digest=digest.removeprefix("sha256:"),
-        protocol=ProtocolInfo(id=draft.protocol_id, title=draft.title, version=draft.protocol_version),
+        **_identity(people, draft, digest),
         stage_title=stage_title,
         exercises=home_programme(current),
         options=options,
@@ -188,12 +195,7 @@ def summary_context(canonical: Mapping[str, Any], digest: str, people: People, p
                                        *(p.therapist_text for p in draft.precautions)]))
     notes = " ".join(part for part in (draft.team_notes, *override_lines(draft)[1:]) if part)
     return TherapistSummaryContext(
-        clinic=people.clinic,
-        patient=people.patient,
-        therapist_name=people.therapist,
-        printed_on=people.on_date,
-        plan_digest=digest.removeprefix("sha256:"),
-        protocol=ProtocolInfo(id=draft.protocol_id, title=draft.title, version=draft.protocol_version),
+        **_identity(people, draft, digest),
         stages=tuple(stages),
         paper=paper,
         findings=findings,
