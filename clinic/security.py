@@ -40,6 +40,10 @@ def load_login():
     if token:
         result = auth_ops.find_login_session(db.session, token, now(), _timeouts())
         if result.login is not None:
+            if result.touched:
+                # Its own commit: a page that writes nothing (most GETs) would otherwise roll the
+                # activity back, and a therapist who only reads would be logged out after the idle time.
+                db.session.commit()
             g.login = result.login
             g.user = result.login.user
         else:

@@ -50,6 +50,7 @@ class SessionLookup:
     login: LoginSession | None
     reason: str = ""
     expired_user: User | None = None
+    touched: bool = False  # last_seen_at moved on: the caller commits it, or the idle timer never resets
 
 
 def hash_password(password: str) -> str:
@@ -148,6 +149,7 @@ def find_login_session(db: Session, token: str, now: dt.datetime, timeouts: Time
     if now - login.last_seen_at >= _TOUCH_EVERY:
         login.last_seen_at = now
         db.flush()
+        return SessionLookup(login, touched=True)
     return SessionLookup(login)
 
 

@@ -89,13 +89,23 @@ def test_sec12_idle_timeout_returns_to_login_with_an_audit_row(app, make_user, l
     assert audit_actions(app).count("session_timeout") == 1
 
 
+def test_sec12_reading_pages_that_write_nothing_keeps_the_login_alive(app, make_user, login, clock):
+    _, email = make_user()
+    browser = login(email)
+    for _ in range(4 * 3):  # four hours of reading: the dashboard and protocols every 20 minutes
+        clock.advance(minutes=20)
+        assert browser.get("/protocols/").status_code == 200
+        assert browser.get("/").status_code == 200
+    assert audit_actions(app).count("session_timeout") == 0
+
+
 def test_sec12_absolute_lifetime_ends_an_active_session(app, make_user, login, clock):
     _, email = make_user()
     browser = login(email)
-    for _ in range(12 * 3):  # busy all day: a request every 20 minutes
+    for hour in range(12 * 3):  # busy all day: a request every 20 minutes, up to the 12th hour
         clock.advance(minutes=20)
-        if browser.get("/").status_code != 200:
-            break
+        assert browser.get("/").status_code == 200, f"the login ended after {(hour + 1) * 20} minutes"
+    clock.advance(minutes=1)
     assert browser.get("/").status_code == 302
     assert audit_actions(app).count("session_timeout") == 1
 
