@@ -193,7 +193,9 @@ def summary_context(canonical: Mapping[str, Any], digest: str, people: People, p
                      for rule, category in draft.screening.findings)
     precautions = tuple(dict.fromkeys([*(a.therapist_text for a in draft.avoid),
                                        *(p.therapist_text for p in draft.precautions)]))
-    notes = " ".join(part for part in (draft.team_notes, *override_lines(draft)[1:]) if part)
+    lines = override_lines(draft)
+    clearance = lines[1:] if draft.override is not None else lines  # the override has its own table above
+    notes = " ".join(part for part in (draft.team_notes, *clearance) if part)
     return TherapistSummaryContext(
         **_identity(people, draft, digest),
         stages=tuple(stages),
