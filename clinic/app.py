@@ -76,6 +76,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     with app.app_context():
         dbsetup.configure_engine(db.engine)
+    dbsetup.init_app(app)  # before anything that reads the database in a request
 
     from clinic import library, security
 

@@ -1,14 +1,38 @@
-"""Database engine set-up: SQLite pragmas on every connection and write-locking transactions.
+"""Database engine set-up: SQLite pragmas on every connection, and when its write lock is taken.
 
-SQLite's default deferred transactions fail with "database is locked" when two workers read and
-then write (RELIABILITY.md pitfall 3); ``BEGIN IMMEDIATE`` takes the write lock up front and waits
-for it under ``busy_timeout`` instead.
+SQLite's default deferred transactions fail with "database is locked" when two workers read and then
+write (RELIABILITY.md pitfall 3): the reader's snapshot is stale by the time it writes, and SQLite
+refuses at once instead of waiting. ``BEGIN IMMEDIATE`` takes the write lock up front and waits for it
+under ``busy_timeout`` instead.
+
+Taking it up front for every request, though, made every page wait for every other page: two workers
+served one request at a time. So a request that only reads (GET, HEAD) begins a plain, deferred
+transaction, which in WAL mode never blocks and is never blocked; the moment it is about to write
+(an INSERT, UPDATE or DELETE, a savepoint, or a ``with_for_update()`` read that decides a write) its
+read transaction ends and ``BEGIN IMMEDIATE`` starts a new one, before anything is written. What it
+read before that point it reads again as needed, like a statement under PostgreSQL's READ COMMITTED.
+Every other request, and every command, begins IMMEDIATE as before.
 """
 
 from __future__ import annotations
 
+import contextlib
+import re
+from collections.abc import Iterator
+from contextvars import ContextVar
+
+from flask import Flask, request
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import ORMExecuteState, Session
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+# True while the current request (or block) should start read-only; read by the engine's "begin".
+_reading_first: ContextVar[bool] = ContextVar("clinic_sqlite_reading_first", default=False)
+# Per connection: this transaction began deferred and has not yet taken the write lock.
+_DEFERRED = "clinic_deferred"
+_READ_STATEMENT = re.compile(r"\s*(SELECT|PRAGMA)\b", re.IGNORECASE)
 
 
 def configure_engine(engine: Engine) -> None:
@@ -32,8 +56,60 @@ def configure_engine(engine: Engine) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    def _on_begin(connection: Connection):
+        deferred = _reading_first.get()
+        connection.info[_DEFERRED] = False
+        connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+        connection.info[_DEFERRED] = deferred
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before_write(connection: Connection, _cursor, statement: str, *_args):
+        if connection.info.get(_DEFERRED) and not _READ_STATEMENT.match(statement):
+            take_write_lock(connection)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _before_locking_read(state: ORMExecuteState) -> None:
+    """A ``with_for_update()`` read decides a write: on SQLite, take the write lock before reading.
+
+    SQLite drops FOR UPDATE from the SQL, so the engine cannot see it; ``_for_update_arg`` is where
+    SQLAlchemy keeps it on the statement (tests/web/test_data.py shows the audit chain relies on it).
+    """
+    if state.is_select and getattr(state.statement, "_for_update_arg", None) is not None:
+        connection = state.session.connection()
+        if connection.info.get(_DEFERRED):
+            take_write_lock(connection)
+
+
+def take_write_lock(connection: Connection) -> None:
+    """End this read-only SQLite transaction and begin IMMEDIATE, waiting for the write lock."""
+    connection.info[_DEFERRED] = False
+    sqlite = connection.connection.driver_connection  # straight to sqlite3: no events, no re-entry
+    sqlite.execute("COMMIT")  # nothing was written in it: this only ends the read snapshot
+    sqlite.execute("BEGIN IMMEDIATE")
+
+
+@contextlib.contextmanager
+def reading_first() -> Iterator[None]:
+    """Transactions begun inside this block start read-only and take the write lock on first write."""
+    token = _reading_first.set(True)
+    try:
+        yield
+    finally:
+        _reading_first.reset(token)
+
+
+def init_app(app: Flask) -> None:
+    """GET and HEAD requests begin read-only transactions; register before anything reads the database."""
+
+    @app.before_request
+    def _start_reading_first():
+        if request.method in SAFE_METHODS:
+            _reading_first.set(True)
+
+    @app.teardown_request
+    def _stop_reading_first(_exc):
+        _reading_first.set(False)
 
 
 def sqlite_path(url: str) -> str | None:

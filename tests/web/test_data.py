@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import multiprocessing
@@ -9,12 +10,13 @@ import sqlite3
 import threading
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from clinic import audit
+from clinic import db as dbsetup
 from clinic.extensions import db
-from clinic.models import LoginSession
+from clinic.models import AuditEvent, LoginSession
 from tests.conftest import TEST_SECRET
 
 
@@ -26,8 +28,12 @@ def _writer(db_url: str, worker: int, count: int, errors) -> None:
         for i in range(count):
             try:
                 # Read-then-write: the chain head is read, then a row appended (the pattern that locks).
-                audit.record("worker_write", user=None, actor=f"worker{worker}", detail=str(i))
-                db.session.commit()
+                # Every other write comes the way a page view does: a read-only transaction that reads,
+                # then audits (on SQLite it must take the write lock before reading the chain head).
+                with dbsetup.reading_first() if i % 2 else contextlib.nullcontext():
+                    db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(3)).all()
+                    audit.record("worker_write", user=None, actor=f"worker{worker}", detail=str(i))
+                    db.session.commit()
             except Exception as exc:  # noqa: BLE001 - every failure is counted and reported
                 db.session.rollback()
                 errors.put(f"{type(exc).__name__}: {exc}")
@@ -49,6 +55,28 @@ def test_rel02_several_workers_writing_at_once_never_lock_or_fork_the_chain(app,
     assert all(p.exitcode == 0 for p in workers)
     with app.app_context():
         assert db.session.execute(text("SELECT count(*) FROM audit_events")).scalar() == 600
+        assert audit.verify_chain(db.session) == []
+
+
+@pytest.mark.sqlite_only
+def test_rel02_pages_that_only_read_answer_while_another_worker_holds_the_write_lock(
+        app, db_url, make_user, login, make_patient):
+    patient_id = make_patient()
+    _, email = make_user("therapist")
+    browser = login(email)
+    writer = sqlite3.connect(db_url.removeprefix("sqlite:///"), isolation_level=None, timeout=10)
+    try:
+        writer.execute("BEGIN IMMEDIATE")  # another worker in the middle of a write
+        writer.execute("INSERT INTO clinics (name, address, phone, created_at) VALUES ('Busy', '', '', '2026-03-02 09:00:00')")
+        for path in ("/", "/protocols/", "/protocols/fracture", "/patients/"):
+            assert browser.get(path).status_code == 200, path
+    finally:
+        writer.execute("COMMIT")
+        writer.close()
+    # The write lock is free again: a page that writes (a view leaves an audit row) goes through.
+    assert browser.get(f"/patients/{patient_id}").status_code == 200
+    with app.app_context():
+        assert db.session.scalar(select(AuditEvent.action).order_by(AuditEvent.id.desc()).limit(1)) == "patient_view"
         assert audit.verify_chain(db.session) == []
 
 
