@@ -67,7 +67,8 @@ def test_rel02_pages_that_only_read_answer_while_another_worker_holds_the_write_
     writer = sqlite3.connect(db_url.removeprefix("sqlite:///"), isolation_level=None, timeout=10)
     try:
         writer.execute("BEGIN IMMEDIATE")  # another worker in the middle of a write
-        writer.execute("INSERT INTO clinics (name, address, phone, created_at) VALUES ('Busy', '', '', '2026-03-02 09:00:00')")
+        writer.execute("INSERT INTO clinics (name, address, phone, created_at) "
+                       "VALUES ('Busy', '', '', '2026-03-02 09:00:00')")
         for path in ("/", "/protocols/", "/protocols/fracture", "/patients/"):
             assert browser.get(path).status_code == 200, path
     finally:
