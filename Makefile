@@ -54,8 +54,9 @@ test-sqlite: install-test
 test-postgres: install-test system-deps
 	bash tests/run.sh --postgres-only
 
+# The benchmarks on SQLite, then the database ones on a throwaway PostgreSQL cluster.
 bench: install-test system-deps
-	$(BIN)/python -m pytest tests/bench -p no:cacheprovider -q -s --override-ini="addopts="
+	bash tests/bench.sh
 
 lint: install-test
 	$(BIN)/ruff check .

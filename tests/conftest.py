@@ -66,7 +66,8 @@ def clock() -> FakeClock:
     return FakeClock(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC))
 
 
-def _reset_postgres(url: str) -> None:
+def reset_postgres(url: str) -> None:
+    """An empty public schema in the test PostgreSQL database."""
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
@@ -77,7 +78,7 @@ def _reset_postgres(url: str) -> None:
 @pytest.fixture
 def db_url(tmp_path) -> str:
     if PG_URL:
-        _reset_postgres(PG_URL)
+        reset_postgres(PG_URL)
         return PG_URL
     return f"sqlite:///{tmp_path / 'test.sqlite3'}"
 

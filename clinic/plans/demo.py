@@ -47,29 +47,39 @@ def _answers(patient: Patient, condition: str) -> dict[str, Answer]:
 
 def load(db: Session, patients: list[Patient], therapist: User, now: dt.datetime) -> None:
     """Screen, plan, approve (rendering the handout as approval does), then sessions and outcome measures."""
-    today = now.date()
     for index, (condition, raw) in CASES.items():
-        patient = patients[index]
-        facts = {k: today - dt.timedelta(days=v) if k.endswith("_date") else v for k, v in raw.items()}
-        screening_ops.record_screening(
-            db, patient, answers=_answers(patient, condition), facts=facts, condition=condition,
-            rules=screening_rules(), user=therapist, now=now, valid_days=current_app.config["SCREENING_VALID_DAYS"])
-        plan, _created = ops.create_or_update_plan(db, patient, condition, facts, library=library(), user=therapist,
-                                                   now=now)
-        ops.approve_plan(db, plan, patient, expected_version=plan.version, library=library(), user=therapist, now=now,
-                         render=lambda revision, patient=patient: printing.render(
-                             db, revision, patient, ops.HandoutOptionsKey("handout", "A4")))
-        stage = plan.draft["plan"]["current_stage"]
-        draft = ops.draft_of(plan)
-        done = [t.ref for t in draft.stage(stage).clinic][:3]
-        for days, before, after in SESSIONS:
-            ops.record_session(db, plan, on_date=today - dt.timedelta(days=days), stage_id=stage, techniques=done,
-                               pain_before=before, pain_after=after, notes="", user=therapist, now=now)
-        for days, items in QUICKDASH:
-            ops.record_quickdash(db, patient, on_date=today - dt.timedelta(days=days), items=items, user=therapist,
-                                 now=now)
-        if condition in ("fracture", "stroke", "tendinitis"):
-            for days, affected, other in GRIP:
-                ops.record_grip(db, patient, on_date=today - dt.timedelta(days=days),
-                                side=facts["affected_side"], affected_kg=affected, other_kg=other, user=therapist,
-                                now=now)
+        load_case(db, patients[index], condition, raw, therapist, now)
+
+
+def case_facts(raw: dict, today: dt.date) -> dict:
+    """The case facts of ``CASES`` with their dates counted back from ``today``."""
+    return {k: today - dt.timedelta(days=v) if k.endswith("_date") else v for k, v in raw.items()}
+
+
+def load_case(db: Session, patient: Patient, condition: str, raw: dict, therapist: User, now: dt.datetime):
+    """One demo case: screened, an approved plan with its handout, sessions and outcome measures; the plan."""
+    today = now.date()
+    facts = case_facts(raw, today)
+    screening_ops.record_screening(
+        db, patient, answers=_answers(patient, condition), facts=facts, condition=condition,
+        rules=screening_rules(), user=therapist, now=now, valid_days=current_app.config["SCREENING_VALID_DAYS"])
+    plan, _created = ops.create_or_update_plan(db, patient, condition, facts, library=library(), user=therapist,
+                                               now=now)
+    ops.approve_plan(db, plan, patient, expected_version=plan.version, library=library(), user=therapist, now=now,
+                     render=lambda revision: printing.render(
+                         db, revision, patient, ops.HandoutOptionsKey("handout", "A4")))
+    stage = plan.draft["plan"]["current_stage"]
+    draft = ops.draft_of(plan)
+    done = [t.ref for t in draft.stage(stage).clinic][:3]
+    for days, before, after in SESSIONS:
+        ops.record_session(db, plan, on_date=today - dt.timedelta(days=days), stage_id=stage, techniques=done,
+                           pain_before=before, pain_after=after, notes="", user=therapist, now=now)
+    for days, items in QUICKDASH:
+        ops.record_quickdash(db, patient, on_date=today - dt.timedelta(days=days), items=items, user=therapist,
+                             now=now)
+    if condition in ("fracture", "stroke", "tendinitis"):
+        for days, affected, other in GRIP:
+            ops.record_grip(db, patient, on_date=today - dt.timedelta(days=days),
+                            side=facts["affected_side"], affected_kg=affected, other_kg=other, user=therapist,
+                            now=now)
+    return plan

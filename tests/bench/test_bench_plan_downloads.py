@@ -42,7 +42,8 @@ def test_bench_handout_download_cached_and_uncached(app, make_user, login, make_
         response = client.get(url)
         cached.append((time.perf_counter() - start) * 1000)
         assert response.status_code == 200
-    _report("handout download, cached (through the app, SQLite)", cached, "p95 <= 20 ms")
+    kind = "PostgreSQL" if app.config["DATABASE_URL"].startswith("postgresql") else "SQLite"
+    _report(f"handout download, cached (through the app, {kind})", cached, "p95 <= 20 ms")
     rendered = []
     for _ in range(RENDER_RUNS):
         with app.app_context():
