@@ -38,6 +38,15 @@ def pdf_text(pdf: bytes, tmp_path: Path, *, first: int | None = None, last: int 
     return subprocess.run([*args, str(path), "-"], capture_output=True, text=True, check=True).stdout
 
 
+def band_text(pdf: bytes, tmp_path: Path, y: float, height: float) -> str:
+    """pdftotext -raw of the band from ``y`` down ``height`` points, across the whole width of every page."""
+    path = tmp_path / "band.pdf"
+    path.write_bytes(pdf)
+    args = [require_tool("pdftotext"), "-raw", "-r", "72", "-x", "0", "-y", str(int(y)), "-W", "612",
+            "-H", str(int(height)), str(path), "-"]
+    return subprocess.run(args, capture_output=True, text=True, check=True).stdout
+
+
 def region_text(pdf: bytes, tmp_path: Path, region: str) -> str:
     """pdftotext -raw of one band of every A4 page: 'header' (top margin), 'body' or 'footer' (bottom margin).
 
@@ -45,11 +54,13 @@ def region_text(pdf: bytes, tmp_path: Path, region: str) -> str:
     """
     top, bottom, height = 31 / 25.4 * 72, 16 / 25.4 * 72, 841.89
     y, h = {"header": (0, top), "body": (top, height - top - bottom), "footer": (height - bottom, bottom)}[region]
-    path = tmp_path / "region.pdf"
-    path.write_bytes(pdf)
-    args = [require_tool("pdftotext"), "-raw", "-r", "72", "-x", "0", "-y", str(int(y)), "-W", "612",
-            "-H", str(int(h)), str(path), "-"]
-    return subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    return band_text(pdf, tmp_path, y, h)
+
+
+def shown_in_header(payload: str, header: str) -> bool:
+    """The header prints the payload whole, or its start cut with "…" (lines are clamped to fit the margin)."""
+    wanted, text = squash(payload), squash(header)
+    return wanted in text or any(wanted[:n] + "…" in text for n in range(8, len(wanted)))
 
 
 def pages_text(pdf: bytes, tmp_path: Path) -> list[str]:

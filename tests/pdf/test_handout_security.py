@@ -15,7 +15,14 @@ from clinic.handouts.context import StopAndCall, TrackingSheet
 from clinic.handouts.render import handout_html, render_handout, render_summary, summary_html
 from clinic.handouts.sample import sample_handout, sample_summary
 from tests.payloads import PAYLOADS, XSS
-from tests.pdf.handout_helpers import page_count, pdf_text, region_text, squash, with_every_field
+from tests.pdf.handout_helpers import (
+    page_count,
+    pdf_text,
+    region_text,
+    shown_in_header,
+    squash,
+    with_every_field,
+)
 
 pytestmark = pytest.mark.pdf
 
@@ -83,12 +90,6 @@ def marker_count(benign, tmp_path_factory):
     return count
 
 
-def _shown_in_header(payload: str, header: str) -> bool:
-    """The header prints the payload whole, or its start cut with "…" (lines are clamped to fit the margin)."""
-    wanted, text = squash(payload), squash(header)
-    return wanted in text or any(wanted[:n] + "…" in text for n in range(8, len(wanted)))
-
-
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_sec20_sec21_payload_in_every_field_prints_literally_and_fetches_nothing(payload, benign, marker_count,
                                                                                  tmp_path):
@@ -106,7 +107,7 @@ def test_sec20_sec21_payload_in_every_field_prints_literally_and_fetches_nothing
     assert footer.count(squash(payload)) == pages, "the footer lost the protocol title"
     header = region_text(pdf, tmp_path, "header")
     assert header.count("Printed 2 March 2026") == pages, "a header line was pushed off the page"
-    assert _shown_in_header(payload, header)
+    assert shown_in_header(payload, header)
     assert "root:x:0:0" not in body
 
 

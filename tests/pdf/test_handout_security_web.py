@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import http.client
 import http.server
-import subprocess
 import threading
 import typing
 from pathlib import Path
@@ -28,10 +27,9 @@ from clinic.models import Clinic, Patient, Plan, PlanRevision, Screening
 from clinic.plans import handout, printing
 from clinic.plans import operations as plan_ops
 from clinic.plans.forms import DOSE_FIELDS, dose_name
-from tests.conftest import PASSWORD, require_tool
+from tests.conftest import PASSWORD
 from tests.payloads import FETCHES, XSS
-from tests.pdf.handout_helpers import page_count, squash
-from tests.pdf.test_handout_security import _shown_in_header
+from tests.pdf.handout_helpers import band_text, page_count, shown_in_header, squash
 from tests.web.plan_helpers import approve, new_plan, plan_id_from, screen
 from tests.web.test_patients import patient_form
 from tests.web.test_screening_pages import screenings
@@ -317,17 +315,9 @@ def download(journey: Journey, kind: str) -> bytes:
 
 
 def bands(pdf: bytes, tmp_path: Path, kind: str) -> tuple[str, str]:
-    """(header, rest) of every page: pdftotext -raw of the top margin and of everything below it."""
-    path = tmp_path / f"{kind}.pdf"
-    path.write_bytes(pdf)
-    top = int(TOP_MARGIN_MM[kind] / 25.4 * 72)
-
-    def crop(y: int, height: int) -> str:
-        args = [require_tool("pdftotext"), "-raw", "-r", "72", "-x", "0", "-y", str(y), "-W", "700", "-H",
-                str(height), str(path), "-"]
-        return subprocess.run(args, capture_output=True, text=True, check=True).stdout
-
-    return crop(0, top), crop(top, 1000)
+    """(header, rest) of every page: the top margin, and everything below it."""
+    top = TOP_MARGIN_MM[kind] / 25.4 * 72
+    return band_text(pdf, tmp_path, 0, top), band_text(pdf, tmp_path, top, 1000)
 
 
 # ----------------------------------------------------------------------------------- the guard: benign markers
@@ -445,7 +435,7 @@ def assert_printed_literally(journey: Journey, payload: str, expected: dict[str,
         pages = page_count(pdf)
         assert header.count("Printed 2 March 2026") == pages, f"{kind}: a header line was pushed off the page"
         assert header.count(f"Record {ODD_RECORD_NUMBER}") == pages, f"{kind}: the record number was pushed off"
-        assert _shown_in_header(payload, header), kind
+        assert shown_in_header(payload, header), kind
         assert "root:x:0:0" not in header + body
 
 
