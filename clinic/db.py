@@ -26,7 +26,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import ORMExecuteState, Session
 
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})  # requests that change nothing the user asked for
 
 # True while the current request (or block) should start read-only; read by the engine's "begin".
 _reading_first: ContextVar[bool] = ContextVar("clinic_sqlite_reading_first", default=False)
@@ -100,7 +100,7 @@ def reading_first() -> Iterator[None]:
 
 
 def init_app(app: Flask) -> None:
-    """GET and HEAD requests begin read-only transactions; register before anything reads the database."""
+    """Safe requests (GET, HEAD) begin read-only transactions; register before anything reads the database."""
 
     @app.before_request
     def _start_reading_first():

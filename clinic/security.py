@@ -15,10 +15,10 @@ from flask import Flask, abort, current_app, g, redirect, request, session, url_
 
 from clinic.auth import operations as auth_ops
 from clinic.clock import now
+from clinic.db import SAFE_METHODS
 from clinic.extensions import db
 
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "main.health"})
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
