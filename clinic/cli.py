@@ -94,17 +94,17 @@ def screen_command(answers_file, facts_file, on_date) -> None:
     """Screen answers against the rules and print the result as JSON (for protocol authors)."""
     from clinic.domain import screening
     from clinic.domain.rules import DataFileError
-    from clinic.library import load_screening_rules
+    from clinic.library import load_all
 
     try:
-        rules = load_screening_rules(_dirs(()))
+        rules = load_all(_dirs(()))[1]
     except DataFileError as exc:
         raise click.ClickException(f"the screening rules have problems:\n{exc}") from None
     try:
         facts_obj = json.load(facts_file) if facts_file else {}
         answers = screening.answers_from_json(json.load(answers_file))
-        facts = screening.facts_from_json(facts_obj)
-        condition = screening.condition_from_json(facts_obj)
+        facts = screening.facts_from_json(facts_obj, rules)
+        condition = screening.condition_from_json(facts_obj, rules)
     except (ValueError, json.JSONDecodeError) as exc:
         raise click.ClickException(str(exc)) from None
     result = screening.screen(answers, facts, rules, on_date.date(), condition=condition)

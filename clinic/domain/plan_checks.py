@@ -13,19 +13,8 @@ from clinic.domain.protocol_model import CaseFact, Protocol
 from clinic.domain.screening import ScreeningResult
 from clinic.domain.wording import format_day
 
-# Date facts that may lie in the future because they are a planned date (the cast's planned removal).
-# Every other date fact describes an event that has happened, so a date after on_date is impossible
-# (CS-04). A clinic protocol with a new planned date must be added here; until then it fails closed.
-PLANNED_DATE_FACTS = frozenset({"cast_removal_date"})
-
-# (later, earlier): the first date can never be before the second one (CS-04).
-DATE_ORDER: tuple[tuple[str, str], ...] = (
-    ("cast_removal_date", "fracture_date"),
-    ("healing_confirmed_date", "fracture_date"),
-    ("medically_stable_date", "stroke_date"),
-    ("acute_over_date", "onset_date"),
-    ("swelling_pain_gone_date", "injury_date"),
-)
+# Which dates may lie ahead (type planned_date) and the order dates must respect (after:) are in each
+# protocol's facts; a date of type "date" describes an event that has happened (CS-04).
 _OLDEST_DATE = dt.date(1900, 1, 1)
 
 # Who may override an absolute contraindication: only the treating clinicians (README: therapists treat).
@@ -162,7 +151,7 @@ def check_facts(protocol: Protocol, facts: Mapping[str, Any], on_date: dt.date) 
                 problems.append(f"Missing case fact {fact.name} ({fact.question}).")
             continue
         problems.extend(_fact_value_problems(fact, value, on_date))
-    for later, earlier in DATE_ORDER:
+    for later, earlier in protocol.date_order():
         a, b = facts.get(later), facts.get(earlier)
         if later in known and earlier in known and _is_day(a) and _is_day(b) and a < b:
             problems.append(
@@ -172,12 +161,12 @@ def check_facts(protocol: Protocol, facts: Mapping[str, Any], on_date: dt.date) 
 
 
 def _fact_value_problems(fact: CaseFact, value: Any, on_date: dt.date) -> list[str]:
-    if fact.type == "date":
+    if fact.is_date:
         if not _is_day(value):
             return [f"Case fact {fact.name} must be a date (a day, no time), got {value!r}."]
         if value < _OLDEST_DATE:
             return [f"Impossible date: {fact.name} is {format_day(value)}, before 1900."]
-        if value > on_date and fact.name not in PLANNED_DATE_FACTS:
+        if value > on_date and fact.past_event:
             return [
                 f"Impossible date: {fact.name} is {format_day(value)}, after the plan date "
                 f"{format_day(on_date)}; it describes something that has already happened."

@@ -13,7 +13,6 @@ from dataclasses import replace
 from typing import Any
 
 from clinic.domain.plan_checks import (
-    PLANNED_DATE_FACTS,
     _is_day,
     _needs_clearance,
     _needs_override,
@@ -93,7 +92,7 @@ def generate_plan(
     precautions = tuple(_precaution(f) for f in screening.findings if f.category == "relative")
     stages: list[PlannedStage] = []
     for number, stage in enumerate(applied, start=1):
-        stages.append(_plan_stage(number, stage, facts, on_date, library, avoid, precautions))
+        stages.append(_plan_stage(number, stage, facts, on_date, library, avoid, precautions, protocol=protocol))
     current = None
     for stage in stages:
         if stage.date_reached:
@@ -126,7 +125,7 @@ def generate_plan(
 
 
 def _plan_fact(fact: CaseFact, value: Any) -> PlanFact:
-    return PlanFact(fact.name, fact.type, value.isoformat() if fact.type == "date" else value)
+    return PlanFact(fact.name, fact.type, value.isoformat() if fact.is_date else value)
 
 
 def _avoid_line(finding: Finding) -> AvoidLine:
@@ -153,8 +152,10 @@ def _plan_stage(
     library: Library,
     avoid: tuple[AvoidLine, ...],
     precautions: tuple[Precaution, ...],
+    *,
+    protocol: Protocol,
 ) -> PlannedStage:
-    earliest, firm, waiting, window = _window(stage, facts, on_date)
+    earliest, firm, waiting, window = _window(protocol, stage, facts, on_date)
     clinic: list[PlannedTechnique] = []
     home: list[HomeExercise] = []
     removed: list[Removal] = []
@@ -253,9 +254,10 @@ def _attach(stage: PlannedStage, precautions: tuple[Precaution, ...]) -> Planned
 
 
 def _window(
-    stage: Stage, facts: Mapping[str, Any], on_date: dt.date
+    protocol: Protocol, stage: Stage, facts: Mapping[str, Any], on_date: dt.date
 ) -> tuple[dt.date | None, bool, tuple[str, ...], str]:
     """Earliest known day, whether it is firm, the facts still awaited, and the window in words."""
+    planned = {fact.name for fact in protocol.facts if fact.type == "planned_date"}
     known: list[dt.date] = []
     waiting: list[str] = []
     events: list[tuple[str, int]] = []  # (fact, days after it) still to happen or to be recorded
@@ -267,11 +269,11 @@ def _window(
             events.append((exc.fact, term.days if term.days_by_fact is None else 0))
             continue
         known.append(day)
-        if term.fact in PLANNED_DATE_FACTS and facts[term.fact] > on_date:
+        if term.fact in planned and facts[term.fact] > on_date:
             events.append((term.fact, 0))
     earliest = max(known) if known else None
     firm = earliest is not None and not events
-    when = _when(list(dict.fromkeys(events)))
+    when = _when(list(dict.fromkeys(events)), protocol.event_words())
     if firm:
         window = f"from {format_day(earliest)}"
     elif earliest is not None and (earliest > on_date or not waiting):

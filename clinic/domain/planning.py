@@ -21,9 +21,7 @@ JSON and digest), ``plan_review`` (diffs, needs review) and ``wording`` (dates i
 from __future__ import annotations
 
 from clinic.domain.plan_checks import (
-    DATE_ORDER,
     OVERRIDE_ROLES,
-    PLANNED_DATE_FACTS,
     check_clearance,
     check_facts,
     check_override,
@@ -50,9 +48,7 @@ from clinic.domain.plan_review import diff_plans, needs_review
 from clinic.domain.wording import format_day
 
 __all__ = [
-    "DATE_ORDER",
     "OVERRIDE_ROLES",
-    "PLANNED_DATE_FACTS",
     "PLAN_FORMAT",
     "AvoidLine",
     "Clearance",

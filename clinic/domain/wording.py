@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 from clinic.domain.protocol_model import ClinicDose, HomeDose
 from clinic.domain.rules import StartRule
 from clinic.domain.screening import REGION_WORDS
 
-# How a stage window names an event it still waits for: "from about 2 April 2026, when the cast is off".
-_EVENT_WORDS = {
-    "cast_removal_date": "the cast is off",
-    "healing_confirmed_date": "the doctor confirms healing",
-    "medically_stable_date": "a doctor declares the patient medically stable",
-    "acute_over_date": "the acute period is over",
-    "flare_settled_date": "the flare has settled",
-    "swelling_pain_gone_date": "the swelling and pain have gone",
-}
 _MONTHS = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
@@ -71,10 +63,14 @@ def describe_home_dose(dose: HomeDose) -> str:
     return ", ".join(parts)
 
 
-def _when(events: list[tuple[str, int]]) -> str:
-    """'when the cast is off and the doctor confirms healing', '14 days after the flare has settled'."""
+def _when(events: list[tuple[str, int]], event_words: Mapping[str, str]) -> str:
+    """'when the cast is off and the doctor confirms healing', '14 days after the flare has settled'.
+
+    ``event_words`` are the protocol's words for its dates (``Protocol.event_words()``); the protocol
+    check makes every optional or planned date have them."""
+
     def words(fact: str) -> str:
-        return _EVENT_WORDS.get(fact, f"{fact.replace('_', ' ')} is recorded")
+        return event_words.get(fact, "the date is recorded")
 
     plain = [words(fact) for fact, days in events if not days]
     parts = [f"when {_join(plain)}"] if plain else []

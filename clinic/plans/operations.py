@@ -25,6 +25,7 @@ from clinic.domain.planning import PlanBlocked, PlanDraft, PlanEditError
 from clinic.domain.progress import move_to_next_stage
 from clinic.domain.protocols import HomeDose, Library
 from clinic.domain.screening import Finding, ScreeningResult, facts_from_json
+from clinic.library import screening_rules
 from clinic.models import (
     Clinic,
     HandoutFile,
@@ -146,7 +147,7 @@ def prefill_facts(db: Session, patient: Patient, protocol_id: str) -> dict[str, 
     if screening is None:
         return {}
     try:
-        return facts_from_json({"condition": protocol_id, **screening.facts})
+        return facts_from_json({"condition": protocol_id, **screening.facts}, screening_rules())
     except ValueError:
         return {}
 

@@ -17,7 +17,6 @@ from clinic.clock import now
 from clinic.domain import planning
 from clinic.domain.planning import PlanEditError
 from clinic.domain.progress import current_stage, next_stage
-from clinic.domain.screening import CONDITIONS
 from clinic.extensions import db
 from clinic.library import library
 from clinic.models import Patient, Plan, PlanRevision, Role
@@ -73,8 +72,7 @@ def new(patient_id: int):
     lib = library()
     condition = request.args.get("condition")
     if condition is None:
-        choices = [(c, lib.protocol(c).title, ops.open_plan(db.session, patient, c)) for c in CONDITIONS
-                   if c in lib.protocols]
+        choices = [(p.id, p.title, ops.open_plan(db.session, patient, p.id)) for p in lib.conditions()]
         return render_template("plans/choose.html", patient=patient, choices=choices)
     if condition not in lib.protocols:
         abort(404)

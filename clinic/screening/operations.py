@@ -12,7 +12,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clinic.domain.screening import (
-    CONDITIONS,
     Answer,
     RuleSet,
     ScreeningResult,
@@ -91,7 +90,7 @@ def record_screening(
     valid_days: int,
 ) -> tuple[Screening, ScreeningResult]:
     """Screen ``patient`` today with the engine and store answers, facts, result and rules version."""
-    if condition is not None and condition not in CONDITIONS:
+    if condition is not None and condition not in rules.conditions:
         raise ValueError(f"unknown condition {condition!r}")
     on_date = now.date()
     result = screen(answers, facts, rules, on_date, condition=condition)

@@ -13,7 +13,7 @@ from wtforms import SelectChoice
 from clinic import audit
 from clinic.auth import operations as auth_ops
 from clinic.clock import now
-from clinic.domain.screening import CONDITIONS, REGION_WORDS
+from clinic.domain.screening import REGION_WORDS
 from clinic.extensions import db
 from clinic.library import library, screening_rules
 from clinic.models import Patient, Role, Screening
@@ -34,7 +34,7 @@ def _condition_arg() -> str | None:
     value = request.args.get("condition")
     if value is None:
         return None
-    if value != GENERAL and value not in CONDITIONS:
+    if value != GENERAL and value not in library().protocols:
         abort(404)
     return value
 
@@ -84,7 +84,7 @@ def start(patient_id: int):
     patient = _own_patient(patient_id)
     chosen = _condition_arg()
     if chosen is None:
-        protocols = [(c, library().protocol(c).title) for c in CONDITIONS if c in library().protocols]
+        protocols = [(p.id, p.title) for p in library().conditions()]
         return render_template("screening/choose.html", patient=patient, protocols=protocols)
     condition = None if chosen == GENERAL else chosen
     case_facts = library().protocol(condition).facts if condition else ()

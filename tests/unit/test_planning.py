@@ -45,7 +45,7 @@ from clinic.domain.screening import Answer, ScreeningResult, load_rules, questio
 
 ROOT = Path(__file__).resolve().parents[2]
 LIBRARY = load_library([ROOT / "protocols"], illustration_ids_in(ROOT / "clinic" / "static" / "illustrations"))
-RULES = load_rules(ROOT / "protocols" / "contraindications.yaml")
+RULES = load_rules(ROOT / "protocols" / "contraindications.yaml", LIBRARY.case_facts())
 PROTOCOLS = ("arthritis", "bruise", "fracture", "stroke", "tendinitis")
 DAY = dt.date(2026, 3, 20)
 D = dt.date
