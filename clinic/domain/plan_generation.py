@@ -8,7 +8,7 @@ Techniques and home exercises on a locally contraindicated region are removed wi
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -47,6 +47,7 @@ from clinic.domain.protocol_model import (
 )
 from clinic.domain.rules import MissingFact
 from clinic.domain.screening import Finding, ScreeningResult
+from clinic.domain.staging import choose_current
 from clinic.domain.wording import _region_words, _when, format_day
 
 # ---------------------------------------------------------------------------------------------
@@ -64,8 +65,13 @@ def generate_plan(
     override: Override | None = None,
     clearance: Clearance | None = None,
     screening_valid_until: dt.date | None = None,
+    confirmed: Collection[tuple[str, str]] = (),
 ) -> PlanDraft:
-    """A draft plan for these facts and this screening on ``on_date``; PlanBlocked names every problem."""
+    """A draft plan for these facts and this screening on ``on_date``; PlanBlocked names every problem.
+
+    ``confirmed`` holds the (stage id, criterion) pairs the therapist has confirmed for this patient: a stage
+    after the first is current only when its date has come and its entry criteria are among them
+    (``clinic.domain.staging``); the calendar alone never moves the plan on."""
     if not _is_day(on_date):
         raise PlanBlocked([f"The plan date must be a day (no time), got {on_date!r}."])
     problems = _screening_problems(protocol, screening, on_date)
@@ -93,10 +99,7 @@ def generate_plan(
     stages: list[PlannedStage] = []
     for number, stage in enumerate(applied, start=1):
         stages.append(_plan_stage(number, stage, facts, on_date, library, avoid, precautions, protocol=protocol))
-    current = None
-    for stage in stages:
-        if stage.date_reached:
-            current = stage.id
+    current = choose_current(stages, confirmed)
     stages = [replace(s, current=s.id == current) for s in stages]
     return PlanDraft(
         protocol_id=protocol.id,

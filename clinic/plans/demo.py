@@ -65,6 +65,7 @@ def load_case(db: Session, patient: Patient, condition: str, raw: dict, therapis
         rules=screening_rules(), user=therapist, now=now, valid_days=current_app.config["SCREENING_VALID_DAYS"])
     plan, _created = ops.create_or_update_plan(db, patient, condition, facts, library=library(), user=therapist,
                                                now=now)
+    ops.confirm_reached_stages(db, plan, patient, library=library(), user=therapist, now=now)
     ops.approve_plan(db, plan, patient, expected_version=plan.version, library=library(), user=therapist, now=now,
                      render=lambda revision: printing.render(
                          db, revision, patient, ops.HandoutOptionsKey("handout", "A4")))

@@ -22,7 +22,7 @@ from clinic import audit
 from clinic.domain import planning
 from clinic.domain.outcomes import grip_percent, quickdash
 from clinic.domain.planning import PlanBlocked, PlanDraft, PlanEditError
-from clinic.domain.progress import move_to_next_stage
+from clinic.domain.progress import move_to_next_stage, next_stage, next_stage_criteria
 from clinic.domain.protocols import HomeDose, Library
 from clinic.domain.screening import Finding, ScreeningResult, facts_from_json
 from clinic.library import screening_rules
@@ -36,6 +36,7 @@ from clinic.models import (
     PlanRevision,
     PlanStatus,
     Screening,
+    StageConfirmation,
     StageMove,
     TreatmentSession,
     User,
@@ -48,6 +49,7 @@ register_patient_table(Plan)
 register_patient_table(PlanRevision)
 register_patient_table(TreatmentSession)
 register_patient_table(StageMove)
+register_patient_table(StageConfirmation)
 register_patient_table(OutcomeMeasure)
 register_patient_table(HandoutPrint)
 register_patient_table(HandoutFile, exported=False)  # derived: rendered again from the revision
@@ -163,7 +165,7 @@ def open_plan(db: Session, patient: Patient, protocol_id: str) -> Plan | None:
 
 def make_draft(
     db: Session, patient: Patient, protocol_id: str, facts: Mapping[str, Any], *, library: Library,
-    today: dt.date,
+    today: dt.date, confirmed: Iterable[tuple[str, str]] = (),
 ) -> tuple[PlanDraft, Screening]:
     """A draft from the engine for these facts and the condition's valid screening; PlanRefused names why not
     (no or stale screening, defer without override, refer without clearance, missing facts...)."""
@@ -178,6 +180,7 @@ def make_draft(
         draft = planning.generate_plan(
             library.protocol(protocol_id), facts, screening_result(screening), today, library=library,
             override=override, clearance=clearance, screening_valid_until=screening.valid_until,
+            confirmed=frozenset(confirmed),
         )
     except PlanBlocked as exc:
         raise PlanRefused(exc.problems) from None
@@ -190,9 +193,11 @@ def create_or_update_plan(
 ) -> tuple[Plan, bool]:
     """Generate a draft and store it: a new plan, or the new draft of the patient's plan for this condition
     (its approved revisions stay). (plan, created)."""
-    draft, screening = make_draft(db, patient, protocol_id, facts, library=library, today=now.date())
-    canonical = planning.plan_to_canonical(draft)
     plan = open_plan(db, patient, protocol_id)
+    confirmed = confirmed_criteria(db, plan) if plan is not None else set()
+    draft, screening = make_draft(db, patient, protocol_id, facts, library=library, today=now.date(),
+                                  confirmed=confirmed)
+    canonical = planning.plan_to_canonical(draft)
     created = plan is None
     if plan is None:
         plan = Plan(patient_id=patient.id, protocol_id=protocol_id, created_by=user.email, created_at=now,
@@ -476,36 +481,72 @@ def record_print(db: Session, revision: PlanRevision, key: str, kind: str, *, us
 # -------------------------------------------------------------------------------- stages, sessions
 
 
+def confirmations_of(db: Session, plan: Plan) -> list[StageConfirmation]:
+    """Every stage criterion confirmed for this plan, oldest first."""
+    return list(db.scalars(select(StageConfirmation).where(StageConfirmation.plan_id == plan.id)
+                           .order_by(StageConfirmation.at, StageConfirmation.id)))
+
+
+def confirmed_criteria(db: Session, plan: Plan) -> set[tuple[str, str]]:
+    """(stage id, criterion) pairs confirmed for this plan: what the engine needs to choose the current stage."""
+    return {(c.stage_id, c.criterion) for c in confirmations_of(db, plan)}
+
+
 def move_stage(
     db: Session, plan: Plan, patient: Patient, *, confirmed: tuple[str, ...], expected_version: int | None,
     library: Library, user: User, now: dt.datetime,
     render: Callable[[PlanRevision], tuple[str, bytes]] | None = None,
-) -> tuple[StageMove, PlanRevision]:
-    """Move the approved plan on to its next stage once its criteria are confirmed: the move is recorded and
-    the plan with its new current stage is approved as the next revision (so the handout follows)."""
+) -> tuple[StageMove, PlanRevision | None]:
+    """Move the plan on to its next stage once its entry criteria are confirmed; each criterion is recorded
+    (who, when, which). An approved plan's move is approved as its next revision (so the handout follows); a
+    plan never approved yet (the first visit) just starts at the later stage, for approval as usual."""
     if expected_version != plan.version:
         raise EditConflict()
     state = plan_state(db, plan, patient, library=library, today=now.date())
-    if state.revision is None or state.unapproved_changes:
+    if state.revision is not None and state.unapproved_changes:
         raise PlanRefused(["Approve the plan before moving it on to the next stage."])
     if state.review:
         raise PlanRefused(state.review)
     draft = draft_of(plan)
     before = draft.current_stage or ""
+    already = confirmed_criteria(db, plan)
     try:
-        moved = move_to_next_stage(draft, confirmed, now.date())
+        moved = move_to_next_stage(draft, confirmed, now.date(), already)
     except PlanEditError as exc:
         raise PlanRefused([str(exc)]) from None
+    target = moved.current_stage or ""
+    for criterion in dict.fromkeys(confirmed):
+        if (target, criterion) not in already:
+            db.add(StageConfirmation(plan_id=plan.id, patient_id=patient.id, stage_id=target, criterion=criterion,
+                                     by=user.email, by_name=user.full_name, at=now))
     plan.draft = planning.plan_to_canonical(moved)
     _touch(plan, user, now)
     db.flush()
-    revision = approve_plan(db, plan, patient, expected_version=plan.version, library=library, user=user, now=now,
-                            render=render)
-    move = StageMove(plan_id=plan.id, patient_id=patient.id, from_stage=before, to_stage=moved.current_stage or "",
-                     criteria={"confirmed": list(confirmed)}, revision_id=revision.id, by=user.email, at=now)
+    revision = None
+    if state.revision is not None:
+        revision = approve_plan(db, plan, patient, expected_version=plan.version, library=library, user=user,
+                                now=now, render=render)
+    move = StageMove(plan_id=plan.id, patient_id=patient.id, from_stage=before, to_stage=target,
+                     criteria={"confirmed": list(confirmed)}, revision_id=revision.id if revision else None,
+                     by=user.email, at=now)
     db.add(move)
     db.flush()
     return move, revision
+
+
+def confirm_reached_stages(db: Session, plan: Plan, patient: Patient, *, library: Library, user: User,
+                           now: dt.datetime) -> int:
+    """Confirm, for a plan not yet approved, the entry criteria of each next stage whose date has come (as the
+    demo's therapist does at the first visit); how many stages it moved on."""
+    moved = 0
+    while True:
+        draft = draft_of(plan)
+        coming = next_stage(draft)
+        if coming is None or not coming.date_reached:
+            return moved
+        move_stage(db, plan, patient, confirmed=next_stage_criteria(draft), expected_version=plan.version,
+                   library=library, user=user, now=now)
+        moved += 1
 
 
 def record_session(

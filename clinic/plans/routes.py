@@ -16,7 +16,7 @@ from clinic import audit
 from clinic.clock import now
 from clinic.domain import planning
 from clinic.domain.planning import PlanEditError
-from clinic.domain.progress import current_stage, next_stage
+from clinic.domain.progress import current_stage, next_stage, next_stage_criteria
 from clinic.extensions import db
 from clinic.library import library
 from clinic.models import Patient, Plan, PlanRevision, Role
@@ -124,6 +124,9 @@ def _page_values(plan: Plan, patient: Patient) -> dict:
         if state.unapproved_changes else [],
         "sessions": ops.sessions_of(db.session, patient, plan),
         "clinic_dose": handout.clinic_dose_words,
+        # a choice fact's answer in the protocol's words ("Ischaemic (a blocked blood vessel)")
+        "fact_labels": {f.name: {o.value: o.label for o in f.options}
+                        for f in (lib.protocol(plan.protocol_id).facts if plan.protocol_id in lib.protocols else ())},
     }
 
 
@@ -268,8 +271,12 @@ def history(patient_id: int, plan_id: int):
     draft_changes = None
     if previous is not None and planning.plan_digest(plan.draft) != previous.digest:
         draft_changes = planning.diff_plans(previous.canonical, plan.draft)
+    draft = ops.draft_of(plan)
+    titles = {s.id: f"Stage {s.number}: {s.title}" for s in draft.stages}
+    confirmations = [(c, titles.get(c.stage_id, "A stage no longer in the plan"))
+                     for c in ops.confirmations_of(db.session, plan)]
     page = render_template("plans/history.html", patient=patient, plan=plan, entries=list(reversed(entries)),
-                           draft_changes=draft_changes)
+                           draft_changes=draft_changes, confirmations=confirmations, title=draft.title)
     audit.record("patient_view", patient_ref=patient.id, detail=f"plan {plan.id} history")
     db.session.commit()
     return page
@@ -365,7 +372,7 @@ def move_stage(patient_id: int, plan_id: int):
     draft = ops.draft_of(plan)
     current, coming = current_stage(draft), next_stage(draft)
     form = forms.MoveForm() if request.method == "POST" else forms.MoveForm(data={"version": plan.version})
-    form.criteria.choices = [SelectChoice(c, c) for c in (current.move_on_when if current else ())]
+    form.criteria.choices = [SelectChoice(c, c) for c in next_stage_criteria(draft)]
     problems: tuple[str, ...] = ()
     if form.validate_on_submit():
         try:
@@ -382,13 +389,16 @@ def move_stage(patient_id: int, plan_id: int):
             problems = exc.problems
         else:
             audit.record("stage_move", patient_ref=patient.id,
-                         detail=f"plan {plan.id}; {move.from_stage} -> {move.to_stage}; revision {revision.number}")
+                         detail=f"plan {plan.id}; {move.from_stage} -> {move.to_stage}; "
+                                + (f"revision {revision.number}" if revision else "draft"))
             db.session.commit()
-            flash(f"Moved to the next stage. Revision {revision.number} is approved; print the new handout.",
-                  "success")
+            flash(f"Moved to the next stage. Revision {revision.number} is approved; print the new handout."
+                  if revision else "The plan now starts at the next stage. Check it, then approve it.", "success")
             return redirect(url_for("plans.show", patient_id=patient.id, plan_id=plan.id))
+    approved = ops.latest_revision(db.session, plan) is not None
     return render_template("plans/move.html", patient=patient, plan=plan, draft=draft, form=form, current=current,
-                           coming=coming, problems=problems), (409 if problems else 400 if form.errors else 200)
+                           coming=coming, problems=problems, approved=approved), (
+        409 if problems else 400 if form.errors else 200)
 
 
 # ------------------------------------------------------------------------------------- outcomes

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from clinic.domain import planning
+from clinic.domain.progress import next_stage_criteria
 from clinic.extensions import db
 from clinic.models import (
     AuditEvent,
@@ -484,37 +485,40 @@ def test_a_session_is_recorded_with_pain_before_and_after_and_shows_on_the_plan_
 
 def test_moving_on_needs_every_criterion_and_the_stages_day_then_makes_a_revision(app, therapist, patient, clock,
                                                                                  login):
-    plan_id = approved_plan(therapist, app, patient, "tendinitis")
+    plan_id = approved_plan(therapist, app, patient, "tendinitis")  # the first visit confirmed the reached stages
+    moves_before = len(audit_rows(app, "stage_move"))
     draft = planning.plan_from_canonical(plan_row(app, plan_id).draft)
     current = draft.stage(draft.current_stage)
     coming = draft.stages[current.number]  # the next one (numbers count from 1)
+    # its entry criteria: the current stage's move-on criteria and the next stage's own confirm lines
+    criteria = next_stage_criteria(draft)
+    assert criteria == (*current.move_on_when, *coming.confirmations)
     version = plan_row(app, plan_id).version
     url = plan_url(patient, plan_id, "/move")
-    response = therapist.post(url, data={"version": str(version), "criteria": list(current.move_on_when)})
+    response = therapist.post(url, data={"version": str(version), "criteria": list(criteria)})
     assert response.status_code == 409 and f"cannot start before {planning.format_day(coming.earliest)}" in \
         text_of(response)
     clock.current = dt.datetime.combine(coming.earliest, dt.time(9), tzinfo=dt.UTC)
     therapist = login(therapist.email)
-    response = therapist.post(url, data={"version": str(version), "criteria": list(current.move_on_when)[:-1]})
+    response = therapist.post(url, data={"version": str(version), "criteria": list(criteria)[:-1]})
     assert response.status_code == 409 and "Confirm every criterion" in text_of(response)
-    response = therapist.post(url, data={"version": str(version), "criteria": list(current.move_on_when)})
+    response = therapist.post(url, data={"version": str(version), "criteria": list(criteria)})
     assert response.status_code == 302
     first, second = revisions(app, plan_id)
     assert planning.plan_from_canonical(second.canonical).current_stage == coming.id
     assert first.canonical["plan"]["current_stage"] == current.id  # the approved revision never changed
     with app.app_context():
-        move = db.session.scalars(select(StageMove)).one()
+        move = db.session.scalars(select(StageMove).where(StageMove.revision_id.is_not(None))).one()
         assert (move.from_stage, move.to_stage, move.revision_id) == (current.id, coming.id, second.id)
-        assert move.criteria == {"confirmed": list(current.move_on_when)} and move.by == therapist.email
-    assert len(audit_rows(app, "stage_move")) == 1 and len(audit_rows(app, "approve")) == 2
+        assert move.criteria == {"confirmed": list(criteria)} and move.by == therapist.email
+    assert len(audit_rows(app, "stage_move")) == moves_before + 1 and len(audit_rows(app, "approve")) == 2
 
 
 def test_a_stage_waiting_for_a_date_says_to_record_it_first(app, therapist, patient):
     plan_id = approved_plan(therapist, app, patient, "fracture")  # strengthening waits for healing confirmed
     draft = planning.plan_from_canonical(plan_row(app, plan_id).draft)
-    current = draft.stage(draft.current_stage)
     response = therapist.post(plan_url(patient, plan_id, "/move"), data={
-        "version": str(plan_row(app, plan_id).version), "criteria": list(current.move_on_when)})
+        "version": str(plan_row(app, plan_id).version), "criteria": list(next_stage_criteria(draft))})
     assert response.status_code == 409 and "Record the missing date in the case facts first" in text_of(response)
 
 
