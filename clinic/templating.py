@@ -6,6 +6,8 @@ import datetime as dt
 
 from flask import Flask, g
 
+from clinic.domain import wording
+
 
 def init_app(app: Flask) -> None:
     """Expose the current user and date helpers to templates."""
@@ -35,11 +37,11 @@ def init_app(app: Flask) -> None:
         """'14 March 2026' – unambiguous in every country."""
         if value is None:
             return ""
-        return f"{value.day} {value:%B %Y}"
+        return wording.format_day(value)
 
     @app.template_filter("when")
     def format_when(value: dt.datetime | None) -> str:
         """'14 March 2026, 09:30 UTC'."""
         if value is None:
             return ""
-        return f"{value.day} {value:%B %Y, %H:%M} UTC"
+        return wording.format_when(value)

@@ -25,6 +25,7 @@ from clinic.domain.planning import PlanBlocked, PlanDraft, PlanEditError
 from clinic.domain.progress import move_to_next_stage, next_stage, next_stage_criteria
 from clinic.domain.protocols import HomeDose, Library
 from clinic.domain.screening import Finding, ScreeningResult, facts_from_json
+from clinic.domain.wording import format_day
 from clinic.library import screening_rules
 from clinic.models import (
     Clinic,
@@ -674,7 +675,7 @@ def _plan_timeline(db: Session, patient: Patient) -> Iterable[TimelineEntry]:
     for s in sessions_of(db, patient):
         pain = (f" · pain {s.pain_before} → {s.pain_after}" if s.pain_before is not None and s.pain_after is not None
                 else "")
-        yield TimelineEntry(at=s.recorded_at, title=f"Session on {s.on_date.day} {s.on_date:%B %Y}",
+        yield TimelineEntry(at=s.recorded_at, title=f"Session on {format_day(s.on_date)}",
                             detail=f"{s.stage_id}{pain} · by {s.recorded_by}", kind="session",
                             url=url_for("plans.show", patient_id=patient.id, plan_id=s.plan_id))
     for o in outcomes_of(db, patient):

@@ -18,6 +18,7 @@ from clinic.domain.screening import (
     result_to_json,
     screen,
 )
+from clinic.domain.wording import format_day
 from clinic.models import Clearance, LoginSession, Patient, Role, Screening, ScreeningOverride, User
 from clinic.patients.registry import TimelineEntry, register_patient_table, timeline_source
 
@@ -134,11 +135,11 @@ def screening_status(screening: Screening, patient: Patient, today: dt.date) -> 
     medication changed after the screening (plans and handouts use this too)."""
     if patient.clinical_changed_at > screening.screened_at:
         day = patient.clinical_changed_at
-        return ScreeningStatus("stale", f"the history or medication changed on {day.day} {day:%B %Y} "
+        return ScreeningStatus("stale", f"the history or medication changed on {format_day(day)} "
                                         "after this screening")
     if today > screening.valid_until:
         day = screening.valid_until
-        return ScreeningStatus("stale", f"it expired after {day.day} {day:%B %Y}")
+        return ScreeningStatus("stale", f"it expired after {format_day(day)}")
     return ScreeningStatus("valid")
 
 
@@ -315,7 +316,7 @@ def _screening_timeline(db: Session, patient: Patient) -> Iterable[TimelineEntry
     for s in screenings:
         status = screening_status(s, patient, today)
         headline = HEADLINES[s.decision][0]
-        state = (f"valid until {s.valid_until.day} {s.valid_until:%B %Y}" if status.valid
+        state = (f"valid until {format_day(s.valid_until)}" if status.valid
                  else f"stale: {status.reason}")
         yield TimelineEntry(
             at=s.screened_at, title=f"Screening ({condition_title(s.condition)}): {headline}",
@@ -331,7 +332,7 @@ def _screening_timeline(db: Session, patient: Patient) -> Iterable[TimelineEntry
     for c in db.scalars(select(Clearance).where(Clearance.patient_id == patient.id)):
         yield TimelineEntry(
             at=c.recorded_at, title="Doctor's clearance recorded",
-            detail=f"{c.rule_id} · cleared by {c.cleared_by} on {c.cleared_on.day} {c.cleared_on:%B %Y}",
+            detail=f"{c.rule_id} · cleared by {c.cleared_by} on {format_day(c.cleared_on)}",
             kind="clearance", url=url_for("screening.result", screening_id=c.screening_id),
         )
 
