@@ -241,6 +241,12 @@ def therapist_words(region: str, side: str | None) -> str:
     return text
 
 
+def region_words(region: str) -> str:
+    """A region without a side or article, for lists: "index finger's middle joint", "back of the hand"."""
+    words = " ".join(_BY_ID[parse_region(region)].short.format(side="").split())
+    return words.removeprefix("the ")
+
+
 def short_words(place: Place) -> str:
     """A place in a list of what to leave out: "the right index finger's middle joint"."""
     return _BY_ID[place.region].short.format(side=place.side)

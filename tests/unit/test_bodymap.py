@@ -89,3 +89,8 @@ def test_the_form_groups_offer_every_region_once():
 def test_a_broken_little_finger_is_strapped_to_the_ring_finger():
     assert bodymap.neighbour_finger("little") == "ring"
     assert bodymap.finger_of("little_pip") == "little"
+
+
+def test_a_region_without_a_side_for_lists():
+    assert bodymap.region_words("index_pip") == "index finger's middle joint"
+    assert bodymap.region_words("back_of_hand") == "back of the hand"
