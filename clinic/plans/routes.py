@@ -99,8 +99,11 @@ def new(patient_id: int):
             audit.record("plan_create" if created else "plan_update", patient_ref=patient.id,
                          detail=f"plan {plan.id}; {condition}; generated")
             db.session.commit()
+            lost = len((plan.carried_over or {}).get("not_kept", ()))
             flash("Draft plan made. Check it, edit it if needed, then approve it." if created else
-                  "The plan was made again from these facts. Check it, then approve it.", "success")
+                  "The plan was made again from these facts. Check it, then approve it."
+                  + (f" {lost} of your earlier changes could not be carried over: they are listed under the draft."
+                     if lost else ""), "warning" if lost else "success")
             return redirect(url_for("plans.show", patient_id=patient.id, plan_id=plan.id))
     elif request.method == "POST":
         status = 400
