@@ -145,8 +145,7 @@ def screening_status(screening: Screening, patient: Patient, today: dt.date) -> 
     this too)."""
     current = made_with_earlier_rules(screening)
     if current is not None:
-        return ScreeningStatus("stale", f"it was made with the earlier screening rules (version "
-                                        f"{screening.rules_version}; they are now version {current})")
+        return ScreeningStatus("stale", "it was made with the earlier screening rules")
     if patient.clinical_changed_at > screening.screened_at:
         day = patient.clinical_changed_at
         return ScreeningStatus("stale", f"the history or medication changed on {day.day} {day:%B %Y} "
