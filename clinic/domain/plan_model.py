@@ -11,8 +11,9 @@ from typing import Any
 
 from clinic.domain.protocol_model import ClinicDose, HomeExercise, RefersToTechnique, StopSigns
 
-# Version of the canonical JSON layout; stored with every approved revision.
-PLAN_FORMAT = 1
+# Version of the canonical JSON layout; stored with every approved revision. Raise it with every change of the
+# layout and teach ``plan_formats`` to read the one before (2: issue 12's body map, kinds, confirmed stages).
+PLAN_FORMAT = 2
 
 # ---------------------------------------------------------------------------------------------
 # Inputs besides the protocol, facts and screening
