@@ -12,6 +12,7 @@ from flask import Config, Flask
 from clinic import db as dbsetup
 from clinic.config import DEFAULTS
 from clinic.extensions import csrf, db, migrate
+from clinic.proxy import TrustedProxyFix, parse_networks
 
 ROOT = Path(__file__).resolve().parent.parent
 WEAK_SECRETS = {"dev", "secret", "change-me", "changeme", "development"}
@@ -71,6 +72,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(build_config(test_config))
     _finish_config(app)
 
+    app.wsgi_app = TrustedProxyFix(app.wsgi_app, app.config["TRUSTED_PROXY_NETWORKS"], app.config["FORWARDED_HOPS"])
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)
@@ -115,7 +117,15 @@ def _finish_config(app: Flask) -> None:
     cfg["SQLALCHEMY_DATABASE_URI"] = url
     cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     if not url.startswith("sqlite"):
-        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, **cfg["SQLALCHEMY_ENGINE_OPTIONS"]}
+        # connect_timeout: a database host that does not answer fails /health in seconds, not minutes.
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, "connect_args": {"connect_timeout": 5},
+                                            **cfg["SQLALCHEMY_ENGINE_OPTIONS"]}
+    try:
+        cfg["TRUSTED_PROXY_NETWORKS"] = parse_networks(cfg.get("TRUSTED_PROXIES") or "")
+    except ValueError as exc:
+        raise ConfigError(f"{exc}. Give the proxy's addresses, comma-separated, like 127.0.0.1, ::1.") from None
+    if int(cfg.get("FORWARDED_HOPS") or 0) < 1:
+        raise ConfigError("FORWARDED_HOPS must be 1 or more (the number of proxies in front of clinic).")
     secret = cfg.get("SECRET_KEY")
     relaxed = cfg.get("TESTING") or cfg.get("DEBUG")
     if not relaxed and (not secret or len(str(secret)) < 32 or str(secret).lower() in WEAK_SECRETS):
