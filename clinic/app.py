@@ -134,5 +134,12 @@ def _finish_config(app: Flask) -> None:
             "Set a long random value in instance/config.py or CLINIC_SECRET_KEY "
             "(`make run` writes one for you on first run)."
         )
-    if not cfg.get("AUDIT_KEY"):
+    audit_key = cfg.get("AUDIT_KEY")
+    if not audit_key:
+        # Installs before AUDIT_KEY existed: the key their audit rows were signed with. Changing SECRET_KEY
+        # would then make every row look forged; the README says how to pin this value first.
         cfg["AUDIT_KEY"] = f"audit:{secret}"
+        cfg["AUDIT_KEY_DERIVED"] = True
+    elif not relaxed and len(str(audit_key)) < 32:
+        raise ConfigError("AUDIT_KEY is shorter than 32 characters. Set a long random value in instance/config.py "
+                          "or CLINIC_AUDIT_KEY, and keep it: the audit trail is verified with it.")
