@@ -24,6 +24,8 @@ from typing import Any
 
 import yaml
 
+from clinic.domain import bodymap
+from clinic.domain.kinds import BLOCKABLE_KINDS, NEVER_BLOCKED
 from clinic.domain.rules import DataFileError, MissingFact, Problems, StartRule, parse_start_rule
 
 CATEGORIES = ("absolute", "refer", "local", "relative")
@@ -34,11 +36,9 @@ GROUP_TITLES = {
     "circulation": "Heart and circulation",
     "condition": "The condition",
 }
-REGIONS = (
-    "fingers", "thumb", "palm", "back_of_hand", "wrist",
-    "forearm", "elbow", "upper_arm", "shoulder", "neck_shoulder",
-)
-REGION_WORDS = {
+# Every region of the body map (clinic.domain.bodymap), from the neck down to each finger joint.
+REGIONS = bodymap.REGIONS
+_OLD_REGION_WORDS = {
     "fingers": "fingers",
     "thumb": "thumb",
     "palm": "palm",
@@ -50,12 +50,14 @@ REGION_WORDS = {
     "shoulder": "shoulder",
     "neck_shoulder": "neck and shoulder",
 }
+# Region words without a side: the old short ones, and the body map's words for the finer regions.
+REGION_WORDS = {region: _OLD_REGION_WORDS.get(region) or bodymap.region_words(region) for region in REGIONS}
 CONDITIONS = ("stroke", "fracture", "tendinitis", "arthritis", "bruise")
 RECORD_FIELDS = (
     "blood_thinners", "diabetes", "heart_disease", "high_blood_pressure", "low_blood_pressure",
     "osteoporosis", "cancer", "pregnancy", "reduced_sensation", "oil_allergy",
 )
-SIDES = ("left", "right", "both")
+SIDES = bodymap.SIDE_INPUTS
 ANSWER_VALUES = ("yes", "no", "not_known")
 
 # The case facts each protocol records; gates may only read these (typos are caught at load).
@@ -100,7 +102,7 @@ DECISION_WORDS = {
 
 _RULE_KEYS = {
     "id", "group", "question", "help", "category", "regions", "therapist_text", "patient_text", "source",
-    "record_field", "conditions", "gate", "start_when",
+    "record_field", "conditions", "gate", "start_when", "blocks",
 }
 _GATE_KEYS = {"until", "waits_for", "when"}
 _PLACEHOLDERS = {"side", "regions", "where"}
@@ -152,6 +154,7 @@ class Rule:
     conditions: tuple[str, ...] = ()
     gate: Gate | None = None
     start_when: str = ""
+    blocks: tuple[str, ...] = ()
 
     def applies_to(self, condition: str | None) -> bool:
         """True when the rule is asked for this protocol (no ``conditions`` means every protocol)."""
@@ -285,6 +288,8 @@ def _parse_rule(item: Any, path: str, problems: Problems) -> Rule | None:
         question = _text(item, "question", path, problems)
         help_text = _text(item, "help", path, problems)
 
+    blocks = _parse_blocks(item, path, category, problems)
+
     if len(problems.items) > before:
         return None
     return Rule(
@@ -302,7 +307,29 @@ def _parse_rule(item: Any, path: str, problems: Problems) -> Rule | None:
         conditions=conditions,
         gate=gate,
         start_when=start_when or "",
+        blocks=blocks,
     )
+
+
+def _parse_blocks(item: dict, path: str, category: str, problems: Problems) -> tuple[str, ...]:
+    """A local rule names the kinds of plan item it blocks on its region (CLINICAL.md §2.1)."""
+    if "blocks" not in item:
+        if category == "local":
+            problems.add(f"{path}.blocks", f"missing; a local rule lists the kinds it blocks: {', '.join(BLOCKABLE_KINDS)}")
+        return ()
+    if category != "local":
+        problems.add(f"{path}.blocks", "only a local rule blocks kinds of plan item on a region; remove it")
+        return ()
+    raw = item["blocks"]
+    if not isinstance(raw, list) or not raw:
+        problems.add(f"{path}.blocks", f"expected a list of kinds from {', '.join(BLOCKABLE_KINDS)}, got {_got(raw)}")
+        return ()
+    for j, kind in enumerate(raw):
+        if kind in NEVER_BLOCKED:
+            problems.add(f"{path}.blocks[{j}]", f"{kind} is never blocked by a local finding; remove it")
+        elif kind not in BLOCKABLE_KINDS:
+            problems.add(f"{path}.blocks[{j}]", _one_of(BLOCKABLE_KINDS, kind))
+    return tuple(k for k in BLOCKABLE_KINDS if k in raw)
 
 
 def _parse_gate(raw: Any, path: str, conditions: tuple[str, ...], problems: Problems) -> Gate | None:
@@ -452,6 +479,7 @@ class Finding:
     earliest_date: dt.date | None = None
     start_when: str = ""
     waiting_for: tuple[str, ...] = ()
+    blocks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -550,6 +578,7 @@ def _finding_from_answer(rule: Rule, answer: Answer) -> Finding:
         patient_text=_fill(rule.patient_text, regions, side),
         detail=answer.detail,
         start_when=rule.start_when,
+        blocks=rule.blocks,
     )
 
 
@@ -600,6 +629,7 @@ def _judge_gate(
         earliest_date=earliest,
         start_when=rule.start_when,
         waiting_for=waiting,
+        blocks=rule.blocks,
     )
 
 
@@ -612,12 +642,14 @@ def _fill(text: str, regions: tuple[str, ...], side: str | None) -> str:
 
 def _where(regions: tuple[str, ...], side_word: str) -> str:
     """Plain words for the marked places: 'your left wrist and the back of your left hand'."""
-    plain = [REGION_WORDS[r] for r in regions if r not in ("back_of_hand", "neck_shoulder")]
+    plain = [REGION_WORDS[r] for r in regions if r in _OLD_REGION_WORDS and r not in ("back_of_hand", "neck_shoulder")]
     parts = [f"your {side_word} {_join(plain)}"] if plain else []
     if "back_of_hand" in regions:
         parts.append(f"the back of your {side_word} hand")
     if "neck_shoulder" in regions:
         parts.append(f"your neck and {side_word} shoulder")
+    side = {"left": "left", "right": "right"}.get(side_word, "both")
+    parts += [bodymap.patient_words(r, side) for r in regions if r not in _OLD_REGION_WORDS]
     return _join(parts) if parts else f"your {side_word} hand and arm"
 
 
@@ -727,6 +759,7 @@ def result_to_json(result: ScreeningResult) -> dict[str, Any]:
                 "earliest_date": iso(f.earliest_date),
                 "start_when": f.start_when,
                 "waiting_for": list(f.waiting_for),
+                "blocks": list(f.blocks),
             }
             for f in result.findings
         ],
