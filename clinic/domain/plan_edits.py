@@ -100,7 +100,7 @@ def add_home_exercise(
     found: Technique | Sequence | None = library.techniques.get(ref) or library.sequences.get(ref)
     if found is None:
         raise PlanEditError(f"There is no technique or sequence {ref!r} in the library.")
-    if found.kind != "home":
+    if found.done_in != "home":
         raise PlanEditError(f"{found.name} is done by the therapist; only home techniques go in the home programme.")
     is_sequence = isinstance(found, Sequence)
     regions = _item_regions(ref if is_sequence else None, found.regions, library)

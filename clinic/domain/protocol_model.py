@@ -79,7 +79,8 @@ class Technique:
     """One technique of the shared library; home techniques carry a picture and numbered steps."""
 
     id: str
-    kind: str
+    done_in: str  # clinic or home
+    item_kind: str  # touch, passive_movement, ... (clinic.domain.kinds)
     name: str
     description: str
     patient_name: str
@@ -103,7 +104,8 @@ class Sequence:
     """A named series of techniques done in order (for example the 12-step stimulating massage)."""
 
     id: str
-    kind: str
+    done_in: str  # clinic or home
+    item_kind: str  # touch, passive_movement, ... (clinic.domain.kinds)
     name: str
     description: str
     patient_name: str

@@ -323,9 +323,9 @@ def _resolve_ref(
     if found is None:
         problems.add(f"{path}.{key}", f"{ref!r} could not be read; see the problems in {TECHNIQUES_FILE}")
         return None
-    if found.kind != kind:
+    if found.done_in != kind:
         where = "the clinic list" if kind == "clinic" else "the home programme"
-        problems.add(f"{path}.{key}", f"{ref!r} is a {found.kind} {key}; {where} needs a {kind} one")
+        problems.add(f"{path}.{key}", f"{ref!r} is a {found.done_in} {key}; {where} needs a {kind} one")
         return None
     return key, ref
 

@@ -315,7 +315,9 @@ def _parse_blocks(item: dict, path: str, category: str, problems: Problems) -> t
     """A local rule names the kinds of plan item it blocks on its region (CLINICAL.md §2.1)."""
     if "blocks" not in item:
         if category == "local":
-            problems.add(f"{path}.blocks", f"missing; a local rule lists the kinds it blocks: {', '.join(BLOCKABLE_KINDS)}")
+            problems.add(
+                f"{path}.blocks", f"missing; a local rule lists the kinds it blocks: {', '.join(BLOCKABLE_KINDS)}"
+            )
         return ()
     if category != "local":
         problems.add(f"{path}.blocks", "only a local rule blocks kinds of plan item on a region; remove it")
