@@ -171,7 +171,8 @@ def test_case_facts_match_the_contract_with_the_other_modules(library, protocol_
     ("protocol_id", "optional"),
     [
         ("stroke", set()),
-        ("fracture", {"healing_confirmed_date"}),
+        # Which finger and what the cast holds (issue 12) are asked only when they apply.
+        ("fracture", {"healing_confirmed_date", "broken_finger", "cast_holds"}),
         ("tendinitis", {"acute_over_date"}),
         ("arthritis", {"flare_settled_date"}),
         ("bruise", {"swelling_pain_gone_date"}),
