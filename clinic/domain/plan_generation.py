@@ -49,7 +49,7 @@ from clinic.domain.protocol_model import (
 )
 from clinic.domain.rules import MissingFact
 from clinic.domain.screening import Finding, ScreeningResult
-from clinic.domain.wording import _region_words, _when, format_day
+from clinic.domain.wording import _when, format_day
 
 # ---------------------------------------------------------------------------------------------
 # Generating

@@ -65,6 +65,7 @@ CASE_FACTS: dict[str, tuple[str, ...]] = {
     "stroke": ("stroke_date", "stroke_type", "affected_side", "medically_stable_date", "cleared_by"),
     "fracture": (
         "fracture_date", "bone", "affected_side", "treatment", "cast_removal_date", "healing_confirmed_date",
+        "broken_finger", "cast_holds",
     ),
     "tendinitis": ("tendon_area", "affected_side", "onset_date", "acute_over_date"),
     "arthritis": ("arthritis_type", "affected_side", "joints", "flare_settled_date"),

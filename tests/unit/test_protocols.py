@@ -139,6 +139,14 @@ CASE_FACTS = [
     ("fracture", "treatment", "choice", ("cast_or_splint", "surgery")),
     ("fracture", "cast_removal_date", "date", ()),
     ("fracture", "healing_confirmed_date", "date", ()),
+    ("fracture", "broken_finger", "choice", ("thumb", "index", "middle", "ring", "little")),
+    (
+        "fracture",
+        "cast_holds",
+        "choice",
+        ("forearm_and_wrist", "forearm_wrist_and_thumb", "neighbour_finger", "neighbour_finger_and_wrist",
+         "above_elbow", "nothing_else"),
+    ),
     (
         "tendinitis",
         "tendon_area",
