@@ -20,7 +20,7 @@ from typing import Any
 from clinic.domain import bodymap
 from clinic.domain.bodymap import Place
 from clinic.domain.kinds import BLOCKABLE_KINDS, ITEM_KINDS, NARROWABLE_KINDS, NEVER_BLOCKED
-from clinic.domain.plan_model import AvoidLine, PlannedTechnique, Removal
+from clinic.domain.plan_model import AvoidLine, PlanDraft, PlannedTechnique, Removal
 from clinic.domain.protocol_model import HomeExercise, Protocol, RegionsFrom, Stage
 from clinic.domain.screening import Finding
 
@@ -267,3 +267,22 @@ _KIND_SHORT = {
     "load": "load",
     "heat_water": "heat",
 }
+
+
+# --------------------------------------------------------------------------------------------
+# Never an empty plan
+# --------------------------------------------------------------------------------------------
+
+
+def empty_plan_problems(draft: PlanDraft) -> list[str]:
+    """Why a plan whose current stage has nothing in the clinic and nothing at home cannot be approved (C31)."""
+    if draft.current_stage is None:
+        return []
+    stage = draft.stage(draft.current_stage)
+    if stage.clinic or stage.home:
+        return []
+    removed = "; ".join(f"{r.name}: {r.reason}" for r in stage.removed) or "the stage lists nothing"
+    return [
+        f"Stage {stage.number} ({stage.title}) has nothing left to do in the clinic or at home, so this plan "
+        f"cannot be approved. What the findings removed: {removed}"
+    ]
