@@ -342,11 +342,13 @@ def test_c28_a_fracture_of_the_right_wrist_during_a_left_stroke_plan_is_an_ordin
 
 
 def test_c31_when_findings_remove_every_item_of_the_current_stage_approval_is_refused_with_what_and_why():
-    # Tendinitis in its loading stage: massage, weights, squeezing and a stretch, all blocked by a flare.
+    # Shipped stages always keep a safe item (test_never_empty_plan.py); a clinic's own rule that also
+    # blocks active movement, marked on the whole right arm, empties the loading stage of a tendinitis.
+    rules = _rules_with(_local("clinic_rule_no_exercise", ["touch", "passive_movement", "active_movement", "load"]))
     facts = {"tendon_area": "wrist_extensors", "affected_side": "right", "onset_date": D - 60 * DAY,
              "acute_over_date": D - 20 * DAY}
     whole_arm = ("hand", "wrist", "forearm", "elbow", "upper_arm", "shoulder", "neck_shoulder")
-    draft = plan_for("tendinitis", facts, acute_joint_flare=yes(*whole_arm, side="right"))
+    draft = plan_for("tendinitis", facts, rules=rules, clinic_rule_no_exercise=yes(*whole_arm, side="right"))
     assert draft.current_stage == "loading"
     stage = draft.stage(draft.current_stage)
     assert stage.clinic == () and stage.home == ()
