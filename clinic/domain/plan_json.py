@@ -100,10 +100,13 @@ def _decode(tp: Any, raw: Any, path: str) -> Any:
             raise ValueError(f"{path}: expected an object")
         hints = _hints(tp)
         names = set(hints)
-        if set(raw) != names:
-            extra, missing = sorted(set(raw) - names), sorted(names - set(raw))
+        # A key added later with a default (Override.rule_ids) may be absent from a plan stored before it.
+        optional = {f.name for f in dataclasses.fields(tp)
+                    if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING}
+        if not (names - optional) <= set(raw) <= names:
+            extra, missing = sorted(set(raw) - names), sorted(names - optional - set(raw))
             raise ValueError(f"{path}: unexpected keys {extra}, missing keys {missing}")
-        return tp(**{name: _decode(hints[name], raw[name], f"{path}.{name}") for name in sorted(names)})
+        return tp(**{name: _decode(hints[name], raw[name], f"{path}.{name}") for name in sorted(names & set(raw))})
     raise ValueError(f"{path}: cannot read {tp!r}")
 
 

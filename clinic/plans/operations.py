@@ -302,6 +302,8 @@ def safety_problems(canonical: Mapping[str, Any]) -> list[str]:
     problems = []
     if (screening.get("decision") == "defer" or "absolute" in categories) and not body.get("override"):
         problems.append("The screening says do not treat, and no override was recorded.")
+    if "urgent_refer" in categories:
+        problems.append("The screening found a possible emergency; no plan may be approved or printed on it.")
     if (screening.get("decision") == "refer" or "refer" in categories) and not body.get("clearance"):
         problems.append("The screening says refer first, and no clearance was recorded.")
     return problems
