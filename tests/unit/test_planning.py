@@ -527,7 +527,8 @@ BLOOD_CLOT = screened("stroke", uncontrolled_blood_pressure=yes(), fever=yes())
     [
         (None, "record an override"),
         (Override("", "therapist", "uncontrolled_blood_pressure and fever ruled out by the GP", DAY), "who recorded"),
-        (Override("Sam Lee", "reception", "uncontrolled_blood_pressure and fever ruled out by the GP", DAY), "therapist"),
+        (Override("Sam Lee", "reception", "uncontrolled_blood_pressure and fever ruled out by the GP", DAY),
+         "therapist"),
         (Override("Sam Lee", "admin", "uncontrolled_blood_pressure and fever ruled out by the GP", DAY), "therapist"),
         (Override("Sam Lee", "therapist", "fever, clot: fine", DAY), "at least 20 characters"),
         (Override("Sam Lee", "therapist", "Rechecked today, it was a misreading, GP agrees.", DAY),
