@@ -11,6 +11,7 @@ from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from clinic import staff
 from clinic.domain.headline import Headline
 from clinic.domain.headline import headline as headline_of
 from clinic.domain.screening import (
@@ -24,13 +25,13 @@ from clinic.domain.screening import (
 )
 from clinic.models import Clearance, LoginSession, Patient, Role, Screening, ScreeningOverride, User
 from clinic.patients.registry import TimelineEntry, register_patient_table, timeline_source
+from clinic.staff import FORMER_STAFF
 
 register_patient_table(Screening, order_by=("screened_at", "id"))
 register_patient_table(ScreeningOverride, order_by=("at", "id"))
 register_patient_table(Clearance, order_by=("recorded_at", "id"))
 
 OVERRIDE_MIN_REASON = 20
-FORMER_STAFF = "a former member of staff"
 
 
 class ScreeningRefused(ValueError):
@@ -165,17 +166,13 @@ def clearances_of(db: Session, screening: Screening) -> list[Clearance]:
 
 
 def staff_names(db: Session, user_ids: Iterable[int | None]) -> dict[int | None, str]:
-    """Full names of staff by id, for pages people read (never the login e-mail); None reads as former staff."""
-    ids = {i for i in user_ids if i is not None}
-    names: dict[int | None, str] = {None: FORMER_STAFF}
-    if ids:
-        names.update({u.id: u.full_name for u in db.scalars(select(User).where(User.id.in_(ids)))})
-    return names
+    """Full names of staff by id, for pages people read (never the login e-mail)."""
+    return staff.names_by_id(db, user_ids)
 
 
 def staff_name(db: Session, user_id: int | None) -> str:
     """One staff member's full name, or 'a former member of staff'."""
-    return staff_names(db, [user_id]).get(user_id, FORMER_STAFF)
+    return staff.names_by_id(db, [user_id]).get(user_id, FORMER_STAFF)
 
 
 def findings_of(screening: Screening, category: str) -> list[dict[str, Any]]:
