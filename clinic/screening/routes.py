@@ -13,7 +13,8 @@ from wtforms import SelectChoice
 from clinic import audit, staff
 from clinic.auth import operations as auth_ops
 from clinic.clock import now
-from clinic.domain.screening import CONDITIONS, REGION_WORDS
+from clinic.domain.headline import prompts
+from clinic.domain.screening import CONDITIONS, REGION_WORDS, result_from_json
 from clinic.extensions import db
 from clinic.library import library, screening_rules
 from clinic.models import Patient, Role, Screening
@@ -143,6 +144,7 @@ def result(screening_id: int):
     page = render_template(
         "screening/result.html", patient=patient, s=screening, r=screening.result,
         head=head, headline_text=ops.headline_words(screening, head),
+        prompts=prompts(result_from_json(screening.result), rules),
         where=ops.where_words, today=now().date(), status=ops.screening_status(screening, patient, now().date()),
         overrides=overrides, clearances=clearances, label=lambda rule_id: ops.finding_label(screening, rule_id),
         names=ops.staff_names(db.session, [screening.screened_by_id, *(o.by_id for o in overrides),

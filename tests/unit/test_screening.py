@@ -714,7 +714,8 @@ def _with(item: dict, **changes: Any) -> dict:
 
 REGION_LIST = "fingers, thumb, palm, back_of_hand, wrist, forearm, elbow, upper_arm, shoulder, neck_shoulder"
 RULE_KEYS = (
-    "blocks, category, conditions, gate, group, help, id, name, patient_text, question, record_field, regions, source, "
+    "blocks, category, conditions, gate, group, help, id, name, patient_text, prompt, question, record_field, regions, "
+    "source, "
     "start_when, therapist_text"
 )
 RECORD_LIST = (
