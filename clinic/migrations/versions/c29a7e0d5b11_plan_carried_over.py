@@ -1,7 +1,7 @@
 """plans.carried_over: what a remade draft kept of the therapist's edits (C29)
 
 Revision ID: c29a7e0d5b11
-Revises: a984a4e5c8c9
+Revises: c2d5e8a91f47
 Create Date: 2026-11-30 02:10:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c29a7e0d5b11'
-down_revision = 'a984a4e5c8c9'
+down_revision = 'c2d5e8a91f47'
 branch_labels = None
 depends_on = None
 
