@@ -90,6 +90,9 @@ class AvoidLine:
     therapist_text: str
     patient_text: str
     start_when: str = ""
+    # The kinds of plan item it blocks there (clinic.domain.kinds); () in plans made before the body
+    # map, which blocked every kind (read back that way).
+    blocks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,10 @@ class PlannedTechnique(RefersToTechnique):
     regions: tuple[str, ...]
     dose: ClinicDose
     note: str = ""
+    item_kind: str = ""  # "" in plans made before the body map: blocked by every local finding
+    sides: tuple[str, ...] = ()  # () means both sides
+    leave_out: tuple[str, ...] = ()  # places "right:index_pip" a finding leaves out of the item
+    leave_out_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -156,6 +163,9 @@ class PlannedStage:
     stop_and_call: tuple[StopSigns, ...]
     move_on_when: tuple[str, ...]
     sources: tuple[str, ...]
+    # What this stage keeps clear of on the protocol's own injury and the joints a cast holds
+    # (clinic.domain.plan_filtering); the plan-wide ``PlanDraft.avoid`` holds the screening's findings.
+    protect: tuple[AvoidLine, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,7 @@ CASE_FACTS: dict[str, tuple[str, ...]] = {
     "stroke": ("stroke_date", "stroke_type", "affected_side", "medically_stable_date", "cleared_by"),
     "fracture": (
         "fracture_date", "bone", "affected_side", "treatment", "cast_removal_date", "healing_confirmed_date",
+        "broken_finger", "cast_holds",
     ),
     "tendinitis": ("tendon_area", "affected_side", "onset_date", "acute_over_date"),
     "arthritis": ("arthritis_type", "affected_side", "joints", "flare_settled_date"),
@@ -330,7 +331,9 @@ def _parse_blocks(item: dict, path: str, category: str, problems: Problems) -> t
     """A local rule names the kinds of plan item it blocks on its region (CLINICAL.md §2.1)."""
     if "blocks" not in item:
         if category == "local":
-            problems.add(f"{path}.blocks", f"missing; a local rule lists the kinds it blocks: {', '.join(BLOCKABLE_KINDS)}")
+            problems.add(
+                f"{path}.blocks", f"missing; a local rule lists the kinds it blocks: {', '.join(BLOCKABLE_KINDS)}"
+            )
         return ()
     if category != "local":
         problems.add(f"{path}.blocks", "only a local rule blocks kinds of plan item on a region; remove it")

@@ -380,9 +380,11 @@ def draft_problems(db: Session, plan: Plan, patient: Patient, *, library: Librar
         problems.append(f"The protocol {plan.protocol_id} changed (now version {protocol.version}) since this "
                         "draft was made; update the plan so it follows the current protocol.")
     try:
-        planning.plan_from_canonical(plan.draft)  # CS-03: no technique on an avoided region, read back whole
+        draft = planning.plan_from_canonical(plan.draft)  # CS-03: no technique on an avoided region, read back whole
     except ValueError as exc:
         problems.append(f"The stored plan cannot be read: {exc}")
+    else:
+        problems += planning.empty_plan_problems(draft)  # never an empty plan (C31)
     return problems + safety_problems(plan.draft)
 
 
