@@ -73,6 +73,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from clinic import security
 
     security.install_converters(app)  # before any route is added
+    security.install_body_check(app)  # before CSRF, which would call an unreadable body an expired form
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))

@@ -10,9 +10,10 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Callable
-from urllib.parse import urlsplit
+from urllib.parse import unquote_to_bytes, urlsplit
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
 from clinic.auth import operations as auth_ops
@@ -47,6 +48,36 @@ class DatabaseIdConverter(IntegerConverter):
 def install_converters(app: Flask) -> None:
     """Make ``int`` the bounded id converter; call before any blueprint adds its routes."""
     app.url_map.converters["int"] = DatabaseIdConverter
+
+
+class UnreadableBody(BadRequest):
+    """The body of a form post is not UTF-8: say so, instead of the "form has expired" it used to cause."""
+
+    description = "unreadable"
+
+
+def install_body_check(app: Flask) -> None:
+    """Check the encoding of form posts; call before CSRF is set up, so this runs first.
+
+    Werkzeug drops a whole urlencoded body whose bytes are not UTF-8 (so the CSRF token looked missing) and
+    replaces bad bytes in multipart parts with U+FFFD; either way what the user typed cannot be read.
+    """
+    app.before_request(check_body_encoding)
+
+
+def check_body_encoding() -> None:
+    """Raise UnreadableBody when a form post is not valid UTF-8 (413 when over the size cap)."""
+    if request.method in SAFE_METHODS:
+        return
+    if request.mimetype == "application/x-www-form-urlencoded":
+        raw = request.get_data(cache=True)  # the form parser reads the cached copy afterwards
+        try:
+            for pair in raw.split(b"&"):
+                unquote_to_bytes(pair.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            raise UnreadableBody() from None
+    elif request.mimetype == "multipart/form-data" and any("\ufffd" in v for v in request.form.values()):
+        raise UnreadableBody()
 
 
 def init_app(app: Flask) -> None:
