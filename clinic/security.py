@@ -227,7 +227,10 @@ def add_security_headers(response):
     headers.setdefault("Content-Security-Policy", CSP)
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "no-referrer")
+    # same-origin, not no-referrer: over HTTPS Flask-WTF refuses a form post without a Referer of this site
+    # (WTF_CSRF_SSL_STRICT), and no-referrer made every post fail behind a TLS proxy (SEC-27). Other sites
+    # still get no Referer at all, and our URLs carry no names (PRIV-05).
+    headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if request.endpoint != "static":
         headers["Cache-Control"] = "no-store"
