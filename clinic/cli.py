@@ -29,6 +29,9 @@ def _create_app(*_args, **_kwargs):
     except ConfigError as exc:
         # A clear message, not a traceback: the fix is in the configuration or a data file.
         raise NoAppException(str(exc)) from None
+    except Exception as exc:  # noqa: BLE001 - any start-up failure: say what it was instead of a traceback
+        raise NoAppException(f"The app cannot start ({type(exc).__name__}: {exc}). "
+                             "Check instance/config.py and the CLINIC_* environment variables.") from None
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
@@ -106,10 +109,18 @@ def screen_command(answers_file, facts_file, on_date) -> None:
     click.echo(json.dumps(screening.result_to_json(result), indent=2, ensure_ascii=False))
 
 
+def _app_commands() -> tuple[click.Command, ...]:
+    """The commands that need the app (Flask-Migrate's ``db`` among them)."""
+    from flask_migrate.cli import db as db_group
+
+    return (db_group, user, demo, backup, audit_group, export_patient, import_patient, handout_command)
+
+
 def init_app(app) -> None:
     """Register the commands on the app, so ``clinic`` and the test runner see the same ones."""
-    for command in (user, demo, backup, audit_group, export_patient, import_patient, handout_command):
-        app.cli.add_command(command)
+    for command in _app_commands():
+        if command.name not in app.cli.commands:
+            app.cli.add_command(command)
 
 
 @click.group()
@@ -277,3 +288,9 @@ def handout_command(revision_id: int, output: Path, large_print: bool, letter: b
     db.session.commit()
     output.write_bytes(pdf)
     click.echo(f"Wrote {output} ({len(pdf):,} bytes{', from the cache' if cached else ''}).")
+
+
+# Also on ``clinic`` itself, so `clinic --help` lists every command and `clinic handout --help` works when the
+# app cannot start; running one then says why (the configuration message) instead of "No such command".
+for _command in _app_commands():
+    main.add_command(_command)
