@@ -71,6 +71,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.update(build_config(test_config))
     _finish_config(app)
+    from clinic import security
+
+    security.install_converters(app)  # before any route is added
 
     app.wsgi_app = TrustedProxyFix(app.wsgi_app, app.config["TRUSTED_PROXY_NETWORKS"], app.config["FORWARDED_HOPS"])
     db.init_app(app)
@@ -80,7 +83,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         dbsetup.configure_engine(db.engine)
     dbsetup.init_app(app)  # before anything that reads the database in a request
 
-    from clinic import library, security
+    from clinic import library
 
     library.init_app(app)
     security.init_app(app)

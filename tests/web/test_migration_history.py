@@ -34,6 +34,7 @@ PINNED = {
     "60ba1c393636_screenings.py": "b4fc576dca6f417bd8fc0c05d8dd1d0ff736b10c3c264393cc62b116d3feb0b1",
     "a984a4e5c8c9_plans.py": "b363c2c956b9957710320ad0817d8cdbd64b5fdb82ed34edb7b9fdec66f97596",
     "c2d5e8a91f47_search_index_three_columns.py": "f749845bbd66170737d84e0dbcc71c83ce54eb6464de751d6d11e9e78f216fbd",
+    "c29a7e0d5b11_plan_carried_over.py": "9a894c6ea6e72873270f873d8f7bbb780f88f7f616b31e91e5561191be7fdfb6",
 }
 
 
