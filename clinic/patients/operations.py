@@ -591,6 +591,7 @@ def import_json(
         raise ImportProblem("patient: an object is required")
     clinic = auth_ops.get_or_create_clinic(db, name, now)
     columns = {c.key: c for c in inspect(Patient).columns if c.key not in _PATIENT_SKIP}
+    source = {"name_order": "given_first", **source}  # exports written before names had an order
     unknown = set(source) - set(columns)
     if unknown:
         raise ImportProblem(f"patient: unknown keys {sorted(unknown)}")
