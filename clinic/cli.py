@@ -53,15 +53,21 @@ def _dirs(extra: tuple[Path, ...]) -> list[Path]:
 @protocols_group.command("check")
 @click.argument("dirs", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
 def protocols_check(dirs: tuple[Path, ...]) -> None:
-    """Validate our protocols plus DIRS (default: the configured PROTOCOL_DIRS); exit 1 on any problem."""
+    """Validate our protocols plus DIRS (default: the configured PROTOCOL_DIRS); exit 1 on any problem.
+    Then the reading grade of each protocol's patient text, and every string above the target (HO-04)."""
+    from clinic import readability
     from clinic.domain.protocols import check_report, illustration_ids_in
-    from clinic.library import ILLUSTRATIONS
+    from clinic.library import ILLUSTRATIONS, load_all
 
-    lines, ok = check_report(_dirs(dirs), illustration_ids_in(ILLUSTRATIONS))
+    folders = _dirs(dirs)
+    lines, ok = check_report(folders, illustration_ids_in(ILLUSTRATIONS))
     for line in lines:
         click.echo(line)
     if not ok:
         sys.exit(1)
+    click.echo("")
+    for line in readability.report_lines(*load_all(folders)):
+        click.echo(line)
 
 
 @protocols_group.command("show")

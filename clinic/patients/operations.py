@@ -625,6 +625,7 @@ def import_json(
     if not isinstance(source, dict):
         raise ImportProblem("patient: an object is required")
     columns = {c.key: c for c in inspect(Patient).columns if c.key not in _PATIENT_SKIP}
+    source = {"name_order": "given_first", **source}  # exports written before names had an order
     unknown = set(source) - set(columns)
     if unknown:
         raise ImportProblem(f"patient: unknown keys {sorted(unknown)}")
