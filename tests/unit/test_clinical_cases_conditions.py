@@ -118,7 +118,8 @@ def test_c03_haemorrhagic_stroke_day_2_defers_until_day_7_shown_as_a_date():
     assert result.earliest_date == days(-2) + dt.timedelta(days=7)
     with pytest.raises(PlanBlocked) as blocked:
         generate_plan(LIBRARY.protocol("stroke"), facts, result, D, library=LIBRARY)
-    assert any("stroke_early_days" in problem for problem in blocked.value.problems)
+    assert any("do not treat" in problem for problem in blocked.value.problems)
+    assert [(f.rule_id, f.earliest_date) for f in result.findings] == [("stroke_early_days", days(5))]
 
 
 # --------------------------------------------------------------------------------------------- C04

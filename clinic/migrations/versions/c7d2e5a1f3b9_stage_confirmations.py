@@ -6,7 +6,7 @@ one, is written as confirmed "before this change" (by the plan's last editor, at
 that making the plan again keeps its current stage.
 
 Revision ID: c7d2e5a1f3b9
-Revises: a984a4e5c8c9
+Revises: c7d2e91f4a10
 Create Date: 2026-11-30 02:10:00
 
 """
@@ -18,7 +18,7 @@ import clinic.models  # noqa: F401  custom column types (UTCDateTime) referenced
 
 # revision identifiers, used by Alembic.
 revision = 'c7d2e5a1f3b9'
-down_revision = 'a984a4e5c8c9'
+down_revision = 'c7d2e91f4a10'
 branch_labels = None
 depends_on = None
 
