@@ -100,7 +100,11 @@ def new(patient_id: int):
                          detail=f"plan {plan.id}; {condition}; generated"
                          + (f"; edits kept {len(carried.get('kept', ()))}, not kept {lost}" if carried else ""))
             db.session.commit()
-            flash("Draft plan made. Check it, edit it if needed, then approve it." if created else
+            coming = next_stage(ops.draft_of(plan))
+            later = (f" Stage {coming.number} could start by its dates: if its criteria hold for this patient today, "
+                     f"confirm them with “Move to stage {coming.number}”." if coming is not None and coming.date_reached
+                     else "")
+            flash("Draft plan made. Check it, edit it if needed, then approve it." + later if created else
                   "The plan was made again from these facts. Check it, then approve it."
                   + (f" {lost} of your earlier changes could not be carried over: they are listed under the draft."
                      if lost else ""), "warning" if lost else "success")

@@ -45,6 +45,7 @@ def test_c02_a_first_plan_starts_at_the_early_stage_though_later_dates_have_come
     assert all(s.date_reached for s in draft.stages)
     page = text_of(therapist.get(f"/patients/{pid}/plans/{plan_id}"))
     assert "The date of stage 2 has come" in page and "Move to stage 2" in page
+    assert "Stage 2 could start by its dates: if its criteria hold for this patient today" in page  # the flash
 
 
 def test_c02_confirming_the_recovery_criteria_is_recorded_and_shown_in_the_history(app, make_user, login,
