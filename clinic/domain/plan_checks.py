@@ -152,8 +152,14 @@ def _screening_problems(protocol: Protocol, screening: ScreeningResult, on_date:
     return problems
 
 
+def _named(fact: CaseFact) -> str:
+    """A case fact as the therapist knows it: the question the form asks ("“When was the bone broken?”")."""
+    return f"“{fact.question}”"
+
+
 def check_facts(protocol: Protocol, facts: Mapping[str, Any], on_date: dt.date) -> list[str]:
-    """Every missing or impossible case fact for this protocol, each named (CS-04); empty when all is well."""
+    """Every missing or impossible case fact for this protocol, each named by its question (CS-04); empty when
+    all is well."""
     problems: list[str] = []
     known = {fact.name: fact for fact in protocol.facts}
     for name in sorted(set(facts) - set(known), key=str):
@@ -164,14 +170,15 @@ def check_facts(protocol: Protocol, facts: Mapping[str, Any], on_date: dt.date) 
         value = facts.get(fact.name)
         if value is None or value == "":
             if fact.required:
-                problems.append(f"Missing case fact {fact.name} ({fact.question}).")
+                problems.append(f"Missing case fact: {fact.question}")
             continue
         problems.extend(_fact_value_problems(fact, value, on_date))
     for later, earlier in protocol.date_order():
         a, b = facts.get(later), facts.get(earlier)
         if later in known and earlier in known and _is_day(a) and _is_day(b) and a < b:
             problems.append(
-                f"Impossible dates: {later} ({format_day(a)}) is before {earlier} ({format_day(b)})."
+                f"Impossible dates: {_named(known[later])} ({format_day(a)}) is before "
+                f"{_named(known[earlier])} ({format_day(b)})."
             )
     return problems
 
@@ -179,21 +186,22 @@ def check_facts(protocol: Protocol, facts: Mapping[str, Any], on_date: dt.date) 
 def _fact_value_problems(fact: CaseFact, value: Any, on_date: dt.date) -> list[str]:
     if fact.is_date:
         if not _is_day(value):
-            return [f"Case fact {fact.name} must be a date (a day, no time), got {value!r}."]
+            return [f"{_named(fact)} must be a date (a day, no time), got {value!r}."]
         if value < _OLDEST_DATE:
-            return [f"Impossible date: {fact.name} is {format_day(value)}, before 1900."]
+            return [f"Impossible date: {_named(fact)} is {format_day(value)}, before 1900."]
         if value > on_date and fact.past_event:
             return [
-                f"Impossible date: {fact.name} is {format_day(value)}, after the plan date "
+                f"Impossible date: {_named(fact)} is {format_day(value)}, after the plan date "
                 f"{format_day(on_date)}; it describes something that has already happened."
             ]
         return []
-    if fact.type in ("choice", "side", "yes_no"):
+    if fact.values:
         if value not in fact.values:
-            return [f"Case fact {fact.name} must be one of {', '.join(fact.values)}, got {value!r}."]
+            words = [o.label for o in fact.options] or [v.replace("_", " ") for v in fact.values]
+            return [f"{_named(fact)} must be one of: {', '.join(words)}; got {value!r}."]
         return []
     if not isinstance(value, str) or not value.strip():
-        return [f"Case fact {fact.name} must be text, got {value!r}."]
+        return [f"{_named(fact)} must be text, got {value!r}."]
     return []
 
 

@@ -123,7 +123,7 @@ def test_cs04_missing_and_impossible_case_facts_are_named_and_no_plan_is_made(ap
     response = new_plan(therapist, patient, "fracture", fracture_date=None, cast_removal_date="2026-01-01")
     body = text_of(response)
     assert response.status_code == 422
-    assert "Missing case fact fracture_date" in body
+    assert "Missing case fact: When was the bone broken?" in body and "fracture_date" not in body
     assert count(app, Plan) == 0
 
 
