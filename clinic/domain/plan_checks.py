@@ -137,11 +137,16 @@ def _screening_problems(protocol: Protocol, screening: ScreeningResult, on_date:
         problems.append(
             f"The screening is dated {format_day(screening.on_date)}, after the plan date {format_day(on_date)}."
         )
+    questions = {fact.name: fact.question for fact in protocol.facts}
+
+    def facts_named(names: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(f"“{questions[n]}”" if n in questions else n for n in names)
+
     lists = (
         ("Unanswered screening questions", screening.unanswered),
         ('Screening questions answered "not known"', screening.not_known),
-        ("Case facts the screening needed but did not have", screening.missing_facts),
-        ("Impossible case facts in the screening", screening.impossible_facts),
+        ("Case facts the screening needed but did not have", facts_named(screening.missing_facts)),
+        ("Impossible case facts in the screening", facts_named(screening.impossible_facts)),
         ("Screening findings without their body regions marked", screening.unmarked),
     )
     for label, items in lists:
