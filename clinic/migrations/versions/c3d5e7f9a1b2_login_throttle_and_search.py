@@ -1,7 +1,7 @@
 """login throttling per client and remembered device; the patient search on the login session
 
 Revision ID: c3d5e7f9a1b2
-Revises: a984a4e5c8c9
+Revises: c29a7e0d5b11
 Create Date: 2026-11-30 02:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c3d5e7f9a1b2'
-down_revision = 'a984a4e5c8c9'
+down_revision = 'c29a7e0d5b11'
 branch_labels = None
 depends_on = None
 
