@@ -8,7 +8,7 @@ from werkzeug.routing import IntegerConverter
 from tests.conftest import PASSWORD, csrf_from
 from tests.web.sweep import all_rules
 
-OUT_OF_RANGE_IDS = [str(2**63), str(2**64 + 1), "9" * 40, "-1", "-9223372036854775809", "1" * 5000]
+OUT_OF_RANGE_IDS = [str(2**31), str(2**63), str(2**64 + 1), "9" * 40, "-1", "-9223372036854775809", "1" * 5000]
 
 
 def _urls_with(app, bad: str) -> list[tuple[str, str]]:
@@ -25,7 +25,8 @@ def _urls_with(app, bad: str) -> list[tuple[str, str]]:
     return out
 
 
-@pytest.mark.parametrize("bad", OUT_OF_RANGE_IDS, ids=["2^63", "2^64+1", "40 digits", "-1", "-2^63-1", "5000 digits"])
+@pytest.mark.parametrize("bad", OUT_OF_RANGE_IDS, ids=["2^31", "2^63", "2^64+1", "40 digits", "-1", "-2^63-1",
+                                                   "5000 digits"])
 def test_sec24_ids_out_of_range_in_every_id_bearing_url_are_404(app, make_user, login, make_patient, bad):
     _, email = make_user("admin")
     make_patient()
@@ -39,11 +40,12 @@ def test_sec24_ids_out_of_range_in_every_id_bearing_url_are_404(app, make_user, 
         assert b"Not found" in response.data
 
 
-def test_sec24_the_largest_real_id_is_a_plain_not_found(app, make_user, login):
+def test_sec24_the_largest_id_a_row_can_have_is_a_plain_not_found(app, make_user, login):
+    """2^31 - 1: every id column is INTEGER, 32-bit on PostgreSQL; the database answers "no such row"."""
     _, email = make_user("admin")
     browser = login(email)
-    for url in ("/patients/9223372036854775807", "/screenings/9223372036854775807", "/admin/users/9223372036854775807",
-                "/patients/1/plans/9223372036854775807"):
+    top = 2**31 - 1
+    for url in (f"/patients/{top}", f"/screenings/{top}", f"/admin/users/{top}", f"/patients/1/plans/{top}"):
         assert browser.get(url).status_code == 404, url
 
 
