@@ -21,6 +21,7 @@ from clinic.auth import throttle
 from clinic.clock import now
 from clinic.db import SAFE_METHODS
 from clinic.extensions import db
+from clinic.inputs import MAX_ID
 
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "main.health"})
 
@@ -30,9 +31,7 @@ CSP = (
 )
 
 
-# The largest id a row can have: every id column is INTEGER, 32-bit signed on PostgreSQL (SQLite's is 64-bit,
-# and reaching 2^31 rows there is not a concern). Larger numbers failed as "integer out of range" (a 500).
-MAX_ID = 2**31 - 1
+
 
 
 class DatabaseIdConverter(IntegerConverter):
