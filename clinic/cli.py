@@ -54,15 +54,21 @@ def _dirs(extra: tuple[Path, ...]) -> list[Path]:
 @protocols_group.command("check")
 @click.argument("dirs", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
 def protocols_check(dirs: tuple[Path, ...]) -> None:
-    """Validate our protocols plus DIRS (default: the configured PROTOCOL_DIRS); exit 1 on any problem."""
+    """Validate our protocols plus DIRS (default: the configured PROTOCOL_DIRS); exit 1 on any problem.
+    Then the reading grade of each protocol's patient text, and every string above the target (HO-04)."""
+    from clinic import readability
     from clinic.domain.protocols import check_report, illustration_ids_in
-    from clinic.library import ILLUSTRATIONS
+    from clinic.library import ILLUSTRATIONS, load_all
 
-    lines, ok = check_report(_dirs(dirs), illustration_ids_in(ILLUSTRATIONS))
+    folders = _dirs(dirs)
+    lines, ok = check_report(folders, illustration_ids_in(ILLUSTRATIONS))
     for line in lines:
         click.echo(line)
     if not ok:
         sys.exit(1)
+    click.echo("")
+    for line in readability.report_lines(*load_all(folders)):
+        click.echo(line)
 
 
 @protocols_group.command("show")
@@ -239,13 +245,18 @@ def export_patient(record_number: str, clinic_name: str | None, output: Path | N
 @click.command("import")
 @click.argument("source", metavar="FILE", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--clinic", "clinic_name", default=None, help="Import into this clinic instead of the one in FILE.")
+@click.option("--new-clinic", is_flag=True, help="Create the clinic when no clinic has exactly its name.")
 @with_appcontext
-def import_patient(source: Path, clinic_name: str | None) -> None:
-    """Import a patient from a JSON export (their clinic is created when missing)."""
+def import_patient(source: Path, clinic_name: str | None, new_clinic: bool) -> None:
+    """Import a patient from a JSON export, checked like the pages check input; nothing is written on a problem.
+
+    The clinic must exist with exactly the name given (a new database's first import creates it).
+    """
     from clinic.patients import operations as patient_ops
 
     try:
-        patient = patient_ops.import_json(db.session, source.read_bytes(), now=now(), clinic_name=clinic_name)
+        patient = patient_ops.import_json(db.session, source.read_bytes(), now=now(), clinic_name=clinic_name,
+                                          create_clinic=new_clinic)
     except patient_ops.ImportProblem as exc:
         db.session.rollback()
         raise click.ClickException(f"{source.name}: {exc}") from None

@@ -189,6 +189,8 @@ class Patient(db.Model):
     record_number: Mapped[str] = mapped_column(String(20))
     family_name: Mapped[str] = mapped_column(String(100))
     given_names: Mapped[str] = mapped_column(String(100))
+    # How the patient writes their name: "given_first" (Anna Smith) or "family_first" (王秀英, Nagy Anna).
+    name_order: Mapped[str] = mapped_column(String(20), default="given_first", server_default="given_first")
     # "family given", case-folded and without accents: filled on save, used to sort the list.
     sort_name: Mapped[str] = mapped_column(String(201))
     birth_date: Mapped[dt.date] = mapped_column(Date)

@@ -6,6 +6,9 @@ import datetime as dt
 
 from flask import Flask, g
 
+from clinic.domain import bodymap, planning
+from clinic.patients.fields import full_name, name_joiner
+
 
 def init_app(app: Flask) -> None:
     """Expose the current user and date helpers to templates."""
@@ -30,12 +33,29 @@ def init_app(app: Flask) -> None:
             attrs["autocomplete"] = autocomplete
         return attrs
 
+    app.add_template_global(name_joiner)
+
+    @app.template_global()
+    def patient_full_name(patient) -> str:
+        """The name as the patient writes it, in their order ("Anna Smith", "王秀英")."""
+        return full_name(patient.family_name, patient.given_names, patient.name_order)
+
     @app.template_filter("day")
     def format_day(value: dt.date | dt.datetime | None) -> str:
         """'14 March 2026' – unambiguous in every country."""
         if value is None:
             return ""
         return f"{value.day} {value:%B %Y}"
+
+    @app.template_global()
+    def body_map_parts() -> dict:
+        """The body map's regions grouped for the screening form (clinic.domain.bodymap.form_parts)."""
+        return bodymap.form_parts()
+
+    @app.template_filter("leave_out_words")
+    def leave_out(item) -> str:
+        """What a finding left out of a plan item: 'Leave out the right index finger's middle joint.'"""
+        return planning.leave_out_words(item)
 
     @app.template_filter("when")
     def format_when(value: dt.datetime | None) -> str:

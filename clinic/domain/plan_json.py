@@ -58,6 +58,15 @@ def _hints(cls: type) -> dict[str, Any]:
     return {f.name: types_by_name[f.name] for f in dataclasses.fields(cls)}
 
 
+@functools.cache
+def _defaulted(cls: type) -> frozenset[str]:
+    """Fields of a dataclass that have a default."""
+    return frozenset(
+        f.name for f in dataclasses.fields(cls)
+        if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
+    )
+
+
 def _decode(tp: Any, raw: Any, path: str) -> Any:
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
@@ -101,10 +110,13 @@ def _decode(tp: Any, raw: Any, path: str) -> Any:
             raise ValueError(f"{path}: expected an object")
         hints = _hints(tp)
         names = set(hints)
-        if set(raw) != names:
-            extra, missing = sorted(set(raw) - names), sorted(names - set(raw))
+        # A field added later with a default (the body map's sides, kinds, leave_out) may be absent
+        # from a plan stored before it: the default reads it as it was made.
+        optional = _defaulted(tp)
+        if not set(raw) <= names or not names - optional <= set(raw):
+            extra, missing = sorted(set(raw) - names), sorted(names - optional - set(raw))
             raise ValueError(f"{path}: unexpected keys {extra}, missing keys {missing}")
-        return tp(**{name: _decode(hints[name], raw[name], f"{path}.{name}") for name in sorted(names)})
+        return tp(**{name: _decode(hints[name], raw[name], f"{path}.{name}") for name in sorted(set(raw))})
     raise ValueError(f"{path}: cannot read {tp!r}")
 
 

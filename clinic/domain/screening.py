@@ -67,6 +67,7 @@ CASE_FACTS: dict[str, tuple[str, ...]] = {
     "stroke": ("stroke_date", "stroke_type", "affected_side", "medically_stable_date", "cleared_by"),
     "fracture": (
         "fracture_date", "bone", "affected_side", "treatment", "cast_removal_date", "healing_confirmed_date",
+        "broken_finger", "cast_holds",
     ),
     "tendinitis": ("tendon_area", "affected_side", "onset_date", "acute_over_date"),
     "arthritis": ("arthritis_type", "affected_side", "joints", "flare_settled_date"),
@@ -107,7 +108,7 @@ URGENT_WORDS = "Do not treat: this may be an emergency. Send the patient to A&E 
 
 _RULE_KEYS = {
     "id", "group", "question", "help", "category", "regions", "therapist_text", "patient_text", "source",
-    "record_field", "conditions", "gate", "start_when", "name", "blocks",
+    "record_field", "conditions", "gate", "start_when", "name", "blocks", "prompt",
 }
 _GATE_KEYS = {"until", "waits_for", "when", "region_fact"}
 _PLACEHOLDERS = {"side", "regions", "where"}
@@ -162,6 +163,7 @@ class Rule:
     start_when: str = ""
     name: str = ""  # plain words, after "you had": "a raised temperature"
     blocks: tuple[str, ...] = ()  # the kinds of plan item a local finding blocks on its region
+    prompt: str = ""  # what the therapist must arrange when the finding is present (gout ruled out...)
 
     @property
     def label(self) -> str:
@@ -254,6 +256,7 @@ def _parse_rule(item: Any, path: str, problems: Problems) -> Rule | None:
     for key in ("therapist_text", "patient_text"):
         _check_placeholders(texts[key], f"{path}.{key}", problems)
     start_when = _text(item, "start_when", path, problems, required=False)
+    prompt = _text(item, "prompt", path, problems, required=False)
 
     regions_raw = item.get("regions")
     chosen = regions_raw == "chosen"
@@ -323,6 +326,7 @@ def _parse_rule(item: Any, path: str, problems: Problems) -> Rule | None:
         start_when=start_when or "",
         name=texts["name"],
         blocks=blocks,
+        prompt=prompt or "",
     )
 
 
@@ -330,7 +334,9 @@ def _parse_blocks(item: dict, path: str, category: str, problems: Problems) -> t
     """A local rule names the kinds of plan item it blocks on its region (CLINICAL.md §2.1)."""
     if "blocks" not in item:
         if category == "local":
-            problems.add(f"{path}.blocks", f"missing; a local rule lists the kinds it blocks: {', '.join(BLOCKABLE_KINDS)}")
+            problems.add(
+                f"{path}.blocks", f"missing; a local rule lists the kinds it blocks: {', '.join(BLOCKABLE_KINDS)}"
+            )
         return ()
     if category != "local":
         problems.add(f"{path}.blocks", "only a local rule blocks kinds of plan item on a region; remove it")

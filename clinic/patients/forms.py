@@ -82,6 +82,9 @@ class IdentityFields:
         DataRequired("Enter the family name."), Length(max=100, message="Use at most 100 characters.")])
     given_names = StringField("Given names", filters=[_strip], validators=[
         DataRequired("Enter the given names."), Length(max=100, message="Use at most 100 characters.")])
+    name_order = RadioField("How the patient writes their name", choices=_choices(F.NAME_ORDERS),
+                            default="given_first",
+                            description="Handouts and the patient's record print the name in this order.")
     birth_date = FriendlyDateField("Date of birth", what="date of birth",
                                    validators=[InputRequired("Enter the date of birth."), _plausible_birth_date])
     sex = SelectField("Sex (optional)", choices=_choices(F.SEXES), default="")
