@@ -31,9 +31,6 @@ CSP = (
 )
 
 
-
-
-
 class DatabaseIdConverter(IntegerConverter):
     """``<int:…>`` in every URL: a whole number a database id can be, so anything else is a 404.
 
