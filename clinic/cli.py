@@ -18,6 +18,7 @@ from clinic import audit
 from clinic.auth import operations as auth_ops
 from clinic.clock import now
 from clinic.extensions import db
+from clinic.inputs import MAX_ID
 from clinic.models import Role, User
 
 
@@ -265,7 +266,7 @@ def import_patient(source: Path, clinic_name: str | None, new_clinic: bool) -> N
 
 
 @click.command("handout")
-@click.argument("revision_id", metavar="PLAN_REVISION", type=int)
+@click.argument("revision_id", metavar="PLAN_REVISION", type=click.IntRange(1, MAX_ID))  # SEC-24: no 500
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The PDF file to write.")
 @click.option("--large-print", is_flag=True, help="Body text of at least 16 pt.")

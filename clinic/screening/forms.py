@@ -271,7 +271,7 @@ class OverrideForm(ClinicForm):
                     Length(min=OVERRIDE_MIN_REASON, max=2000,
                            message=f"Write at least {OVERRIDE_MIN_REASON} characters (at most 2000).")])
     password = PasswordField("Your password", description="Your login is more than a few minutes old: confirm it "
-                             "is you.")
+                             "is you.", validators=[Length(max=1000)])
 
 
 class ClearanceForm(ClinicForm):
