@@ -21,6 +21,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 from clinic.db import sqlite_path
 
@@ -43,9 +44,30 @@ def database_heads(connection: Connection) -> frozenset[str]:
     return frozenset(MigrationContext.configure(connection).get_current_heads())
 
 
-def pending_migrations(connection: Connection) -> str | None:
-    """None when the database is at the scripts' head, else a sentence saying what is wrong."""
-    current = database_heads(connection)
+def recorded_heads(session) -> frozenset[str] | None:
+    """The revision(s) in ``alembic_version``, read with one plain query (``/health`` asks on every call);
+    None when that table is missing. A database that does not answer raises SQLAlchemyError."""
+    query = text("SELECT version_num FROM alembic_version")
+    try:
+        if session.get_bind().dialect.name == "sqlite":
+            # No savepoint: on SQLite it would take the write lock (clinic.db), and a failed SELECT leaves
+            # the transaction usable there anyway.
+            return frozenset(session.execute(query).scalars())
+        with session.begin_nested():  # on PostgreSQL a missing table would abort the caller's transaction
+            return frozenset(session.execute(query).scalars())
+    except DBAPIError as exc:
+        if exc.connection_invalidated or not _is_missing_table(exc):
+            raise
+        return None
+
+
+def _is_missing_table(exc: DBAPIError) -> bool:
+    message = str(exc.orig).lower()
+    return "no such table" in message or "does not exist" in message
+
+
+def pending_migrations(current: frozenset[str] | None) -> str | None:
+    """None when the database's revisions (``recorded_heads``) are the scripts' head, else what is wrong."""
     expected = script_heads()
     if current == expected:
         return None
