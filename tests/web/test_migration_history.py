@@ -8,6 +8,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -155,6 +156,41 @@ def test_rel16_two_upgrades_at_once_run_one_after_the_other(db_url, tmp_path):
     runs = [subprocess.Popen([clinic, "db", "upgrade"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              text=True) for _ in range(2)]
     outputs = [run.communicate(timeout=120) for run in runs]
+    _assert_both_succeeded(runs, outputs, db_url)
+
+
+def test_rel16_an_instance_keeps_answering_while_two_upgrades_run(make_app, db_url, tmp_path):
+    serving = make_app()
+    with serving.app_context():
+        upgrade(revision="a984a4e5c8c9")  # the release before: one migration is pending
+    client = serving.test_client()
+    assert client.get("/health").status_code == 503
+    answers: list[int] = []
+    stop = threading.Event()
+
+    def poll():
+        while not stop.is_set():
+            answers.append(client.get("/health").status_code)
+            answers.append(client.get("/login").status_code)
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    env = {**os.environ, "CLINIC_DATABASE_URL": db_url, "CLINIC_SECRET_KEY": TEST_SECRET,
+           "CLINIC_INSTANCE_PATH": str(tmp_path)}
+    clinic = str(Path(sys.executable).with_name("clinic"))
+    try:
+        runs = [subprocess.Popen([clinic, "db", "upgrade"], env=env, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True) for _ in range(2)]
+        outputs = [run.communicate(timeout=120) for run in runs]
+    finally:
+        stop.set()
+        poller.join(timeout=30)
+    _assert_both_succeeded(runs, outputs, db_url)
+    assert client.get("/health").status_code == 200
+    assert len(answers) > 4 and set(answers) <= {200, 503}, sorted(set(answers))  # no 500, nothing refused
+
+
+def _assert_both_succeeded(runs, outputs, db_url) -> None:
     for run, (_out, err) in zip(runs, outputs, strict=True):
         assert run.returncode == 0, err
         assert "Traceback" not in err
