@@ -11,9 +11,9 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import functools
-import logging
 import os
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from alembic.config import Config as AlembicConfig
@@ -28,7 +28,7 @@ from clinic.db import sqlite_path
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Any fixed 64-bit number: the key of the PostgreSQL advisory lock every `clinic db upgrade` takes.
 ADVISORY_LOCK_KEY = 0x636C696E6963  # "clinic" in ASCII
-log = logging.getLogger(__name__)
+WAITING = "Another `clinic db upgrade` is running; waiting for it to finish."
 
 
 @functools.cache
@@ -86,16 +86,22 @@ def _lock_file(url: str) -> Path:
     return Path(path).with_name(Path(path).name + ".upgrade-lock")
 
 
+def _say_waiting() -> None:
+    # Straight to stderr: Alembic's logging set-up (fileConfig in env.py) silences loggers made before it.
+    print(WAITING, file=sys.stderr, flush=True)
+
+
 @contextlib.contextmanager
-def migration_lock(connection: Connection) -> Iterator[None]:
+def migration_lock(connection: Connection, notify: Callable[[], None] = _say_waiting) -> Iterator[None]:
     """Hold the database's upgrade lock: a PostgreSQL advisory lock, or a lock file beside the SQLite file.
 
-    The caller runs its migrations inside; a second caller waits here until the first is done.
+    The caller runs its migrations inside; a second caller calls ``notify`` and waits here until the first
+    is done.
     """
     if connection.dialect.name == "postgresql":
         got = connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY}).scalar()
         if not got:
-            log.warning("Another `clinic db upgrade` is running; waiting for it to finish.")
+            notify()
             connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
         connection.commit()  # a session lock: it outlives this transaction, and Alembic begins its own
         try:
@@ -110,7 +116,7 @@ def migration_lock(connection: Connection) -> Iterator[None]:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            log.warning("Another `clinic db upgrade` is running; waiting for it to finish.")
+            notify()
             fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -188,6 +189,31 @@ def test_rel16_an_instance_keeps_answering_while_two_upgrades_run(make_app, db_u
     _assert_both_succeeded(runs, outputs, db_url)
     assert client.get("/health").status_code == 200
     assert len(answers) > 4 and set(answers) <= {200, 503}, sorted(set(answers))  # no 500, nothing refused
+
+
+def test_rel16_an_upgrade_waits_while_another_holds_the_lock(make_app, db_url, tmp_path):
+    holder = make_app()
+    env = {**os.environ, "CLINIC_DATABASE_URL": db_url, "CLINIC_SECRET_KEY": TEST_SECRET,
+           "CLINIC_INSTANCE_PATH": str(tmp_path)}
+    clinic = str(Path(sys.executable).with_name("clinic"))
+    with holder.app_context(), db.engine.connect() as connection, schema.migration_lock(connection):
+        waiting = subprocess.Popen([clinic, "db", "upgrade"], env=env, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+        first_line = ""
+        while "Another" not in first_line:  # it says why it waits (INFO lines of Alembic may come first)
+            first_line = waiting.stderr.readline()
+            assert first_line or waiting.poll() is None, "the upgrade ended without waiting"
+        assert first_line.strip() == schema.WAITING
+        time.sleep(1)
+        assert waiting.poll() is None  # still waiting: nothing migrated under the holder's feet
+    _out, err = waiting.communicate(timeout=120)
+    assert waiting.returncode == 0, err
+    engine = sa.create_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            assert schema.pending_migrations(schema.database_heads(conn)) is None
+    finally:
+        engine.dispose()
 
 
 def _assert_both_succeeded(runs, outputs, db_url) -> None:
