@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from clinic.domain.screening import ScreeningResult
+from clinic.domain.screening import RuleSet, ScreeningResult
 
 # key -> (headline in capitals, icon: never colour alone)
 HEADLINES: dict[str, tuple[str, str]] = {
@@ -84,3 +84,20 @@ def headline(
     words, icon = HEADLINES[key]
     was_overridden = any(f.category == "absolute" and f.rule_id in overridden for f in result.findings)
     return Headline(key=key, words=words, icon=icon, start=start, overridden=was_overridden)
+
+
+def prompts(result: ScreeningResult, rules: RuleSet) -> tuple[str, ...]:
+    """What the page prompts the therapist to arrange: a same-day medical check for a possible emergency
+    answered "not known" or left open, and each present finding's own prompt (gout or infection ruled out)."""
+    out: list[str] = []
+    by_id = {rule.id: rule for rule in rules.rules}
+    for rule_id in (*result.not_known, *result.unanswered):
+        rule = by_id.get(rule_id)
+        if rule is not None and rule.category == "urgent_refer":
+            out.append(f"It is not known whether the patient has {rule.name}. Arrange a medical check today; "
+                       f"if it cannot be ruled out, send them to A&E or their doctor today.")
+    for finding in result.findings:
+        rule = by_id.get(finding.rule_id)
+        if rule is not None and rule.prompt:
+            out.append(rule.prompt)
+    return tuple(dict.fromkeys(out))

@@ -108,7 +108,7 @@ URGENT_WORDS = "Do not treat: this may be an emergency. Send the patient to A&E 
 
 _RULE_KEYS = {
     "id", "group", "question", "help", "category", "regions", "therapist_text", "patient_text", "source",
-    "record_field", "conditions", "gate", "start_when", "name", "blocks",
+    "record_field", "conditions", "gate", "start_when", "name", "blocks", "prompt",
 }
 _GATE_KEYS = {"until", "waits_for", "when", "region_fact"}
 _PLACEHOLDERS = {"side", "regions", "where"}
@@ -163,6 +163,7 @@ class Rule:
     start_when: str = ""
     name: str = ""  # plain words, after "you had": "a raised temperature"
     blocks: tuple[str, ...] = ()  # the kinds of plan item a local finding blocks on its region
+    prompt: str = ""  # what the therapist must arrange when the finding is present (gout ruled out...)
 
     @property
     def label(self) -> str:
@@ -255,6 +256,7 @@ def _parse_rule(item: Any, path: str, problems: Problems) -> Rule | None:
     for key in ("therapist_text", "patient_text"):
         _check_placeholders(texts[key], f"{path}.{key}", problems)
     start_when = _text(item, "start_when", path, problems, required=False)
+    prompt = _text(item, "prompt", path, problems, required=False)
 
     regions_raw = item.get("regions")
     chosen = regions_raw == "chosen"
@@ -324,6 +326,7 @@ def _parse_rule(item: Any, path: str, problems: Problems) -> Rule | None:
         start_when=start_when or "",
         name=texts["name"],
         blocks=blocks,
+        prompt=prompt or "",
     )
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from clinic import staff
 from clinic.auth import operations as auth_ops
 from clinic.models import (
     Clinic,
@@ -624,6 +625,7 @@ def import_json(
     if not isinstance(source, dict):
         raise ImportProblem("patient: an object is required")
     columns = {c.key: c for c in inspect(Patient).columns if c.key not in _PATIENT_SKIP}
+    source = {"name_order": "given_first", **source}  # exports written before names had an order
     unknown = set(source) - set(columns)
     if unknown:
         raise ImportProblem(f"patient: unknown keys {sorted(unknown)}")
@@ -689,8 +691,10 @@ _WORDS_FOR_STATUS = {"archived": "Archived", "active": "Back in use", "restricte
 @timeline_source
 def _record_timeline(db: Session, patient: Patient) -> Iterable[TimelineEntry]:
     """Registration and every saved change of the record itself."""
-    yield TimelineEntry(at=patient.created_at, title="Registered", detail=f"by {patient.created_by}" if
-                        patient.created_by else "", clinical=False, kind="record")
+    names = staff.names_by_email(db, patient.clinic_id)
+    yield TimelineEntry(at=patient.created_at, title="Registered",
+                        detail=f"by {staff.name_for_email(names, patient.created_by)}" if patient.created_by else "",
+                        clinical=False, kind="record")
     changes = db.scalars(
         select(PatientChange).where(PatientChange.patient_id == patient.id)
         .order_by(PatientChange.at, PatientChange.id)
@@ -706,7 +710,8 @@ def _record_timeline(db: Session, patient: Patient) -> Iterable[TimelineEntry]:
             else:
                 title = "Clinical details changed" if clinical else "Details changed"
             yield TimelineEntry(
-                at=at, title=title, detail=f"by {actor}", clinical=clinical, kind="change",
+                at=at, title=title, detail=f"by {staff.name_for_email(names, actor)}", clinical=clinical,
+                kind="change",
                 changes=tuple(F.LABELS.get(c.field, c.field) for c in part if c.field != "status"),
             )
 

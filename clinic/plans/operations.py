@@ -18,7 +18,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from clinic import audit
+from clinic import audit, staff
 from clinic.domain import carryover, planning
 from clinic.domain.carryover import CarryOver
 from clinic.domain.outcomes import grip_percent, quickdash
@@ -26,6 +26,7 @@ from clinic.domain.planning import PlanBlocked, PlanDraft, PlanEditError
 from clinic.domain.progress import move_to_next_stage
 from clinic.domain.protocols import HomeDose, Library
 from clinic.domain.screening import Finding, ScreeningResult, facts_from_json
+from clinic.library import library
 from clinic.models import (
     Clinic,
     HandoutFile,
@@ -329,6 +330,8 @@ def safety_problems(canonical: Mapping[str, Any]) -> list[str]:
     problems = []
     if (screening.get("decision") == "defer" or "absolute" in categories) and not body.get("override"):
         problems.append("The screening says do not treat, and no override was recorded.")
+    if "urgent_refer" in categories:
+        problems.append("The screening found a possible emergency; no plan may be approved or printed on it.")
     if (screening.get("decision") == "refer" or "refer" in categories) and not body.get("clearance"):
         problems.append("The screening says refer first, and no clearance was recorded.")
     return problems
@@ -640,41 +643,63 @@ def clinic_of(db: Session, patient: Patient) -> Clinic:
 
 @timeline_source
 def _plan_timeline(db: Session, patient: Patient) -> Iterable[TimelineEntry]:
-    """Plans made, revisions approved, stage moves, sessions, outcome measures and handouts printed."""
+    """Plans made, revisions approved, stage moves, sessions, outcome measures and handouts printed; people by
+    name and stages by title (never a login e-mail or an internal id)."""
+    names = staff.names_by_email(db, patient.clinic_id)
+
+    def who(email: str | None) -> str:
+        return staff.name_for_email(names, email)
+
     # Columns only: the plans' and revisions' JSON is not needed here.
-    for plan in db.execute(select(Plan.id, Plan.protocol_id, Plan.created_at, Plan.created_by)
-                           .where(Plan.patient_id == patient.id)):
-        yield TimelineEntry(at=plan.created_at, title=f"Plan started ({plan.protocol_id})",
-                            detail=f"by {plan.created_by}", kind="plan",
+    plans = list(db.execute(select(Plan.id, Plan.protocol_id, Plan.created_at, Plan.created_by)
+                            .where(Plan.patient_id == patient.id)))
+    protocol_of = {plan.id: plan.protocol_id for plan in plans}
+
+    def stage_title(plan_id: int, stage_id: str | None) -> str:
+        protocol = library().protocols.get(protocol_of.get(plan_id, ""))
+        for stage in protocol.stages if protocol is not None else ():
+            if stage.id == stage_id:
+                return stage.title
+        return "an earlier stage" if stage_id else "no stage"
+
+    def title_of(protocol_id: str) -> str:
+        protocol = library().protocols.get(protocol_id)
+        return protocol.title if protocol is not None else "an earlier protocol"
+
+    for plan in plans:
+        yield TimelineEntry(at=plan.created_at, title=f"Plan started ({title_of(plan.protocol_id)})",
+                            detail=f"by {who(plan.created_by)}", kind="plan",
                             url=url_for("plans.show", patient_id=patient.id, plan_id=plan.id))
     revisions = {r.id: r for r in db.execute(
         select(PlanRevision.id, PlanRevision.plan_id, PlanRevision.number, PlanRevision.protocol_id,
                PlanRevision.approved_at, PlanRevision.approved_by, PlanRevision.digest)
         .where(PlanRevision.patient_id == patient.id))}
     for r in revisions.values():
-        yield TimelineEntry(at=r.approved_at, title=f"Plan approved ({r.protocol_id}, revision {r.number})",
-                            detail=f"by {r.approved_by} · {r.digest[7:19]}", kind="plan",
+        yield TimelineEntry(at=r.approved_at, title=f"Plan approved ({title_of(r.protocol_id)}, revision {r.number})",
+                            detail=f"by {who(r.approved_by)} · {r.digest[7:19]}", kind="plan",
                             url=url_for("plans.show", patient_id=patient.id, plan_id=r.plan_id))
     for m in db.scalars(select(StageMove).where(StageMove.patient_id == patient.id)):
         yield TimelineEntry(at=m.at, title="Moved to the next stage",
-                            detail=f"{m.from_stage} → {m.to_stage} · by {m.by}", kind="plan",
+                            detail=f"{stage_title(m.plan_id, m.from_stage)} → {stage_title(m.plan_id, m.to_stage)}"
+                                   f" · by {who(m.by)}", kind="plan",
                             url=url_for("plans.show", patient_id=patient.id, plan_id=m.plan_id))
     for s in sessions_of(db, patient):
         pain = (f" · pain {s.pain_before} → {s.pain_after}" if s.pain_before is not None and s.pain_after is not None
                 else "")
         yield TimelineEntry(at=s.recorded_at, title=f"Session on {s.on_date.day} {s.on_date:%B %Y}",
-                            detail=f"{s.stage_id}{pain} · by {s.recorded_by}", kind="session",
+                            detail=f"{stage_title(s.plan_id, s.stage_id)}{pain} · by {who(s.recorded_by)}",
+                            kind="session",
                             url=url_for("plans.show", patient_id=patient.id, plan_id=s.plan_id))
     for o in outcomes_of(db, patient):
         score = o.score
         words = "not scored (fewer than 10 answers)" if score is None else (
             f"{score:g}" if o.kind == "quickdash" else f"{score:g} % of the other hand")
         yield TimelineEntry(at=o.recorded_at, title="QuickDASH" if o.kind == "quickdash" else "Grip strength",
-                            detail=f"{words} · by {o.recorded_by}", kind="outcome")
+                            detail=f"{words} · by {who(o.recorded_by)}", kind="outcome")
     for p in db.scalars(select(HandoutPrint).where(HandoutPrint.patient_id == patient.id)):
         revision = revisions.get(p.revision_id)
         number = revision.number if revision else "?"
         yield TimelineEntry(at=p.at, title="Handout printed" if p.kind == "handout" else "Therapist summary printed",
-                            detail=f"revision {number} · by {p.by}", kind="print",
+                            detail=f"revision {number} · by {who(p.by)}", kind="print",
                             url=url_for("plans.show", patient_id=patient.id, plan_id=revision.plan_id)
                             if revision else None)

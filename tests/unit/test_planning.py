@@ -163,8 +163,8 @@ STAGE_TABLE = [
         "stroke", {}, DAY,
         [
             ("early", "from 5 March 2026", False),
-            ("recovery", "from 12 March 2026", False),
-            ("function", "from 19 March 2026", True),
+            ("recovery", "from 8 March 2026", False),
+            ("function", "from 12 March 2026", True),
         ],
         id="stroke-ischaemic-three-weeks-on",
     ),
@@ -174,8 +174,8 @@ STAGE_TABLE = [
         DAY,
         [
             ("early", "from 17 March 2026", False),
-            ("recovery", "from 19 March 2026", True),
-            ("function", "from 26 March 2026", False),
+            ("recovery", "from 17 March 2026", False),
+            ("function", "from 19 March 2026", True),
         ],
         id="stroke-haemorrhagic-waits-for-day-7",
     ),
@@ -210,8 +210,8 @@ STAGE_TABLE = [
         "tendinitis", {}, DAY,
         [
             ("acute", "from 20 February 2026", False),
-            ("settling", "from 10 March 2026", True),
-            ("loading", "from 24 March 2026", False),
+            ("settling_thumb_side", "from 10 March 2026", True),
+            ("loading_thumb_side", "from 24 March 2026", False),
             ("back_to_activity", "from 7 April 2026", False),
         ],
         id="tendinitis-settling",
@@ -243,6 +243,7 @@ STAGE_TABLE = [
     pytest.param(
         "bruise", {}, DAY,
         [
+            ("protect", "from 14 March 2026", False),
             ("preparatory", "from 16 March 2026", False),
             ("direct", "from 18 March 2026", False),
             ("mobility", "from 18 March 2026", True),
@@ -252,6 +253,7 @@ STAGE_TABLE = [
     pytest.param(
         "bruise", {"swelling_pain_gone_date": None}, DAY,
         [
+            ("protect", "from 14 March 2026", False),
             ("preparatory", "from 16 March 2026", True),
             ("direct", "no date yet: when the swelling and pain have gone", False),
             ("mobility", "no date yet: when the swelling and pain have gone", False),
@@ -285,8 +287,11 @@ def test_a_plan_carries_the_protocol_identity_goals_doses_and_stop_signs(conditi
         assert stage.stop_and_call == source.stop_and_call and stage.stop_and_call
         assert stage.precautions == source.precautions
         assert stage.confirmations == source.starts.confirmations
-        assert [(h.ref, h.dose) for h in stage.home] == [(h.ref, h.dose) for h in source.home]
-        assert [(c.ref, c.dose) for c in stage.clinic] == [(c.ref, c.dose) for c in source.clinic]
+        # The protocol's own injury keeps items of kinds its stage does not allow there out (listed as removed).
+        removed = {r.ref for r in stage.removed}
+        assert [(h.ref, h.dose) for h in stage.home] == [(h.ref, h.dose) for h in source.home if h.ref not in removed]
+        assert [(c.ref, c.dose) for c in stage.clinic] == [
+            (c.ref, c.dose) for c in source.clinic if c.ref not in removed]
         assert all(c.name for c in stage.clinic)
     assert draft.fact_values() == {k: v for k, v in GOOD_FACTS[condition].items()}
     assert draft.override is None and draft.clearance is None
@@ -320,7 +325,7 @@ def test_format_day_does_not_depend_on_the_locale():
 def test_defer_without_an_override_gives_no_plan():
     result = screened("fracture", uncontrolled_blood_pressure=yes())
     assert result.decision == "defer"
-    with pytest.raises(PlanBlocked, match="do not treat.*uncontrolled_blood_pressure.*override"):
+    with pytest.raises(PlanBlocked, match="do not treat.*blood pressure that is not under control.*override"):
         plan("fracture", screening=result)
 
 
@@ -498,7 +503,7 @@ def independently_valid(override: Override | None, result: ScreeningResult, on: 
 def test_cs01_no_plan_for_an_absolute_contraindication_without_a_valid_override(patient, kind):
     condition, answers, facts, on = patient
     result = screen(answers, facts, RULES, on, condition=condition)
-    assert result.decision == "defer"
+    assert result.decision == ("refer" if result.urgent else "defer")
     override = make_override(kind, result, on)
     try:
         draft = generate_plan(
@@ -510,6 +515,7 @@ def test_cs01_no_plan_for_an_absolute_contraindication_without_a_valid_override(
         event("blocked")
         return
     event("plan made")
+    assert not result.urgent, "an urgent refer finding is never lifted by an override or a clearance"
     assert kind == "valid"
     assert independently_valid(override, result, on)
     assert draft.override == override
@@ -528,7 +534,8 @@ BLOOD_CLOT = screened("stroke", uncontrolled_blood_pressure=yes(), fever=yes())
     [
         (None, "record an override"),
         (Override("", "therapist", "uncontrolled_blood_pressure and fever ruled out by the GP", DAY), "who recorded"),
-        (Override("Sam Lee", "reception", "uncontrolled_blood_pressure and fever ruled out by the GP", DAY), "therapist"),
+        (Override("Sam Lee", "reception", "uncontrolled_blood_pressure and fever ruled out by the GP", DAY),
+         "therapist"),
         (Override("Sam Lee", "admin", "uncontrolled_blood_pressure and fever ruled out by the GP", DAY), "therapist"),
         (Override("Sam Lee", "therapist", "fever, clot: fine", DAY), "at least 20 characters"),
         (Override("Sam Lee", "therapist", "Rechecked today, it was a misreading, GP agrees.", DAY),
@@ -560,6 +567,35 @@ def test_cs02_an_override_naming_each_contraindication_by_id_or_words_is_accepte
     draft = plan("stroke", screening=BLOOD_CLOT, override=override)
     assert draft.override == override
     assert plan_from_canonical(plan_to_canonical(draft)).override == override
+
+
+def test_cs02_an_override_choosing_each_finding_needs_no_names_in_its_reason_and_carries_the_plain_words():
+    reason = "Rechecked twice, now normal; GP agrees by phone."
+    names = ("blood pressure that is not under control", "a raised temperature")
+    chosen = Override("Anna Berg", "therapist", reason, DAY, ("uncontrolled_blood_pressure", "fever"), names)
+    draft = plan("stroke", screening=BLOOD_CLOT, override=chosen)
+    assert plan_from_canonical(plan_to_canonical(draft)).override == chosen
+    partly = Override("Anna Berg", "therapist", reason, DAY, ("fever",), names[1:])
+    with pytest.raises(PlanBlocked, match="does not choose the contraindication blood pressure that is not under"):
+        plan("stroke", screening=BLOOD_CLOT, override=partly)
+
+
+def test_a_plan_stored_before_overrides_kept_their_chosen_findings_still_reads():
+    draft = plan("stroke", screening=BLOOD_CLOT, override=Override(
+        "Sam Lee", "therapist", "uncontrolled_blood_pressure and fever ruled out by the GP", DAY))
+    canonical = plan_to_canonical(draft)
+    for key in ("rule_ids", "names"):
+        del canonical["plan"]["override"][key]
+    assert plan_from_canonical(canonical).override == draft.override
+
+
+@pytest.mark.parametrize("urgent", ["suspected_blood_clot", "hand_infection", "sudden_weakness"])
+def test_an_urgent_refer_finding_blocks_the_plan_whatever_override_or_clearance_is_recorded(urgent):
+    result = screened("stroke", **{urgent: yes()})
+    assert (result.decision, result.urgent) == ("refer", True)
+    with pytest.raises(PlanBlocked, match="may be an emergency. Send the patient to A&E"):
+        plan("stroke", screening=result, clearance=CLEARANCE,
+             override=Override("Sam Lee", "therapist", f"{urgent} ruled out, patient is well", DAY, (urgent,)))
 
 
 def test_cs02_an_override_is_not_carried_when_nothing_needed_overriding():
@@ -611,7 +647,8 @@ def test_cs03_a_wound_on_the_right_wrist_narrows_massage_and_keeps_movement_and_
     after_cast = draft.stage("after_cast")
     # An open wound blocks touch, load and heat there (CLINICAL.md §2.1): moving the wrist and raising
     # the hand are not massage, so they stay.
-    assert [h.ref for h in after_cast.home] == ["balls_in_palm", "piano_taps", "wrist_circles", "hand_elevation"]
+    assert [h.ref for h in after_cast.home] == [
+        "balls_in_palm", "piano_taps", "wrist_circles", "hand_elevation", "forearm_turns", "tendon_glides"]
     stroking = next(c for c in after_cast.clinic if c.ref == "stroking")
     assert stroking.leave_out == ("right:wrist",)
     assert leave_out_words(stroking) == "Leave out the right wrist."
@@ -740,9 +777,9 @@ def test_a_relative_finding_with_regions_is_attached_only_to_stages_working_ther
 def test_adding_an_exercise_on_a_precaution_region_attaches_the_precaution():
     result = screened("tendinitis", reduced_sensation=yes("shoulder", side="right"))
     draft = plan("tendinitis", screening=result)
-    assert draft.stage("loading").screening_precautions == ()
-    edited = add_home_exercise(draft, "loading", "shoulder_elbow_moves", LIBRARY)
-    assert [p.rule_id for p in edited.stage("loading").screening_precautions] == ["reduced_sensation"]
+    assert draft.stage("loading_thumb_side").screening_precautions == ()
+    edited = add_home_exercise(draft, "loading_thumb_side", "shoulder_elbow_moves", LIBRARY)
+    assert [p.rule_id for p in edited.stage("loading_thumb_side").screening_precautions] == ["reduced_sensation"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1058,7 +1095,8 @@ def test_edits_return_new_drafts_and_leave_the_original_alone():
     )
     assert plan_to_canonical(draft) == original
     home = edited.stage("after_cast").home
-    assert [h.ref for h in home] == ["piano_taps", "wrist_circles", "hand_elevation", "fist_fast_open_slow"]
+    assert [h.ref for h in home] == ["piano_taps", "wrist_circles", "hand_elevation", "forearm_turns", "tendon_glides",
+                                    "fist_fast_open_slow"]
     assert home[0].dose == HomeDose(times_per_day=3, minutes=3)
     assert home[-1].dose == LIBRARY.protocol("bruise").stage("mobility").home[1].dose  # taken from a protocol
     assert home[-1].illustration and home[-1].steps

@@ -714,7 +714,8 @@ def _with(item: dict, **changes: Any) -> dict:
 
 REGION_LIST = ", ".join(REGIONS)  # every body-map region, from the neck down to each finger joint
 RULE_KEYS = (
-    "blocks, category, conditions, gate, group, help, id, name, patient_text, question, record_field, regions, source, "
+    "blocks, category, conditions, gate, group, help, id, name, patient_text, prompt, question, record_field, regions, "
+    "source, "
     "start_when, therapist_text"
 )
 RECORD_LIST = (

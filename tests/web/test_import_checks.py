@@ -151,7 +151,8 @@ def test_rel12_a_clearance_keeps_the_clearance_form_s_caps(app, runner, exported
 
 @pytest.mark.parametrize(("field", "value", "message"), [
     ("phone", "call me maybe", "phone: Enter a phone number"),
-    ("birth_date", "1850-01-01", "birth_date: That would make the patient"),
+    ("birth_date", "1901-01-01", "birth_date: That would make the patient"),
+    ("birth_date", "1850-01-01", "birth_date: Enter a date between 1900 and 2200"),  # REL-13's range, via the form
     ("consent_data_on", "2026-01-05", "consent_data: Tick the box"),
     ("status", "deleted", "status: 'deleted' is not one of"),
 ])
