@@ -273,6 +273,19 @@ def join_words(words: list[str]) -> str:
     return ", ".join(words[:-1]) + " and " + words[-1]
 
 
+def form_parts() -> dict[str, tuple[tuple[str, tuple[str, ...]], ...]]:
+    """The map for a screening form: whole regions to tick first, then each digit's joints.
+
+    ``whole``: (title, region ids) for the arm and the hand down to each whole digit;
+    ``joints``: (digit title, its joint ids) — the smallest regions, ticked only when one joint is affected.
+    """
+    arm = tuple(r.id for r in _TREE if r.parent is None and r.id != "hand")
+    hand = ("hand", "back_of_hand", "palm", "thumb", "fingers", *_FINGERS)
+    joints = [("Thumb", _CHILDREN["thumb"])]
+    joints += [(_FINGER_WORDS[f].capitalize(), _CHILDREN[f]) for f in _FINGERS]
+    return {"whole": (("Arm", arm), ("Hand", hand)), "joints": tuple(joints)}
+
+
 def region_groups() -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
     """Regions grouped for a form's select: (group title, ((id, label), ...)), from the arm down to each joint."""
     arm = tuple((r.id, r.label) for r in _TREE if r.parent is None and r.id != "hand")

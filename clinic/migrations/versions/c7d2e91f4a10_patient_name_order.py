@@ -1,7 +1,7 @@
 """patient name order; whole-name search words
 
 Revision ID: c7d2e91f4a10
-Revises: a984a4e5c8c9
+Revises: c3d5e7f9a1b2
 Create Date: 2026-11-30 02:05:00
 
 Every existing patient keeps showing as today (given names first). Their whole name run together, in both
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c7d2e91f4a10'
-down_revision = 'a984a4e5c8c9'
+down_revision = 'c3d5e7f9a1b2'
 branch_labels = None
 depends_on = None
 
