@@ -124,7 +124,7 @@ def test_ho02_the_migration_keeps_existing_patients_as_shown_and_makes_their_who
         db.session.execute(delete(PatientSearchTerm).where(PatientSearchTerm.term.in_(["王秀英", "秀英王"])))
         db.session.commit()
         db.session.remove()
-        downgrade(revision="a984a4e5c8c9")  # as a database made before names had an order
+        downgrade(revision="c7d2e91f4a10-1")  # as a database made before names had an order
         upgrade()
         patient = db.session.get(Patient, pid)
         assert patient.name_order == "given_first"  # shown as before: given names, then family name
