@@ -101,8 +101,8 @@ def test_ho02_changing_the_order_is_saved_and_recorded(app, therapist, make_pati
     with app.app_context():
         change = db.session.scalars(select(PatientChange).where(PatientChange.field == "name_order")).one()
         assert (change.old_value, change.new_value) == ("given_first", "family_first")
-    history = therapist.get(f"/patients/{pid}").get_data(as_text=True)
-    assert "family_first" not in history  # shown in words, never the stored code
+    history = therapist.get(f"/patients/{pid}/history").get_data(as_text=True)
+    assert "Family name first" in history and "family_first" not in history  # in words, never the stored code
 
 
 def test_ho02_the_migration_keeps_existing_patients_as_shown_and_makes_their_whole_name_searchable(make_app, clock):
