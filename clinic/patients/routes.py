@@ -77,8 +77,8 @@ def show_value(field: str, value) -> str:
     text = str(value)
     if field.startswith("history_facts."):
         return F.ANSWERS.get(text, text)
-    choices = {"dominant_hand": F.DOMINANT_HANDS, "sex": F.SEXES, "name_order": F.NAME_ORDERS, "status": F.STATUS_WORDS,
-               "consent_treatment": F.YES_NO, "consent_data": F.YES_NO}
+    choices = {"dominant_hand": F.DOMINANT_HANDS, "sex": F.SEXES, "name_order": F.NAME_ORDER_WORDS,
+               "status": F.STATUS_WORDS, "consent_treatment": F.YES_NO, "consent_data": F.YES_NO}
     if field in choices:
         return choices[field].get(text, text)
     if field in F.DATE_FIELDS:
