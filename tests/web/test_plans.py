@@ -184,16 +184,21 @@ def test_cs02_an_overridden_contraindication_gives_a_plan_that_shows_the_overrid
     assert "Treated despite the screening" in page and reason in page and "fever:" in page
 
 
-def test_cs03_techniques_on_an_avoided_region_are_left_out_with_the_reason(app, therapist, patient):
+def test_cs03_touch_on_an_avoided_region_is_narrowed_or_left_out_with_the_reason(app, therapist, patient):
+    # Issue 12: per side and kind. An open wound on the left palm takes massage, grip and soaks off the
+    # left palm only; the rest of each item stays, with the place it leaves out and why (it used to remove
+    # every item on the palm of either hand).
     plan_id = make_plan(therapist, app, patient, "arthritis", answers={
         "open_wound": "yes", "open_wound_regions": "palm", "open_wound_side": "left"})
     draft = planning.plan_from_canonical(plan_row(app, plan_id).draft)
-    removed = [r for s in draft.stages for r in s.removed]
-    assert removed, "an open wound on the palm removes palm techniques"
+    narrowed = [i for s in draft.stages for i in (*s.clinic, *s.home) if i.leave_out]
+    assert narrowed, "an open wound on the left palm narrows palm work"
+    assert all("left:palm" in i.leave_out for i in narrowed)
     page = text_of(therapist.get(plan_url(patient, plan_id)))
-    assert "Do not massage" in page and "Left out for this patient" in page
-    for r in removed:
-        assert r.name in page and "which must not be massaged" in page
+    assert "Do not massage" in page and "Leave out the left palm." in page and "Broken skin." in page
+    for s in draft.stages:
+        for r in s.removed:
+            assert r.name in page and "Left out for this patient" in page
 
 
 def test_reception_can_neither_make_nor_see_a_plan(app, make_user, login, therapist, patient):
