@@ -237,7 +237,7 @@ def stage_protect(protocol: Protocol, stage: Stage, facts: Mapping[str, Any]) ->
 def _protect_line(rule_id: str, regions: tuple[str, ...], side: str, blocks: tuple[str, ...], what: str) -> AvoidLine:
     therapist = bodymap.join_words([bodymap.therapist_words(r, side) for r in regions])
     patient = bodymap.patient_places_words(regions, side)
-    blocked_words = bodymap.join_words([_KIND_SHORT[k] for k in blocks])
+    blocked_words = bodymap.join_words([_KIND_SHORT[k] for k in blocks]).replace(" and ", " or ")
     return AvoidLine(
         rule_id=rule_id,
         regions=regions,
