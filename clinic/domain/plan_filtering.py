@@ -205,6 +205,8 @@ def owns(protocol: Protocol, facts: Mapping[str, Any], finding: Finding) -> bool
     injury = protocol.injury
     if injury is None or finding.rule_id not in injury.owns or finding.category != "local":
         return False
+    if not finding.regions:  # a gate of the protocol's own condition (the acute period): its stages handle it
+        return True
     sides = item_sides(protocol, facts)
     own = bodymap.places(injured_regions(protocol, facts) + held_regions(protocol, facts), sides)
     try:

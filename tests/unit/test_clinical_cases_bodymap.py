@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from clinic.domain import bodymap
 from clinic.domain.planning import (
@@ -359,8 +360,6 @@ def test_c31_when_findings_remove_every_item_of_the_current_stage_approval_is_re
 
 
 def _rules_with(*extra: dict) -> RuleSet:
-    import yaml
-
     raw = yaml.safe_load((ROOT / "protocols" / "contraindications.yaml").read_text(encoding="utf-8"))
     known = {item["id"] for item in raw["items"]}
     raw["items"] += [item for item in extra if item["id"] not in known]
@@ -397,3 +396,21 @@ def test_c33_a_steroid_injection_in_the_right_thumb_side_tendon_blocks_load_ther
     assert {r.ref for r in draft.stage(stage).removed} >= {"light_weight_wrist"}
     # Touch at the site after the first 48 hours stays.
     assert any(on("right", "wrist") & places(i) for r, i in items(draft, stage).items() if kind_of(r) == "touch")
+
+
+def test_a_local_gate_of_the_protocols_own_condition_is_left_to_its_stages():
+    # Screening turns "the acute period of a tendinitis" into a local gate (CLINICAL.md §2); without
+    # regions it would block the whole arm. The tendinitis protocol owns it: its stages protect the tendon.
+    gate = {"id": "tendinitis_acute_period", "group": "condition", "conditions": ["tendinitis"], "category": "local",
+            "regions": [], "blocks": ["touch", "passive_movement", "load", "heat_water"],
+            "gate": {"until": [{"after": {"fact": "acute_over_date", "days": 0}}], "waits_for": ["acute_over_date"]},
+            "therapist_text": "Acute tendinitis.", "patient_text": "Rest your {side} hand.",
+            "source": "CLINICAL.md §3.3"}
+    raw = yaml.safe_load((ROOT / "protocols" / "contraindications.yaml").read_text(encoding="utf-8"))
+    raw["items"] = [gate if item["id"] == "tendinitis_acute_period" else item for item in raw["items"]]
+    rules = parse_rules(raw)
+    facts = {"tendon_area": "thumb_side_wrist", "affected_side": "right", "onset_date": D - 3 * DAY}
+    draft = plan_for("tendinitis", facts, rules=rules)
+    assert draft.avoid == () and draft.current_stage == "acute"
+    assert working_on(draft, "acute", on("right", "wrist", "thumb_cmc"), kinds=("touch", "load")) == []
+    assert {"hand_elevation", "shoulder_elbow_moves"} <= set(items(draft, "acute"))
