@@ -51,7 +51,18 @@ def _needs_override(screening: ScreeningResult) -> bool:
 
 
 def _needs_clearance(screening: ScreeningResult) -> bool:
-    return screening.decision == "refer" or any(f.category == "refer" for f in screening.findings)
+    return screening.decision == "refer" or any(f.category in ("refer", "urgent_refer") for f in screening.findings)
+
+
+def check_urgent(screening: ScreeningResult) -> list[str]:
+    """An urgent refer finding (a possible clot, heart problem, stroke...) blocks every plan: nothing lifts it."""
+    urgent = [f.label for f in screening.findings if f.category == "urgent_refer"]
+    if not urgent:
+        return []
+    return [
+        f"The screening found {', '.join(urgent).lower()}: this may be an emergency. Send the patient to A&E or "
+        f"their doctor today. No override or clearance can lift it; screen again once a doctor has seen them."
+    ]
 
 
 def check_override(
@@ -60,12 +71,12 @@ def check_override(
     """Problems with an override of the screening's absolute findings; empty when it is valid (CS-02)."""
     if not _needs_override(screening):
         return []
-    absolute = [f.rule_id for f in screening.findings if f.category == "absolute"]
-    names = ", ".join(absolute) or "the absolute contraindication"
+    found = [f for f in screening.findings if f.category == "absolute"]
+    names = ", ".join(f.label.lower() for f in found) or "the absolute contraindication"
     if override is None:
         return [
             f"The screening says do not treat ({names}); a therapist must record an override "
-            f"(who, role and a reason naming {names}) before a plan can be made."
+            f"(choosing the contraindication, with a reason) before a plan can be made."
         ]
     problems: list[str] = []
     if not isinstance(override.by, str) or not override.by.strip():
@@ -78,7 +89,12 @@ def check_override(
     if len(reason.strip()) < _MIN_REASON:
         problems.append(f"The override reason must be at least {_MIN_REASON} characters.")
     folded = " ".join(reason.casefold().split())
-    for rule_id in absolute:
+    for finding in found:
+        rule_id = finding.rule_id
+        if override.rule_ids:
+            if rule_id not in override.rule_ids:
+                problems.append(f"The override does not choose the contraindication {finding.label.lower()}.")
+            continue
         if rule_id.casefold() not in folded and _words(rule_id).casefold() not in folded:
             problems.append(
                 f"The override reason must name the contraindication {rule_id} "

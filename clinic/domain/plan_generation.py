@@ -21,6 +21,7 @@ from clinic.domain.plan_checks import (
     check_clearance,
     check_facts,
     check_override,
+    check_urgent,
 )
 from clinic.domain.plan_filtering import filter_item, item_sides, owns, stage_protect
 from clinic.domain.plan_model import (
@@ -76,6 +77,7 @@ def generate_plan(
             f"The screening of {format_day(screening.on_date)} expired on {format_day(screening_valid_until)}; "
             f"screen the patient again."
         )
+    problems += check_urgent(screening)
     problems += check_override(override, screening, on_date)
     problems += check_clearance(clearance, screening, on_date)
     problems += check_facts(protocol, facts, on_date)

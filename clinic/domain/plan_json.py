@@ -12,6 +12,7 @@ import typing
 from collections.abc import Mapping
 from typing import Any
 
+from clinic.domain import plan_formats
 from clinic.domain.plan_edits import local_problems
 from clinic.domain.plan_model import PLAN_FORMAT, PlanDraft
 
@@ -120,11 +121,12 @@ def _decode(tp: Any, raw: Any, path: str) -> Any:
 
 
 def plan_from_canonical(canonical: Mapping[str, Any]) -> PlanDraft:
-    """The draft back from its canonical JSON; ValueError names the first broken key, or a CS-03 breach."""
+    """The draft back from its canonical JSON (an earlier layout is read through ``plan_formats``); ValueError names
+    the first broken key, or a CS-03 breach."""
     if not isinstance(canonical, Mapping) or set(canonical) != {"format", "plan"}:
         raise ValueError("expected an object with 'format' and 'plan'")
-    if canonical["format"] != PLAN_FORMAT:
-        raise ValueError(f"format {canonical['format']!r} is not {PLAN_FORMAT}")
+    if canonical["format"] != PLAN_FORMAT:  # stored before a layout change: read an upgraded copy
+        canonical = plan_formats.upgraded(canonical)
     draft = _decode(PlanDraft, canonical["plan"], "plan")
     problems = local_problems(draft)
     if problems:

@@ -11,8 +11,9 @@ from typing import Any
 
 from clinic.domain.protocol_model import ClinicDose, HomeExercise, RefersToTechnique, StopSigns
 
-# Version of the canonical JSON layout; stored with every approved revision.
-PLAN_FORMAT = 1
+# Version of the canonical JSON layout; stored with every approved revision. Raise it with every change of the
+# layout and teach ``plan_formats`` to read the one before (2: issue 12's body map, kinds, confirmed stages).
+PLAN_FORMAT = 2
 
 # ---------------------------------------------------------------------------------------------
 # Inputs besides the protocol, facts and screening
@@ -23,14 +24,18 @@ PLAN_FORMAT = 1
 class Override:
     """A therapist's recorded decision to treat despite an absolute contraindication (CS-02).
 
-    ``reason`` must name every absolute contraindication found, by its id (``suspected_blood_clot``)
-    or its words ("suspected blood clot"); it is printed on the handout.
+    ``rule_ids`` are the absolute findings the therapist chose to override (from the screening, not typed)
+    and ``names`` their plain words ("a raised temperature"), in the same order; both are printed on the
+    handout with ``by`` (the therapist's name) and ``reason``. An override recorded before these were kept
+    has neither: its ``reason`` must then name every absolute finding, by id or words.
     """
 
     by: str
     role: str
     reason: str
     recorded_on: dt.date
+    rule_ids: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -289,7 +289,7 @@ def test_the_worked_example_in_the_readme_loads(tmp_path):
     assert protocol.stage("move").starts.earliest({"injury_date": dt.date(2026, 4, 1)}) == dt.date(2026, 4, 4)
 
 
-@pytest.mark.parametrize(("damage", "stages"), [("no", 3), ("yes", 0), ("not_known", 0)])
+@pytest.mark.parametrize(("damage", "stages"), [("no", 4), ("yes", 0), ("not_known", 0)])
 def test_bruise_stages_apply_only_when_vessels_and_muscles_are_not_damaged(library, damage, stages):
     protocol = library.protocol("bruise")
     facts = {"vessel_or_muscle_damage": damage}
