@@ -404,7 +404,8 @@ def test_c33_a_steroid_injection_in_the_right_thumb_side_tendon_blocks_load_ther
 def test_a_local_gate_of_the_protocols_own_condition_is_left_to_its_stages():
     # Screening turns "the acute period of a tendinitis" into a local gate (CLINICAL.md §2); without
     # regions it would block the whole arm. The tendinitis protocol owns it: its stages protect the tendon.
-    gate = {"id": "tendinitis_acute_period", "name": "a sore tendon in its first days", "group": "condition", "conditions": ["tendinitis"], "category": "local",
+    gate = {"id": "tendinitis_acute_period", "name": "a sore tendon in its first days", "group": "condition",
+            "conditions": ["tendinitis"], "category": "local",
             "regions": [], "blocks": ["touch", "passive_movement", "load", "heat_water"],
             "gate": {"until": [{"after": {"fact": "acute_over_date", "days": 0}}], "waits_for": ["acute_over_date"]},
             "therapist_text": "Acute tendinitis.", "patient_text": "Rest your {side} hand.",
