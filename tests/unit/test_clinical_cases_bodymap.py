@@ -228,7 +228,14 @@ def test_c10_a_fresh_left_forearm_bruise_is_the_protocols_own_and_massage_above_
     assert first.earliest == BRUISE["injury_date"] + 2 * DAY
     assert working_on(draft, "preparatory", on("left", "forearm"), kinds=("touch", "heat_water", "load")) == []
     assert "hand_elevation" in items(draft, "preparatory")
-    # The protect stage from day 0 (raise the arm, move the free joints) is screening's content.
+    # From the day of the injury a protect stage is current (no whole-person deferral): raise the arm and
+    # move the fingers and elbow; no massage and no heat on the forearm.
+    current = draft.stages[0]
+    assert current.current and current.id == draft.current_stage
+    assert working_on(draft, current.id, on("left", "forearm"), kinds=("touch", "heat_water", "load")) == []
+    assert "hand_elevation" in items(draft, current.id)
+    assert any(kind_of(ref) == "active_movement" and on("left", "fingers") & places(i)
+               for ref, i in items(draft, current.id).items())
 
 
 def test_c11_on_day_four_the_upper_arm_above_the_bruise_is_stroked_and_nothing_touches_the_forearm():
