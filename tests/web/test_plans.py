@@ -262,12 +262,13 @@ def test_adding_an_exercise_from_the_library_and_an_edit_the_engine_refuses(app,
     plan_id = make_plan(therapist, app, patient, "tendinitis")
     draft, stage, _exercise = first_home(app, plan_id)
     data = edit_form(app, therapist, patient, plan_id)
-    data[f"s{stage.number}__add"] = "spread_close_fingers"
+    # The rest stage already moves the fingers (spread and close); piano taps are another free-joint movement.
+    data[f"s{stage.number}__add"] = "piano_taps"
     assert therapist.post(plan_url(patient, plan_id, "/edit"), data=data).status_code == 302
     _draft, stage, _e = first_home(app, plan_id)
-    assert "spread_close_fingers" in [e.ref for e in stage.home]
+    assert "piano_taps" in [e.ref for e in stage.home]
     data = edit_form(app, therapist, patient, plan_id)
-    data[f"s{stage.number}__add"] = "spread_close_fingers"  # already there
+    data[f"s{stage.number}__add"] = "piano_taps"  # already there
     response = therapist.post(plan_url(patient, plan_id, "/edit"), data=data)
     assert response.status_code == 422 and "is already in stage" in text_of(response)
 
