@@ -245,15 +245,19 @@ def _protect_line(rule_id: str, regions: tuple[str, ...], side: str, blocks: tup
         regions=regions,
         side=side,
         therapist_text=f"In this stage, no {blocked_words} on {what} ({therapist}).",
-        patient_text=f"In this stage, do not {_patient_verbs(blocks, patient)}.",
+        patient_text=f"In this stage, do not {_patient_verbs(blocks, patient, regions)}.",
         blocks=blocks,
     )
 
 
-def _patient_verbs(blocks: tuple[str, ...], place: str) -> str:
-    """'massage, stretch or move your right wrist, or put weight through it'."""
+def _patient_verbs(blocks: tuple[str, ...], place: str, regions: tuple[str, ...]) -> str:
+    """'massage, stretch or move your right wrist, or put weight through it'.
+
+    "Move" is said only of joints: "do not move your forearm" would contradict bending the elbow.
+    """
+    joints = any(r not in _NOT_JOINTS for r in regions)
     verbs = [v for k, v in (("touch", "massage"), ("passive_movement", "stretch"), ("active_movement", "move"))
-             if k in blocks]
+             if k in blocks and (k != "active_movement" or joints)]
     extra = [v for k, v in (("load", "put weight through it or grip with it"), ("heat_water", "put heat on it"))
              if k in blocks]
     head = f"{' or '.join([', '.join(verbs[:-1]), verbs[-1]] if len(verbs) > 1 else verbs)} {place}" if verbs else ""
@@ -261,6 +265,8 @@ def _patient_verbs(blocks: tuple[str, ...], place: str) -> str:
         return " or ".join(v.replace(" it", f" {place}", 1) for v in extra)
     return ", or ".join([head, *extra])
 
+
+_NOT_JOINTS = frozenset({"neck_shoulder", "upper_arm", "forearm", "palm", "back_of_hand"})
 
 _KIND_SHORT = {
     "touch": "massage",
