@@ -124,6 +124,9 @@ def filter_item(item: Item, lines: tuple[AvoidLine, ...], where: str, name: str)
         if here:
             blocked |= here
             hits.append(line)
+    for side, line in _busy_other_hand(item, places, lines):
+        blocked |= {p for p in places if p.side == side}
+        hits.append(line)
     if not hits:
         return item, None
     if item.item_kind in NARROWABLE_KINDS:
@@ -140,15 +143,42 @@ def filter_item(item: Item, lines: tuple[AvoidLine, ...], where: str, name: str)
             name=name,
             regions=tuple(dict.fromkeys(p.region for p in touched)),
             rule_ids=tuple(line.rule_id for line in hits),
-            reason=f"It works on {bodymap.places_words(touched)}. {reasons}",
+            reason=_removal_reason(item, touched, hits, lines, places) + f" {reasons}",
         )
     every = bodymap.places([r for r in item.regions if bodymap.is_region(r)], item.sides or bodymap.SIDES)
     narrowed = replace(item, leave_out=_encode_places(every - kept), leave_out_reason=reasons)
     return narrowed, None
 
 
+_OTHER = {"left": "right", "right": "left"}
+# What the doing hand does in self-massage: it touches and presses.
+_DOING_KINDS = frozenset({"touch", "load"})
+
+
+def _busy_other_hand(item: Item, places: frozenset[Place], lines: tuple[AvoidLine, ...]) -> list[tuple[str, AvoidLine]]:
+    """(side worked on, finding) where the other hand that does a self-massage item must be kept free (C28)."""
+    if not getattr(item, "with_other_hand", False):
+        return []
+    out = []
+    for side in sorted({p.side for p in places}):
+        doing = bodymap.places(["hand", "wrist"], [_OTHER[side]])
+        for line in lines:
+            if (_line_blocks(line) & _DOING_KINDS) and doing & line_places(line):
+                out.append((side, line))
+    return out
+
+
 def _reasons(lines: list[AvoidLine]) -> str:
     return " ".join(dict.fromkeys(line.therapist_text for line in lines))
+
+
+def _removal_reason(item: Item, touched: tuple[Place, ...], hits: list[AvoidLine], lines: tuple[AvoidLine, ...],
+                    places: frozenset[Place]) -> str:
+    busy = _busy_other_hand(item, places, lines)
+    if busy and all(line in {b[1] for b in busy} for line in hits):
+        hands = bodymap.side_words([_OTHER[side] for side, _ in busy])
+        return f"It is done with the {hands} hand, which must be kept free of it; a carer may do it instead."
+    return f"It works on {bodymap.places_words(touched)}."
 
 
 def item_problems(item: Item, lines: tuple[AvoidLine, ...]) -> list[str]:
@@ -158,6 +188,8 @@ def item_problems(item: Item, lines: tuple[AvoidLine, ...]) -> list[str]:
     for line in lines:
         if _blocked_by(line, item.item_kind) and places & line_places(line):
             out.append(f"It works on {bodymap.places_words(places & line_places(line))}. {line.therapist_text}")
+    for side, line in _busy_other_hand(item, places, lines):
+        out.append(f"It is done with the {_OTHER[side]} hand. {line.therapist_text}")
     return out
 
 
