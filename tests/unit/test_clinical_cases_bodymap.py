@@ -430,3 +430,12 @@ def test_a_local_gate_of_the_protocols_own_condition_is_left_to_its_stages():
     assert draft.avoid == () and draft.current_stage == "acute"
     assert working_on(draft, "acute", on("right", "wrist", "thumb_cmc"), kinds=("touch", "load")) == []
     assert {"hand_elevation", "shoulder_elbow_moves"} <= set(items(draft, "acute"))
+
+
+def test_the_history_says_when_a_new_finding_narrows_an_item():
+    from clinic.domain.planning import diff_plans, plan_to_canonical
+
+    before = plan_for("fracture", AFTER_CAST)
+    after = plan_for("fracture", AFTER_CAST, skin_condition=yes("index", side="right"))
+    lines = diff_plans(plan_to_canonical(before), plan_to_canonical(after))
+    assert "Stage 2, Stroking (effleurage): now leaves out the right index finger" in lines
