@@ -107,6 +107,7 @@ class Technique:
     regions: tuple[str, ...]
     illustration: str | None = None
     steps: tuple[str, ...] = ()
+    with_other_hand: bool = False
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,7 @@ class Sequence:
     patient_description: str
     steps: tuple[SequenceStep, ...]
     illustration: str | None = None
+    with_other_hand: bool = False
 
     @property
     def regions(self) -> tuple[str, ...]:
@@ -202,6 +204,7 @@ class HomeExercise(RefersToTechnique):
     sides: tuple[str, ...] = ()
     leave_out: tuple[str, ...] = ()  # places "right:index_pip" left out by a finding
     leave_out_reason: str = ""
+    with_other_hand: bool = False  # self-massage: the other hand does it
 
 
 @dataclass(frozen=True)

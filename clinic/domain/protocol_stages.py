@@ -436,6 +436,7 @@ def _parse_home(raw: Any, path: str, problems: Problems, refs: _Refs) -> HomeExe
         dose=HomeDose(**dose),
         note=note or "",
         item_kind=found.item_kind,
+        with_other_hand=found.with_other_hand,
     )
 
 

@@ -101,7 +101,9 @@ def screening_result(row: Screening) -> ScreeningResult:
                 side=f.get("side"), therapist_text=f.get("therapist_text", ""),
                 patient_text=f.get("patient_text", ""), detail=f.get("detail", ""),
                 earliest_date=day(f.get("earliest_date")), start_when=f.get("start_when", ""),
-                waiting_for=tuple(f.get("waiting_for") or ()))
+                waiting_for=tuple(f.get("waiting_for") or ()),
+                # Screenings stored before the body map have no blocks: () blocks every kind (as they did).
+                blocks=tuple(f.get("blocks") or ()))
         for f in r.get("findings", [])
     )
     return ScreeningResult(

@@ -187,16 +187,22 @@ def test_cs02_an_overridden_contraindication_gives_a_plan_that_shows_the_overrid
     assert "fever:" not in page
 
 
-def test_cs03_techniques_on_an_avoided_region_are_left_out_with_the_reason(app, therapist, patient):
+def test_cs03_touch_on_an_avoided_region_is_narrowed_or_left_out_with_the_reason(app, therapist, patient):
+    # Issue 12: per side and kind. An open wound on the left palm takes massage, grip and soaks off the
+    # left palm only; the rest of each item stays, with the place it leaves out and why (it used to remove
+    # every item on the palm of either hand).
     plan_id = make_plan(therapist, app, patient, "arthritis", answers={
         "open_wound": "yes", "open_wound_regions": "palm", "open_wound_side": "left"})
     draft = planning.plan_from_canonical(plan_row(app, plan_id).draft)
-    removed = [r for s in draft.stages for r in s.removed]
-    assert removed, "an open wound on the palm removes palm techniques"
+    narrowed = [i for s in draft.stages for i in (*s.clinic, *s.home) if i.leave_out]
+    assert narrowed, "an open wound on the left palm narrows palm work"
+    # Self-massage of the right hand is done with the left hand, so it leaves out the right side instead.
+    assert all("left:palm" in i.leave_out or i.with_other_hand for i in narrowed)
     page = text_of(therapist.get(plan_url(patient, plan_id)))
-    assert "Do not massage" in page and "Left out for this patient" in page
-    for r in removed:
-        assert r.name in page and "which must not be massaged" in page
+    assert "Do not massage" in page and "Leave out the left palm." in page and "Broken skin." in page
+    for s in draft.stages:
+        for r in s.removed:
+            assert r.name in page and "Left out for this patient" in page
 
 
 def test_reception_can_neither_make_nor_see_a_plan(app, make_user, login, therapist, patient):
@@ -258,12 +264,13 @@ def test_adding_an_exercise_from_the_library_and_an_edit_the_engine_refuses(app,
     plan_id = make_plan(therapist, app, patient, "tendinitis")
     draft, stage, _exercise = first_home(app, plan_id)
     data = edit_form(app, therapist, patient, plan_id)
-    data[f"s{stage.number}__add"] = "spread_close_fingers"
+    # The rest stage already moves the fingers (spread and close); piano taps are another free-joint movement.
+    data[f"s{stage.number}__add"] = "piano_taps"
     assert therapist.post(plan_url(patient, plan_id, "/edit"), data=data).status_code == 302
     _draft, stage, _e = first_home(app, plan_id)
-    assert "spread_close_fingers" in [e.ref for e in stage.home]
+    assert "piano_taps" in [e.ref for e in stage.home]
     data = edit_form(app, therapist, patient, plan_id)
-    data[f"s{stage.number}__add"] = "spread_close_fingers"  # already there
+    data[f"s{stage.number}__add"] = "piano_taps"  # already there
     response = therapist.post(plan_url(patient, plan_id, "/edit"), data=data)
     assert response.status_code == 422 and "is already in stage" in text_of(response)
 
