@@ -22,9 +22,11 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-# A random SECRET_KEY, written once; instance/ contents other than its README are git-ignored.
+# Random SECRET_KEY and AUDIT_KEY, written once and readable by the owner only (umask, so never briefly
+# world-readable); instance/ contents other than its README are git-ignored. README "Keys" says how to keep them.
 instance/config.py:
-	$(BIN)/python -c "import secrets; print(f'SECRET_KEY = {secrets.token_hex(32)!r}')" > $@
+	umask 077 && $(BIN)/python -c "import secrets; print(f'SECRET_KEY = {secrets.token_hex(32)!r}'); \
+		print(f'AUDIT_KEY = {secrets.token_hex(32)!r}')" > $@
 	chmod 600 $@
 
 run: install instance/config.py

@@ -6,9 +6,6 @@ The commands call the same operations as the web views; each command commits onc
 from __future__ import annotations
 
 import json
-import shutil
-import sqlite3
-import subprocess
 import sys
 from pathlib import Path
 
@@ -16,12 +13,10 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, NoAppException, with_appcontext
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 
 from clinic import audit
 from clinic.auth import operations as auth_ops
 from clinic.clock import now
-from clinic.db import sqlite_path
 from clinic.extensions import db
 from clinic.models import Role, User
 
@@ -165,34 +160,19 @@ def demo(if_empty: bool) -> None:
 @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
 def backup(target: Path) -> None:
-    """Write an online backup of the database to TARGET (never a file copy of a live database)."""
+    """Write an online backup of the database to TARGET (mode 0600; never a file copy of a live database)."""
+    from clinic import backups
+
     if target.exists():
         raise click.ClickException(f"{target} exists; choose a new file name.")
-    url = current_app.config["DATABASE_URL"]
-    source = sqlite_path(url)
-    if source is not None:
-        # sqlite3's backup API copies a consistent snapshot while others keep writing (pitfall 7).
-        src, dst = sqlite3.connect(source), sqlite3.connect(target)
-        try:
-            src.backup(dst)
-        finally:
-            dst.close()
-            src.close()
-    else:
-        pg_dump = shutil.which("pg_dump")
-        if pg_dump is None:
-            raise click.ClickException("pg_dump is not installed; install postgresql-client.")
-        sa_url = make_url(url).set(drivername="postgresql")
-        result = subprocess.run(  # noqa: S603 - fixed program, arguments from our own config
-            [pg_dump, "--format=custom", "--file", str(target),
-             sa_url.render_as_string(hide_password=False)],
-            capture_output=True, text=True, check=False,
-        )
-        if result.returncode != 0:
-            raise click.ClickException(f"pg_dump failed: {result.stderr.strip()}")
+    try:
+        backups.write_backup(current_app.config["DATABASE_URL"], target)
+    except backups.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
     audit.record("backup", user=None, actor="cli", detail=f"to {target.name}")
     db.session.commit()
-    click.echo(f"Backup written to {target}.")
+    click.echo(f"Backup written to {target} (readable by its owner only).")
+    click.echo(backups.NOT_INCLUDED)
 
 
 @click.group("audit")
@@ -210,6 +190,10 @@ def audit_verify() -> None:
         for problem in problems:
             click.echo(f"row {problem.row}: {problem.message}")
         click.echo(f"{len(problems)} problem(s) in {count} audit rows.")
+        if audit.every_row_fails(problems, count):
+            click.echo("Every row fails: this is almost certainly the wrong AUDIT_KEY, not tampering. Was "
+                       "SECRET_KEY changed while AUDIT_KEY was not set? Set AUDIT_KEY to the key the rows were "
+                       "written with (README: Keys).")
         sys.exit(1)
     click.echo(f"Audit chain intact: {count} rows.")
 

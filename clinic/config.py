@@ -36,5 +36,10 @@ DEFAULTS: dict[str, object] = {
     "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the login session
     "PAPER_SIZE": "A4",
+    # Behind a TLS-terminating proxy: its address(es), comma-separated ("127.0.0.1, ::1"). Only requests
+    # coming straight from these may set X-Forwarded-For/-Proto (SEC-27); empty trusts nobody.
+    "TRUSTED_PROXIES": "",
+    # How many proxies in a row add to X-Forwarded-For (1: the browser talks to our proxy directly).
+    "FORWARDED_HOPS": 1,
     "NOW": utc_now,
 }

@@ -353,6 +353,9 @@ class Plan(db.Model):
     draft: Mapped[dict] = mapped_column(JSON)
     # The screening the draft was generated from (its validity decides whether the plan may print).
     screening_id: Mapped[int | None] = mapped_column(ForeignKey("screenings.id", ondelete="SET NULL"), nullable=True)
+    # When the draft was made again: the therapist's edits kept and not kept, in words
+    # ({"kept": [...], "not_kept": [...]}); shown on the plan page until the draft is approved (C29).
+    carried_over: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     created_by: Mapped[str] = mapped_column(String(254), default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     updated_by: Mapped[str] = mapped_column(String(254), default="")

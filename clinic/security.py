@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from werkzeug.routing import IntegerConverter
 
 from clinic.auth import operations as auth_ops
 from clinic.clock import now
@@ -24,6 +26,27 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+
+
+# The largest id a database row can have (a signed 64-bit integer on SQLite and PostgreSQL).
+MAX_ID = 2**63 - 1
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """``<int:…>`` in every URL: a whole number a database id can be, so anything else is a 404.
+
+    Without the bound, ``/patients/9223372036854775808`` reached the database and failed with an
+    overflow (a 500). Installed as the app's ``int`` converter, so no route can forget it.
+    """
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = 0, max: int | None = MAX_ID,  # noqa: A002
+                 signed: bool = False) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def install_converters(app: Flask) -> None:
+    """Make ``int`` the bounded id converter; call before any blueprint adds its routes."""
+    app.url_map.converters["int"] = DatabaseIdConverter
 
 
 def init_app(app: Flask) -> None:
@@ -82,9 +105,14 @@ def _here() -> str:
     return request.full_path.rstrip("?") if request.query_string else request.path
 
 
+# Control characters (C0, DEL, C1) and any whitespace: never part of a path we link to, and a CR/LF in a
+# Location header made the redirect itself fail after the login was saved.
+_UNSAFE_IN_NEXT = re.compile(r"[\x00-\x20\x7f-\x9f\s]")
+
+
 def safe_next(target: str | None) -> str:
-    """``target`` when it is a path on this site, else the dashboard (no open redirects)."""
-    if not target:
+    """``target`` when it is a path on this site, else the dashboard (no open redirects, no header tricks)."""
+    if not target or len(target) > 2000 or _UNSAFE_IN_NEXT.search(target):
         return url_for("main.dashboard")
     target = target.replace("\\", "/")
     parts = urlsplit(target)
@@ -114,7 +142,10 @@ def add_security_headers(response):
     headers.setdefault("Content-Security-Policy", CSP)
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "no-referrer")
+    # same-origin, not no-referrer: over HTTPS Flask-WTF refuses a form post without a Referer of this site
+    # (WTF_CSRF_SSL_STRICT), and no-referrer made every post fail behind a TLS proxy (SEC-27). Other sites
+    # still get no Referer at all, and our URLs carry no names (PRIV-05).
+    headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if request.endpoint != "static":
         headers["Cache-Control"] = "no-store"

@@ -6,6 +6,8 @@ import datetime as dt
 
 from flask import Flask, g
 
+from clinic.domain import bodymap, planning
+
 
 def init_app(app: Flask) -> None:
     """Expose the current user and date helpers to templates."""
@@ -36,6 +38,16 @@ def init_app(app: Flask) -> None:
         if value is None:
             return ""
         return f"{value.day} {value:%B %Y}"
+
+    @app.template_global()
+    def body_map_parts() -> dict:
+        """The body map's regions grouped for the screening form (clinic.domain.bodymap.form_parts)."""
+        return bodymap.form_parts()
+
+    @app.template_filter("leave_out_words")
+    def leave_out(item) -> str:
+        """What a finding left out of a plan item: 'Leave out the right index finger's middle joint.'"""
+        return planning.leave_out_words(item)
 
     @app.template_filter("when")
     def format_when(value: dt.datetime | None) -> str:

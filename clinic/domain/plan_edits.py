@@ -6,7 +6,8 @@ import typing
 from dataclasses import replace
 
 from clinic.domain.plan_checks import _MAX_NOTES
-from clinic.domain.plan_generation import _attach, _item_regions, _removal
+from clinic.domain.plan_filtering import filter_item, item_problems
+from clinic.domain.plan_generation import _attach, _item_regions
 from clinic.domain.plan_model import PlanDraft, PlanEditError, PlannedStage, PlannedTechnique
 from clinic.domain.protocol_model import HomeDose, HomeExercise, Library, Sequence, Technique
 from clinic.domain.protocol_stages import _DOSE_LIMITS
@@ -20,11 +21,10 @@ def local_problems(draft: PlanDraft) -> list[str]:
     """Items of the plan on a locally contraindicated region; empty for every valid plan (CS-03)."""
     problems = []
     for stage in draft.stages:
+        lines = draft.avoid + stage.protect
         for item in (*stage.clinic, *stage.home):
             name = item.name if isinstance(item, PlannedTechnique) else item.title
-            removal = _removal("", item.ref, name, item.regions, draft.avoid)
-            if removal is not None:
-                problems.append(f"Stage {stage.number}, {name}: {removal.reason}")
+            problems += [f"Stage {stage.number}, {name}: {why}" for why in item_problems(item, lines)]
     return problems
 
 
@@ -100,16 +100,13 @@ def add_home_exercise(
     found: Technique | Sequence | None = library.techniques.get(ref) or library.sequences.get(ref)
     if found is None:
         raise PlanEditError(f"There is no technique or sequence {ref!r} in the library.")
-    if found.kind != "home":
+    if found.done_in != "home":
         raise PlanEditError(f"{found.name} is done by the therapist; only home techniques go in the home programme.")
     is_sequence = isinstance(found, Sequence)
     regions = _item_regions(ref if is_sequence else None, found.regions, library)
-    removal = _removal("home", ref, found.patient_name, regions, draft.avoid)
-    if removal is not None:
-        raise PlanEditError(f"{found.patient_name} cannot be added. {removal.reason}")
     chosen = dose if dose is not None else _default_dose(ref, draft.protocol_id, library)
     _check_home_dose(chosen)
-    exercise = HomeExercise(
+    draft_exercise = HomeExercise(
         technique=None if is_sequence else ref,
         sequence=ref if is_sequence else None,
         title=found.patient_name,
@@ -118,14 +115,28 @@ def add_home_exercise(
         illustration=found.illustration or "",
         regions=regions,
         dose=chosen,
+        item_kind=found.item_kind,
+        sides=_plan_sides(draft),
     )
 
     def change(stage: PlannedStage) -> PlannedStage:
         if any(item.ref == ref for item in stage.home):
             raise PlanEditError(f"{found.patient_name} is already in stage {stage.number}.")
+        # Narrowed like the protocol's own items where a finding allows; refused where nothing is left.
+        exercise, removal = filter_item(draft_exercise, draft.avoid + stage.protect, "home", found.patient_name)
+        if not isinstance(exercise, HomeExercise):
+            raise PlanEditError(f"{found.patient_name} cannot be added. {removal.reason if removal else ''}")
         return replace(stage, home=(*stage.home, exercise))
 
     return _edit_stage(draft, stage_id, change)
+
+
+def _plan_sides(draft: PlanDraft) -> tuple[str, ...]:
+    """The sides the plan's items are done on (the protocol's injured side), () for both."""
+    for stage in draft.stages:
+        for item in (*stage.clinic, *stage.home):
+            return item.sides
+    return ()
 
 
 def _default_dose(ref: str, protocol_id: str, library: Library) -> HomeDose:

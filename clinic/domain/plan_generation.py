@@ -23,6 +23,7 @@ from clinic.domain.plan_checks import (
     check_override,
     check_urgent,
 )
+from clinic.domain.plan_filtering import filter_item, item_sides, owns, stage_protect
 from clinic.domain.plan_model import (
     AvoidLine,
     Clearance,
@@ -49,7 +50,7 @@ from clinic.domain.protocol_model import (
 )
 from clinic.domain.rules import MissingFact
 from clinic.domain.screening import Finding, ScreeningResult
-from clinic.domain.wording import _region_words, _when, format_day
+from clinic.domain.wording import _when, format_day
 
 # ---------------------------------------------------------------------------------------------
 # Generating
@@ -91,11 +92,17 @@ def generate_plan(
         values = "; ".join(f"{name} is {facts.get(name)}" for s in protocol.stages for name, _ in s.only_if)
         raise PlanBlocked([f"No stage of {protocol.id} applies to these case facts ({values})."])
 
-    avoid = tuple(_avoid_line(f) for f in screening.findings if f.category == "local")
+    # The protocol's own injury at its own place is handled by each stage (injured_area), not plan-wide.
+    avoid = tuple(
+        _avoid_line(f) for f in screening.findings if f.category == "local" and not owns(protocol, facts, f)
+    )
     precautions = tuple(_precaution(f) for f in screening.findings if f.category == "relative")
+    sides = item_sides(protocol, facts)
     stages: list[PlannedStage] = []
     for number, stage in enumerate(applied, start=1):
-        stages.append(_plan_stage(number, stage, facts, on_date, library, avoid, precautions))
+        protect = stage_protect(protocol, stage, facts)
+        planned = _plan_stage(number, stage, facts, on_date, library, avoid + protect, precautions, sides)
+        stages.append(replace(planned, protect=protect))
     current = None
     for stage in stages:
         if stage.date_reached:
@@ -140,6 +147,7 @@ def _avoid_line(finding: Finding) -> AvoidLine:
         therapist_text=finding.therapist_text,
         patient_text=finding.patient_text,
         start_when=finding.start_when,
+        blocks=finding.blocks,
     )
 
 
@@ -155,24 +163,25 @@ def _plan_stage(
     library: Library,
     avoid: tuple[AvoidLine, ...],
     precautions: tuple[Precaution, ...],
+    sides: tuple[str, ...],
 ) -> PlannedStage:
     earliest, firm, waiting, window = _window(stage, facts, on_date)
     clinic: list[PlannedTechnique] = []
     home: list[HomeExercise] = []
     removed: list[Removal] = []
     for use in stage.clinic:
-        item = _planned_technique(use, library)
-        removal = _removal("clinic", item.ref, item.name, item.regions, avoid)
-        if removal is None:
-            clinic.append(item)
-        else:
+        item = replace(_planned_technique(use, library), sides=sides)
+        kept, removal = filter_item(item, avoid, "clinic", item.name)
+        if isinstance(kept, PlannedTechnique):
+            clinic.append(kept)
+        if removal is not None:
             removed.append(removal)
     for exercise in stage.home:
         regions = _item_regions(exercise.sequence, exercise.regions, library)
-        removal = _removal("home", exercise.ref, exercise.title, regions, avoid)
-        if removal is None:
-            home.append(replace(exercise, regions=regions))
-        else:
+        kept, removal = filter_item(replace(exercise, regions=regions, sides=sides), avoid, "home", exercise.title)
+        if isinstance(kept, HomeExercise):
+            home.append(kept)
+        if removal is not None:
             removed.append(removal)
     planned = PlannedStage(
         id=stage.id,
@@ -223,27 +232,7 @@ def _planned_technique(use: TechniqueUse, library: Library) -> PlannedTechnique:
         regions=_item_regions(use.sequence, use.regions, library),
         dose=use.dose,
         note=use.note,
-    )
-
-
-def _removal(kind: str, ref: str, name: str, regions: tuple[str, ...], avoid: tuple[AvoidLine, ...]) -> Removal | None:
-    """Why an item on a locally contraindicated region is left out, or None when it may stay (CS-03).
-
-    Regions carry no side in the library, and home exercises use both hands (rubbing the hands
-    together, self-massage with the other hand), so a local finding on either side removes the item.
-    """
-    hits = [line for line in avoid if set(line.regions) & set(regions)]
-    if not hits:
-        return None
-    touched = _ordered({r for line in hits for r in line.regions} & set(regions))
-    reasons = " ".join(line.therapist_text for line in hits)
-    return Removal(
-        kind=kind,
-        ref=ref,
-        name=name,
-        regions=touched,
-        rule_ids=tuple(line.rule_id for line in hits),
-        reason=f"It works on the {_region_words(touched)}, which must not be massaged. {reasons}",
+        item_kind=use.item_kind or found.item_kind,
     )
 
 

@@ -12,6 +12,7 @@ import typing
 from collections.abc import Mapping
 from typing import Any
 
+from clinic.domain import plan_formats
 from clinic.domain.plan_edits import local_problems
 from clinic.domain.plan_model import PLAN_FORMAT, PlanDraft
 
@@ -57,6 +58,15 @@ def _hints(cls: type) -> dict[str, Any]:
     return {f.name: types_by_name[f.name] for f in dataclasses.fields(cls)}
 
 
+@functools.cache
+def _defaulted(cls: type) -> frozenset[str]:
+    """Fields of a dataclass that have a default."""
+    return frozenset(
+        f.name for f in dataclasses.fields(cls)
+        if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
+    )
+
+
 def _decode(tp: Any, raw: Any, path: str) -> Any:
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
@@ -100,22 +110,23 @@ def _decode(tp: Any, raw: Any, path: str) -> Any:
             raise ValueError(f"{path}: expected an object")
         hints = _hints(tp)
         names = set(hints)
-        # A key added later with a default (Override.rule_ids) may be absent from a plan stored before it.
-        optional = {f.name for f in dataclasses.fields(tp)
-                    if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING}
-        if not (names - optional) <= set(raw) <= names:
+        # A field added later with a default (the body map's sides, kinds, leave_out) may be absent
+        # from a plan stored before it: the default reads it as it was made.
+        optional = _defaulted(tp)
+        if not set(raw) <= names or not names - optional <= set(raw):
             extra, missing = sorted(set(raw) - names), sorted(names - optional - set(raw))
             raise ValueError(f"{path}: unexpected keys {extra}, missing keys {missing}")
-        return tp(**{name: _decode(hints[name], raw[name], f"{path}.{name}") for name in sorted(names & set(raw))})
+        return tp(**{name: _decode(hints[name], raw[name], f"{path}.{name}") for name in sorted(set(raw))})
     raise ValueError(f"{path}: cannot read {tp!r}")
 
 
 def plan_from_canonical(canonical: Mapping[str, Any]) -> PlanDraft:
-    """The draft back from its canonical JSON; ValueError names the first broken key, or a CS-03 breach."""
+    """The draft back from its canonical JSON (an earlier layout is read through ``plan_formats``); ValueError names
+    the first broken key, or a CS-03 breach."""
     if not isinstance(canonical, Mapping) or set(canonical) != {"format", "plan"}:
         raise ValueError("expected an object with 'format' and 'plan'")
-    if canonical["format"] != PLAN_FORMAT:
-        raise ValueError(f"format {canonical['format']!r} is not {PLAN_FORMAT}")
+    if canonical["format"] != PLAN_FORMAT:  # stored before a layout change: read an upgraded copy
+        canonical = plan_formats.upgraded(canonical)
     draft = _decode(PlanDraft, canonical["plan"], "plan")
     problems = local_problems(draft)
     if problems:

@@ -11,8 +11,9 @@ from typing import Any
 
 from clinic.domain.protocol_model import ClinicDose, HomeExercise, RefersToTechnique, StopSigns
 
-# Version of the canonical JSON layout; stored with every approved revision.
-PLAN_FORMAT = 1
+# Version of the canonical JSON layout; stored with every approved revision. Raise it with every change of the
+# layout and teach ``plan_formats`` to read the one before (2: issue 12's body map, kinds, confirmed stages).
+PLAN_FORMAT = 2
 
 # ---------------------------------------------------------------------------------------------
 # Inputs besides the protocol, facts and screening
@@ -93,6 +94,9 @@ class AvoidLine:
     therapist_text: str
     patient_text: str
     start_when: str = ""
+    # The kinds of plan item it blocks there (clinic.domain.kinds); () in plans made before the body
+    # map, which blocked every kind (read back that way).
+    blocks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,10 @@ class PlannedTechnique(RefersToTechnique):
     regions: tuple[str, ...]
     dose: ClinicDose
     note: str = ""
+    item_kind: str = ""  # "" in plans made before the body map: blocked by every local finding
+    sides: tuple[str, ...] = ()  # () means both sides
+    leave_out: tuple[str, ...] = ()  # places "right:index_pip" a finding leaves out of the item
+    leave_out_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -159,6 +167,9 @@ class PlannedStage:
     stop_and_call: tuple[StopSigns, ...]
     move_on_when: tuple[str, ...]
     sources: tuple[str, ...]
+    # What this stage keeps clear of on the protocol's own injury and the joints a cast holds
+    # (clinic.domain.plan_filtering); the plan-wide ``PlanDraft.avoid`` holds the screening's findings.
+    protect: tuple[AvoidLine, ...] = ()
 
 
 @dataclass(frozen=True)

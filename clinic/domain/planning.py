@@ -29,6 +29,7 @@ from clinic.domain.plan_checks import (
     check_override,
 )
 from clinic.domain.plan_edits import add_home_exercise, local_problems, remove_home_exercise, set_home_dose, set_notes
+from clinic.domain.plan_filtering import empty_plan_problems, leave_out_words
 from clinic.domain.plan_generation import generate_plan
 from clinic.domain.plan_json import plan_digest, plan_from_canonical, plan_to_canonical
 from clinic.domain.plan_model import (
@@ -50,6 +51,8 @@ from clinic.domain.plan_review import diff_plans, needs_review
 from clinic.domain.wording import format_day
 
 __all__ = [
+    "empty_plan_problems",
+    "leave_out_words",
     "DATE_ORDER",
     "OVERRIDE_ROLES",
     "PLANNED_DATE_FACTS",

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from clinic.domain.protocol_injury import parse_injury
 from clinic.domain.protocol_model import FACT_TYPES, CaseFact, Option, Protocol, Sequence, Source, Stage, Technique
 from clinic.domain.protocol_stages import _check_timing, _parse_stage, _parse_stop_groups, _Refs
 from clinic.domain.rules import Problems
@@ -29,6 +30,7 @@ _PROTOCOL_KEYS = {
 _PROTOCOL_OPTIONAL = {
     "precautions": "precautions for every stage",
     "stop_and_call": "stop-and-call signs for every stage",
+    "injury": "the protocol's own injury: side, owns, at, held (see protocol_injury.py)",
 }
 _FACT_KEYS = {
     "name": "a name such as injury_date",
@@ -64,6 +66,9 @@ def _parse_protocol(
     facts, broken_facts = _parse_facts(top.get("facts"), problems) if "facts" in top else ((), set())
     precautions = _texts(top.get("precautions"), "precautions", problems)
     stop_and_call = _parse_stop_groups(top.get("stop_and_call"), "stop_and_call", problems)
+    injury = (
+        parse_injury(top["injury"], problems, {fact.name: fact for fact in facts}) if "injury" in top else None
+    )
     refs = _Refs(
         facts={fact.name: fact for fact in facts},
         broken_facts=broken_facts,
@@ -103,6 +108,7 @@ def _parse_protocol(
         stop_and_call=stop_and_call,
         content_hash="",
         file=file_label,
+        injury=injury,
     )
 
 

@@ -79,7 +79,8 @@ class Technique:
     """One technique of the shared library; home techniques carry a picture and numbered steps."""
 
     id: str
-    kind: str
+    done_in: str  # clinic or home
+    item_kind: str  # touch, passive_movement, ... (clinic.domain.kinds)
     name: str
     description: str
     patient_name: str
@@ -103,7 +104,8 @@ class Sequence:
     """A named series of techniques done in order (for example the 12-step stimulating massage)."""
 
     id: str
-    kind: str
+    done_in: str  # clinic or home
+    item_kind: str  # touch, passive_movement, ... (clinic.domain.kinds)
     name: str
     description: str
     patient_name: str
@@ -159,6 +161,7 @@ class TechniqueUse(RefersToTechnique):
     regions: tuple[str, ...]
     dose: ClinicDose
     note: str = ""
+    item_kind: str = ""  # touch, passive_movement… (clinic.domain.kinds), from the library
 
 
 @dataclass(frozen=True)
@@ -174,6 +177,35 @@ class HomeExercise(RefersToTechnique):
     regions: tuple[str, ...]
     dose: HomeDose
     note: str = ""
+    # Set in a patient's plan (clinic.domain.plan_filtering); empty in a protocol and in plans made before
+    # the body map: item_kind "" counts as blocked by every local finding, sides () as both sides.
+    item_kind: str = ""
+    sides: tuple[str, ...] = ()
+    leave_out: tuple[str, ...] = ()  # places "right:index_pip" left out by a finding
+    leave_out_reason: str = ""
+
+
+@dataclass(frozen=True)
+class RegionsFrom:
+    """Regions read from a case fact: the fact's value → the body-map regions it means."""
+
+    fact: str
+    regions: tuple[tuple[str, tuple[str, ...]], ...]
+
+
+@dataclass(frozen=True)
+class Injury:
+    """The protocol's own injury (CLINICAL.md §2.1): where it is, which side, what holds it still.
+
+    ``side`` names the side fact (plan items are done on that side); ``owns`` lists the generic
+    screening rules for this same injury, which the stages' ``injured_area`` replaces; ``at`` gives
+    the injured regions and ``held`` the joints a cast or splint holds, both from case facts.
+    """
+
+    side: str | None = None
+    owns: tuple[str, ...] = ()
+    at: tuple[RegionsFrom, ...] = ()
+    held: tuple[RegionsFrom, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -205,6 +237,10 @@ class Stage:
     move_on_when: tuple[str, ...]
     sources: tuple[str, ...]
     only_if: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Kinds allowed on the protocol's injured area in this stage (None: not said, so position and
+    # education only), and whether a cast or splint holds joints still in this stage.
+    injured_area: tuple[str, ...] | None = None
+    held: bool = False
 
     def applies_to(self, facts: Mapping[str, Any]) -> bool:
         """Whether this stage belongs in a plan with these facts; raises MissingFact if unknown."""
@@ -233,6 +269,7 @@ class Protocol:
     stop_and_call: tuple[StopSigns, ...]
     content_hash: str
     file: str
+    injury: Injury | None = None
 
     def fact(self, name: str) -> CaseFact:
         """The case fact called ``name``; KeyError if the protocol has none."""

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from clinic.domain.protocol_injury import parse_held, parse_injured_area
 from clinic.domain.protocol_model import (
     PRESSURES,
     TECHNIQUES_FILE,
@@ -50,6 +51,8 @@ _STAGE_OPTIONAL = {
     "precautions": "a list of precautions",
     "stop_and_call": "a list of stop-and-call groups",
     "move_on_when": "a list of criteria",
+    "injured_area": "the kinds allowed on the protocol's injured area in this stage",
+    "held": "true while a cast or splint holds the joints injury.held names",
 }
 _CLINIC_DOSE_KEYS = {
     "minutes": "a whole number",
@@ -160,6 +163,8 @@ def _parse_stage(
                     )
                 else:
                     sources.append(item)
+    injured_area = parse_injured_area(body.get("injured_area"), f"{path}.injured_area", problems)
+    held = parse_held(body.get("held"), f"{path}.held", problems)
     if len(problems.items) != before or not (sid and title and patient_title):
         return None
     return Stage(
@@ -175,6 +180,8 @@ def _parse_stage(
         move_on_when=move_on,
         sources=tuple(sources),
         only_if=only_if,
+        injured_area=injured_area,
+        held=held,
     )
 
 
@@ -323,9 +330,9 @@ def _resolve_ref(
     if found is None:
         problems.add(f"{path}.{key}", f"{ref!r} could not be read; see the problems in {TECHNIQUES_FILE}")
         return None
-    if found.kind != kind:
+    if found.done_in != kind:
         where = "the clinic list" if kind == "clinic" else "the home programme"
-        problems.add(f"{path}.{key}", f"{ref!r} is a {found.kind} {key}; {where} needs a {kind} one")
+        problems.add(f"{path}.{key}", f"{ref!r} is a {found.done_in} {key}; {where} needs a {kind} one")
         return None
     return key, ref
 
@@ -362,12 +369,14 @@ def _parse_clinic_use(raw: Any, path: str, problems: Problems, refs: _Refs) -> T
     if regions is None:
         found = refs.techniques.get(rid) if key == "technique" else refs.sequences.get(rid)
         regions = found.regions if found is not None else ()
+    found = refs.techniques.get(rid) if key == "technique" else refs.sequences.get(rid)
     return TechniqueUse(
         technique=rid if key == "technique" else None,
         sequence=rid if key == "sequence" else None,
         regions=regions,
         dose=ClinicDose(**dose),
         note=note or "",
+        item_kind=found.item_kind if found is not None else "",
     )
 
 
@@ -426,6 +435,7 @@ def _parse_home(raw: Any, path: str, problems: Problems, refs: _Refs) -> HomeExe
         regions=regions or found.regions,
         dose=HomeDose(**dose),
         note=note or "",
+        item_kind=found.item_kind,
     )
 
 

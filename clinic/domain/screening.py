@@ -26,12 +26,11 @@ from typing import Any
 
 import yaml
 
+from clinic.domain import bodymap
+from clinic.domain.kinds import BLOCKABLE_KINDS, NEVER_BLOCKED
 from clinic.domain.rules import DataFileError, MissingFact, Problems, StartRule, parse_start_rule
 
 CATEGORIES = ("absolute", "urgent_refer", "refer", "local", "relative")
-# What a local finding can block (CLINICAL.md §2.1); position and education never are.
-KINDS = ("touch", "passive_movement", "active_movement", "load", "position", "heat_water", "education")
-NEVER_BLOCKED = ("position", "education")
 GROUPS = ("general_health", "skin", "circulation", "condition")
 GROUP_TITLES = {
     "general_health": "General health",
@@ -39,11 +38,9 @@ GROUP_TITLES = {
     "circulation": "Heart and circulation",
     "condition": "The condition",
 }
-REGIONS = (
-    "fingers", "thumb", "palm", "back_of_hand", "wrist",
-    "forearm", "elbow", "upper_arm", "shoulder", "neck_shoulder",
-)
-REGION_WORDS = {
+# Every region of the body map (clinic.domain.bodymap), from the neck down to each finger joint.
+REGIONS = bodymap.REGIONS
+_OLD_REGION_WORDS = {
     "fingers": "fingers",
     "thumb": "thumb",
     "palm": "palm",
@@ -55,12 +52,14 @@ REGION_WORDS = {
     "shoulder": "shoulder",
     "neck_shoulder": "neck and shoulder",
 }
+# Region words without a side: the old short ones, and the body map's words for the finer regions.
+REGION_WORDS = {region: _OLD_REGION_WORDS.get(region) or bodymap.region_words(region) for region in REGIONS}
 CONDITIONS = ("stroke", "fracture", "tendinitis", "arthritis", "bruise")
 RECORD_FIELDS = (
     "blood_thinners", "diabetes", "heart_disease", "high_blood_pressure", "low_blood_pressure",
     "osteoporosis", "cancer", "pregnancy", "reduced_sensation", "oil_allergy",
 )
-SIDES = ("left", "right", "both")
+SIDES = bodymap.SIDE_INPUTS
 ANSWER_VALUES = ("yes", "no", "not_known")
 
 # The case facts each protocol records; gates may only read these (typos are caught at load).
@@ -68,6 +67,7 @@ CASE_FACTS: dict[str, tuple[str, ...]] = {
     "stroke": ("stroke_date", "stroke_type", "affected_side", "medically_stable_date", "cleared_by"),
     "fracture": (
         "fracture_date", "bone", "affected_side", "treatment", "cast_removal_date", "healing_confirmed_date",
+        "broken_finger", "cast_holds",
     ),
     "tendinitis": ("tendon_area", "affected_side", "onset_date", "acute_over_date"),
     "arthritis": ("arthritis_type", "affected_side", "joints", "flare_settled_date"),
@@ -252,7 +252,9 @@ def _parse_rule(item: Any, path: str, problems: Problems) -> Rule | None:
         problems.add(f"{path}.id", f"expected a lower-case name like fresh_bruise, got {_got(rule_id)}")
     group = _choice(item, "group", GROUPS, path, problems)
     category = _choice(item, "category", CATEGORIES, path, problems)
-    texts = {key: _text(item, key, path, problems) for key in ("therapist_text", "patient_text", "source", "name")}
+    texts = {key: _text(item, key, path, problems) for key in ("therapist_text", "patient_text", "source")}
+    # Plain words for the finding; a clinic's own rule without one reads as its id in words.
+    texts["name"] = _text(item, "name", path, problems, required=False) or ""
     for key in ("therapist_text", "patient_text"):
         _check_placeholders(texts[key], f"{path}.{key}", problems)
     start_when = _text(item, "start_when", path, problems, required=False)
@@ -285,21 +287,6 @@ def _parse_rule(item: Any, path: str, problems: Problems) -> Rule | None:
                     )
             conditions = tuple(c for c in raw_conditions if c in CONDITIONS)
 
-    blocks: tuple[str, ...] = ()
-    if "blocks" in item:
-        raw_blocks = item["blocks"]
-        if category != "local":
-            problems.add(f"{path}.blocks", "only a local rule blocks kinds of plan item on its region")
-        elif not isinstance(raw_blocks, list) or not raw_blocks:
-            problems.add(f"{path}.blocks", f"expected a list of kinds ({', '.join(KINDS)}), got {_got(raw_blocks)}")
-        else:
-            for j, kind in enumerate(raw_blocks):
-                if kind in NEVER_BLOCKED:
-                    problems.add(f"{path}.blocks[{j}]", f"{kind} is never blocked by a local finding")
-                elif kind not in KINDS:
-                    problems.add(f"{path}.blocks[{j}]", _one_of(KINDS, kind))
-            blocks = tuple(k for k in raw_blocks if k in KINDS and k not in NEVER_BLOCKED)
-
     record_field = None
     if "record_field" in item:
         record_field = _choice(item, "record_field", RECORD_FIELDS, path, problems)
@@ -319,6 +306,8 @@ def _parse_rule(item: Any, path: str, problems: Problems) -> Rule | None:
     else:
         question = _text(item, "question", path, problems)
         help_text = _text(item, "help", path, problems)
+
+    blocks = _parse_blocks(item, path, category, problems)
 
     if len(problems.items) > before:
         return None
@@ -341,6 +330,29 @@ def _parse_rule(item: Any, path: str, problems: Problems) -> Rule | None:
         blocks=blocks,
         prompt=prompt or "",
     )
+
+
+def _parse_blocks(item: dict, path: str, category: str, problems: Problems) -> tuple[str, ...]:
+    """A local rule names the kinds of plan item it blocks on its region (CLINICAL.md §2.1)."""
+    if "blocks" not in item:
+        if category == "local":
+            problems.add(
+                f"{path}.blocks", f"missing; a local rule lists the kinds it blocks: {', '.join(BLOCKABLE_KINDS)}"
+            )
+        return ()
+    if category != "local":
+        problems.add(f"{path}.blocks", "only a local rule blocks kinds of plan item on a region; remove it")
+        return ()
+    raw = item["blocks"]
+    if not isinstance(raw, list) or not raw:
+        problems.add(f"{path}.blocks", f"expected a list of kinds from {', '.join(BLOCKABLE_KINDS)}, got {_got(raw)}")
+        return ()
+    for j, kind in enumerate(raw):
+        if kind in NEVER_BLOCKED:
+            problems.add(f"{path}.blocks[{j}]", f"{kind} is never blocked by a local finding; remove it")
+        elif kind not in BLOCKABLE_KINDS:
+            problems.add(f"{path}.blocks[{j}]", _one_of(BLOCKABLE_KINDS, kind))
+    return tuple(k for k in BLOCKABLE_KINDS if k in raw)
 
 
 def _parse_gate(raw: Any, path: str, conditions: tuple[str, ...], problems: Problems) -> Gate | None:
@@ -497,6 +509,7 @@ class Finding:
     earliest_date: dt.date | None = None
     start_when: str = ""
     waiting_for: tuple[str, ...] = ()
+    blocks: tuple[str, ...] = ()
     name: str = ""  # plain words, after "you had": "a raised temperature"
 
     @property
@@ -617,6 +630,7 @@ def _finding_from_answer(rule: Rule, answer: Answer) -> Finding:
         patient_text=_fill(rule.patient_text, regions, side),
         detail=answer.detail,
         start_when=rule.start_when,
+        blocks=rule.blocks,
         name=rule.name,
     )
 
@@ -674,6 +688,7 @@ def _judge_gate(
         earliest_date=earliest,
         start_when=rule.start_when,
         waiting_for=waiting,
+        blocks=rule.blocks,
         name=rule.name,
     )
 
@@ -687,12 +702,14 @@ def _fill(text: str, regions: tuple[str, ...], side: str | None) -> str:
 
 def _where(regions: tuple[str, ...], side_word: str) -> str:
     """Plain words for the marked places: 'your left wrist and the back of your left hand'."""
-    plain = [REGION_WORDS[r] for r in regions if r not in ("back_of_hand", "neck_shoulder")]
+    plain = [REGION_WORDS[r] for r in regions if r in _OLD_REGION_WORDS and r not in ("back_of_hand", "neck_shoulder")]
     parts = [f"your {side_word} {_join(plain)}"] if plain else []
     if "back_of_hand" in regions:
         parts.append(f"the back of your {side_word} hand")
     if "neck_shoulder" in regions:
         parts.append(f"your neck and {side_word} shoulder")
+    side = {"left": "left", "right": "right"}.get(side_word, "both")
+    parts += [bodymap.patient_words(r, side) for r in regions if r not in _OLD_REGION_WORDS]
     return _join(parts) if parts else f"your {side_word} hand and arm"
 
 
@@ -803,6 +820,7 @@ def result_to_json(result: ScreeningResult) -> dict[str, Any]:
                 "earliest_date": iso(f.earliest_date),
                 "start_when": f.start_when,
                 "waiting_for": list(f.waiting_for),
+                "blocks": list(f.blocks),
                 "name": f.name,
             }
             for f in result.findings

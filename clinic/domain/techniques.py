@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from clinic.domain.kinds import ITEM_KINDS
 from clinic.domain.protocol_model import TECHNIQUE_KINDS, Sequence, SequenceStep, Technique
 from clinic.domain.rules import Problems
 from clinic.domain.yaml_checks import (
@@ -28,7 +29,8 @@ from clinic.domain.yaml_checks import (
 
 _TECHNIQUE_KEYS = {
     "id": "an id such as stroking",
-    "kind": "clinic or home",
+    "done_in": "clinic (by the therapist) or home (by the patient)",
+    "kind": f"the kind of item: {', '.join(ITEM_KINDS)}",
     "name": "the therapist's name for the technique",
     "description": "a description for therapists",
     "patient_name": "the name a patient reads",
@@ -70,7 +72,7 @@ def _parse_techniques_file(
     for i, item in enumerate(items):
         if isinstance(item, dict) and isinstance(item.get("id"), str):
             tid = item["id"]
-            kind = item.get("kind") if item.get("kind") in TECHNIQUE_KINDS else ""
+            kind = item.get("done_in") if item.get("done_in") in TECHNIQUE_KINDS else ""
             if tid in declared.declared_techniques or tid in out.declared_techniques:
                 problems.add(f"techniques[{i}].id", f"technique {tid!r} is defined twice; choose another id")
                 continue
@@ -89,7 +91,7 @@ def _parse_techniques_file(
             if sid in declared.declared_sequences or sid in out.declared_sequences:
                 problems.add(f"sequences[{i}].id", f"sequence {sid!r} is defined twice; choose another id")
                 continue
-            out.declared_sequences[sid] = item.get("kind") if item.get("kind") in TECHNIQUE_KINDS else ""
+            out.declared_sequences[sid] = item.get("done_in") if item.get("done_in") in TECHNIQUE_KINDS else ""
         sequence = _parse_sequence(
             item, f"sequences[{i}]", problems, illustration_ids, known_kinds, known_techniques
         )
@@ -111,7 +113,8 @@ def _parse_technique(raw: Any, path: str, problems: Problems, illustration_ids: 
     if body is None:
         return None
     tid = _identifier(body.get("id"), f"{path}.id", problems) if "id" in body else None
-    kind = _one_of(body.get("kind"), f"{path}.kind", problems, TECHNIQUE_KINDS) if "kind" in body else None
+    kind = _done_in(body, path, problems)
+    item_kind = _item_kind(body, path, problems)
     texts = {
         key: _text(body[key], f"{path}.{key}", problems)
         for key in ("name", "description", "patient_name", "patient_description")
@@ -134,12 +137,13 @@ def _parse_technique(raw: Any, path: str, problems: Problems, illustration_ids: 
     elif kind == "clinic":
         for key in ("illustration", "steps"):
             if key in body:
-                problems.add(f"{path}.{key}", "only home techniques have this; remove it or set kind: home")
-    if len(problems.items) != before or tid is None or kind is None or regions is None:
+                problems.add(f"{path}.{key}", "only home techniques have this; remove it or set done_in: home")
+    if len(problems.items) != before or tid is None or kind is None or regions is None or item_kind is None:
         return None
     return Technique(
         id=tid,
-        kind=kind,
+        done_in=kind,
+        item_kind=item_kind,
         name=texts["name"] or "",
         description=texts["description"] or "",
         patient_name=texts["patient_name"] or "",
@@ -163,7 +167,8 @@ def _parse_sequence(
     if body is None:
         return None
     sid = _identifier(body.get("id"), f"{path}.id", problems) if "id" in body else None
-    kind = _one_of(body.get("kind"), f"{path}.kind", problems, TECHNIQUE_KINDS) if "kind" in body else None
+    kind = _done_in(body, path, problems)
+    item_kind = _item_kind(body, path, problems)
     texts = {
         key: _text(body[key], f"{path}.{key}", problems)
         for key in ("name", "description", "patient_name", "patient_description")
@@ -178,7 +183,7 @@ def _parse_sequence(
                 body["illustration"], f"{path}.illustration", problems, illustration_ids
             )
     elif kind == "clinic" and "illustration" in body:
-        problems.add(f"{path}.illustration", "only home sequences have this; remove it or set kind: home")
+        problems.add(f"{path}.illustration", "only home sequences have this; remove it or set done_in: home")
     steps: list[SequenceStep] = []
     for i, item in enumerate(_list(body.get("steps"), f"{path}.steps", problems, "steps", allow_empty=False)):
         here = f"{path}.steps[{i}]"
@@ -210,11 +215,12 @@ def _parse_sequence(
             regions = _regions(step["regions"], f"{here}.regions", problems)
         if text is not None and regions is not None:
             steps.append(SequenceStep(technique=tid, text=text, regions=regions))
-    if len(problems.items) != before or sid is None or kind is None:
+    if len(problems.items) != before or sid is None or kind is None or item_kind is None:
         return None
     return Sequence(
         id=sid,
-        kind=kind,
+        done_in=kind,
+        item_kind=item_kind,
         name=texts["name"] or "",
         description=texts["description"] or "",
         patient_name=texts["patient_name"] or "",
@@ -222,6 +228,24 @@ def _parse_sequence(
         steps=tuple(steps),
         illustration=illustration,
     )
+
+
+def _done_in(body: dict[str, Any], path: str, problems: Problems) -> str | None:
+    if "done_in" not in body:
+        return None
+    return _one_of(body.get("done_in"), f"{path}.done_in", problems, TECHNIQUE_KINDS)
+
+
+def _item_kind(body: dict[str, Any], path: str, problems: Problems) -> str | None:
+    """The kind of plan item (CLINICAL.md §2.1); an old file's kind: clinic/home gets a message saying what changed."""
+    if "kind" not in body:
+        return None
+    value = body.get("kind")
+    if value in TECHNIQUE_KINDS:
+        problems.add(f"{path}.kind", f"kind now names the kind of item ({', '.join(ITEM_KINDS)}); "
+                                     f"write done_in: {value} for who does it")
+        return None
+    return _one_of(value, f"{path}.kind", problems, ITEM_KINDS)
 
 
 def _guess(value: Any, known: Mapping[str, Any] | set[str]) -> str:

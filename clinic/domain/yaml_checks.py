@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from clinic.domain.protocol_model import BODY_REGIONS
+from clinic.domain import bodymap
 from clinic.domain.rules import Problems
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -131,11 +131,11 @@ def _identifier(value: Any, path: str, problems: Problems) -> str | None:
 
 def _regions(value: Any, path: str, problems: Problems) -> tuple[str, ...] | None:
     if not isinstance(value, list) or not value:
-        problems.add(path, f"expected a list of body regions ({', '.join(BODY_REGIONS)}), got {_show(value)}")
+        problems.add(path, f"expected a list of body regions ({', '.join(bodymap.REGIONS)}), got {_show(value)}")
         return None
     out: list[str] = []
     for i, item in enumerate(value):
-        region = _one_of(item, f"{path}[{i}]", problems, BODY_REGIONS, "a body region:")
+        region = _one_of(item, f"{path}[{i}]", problems, bodymap.REGIONS, "a body region:")
         if region is not None:
             out.append(region)
     return tuple(out)

@@ -124,8 +124,8 @@ class EditFormBase(ClinicForm):
 
 def home_choices(library: Library) -> list[SelectChoice]:
     """Every home technique and sequence of the library, by its patient name."""
-    items = [(t.patient_name, t.id) for t in library.techniques.values() if t.kind == "home"]
-    items += [(s.patient_name, s.id) for s in library.sequences.values() if s.kind == "home"]
+    items = [(t.patient_name, t.id) for t in library.techniques.values() if t.done_in == "home"]
+    items += [(s.patient_name, s.id) for s in library.sequences.values() if s.done_in == "home"]
     return [SelectChoice("", "— add nothing —")] + [SelectChoice(ref, name) for name, ref in sorted(items)]
 
 

@@ -59,7 +59,8 @@ def home_programme(stage: PlannedStage | None) -> tuple[HomeExercise, ...]:
     if stage is None:
         return ()
     return tuple(
-        HomeExercise(name=e.title, steps=e.steps, dose=dose(e.dose), illustration=e.illustration or None, note=e.note)
+        HomeExercise(name=e.title, steps=e.steps, dose=dose(e.dose), illustration=e.illustration or None,
+                     note=" ".join(part for part in (planning.leave_out_words(e), e.note) if part))
         for e in stage.home
     )
 
@@ -82,7 +83,9 @@ def warnings(draft: PlanDraft, stage: PlannedStage | None) -> Warnings:
         precautions += [*s.precautions, *(p.patient_text for p in s.screening_precautions)]
         boxes += [StopAndCall(action=b.action, signs=b.signs, emergency=b.emergency) for b in s.stop_and_call]
     return Warnings(
-        avoid=tuple(dict.fromkeys(line.patient_text for line in draft.avoid)),
+        # The plan's findings, then what each printed stage keeps clear of on the injured area.
+        avoid=tuple(dict.fromkeys([*(line.patient_text for line in draft.avoid),
+                                   *(line.patient_text for s in stages for line in s.protect)])),
         precautions=tuple(dict.fromkeys(precautions)),
         stop_and_call=tuple(dict.fromkeys(boxes))[:4],
     )

@@ -19,7 +19,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from clinic import audit, staff
-from clinic.domain import planning
+from clinic.domain import carryover, planning
+from clinic.domain.carryover import CarryOver
 from clinic.domain.outcomes import grip_percent, quickdash
 from clinic.domain.planning import PlanBlocked, PlanDraft, PlanEditError
 from clinic.domain.progress import move_to_next_stage
@@ -191,19 +192,49 @@ def create_or_update_plan(
     """Generate a draft and store it: a new plan, or the new draft of the patient's plan for this condition
     (its approved revisions stay). (plan, created)."""
     draft, screening = make_draft(db, patient, protocol_id, facts, library=library, today=now.date())
-    canonical = planning.plan_to_canonical(draft)
     plan = open_plan(db, patient, protocol_id)
     created = plan is None
     if plan is None:
         plan = Plan(patient_id=patient.id, protocol_id=protocol_id, created_by=user.email, created_at=now,
                     version=0)
         db.add(plan)
-    plan.draft = canonical
+    else:
+        result = keep_therapists_work(db, plan, draft, library=library)
+        draft = result.draft
+        plan.carried_over = {"kept": list(result.kept), "not_kept": list(result.not_kept)} if (
+            result.kept or result.not_kept) else None
+    plan.draft = planning.plan_to_canonical(draft)
     plan.screening_id = screening.id
     plan.status = PlanStatus.DRAFT.value
     _touch(plan, user, now)
     db.flush()
     return plan, created
+
+
+def keep_therapists_work(db: Session, plan: Plan, new: PlanDraft, *, library: Library) -> CarryOver:
+    """The engine's new draft with the therapist's edits of the plan's latest approved revision and current draft
+    made again (C29). A draft that is an edit of that revision (same facts and screening) holds all the edits
+    itself; a draft made again since the approval may have lost some, so the revision's count too."""
+    protocol = library.protocol(plan.protocol_id)
+    sources: list[PlanDraft] = []
+    revision = latest_revision(db, plan)
+    problems: list[str] = []
+    for label, canonical in (("approved revision", revision.canonical if revision else None),
+                             ("draft", plan.draft)):
+        if canonical is None:
+            continue
+        try:
+            sources.append(planning.plan_from_canonical(canonical))
+        except ValueError:
+            problems.append(f"The earlier {label} could not be read, so its edits are not carried over; "
+                            "compare it on the plan history.")
+    if len(sources) == 2 and (sources[0].facts, sources[0].screening) == (sources[1].facts, sources[1].screening):
+        sources = sources[1:]
+    edits = carryover.TherapistEdits()
+    for source in sources:
+        edits = carryover.merge_edits(edits, carryover.therapist_edits(source, protocol))
+    result = carryover.carry_over(new, edits, library, before=sources[-1] if sources else None)
+    return CarryOver(result.draft, result.kept, result.not_kept + tuple(problems))
 
 
 def draft_of(plan: Plan) -> PlanDraft:
@@ -227,12 +258,7 @@ class DraftChanges:
 
 def exercise_keys(stage) -> list[str]:
     """A stable key per home exercise of a stage: its technique or sequence id, with ``-2`` on a repeat."""
-    seen: dict[str, int] = {}
-    keys = []
-    for exercise in stage.home:
-        seen[exercise.ref] = seen.get(exercise.ref, 0) + 1
-        keys.append(exercise.ref if seen[exercise.ref] == 1 else f"{exercise.ref}-{seen[exercise.ref]}")
-    return keys
+    return carryover.exercise_keys(stage.home)
 
 
 def apply_changes(draft: PlanDraft, changes: DraftChanges, library: Library) -> PlanDraft:
@@ -357,9 +383,11 @@ def draft_problems(db: Session, plan: Plan, patient: Patient, *, library: Librar
         problems.append(f"The protocol {plan.protocol_id} changed (now version {protocol.version}) since this "
                         "draft was made; update the plan so it follows the current protocol.")
     try:
-        planning.plan_from_canonical(plan.draft)  # CS-03: no technique on an avoided region, read back whole
+        draft = planning.plan_from_canonical(plan.draft)  # CS-03: no technique on an avoided region, read back whole
     except ValueError as exc:
         problems.append(f"The stored plan cannot be read: {exc}")
+    else:
+        problems += planning.empty_plan_problems(draft)  # never an empty plan (C31)
     return problems + safety_problems(plan.draft)
 
 
@@ -433,6 +461,7 @@ def approve_plan(
     )
     db.add(revision)
     plan.status = PlanStatus.APPROVED.value
+    plan.carried_over = None  # seen and approved
     _touch(plan, user, now)
     db.flush()
     audit.record("approve", patient_ref=patient.id, user=user,

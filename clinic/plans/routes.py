@@ -14,7 +14,7 @@ from wtforms import SelectChoice
 
 from clinic import audit
 from clinic.clock import now
-from clinic.domain import planning
+from clinic.domain import plan_formats, planning
 from clinic.domain.planning import PlanEditError
 from clinic.domain.progress import current_stage, next_stage
 from clinic.domain.screening import CONDITIONS
@@ -99,8 +99,11 @@ def new(patient_id: int):
             audit.record("plan_create" if created else "plan_update", patient_ref=patient.id,
                          detail=f"plan {plan.id}; {condition}; generated")
             db.session.commit()
+            lost = len((plan.carried_over or {}).get("not_kept", ()))
             flash("Draft plan made. Check it, edit it if needed, then approve it." if created else
-                  "The plan was made again from these facts. Check it, then approve it.", "success")
+                  "The plan was made again from these facts. Check it, then approve it."
+                  + (f" {lost} of your earlier changes could not be carried over: they are listed under the draft."
+                     if lost else ""), "warning" if lost else "success")
             return redirect(url_for("plans.show", patient_id=patient.id, plan_id=plan.id))
     elif request.method == "POST":
         status = 400
@@ -109,6 +112,16 @@ def new(patient_id: int):
 
 
 # ----------------------------------------------------------------------------------------- show
+
+
+def _earlier_rules(plan: Plan, revision) -> list[str]:
+    """What of this plan was stored with the earlier plan rules: 'revision 2', 'the draft', both or neither."""
+    out = []
+    if revision is not None and plan_formats.made_with_earlier_rules(revision.canonical):
+        out.append(f"revision {revision.number}")
+    if plan_formats.made_with_earlier_rules(plan.draft) and (revision is None or plan.draft != revision.canonical):
+        out.append("the draft")
+    return out
 
 
 def _page_values(plan: Plan, patient: Patient) -> dict:
@@ -126,6 +139,7 @@ def _page_values(plan: Plan, patient: Patient) -> dict:
         if state.unapproved_changes else [],
         "sessions": ops.sessions_of(db.session, patient, plan),
         "clinic_dose": handout.clinic_dose_words,
+        "earlier_rules": _earlier_rules(plan, state.revision),
     }
 
 

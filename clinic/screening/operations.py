@@ -125,9 +125,22 @@ class ScreeningStatus:
         return self.state == "valid"
 
 
+def made_with_earlier_rules(screening: Screening) -> int | None:
+    """The current rules version when ``screening`` was made with an earlier one (it did not ask what was added
+    since), else None."""
+    from clinic.library import screening_rules
+
+    current = screening_rules().version
+    return current if screening.rules_version < current else None
+
+
 def screening_status(screening: Screening, patient: Patient, today: dt.date) -> ScreeningStatus:
     """The one validity rule: valid until ``valid_until``; stale earlier when the patient's history or
-    medication changed after the screening (plans and handouts use this too)."""
+    medication changed after the screening, or when it was made with earlier rules (plans and handouts use
+    this too)."""
+    current = made_with_earlier_rules(screening)
+    if current is not None:
+        return ScreeningStatus("stale", "it was made with the earlier screening rules")
     if patient.clinical_changed_at > screening.screened_at:
         day = patient.clinical_changed_at
         return ScreeningStatus("stale", f"the history or medication changed on {day.day} {day:%B %Y} "

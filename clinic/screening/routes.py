@@ -156,6 +156,7 @@ def result(screening_id: int):
         else None,
         may_override=g.user.has_role(Role.THERAPIST),
         chosen=screening.condition or GENERAL,
+        earlier_rules=ops.made_with_earlier_rules(screening),
     )
     audit.record("patient_view", patient_ref=patient.id, detail=f"screening {screening.id}")
     db.session.commit()

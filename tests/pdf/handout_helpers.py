@@ -104,3 +104,21 @@ def with_every_field(obj, payload: str):
     if isinstance(obj, tuple):
         return tuple(payload if isinstance(item, str) else with_every_field(item, payload) for item in obj)
     return obj
+
+
+def body_fill(pdf: bytes, tmp_path: Path, top_mm: float, bottom_mm: float) -> list[float]:
+    """How far down the body area of each page the lowest word reaches, 0.0 to 1.0 (pdftotext -bbox).
+
+    ``top_mm``/``bottom_mm`` are the page margins (the running header and the footer live there).
+    """
+    path = tmp_path / "fill.pdf"
+    path.write_bytes(pdf)
+    out = subprocess.run([require_tool("pdftotext"), "-bbox", str(path), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    fills = []
+    for page in re.findall(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', out, re.S):
+        height = float(page[1])
+        top, bottom = top_mm / 25.4 * 72, height - bottom_mm / 25.4 * 72
+        lowest = [float(y) for y in re.findall(r'yMax="([\d.]+)"', page[2]) if top < float(y) <= bottom]
+        fills.append(round((max(lowest, default=top) - top) / (bottom - top), 2))
+    return fills

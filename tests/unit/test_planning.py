@@ -20,6 +20,9 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from clinic.domain import bodymap
+from clinic.domain.bodymap import Place
+from clinic.domain.plan_filtering import leave_out_words
 from clinic.domain.planning import (
     Clearance,
     Override,
@@ -439,7 +442,8 @@ def patient_with_absolute_finding(draw):
     values = ("no",) * 8 + ("yes",) + (("not_known", "unanswered") if rng.random() < 0.5 else ())
     answers = {}
     for rule in QUESTIONS[condition]:
-        value = rng.choice(values)
+        # An urgent refer outranks "do not treat today" (never overridable): this property is about defer.
+        value = rng.choice(values) if rule.category != "urgent_refer" else "no"
         if value == "yes":
             regions = tuple(rng.sample(BODY_REGIONS, rng.randint(1, 3))) if rule.chosen_regions else ()
             answers[rule.id] = Answer("yes", regions=regions, side=rng.choice((None, "left", "right", "both")))
@@ -603,39 +607,88 @@ def test_cs02_an_override_is_not_carried_when_nothing_needed_overriding():
 LOCAL_RULES = [r.id for r in RULES.rules if r.category == "local" and r.question]
 
 
-def test_cs03_local_region_never_in_plan():
+def library_kind(ref: str) -> str:
+    """An item's kind straight from the library, not from the plan."""
+    found = LIBRARY.techniques.get(ref) or LIBRARY.sequences.get(ref)
+    return found.item_kind
+
+
+def places_of(item) -> set[Place]:
+    """Where an item works in the plan: its regions (every step of a sequence) on its sides, less what it leaves out."""
+    regions = set(item.regions) | sequence_regions(item.ref)
+    every = bodymap.places(regions, item.sides or bodymap.SIDES)
+    left_out = set()
+    for code in item.leave_out:
+        side, _, region = code.partition(":")
+        left_out |= bodymap.places([region], [side])
+    return set(every) - left_out
+
+
+def breaches(draft: PlanDraft, findings) -> list[str]:
+    """Items of a kind a finding blocks that still work on its places: (rule, regions, side) triples."""
+    out = []
+    for rule_id, regions, side in findings:
+        blocks = set(RULES.get(rule_id).blocks)
+        forbidden = bodymap.places(regions, bodymap.parse_side(side))
+        for stage in draft.stages:
+            for item in (*stage.clinic, *stage.home):
+                if library_kind(item.ref) in blocks and places_of(item) & forbidden:
+                    out.append(f"{stage.id}: {item.ref} on {sorted(places_of(item) & forbidden)} ({rule_id})")
+    return out
+
+
+def test_cs03_a_wound_on_the_right_wrist_narrows_massage_and_keeps_movement_and_raising_the_hand():
     result = screened("fracture", open_wound=yes("wrist", side="right"))
     draft = plan("fracture", screening=result)
-    assert "wrist" not in regions_in_plan(draft)
+    assert breaches(draft, [("open_wound", ("wrist",), "right")]) == []
     after_cast = draft.stage("after_cast")
-    assert [h.ref for h in after_cast.home] == ["balls_in_palm", "piano_taps", "tendon_glides"]
-    left_out = {r.ref: r for r in after_cast.removed}
-    assert set(left_out) == {
-        "stroking", "stroking_toward_heart", "wrist_circles", "hand_elevation", "forearm_turns",
-    }
-    assert left_out["wrist_circles"].rule_ids == ("open_wound",)
-    assert left_out["wrist_circles"].regions == ("wrist",)
-    assert left_out["wrist_circles"].reason.startswith(
-        "It works on the wrist, which must not be massaged. Broken skin."
-    )
+    # An open wound blocks touch, load and heat there (CLINICAL.md §2.1): moving the wrist and raising
+    # the hand are not massage, so they stay.
+    assert [h.ref for h in after_cast.home] == ["balls_in_palm", "piano_taps", "wrist_circles", "hand_elevation",
+                                                  "forearm_turns", "tendon_glides"]
+    stroking = next(c for c in after_cast.clinic if c.ref == "stroking")
+    assert stroking.leave_out == ("right:wrist",)
+    assert leave_out_words(stroking) == "Leave out the right wrist."
+    assert stroking.leave_out_reason.startswith("Broken skin.")
+    assert "passive_movements" in {c.ref for c in after_cast.clinic}
     assert [a.patient_text for a in draft.avoid] == ["Do not massage your right wrist until the skin has healed."]
-    with pytest.raises(PlanEditError, match="Wrist circles cannot be added. It works on the wrist"):
-        add_home_exercise(draft, "after_cast", "wrist_circles", LIBRARY)
+
+
+def test_cs03_an_item_with_nothing_left_is_removed_with_the_finding_that_removed_it():
+    result = screened("fracture", open_wound=yes("wrist", "forearm", side="right"))
+    draft = plan("fracture", {**GOOD_FACTS["fracture"], "healing_confirmed_date": D(2026, 3, 18)}, screening=result)
+    strengthening = draft.stage("strengthening")
+    left_out = {r.ref: r for r in strengthening.removed}
+    # Wrist lifts with a weight load only the right wrist and forearm: nothing is left of them.
+    assert left_out["light_weight_wrist"].rule_ids == ("open_wound",)
+    assert left_out["light_weight_wrist"].reason.startswith("It works on the right forearm and the right wrist.")
+    with pytest.raises(PlanEditError, match="Wrist lifts with a light weight cannot be added. It works on"):
+        add_home_exercise(draft, "strengthening", "light_weight_wrist", LIBRARY)
 
 
 def test_cs03_a_sequence_counts_as_touching_every_region_of_its_steps():
-    result = screened("fracture", skin_condition=yes("thumb", side="left"))
+    result = screened("fracture", skin_condition=yes("thumb", side="right"))
     draft = plan("fracture", {**GOOD_FACTS["fracture"], "healing_confirmed_date": D(2026, 3, 18)}, screening=result)
-    strengthening = draft.stage("strengthening")
-    assert "stimulating_massage" in {r.ref for r in strengthening.removed}
-    assert "stimulating_massage" not in {c.ref for c in strengthening.clinic}
+    massage = next(c for c in draft.stage("strengthening").clinic if c.ref == "stimulating_massage")
+    assert massage.leave_out == ("right:thumb",)
 
 
-def test_cs03_a_local_finding_on_the_other_side_still_removes_the_region():
-    # Library regions carry no side and home exercises use both hands, so either side keeps R clear.
+def test_cs03_a_local_finding_on_the_other_side_leaves_the_treated_side_alone():
+    # Per side (issue 12): a left forearm finding does not touch a plan for the right wrist.
     result = screened("fracture", varicose_veins=yes("forearm", side="left"))
     draft = plan("fracture", screening=result)
-    assert "forearm" not in regions_in_plan(draft)
+    clean = plan("fracture")
+    for stage, same in zip(draft.stages, clean.stages, strict=True):
+        assert stage.clinic == same.clinic and stage.home == same.home and stage.removed == ()
+
+
+def test_cs03_one_finger_joint_narrows_finger_work_to_the_rest_of_the_hand():
+    result = screened("arthritis", skin_condition=yes("index_pip", side="right"))
+    draft = plan("arthritis", screening=result)
+    kneading = next(c for c in draft.stage("mobility_osteoarthritis").clinic if c.ref == "kneading_joints")
+    assert kneading.leave_out == ("right:index_pip",)
+    assert leave_out_words(kneading) == "Leave out the right index finger's middle joint."
+    assert breaches(draft, [("skin_condition", ("index_pip",), "right")]) == []
 
 
 @settings(max_examples=300, deadline=None)
@@ -644,35 +697,35 @@ def test_cs03_a_local_finding_on_the_other_side_still_removes_the_region():
     findings=st.lists(
         st.tuples(
             st.sampled_from(LOCAL_RULES),
-            st.lists(st.sampled_from(BODY_REGIONS), min_size=1, max_size=3, unique=True),
+            st.lists(st.sampled_from(bodymap.REGIONS), min_size=1, max_size=3, unique=True),
             st.sampled_from((None, "left", "right", "both")),
         ),
         min_size=1, max_size=3, unique_by=lambda f: f[0],
     ),
     edits=st.lists(st.sampled_from(sorted([*LIBRARY.techniques, *LIBRARY.sequences])), max_size=6),
 )
-def test_cs03_no_technique_on_a_local_region_whatever_the_regions_and_edits(condition, findings, edits):
+def test_cs03_property_no_item_of_a_blocked_kind_on_a_blocked_place_and_position_education_never_removed(
+    condition, findings, edits
+):
     special = {rule_id: yes(*regions, side=side) for rule_id, regions, side in findings}
     result = screened(condition, **special)
     assert result.decision == "local"
     draft = plan(condition, screening=result)
-    forbidden = {r for _, regions, _ in findings for r in regions}
+    owned = {a.rule_id for a in draft.avoid}
 
     def check(d: PlanDraft) -> None:
-        assert not regions_in_plan(d) & forbidden
-        for stage in d.stages:
-            for item in (*stage.clinic, *stage.home):
-                assert not sequence_regions(item.ref) & forbidden, item.ref
+        assert breaches(d, [f for f in findings if f[0] in owned]) == []
         assert local_problems(d) == []
+        for stage in d.stages:
+            for removal in stage.removed:
+                assert library_kind(removal.ref) not in ("position", "education"), removal
+                assert removal.reason
 
     check(draft)
-    assert {a.rule_id for a in draft.avoid} == set(special)
     for stage in draft.stages:
         source = LIBRARY.protocol(condition).stage(stage.id)
         kept = [*stage.clinic, *stage.home]
         assert len(kept) + len(stage.removed) == len(source.clinic) + len(source.home)
-        for removal in stage.removed:
-            assert set(removal.regions) <= forbidden and removal.reason
     for i, ref in enumerate(edits):
         stage_id = draft.stages[i % len(draft.stages)].id
         try:
@@ -688,8 +741,8 @@ def test_cs03_a_stored_plan_with_an_item_on_a_local_region_is_refused():
     canonical = plan_to_canonical(plan("fracture", screening=result))
     clean = plan_to_canonical(plan("fracture"))
     tampered = json.loads(json.dumps(canonical))
-    tampered["plan"]["stages"][1]["home"] = clean["plan"]["stages"][1]["home"]
-    with pytest.raises(ValueError, match="Wrist circles.*must not be massaged"):
+    tampered["plan"]["stages"][1]["clinic"] = clean["plan"]["stages"][1]["clinic"]
+    with pytest.raises(ValueError, match="Stroking.*It works on the right wrist. Broken skin"):
         plan_from_canonical(tampered)
 
 
@@ -1006,7 +1059,7 @@ def test_cs09_an_approved_plan_round_trips_through_its_canonical_json_exactly(dr
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda c: c.update(format=2), "format 2"),
+        (lambda c: c.update(format=99), "format 99 is not 2 and cannot be read"),  # newer than this app
         (lambda c: c["plan"].pop("title"), "missing keys \\['title'\\]"),
         (lambda c: c["plan"].update(colour="blue"), "unexpected keys \\['colour'\\]"),
         (lambda c: c["plan"].update(on_date="20/03/2026"), "plan.on_date: expected a date"),

@@ -712,7 +712,7 @@ def _with(item: dict, **changes: Any) -> dict:
     return changed
 
 
-REGION_LIST = "fingers, thumb, palm, back_of_hand, wrist, forearm, elbow, upper_arm, shoulder, neck_shoulder"
+REGION_LIST = ", ".join(REGIONS)  # every body-map region, from the neck down to each finger joint
 RULE_KEYS = (
     "blocks, category, conditions, gate, group, help, id, name, patient_text, prompt, question, record_field, regions, "
     "source, "
@@ -764,6 +764,16 @@ BROKEN = [
      [F + "items[0].regions: a gate has no answer to choose regions from; list the regions"]),
     (_file(_with(VALID_GATE, question="Bruised?")),
      [F + "items[0]: a gate is decided from case facts; remove 'question', 'help', 'record_field'"]),
+    # A local rule says which kinds of plan item it blocks (CLINICAL.md §2.1); position and education never.
+    (_file(_with(VALID_ITEM, category="local", regions="chosen")),
+     [F + "items[0].blocks: missing; a local rule lists the kinds it blocks: touch, passive_movement, "
+          "active_movement, load, heat_water"]),
+    (_file(_with(VALID_ITEM, category="local", regions="chosen", blocks=["touch", "position", "massage"])),
+     [F + "items[0].blocks[1]: position is never blocked by a local finding; remove it",
+      F + 'items[0].blocks[2]: expected one of touch, passive_movement, active_movement, load, heat_water, '
+          'got "massage"']),
+    (_file(_with(VALID_ITEM, blocks=["touch"])),
+     [F + "items[0].blocks: only a local rule blocks kinds of plan item on a region; remove it"]),
     ({"version": 1, "items": []}, [F + "items: expected a list of rules, got []"]),
     (["a", "list"], [F + "expected a mapping with 'version' and 'items', got [\"a\", \"list\"]"]),
 ]
@@ -828,7 +838,7 @@ def test_answers_from_json_accepts_short_and_long_forms():
             {"open_wound": {"answer": "yes", "regions": "wrist"}},
             'answers.open_wound.regions: expected a list, got "wrist"',
         ),
-        ({"open_wound": {"answer": "yes", "regions": ["hand"]}}, "answers.open_wound: unknown region 'hand'"),
+        ({"open_wound": {"answer": "yes", "regions": ["hands"]}}, "answers.open_wound: unknown region 'hands'"),
     ],
 )
 def test_answers_from_json_explains_what_is_wrong(obj, message):

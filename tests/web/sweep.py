@@ -49,7 +49,7 @@ PROTECTED = {
     "plans.review",
 }
 
-SAMPLE_ARGS = {"integer": 1, "int": 1, "string": "x", "path": "x", "default": "x"}
+SAMPLE_ARGS = {"integer": 1, "int": 1, "databaseid": 1, "string": "x", "path": "x", "default": "x"}
 
 
 def all_rules(app):
