@@ -74,6 +74,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from clinic import security
 
     security.install_converters(app)  # before any route is added
+    security.install_body_check(app)  # before CSRF, which would call an unreadable body an expired form
 
     app.wsgi_app = TrustedProxyFix(app.wsgi_app, app.config["TRUSTED_PROXY_NETWORKS"], app.config["FORWARDED_HOPS"])
     db.init_app(app)

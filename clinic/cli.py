@@ -29,6 +29,9 @@ def _create_app(*_args, **_kwargs):
     except ConfigError as exc:
         # A clear message, not a traceback: the fix is in the configuration or a data file.
         raise NoAppException(str(exc)) from None
+    except Exception as exc:  # noqa: BLE001 - any start-up failure: say what it was instead of a traceback
+        raise NoAppException(f"The app cannot start ({type(exc).__name__}: {exc}). "
+                             "Check instance/config.py and the CLINIC_* environment variables.") from None
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
@@ -50,15 +53,21 @@ def _dirs(extra: tuple[Path, ...]) -> list[Path]:
 @protocols_group.command("check")
 @click.argument("dirs", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
 def protocols_check(dirs: tuple[Path, ...]) -> None:
-    """Validate our protocols plus DIRS (default: the configured PROTOCOL_DIRS); exit 1 on any problem."""
+    """Validate our protocols plus DIRS (default: the configured PROTOCOL_DIRS); exit 1 on any problem.
+    Then the reading grade of each protocol's patient text, and every string above the target (HO-04)."""
+    from clinic import readability
     from clinic.domain.protocols import check_report, illustration_ids_in
-    from clinic.library import ILLUSTRATIONS
+    from clinic.library import ILLUSTRATIONS, load_all
 
-    lines, ok = check_report(_dirs(dirs), illustration_ids_in(ILLUSTRATIONS))
+    folders = _dirs(dirs)
+    lines, ok = check_report(folders, illustration_ids_in(ILLUSTRATIONS))
     for line in lines:
         click.echo(line)
     if not ok:
         sys.exit(1)
+    click.echo("")
+    for line in readability.report_lines(*load_all(folders)):
+        click.echo(line)
 
 
 @protocols_group.command("show")
@@ -106,10 +115,18 @@ def screen_command(answers_file, facts_file, on_date) -> None:
     click.echo(json.dumps(screening.result_to_json(result), indent=2, ensure_ascii=False))
 
 
+def _app_commands() -> tuple[click.Command, ...]:
+    """The commands that need the app (Flask-Migrate's ``db`` among them)."""
+    from flask_migrate.cli import db as db_group
+
+    return (db_group, user, demo, backup, audit_group, export_patient, import_patient, handout_command)
+
+
 def init_app(app) -> None:
     """Register the commands on the app, so ``clinic`` and the test runner see the same ones."""
-    for command in (user, demo, backup, audit_group, export_patient, import_patient, handout_command):
-        app.cli.add_command(command)
+    for command in _app_commands():
+        if command.name not in app.cli.commands:
+            app.cli.add_command(command)
 
 
 @click.group()
@@ -227,13 +244,18 @@ def export_patient(record_number: str, clinic_name: str | None, output: Path | N
 @click.command("import")
 @click.argument("source", metavar="FILE", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--clinic", "clinic_name", default=None, help="Import into this clinic instead of the one in FILE.")
+@click.option("--new-clinic", is_flag=True, help="Create the clinic when no clinic has exactly its name.")
 @with_appcontext
-def import_patient(source: Path, clinic_name: str | None) -> None:
-    """Import a patient from a JSON export (their clinic is created when missing)."""
+def import_patient(source: Path, clinic_name: str | None, new_clinic: bool) -> None:
+    """Import a patient from a JSON export, checked like the pages check input; nothing is written on a problem.
+
+    The clinic must exist with exactly the name given (a new database's first import creates it).
+    """
     from clinic.patients import operations as patient_ops
 
     try:
-        patient = patient_ops.import_json(db.session, source.read_bytes(), now=now(), clinic_name=clinic_name)
+        patient = patient_ops.import_json(db.session, source.read_bytes(), now=now(), clinic_name=clinic_name,
+                                          create_clinic=new_clinic)
     except patient_ops.ImportProblem as exc:
         db.session.rollback()
         raise click.ClickException(f"{source.name}: {exc}") from None
@@ -277,3 +299,9 @@ def handout_command(revision_id: int, output: Path, large_print: bool, letter: b
     db.session.commit()
     output.write_bytes(pdf)
     click.echo(f"Wrote {output} ({len(pdf):,} bytes{', from the cache' if cached else ''}).")
+
+
+# Also on ``clinic`` itself, so `clinic --help` lists every command and `clinic handout --help` works when the
+# app cannot start; running one then says why (the configuration message) instead of "No such command".
+for _command in _app_commands():
+    main.add_command(_command)

@@ -26,9 +26,14 @@ DEFAULTS: dict[str, object] = {
     "SESSION_LIFETIME_HOURS": 12,
     # A login counts as fresh for sensitive actions (override) this long.
     "FRESH_LOGIN_MINUTES": 5,
-    # Throttle: this many failures per account in the window lock the account for the window.
+    # Throttle (SEC-23, clinic/auth/throttle.py): this many failures in the window throttle an account for
+    # browsers it never logged in from (and a remembered browser for itself); the client limit counts every
+    # account's failures from one address. A browser that logged in before is remembered this many days.
     "LOGIN_MAX_FAILURES": 10,
+    "LOGIN_MAX_CLIENT_FAILURES": 30,
     "LOGIN_FAILURE_WINDOW_MINUTES": 15,
+    "REMEMBER_DEVICE_DAYS": 90,
+    "DEVICE_COOKIE_NAME": "clinic_device",
     "SCREENING_VALID_DAYS": 30,
     # Extra protocol folders of the clinic, searched after ours (colon-separated in the environment).
     "PROTOCOL_DIRS": [],

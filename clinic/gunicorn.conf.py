@@ -18,7 +18,7 @@ timeout = 60
 # a patient search puts the patient's name in the query string, and a log is no place for it.
 accesslog = os.environ.get("CLINIC_ACCESS_LOG", "-")
 errorlog = "-"
-access_log_format = '%({x-forwarded-for}i)s %(h)s [%(t)s] "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss "%(a)s"'
+access_log_format = '%({x-forwarded-for}i)s %(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss "%(a)s"'
 
 # Forwarded headers (X-Forwarded-For/-Proto) are trusted by the app itself, and only from the
 # addresses in its TRUSTED_PROXIES setting (clinic/proxy.py), so gunicorn trusts nobody.

@@ -10,12 +10,14 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Callable
-from urllib.parse import urlsplit
+from urllib.parse import unquote_to_bytes, urlsplit
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
 from clinic.auth import operations as auth_ops
+from clinic.auth import throttle
 from clinic.clock import now
 from clinic.db import SAFE_METHODS
 from clinic.extensions import db
@@ -49,6 +51,36 @@ def install_converters(app: Flask) -> None:
     app.url_map.converters["int"] = DatabaseIdConverter
 
 
+class UnreadableBody(BadRequest):
+    """The body of a form post is not UTF-8: say so, instead of the "form has expired" it used to cause."""
+
+    description = "unreadable"
+
+
+def install_body_check(app: Flask) -> None:
+    """Check the encoding of form posts; call before CSRF is set up, so this runs first.
+
+    Werkzeug drops a whole urlencoded body whose bytes are not UTF-8 (so the CSRF token looked missing) and
+    replaces bad bytes in multipart parts with U+FFFD; either way what the user typed cannot be read.
+    """
+    app.before_request(check_body_encoding)
+
+
+def check_body_encoding() -> None:
+    """Raise UnreadableBody when a form post is not valid UTF-8 (413 when over the size cap)."""
+    if request.method in SAFE_METHODS:
+        return
+    if request.mimetype == "application/x-www-form-urlencoded":
+        raw = request.get_data(cache=True)  # the form parser reads the cached copy afterwards
+        try:
+            for pair in raw.split(b"&"):
+                unquote_to_bytes(pair.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            raise UnreadableBody() from None
+    elif request.mimetype == "multipart/form-data" and any("\ufffd" in v for v in request.form.values()):
+        raise UnreadableBody()
+
+
 def init_app(app: Flask) -> None:
     """Install the login wall and the response headers."""
     app.before_request(load_login)
@@ -61,8 +93,11 @@ def load_login():
     g.login = None
     token = session.get("sid")
     if token:
-        result = auth_ops.find_login_session(db.session, token, now(), _timeouts())
+        result = auth_ops.find_login_session(db.session, token, now(), _timeouts(), _seen_at())
         if result.login is not None:
+            # The exact time of this request, signed into the cookie with the token: the idle timer
+            # counts from the last request without a database write on every page (SEC-26).
+            session["seen"] = now().timestamp()
             if result.touched:
                 # Its own commit: a page that writes nothing (most GETs) would otherwise roll the
                 # activity back, and a therapist who only reads would be logged out after the idle time.
@@ -81,6 +116,56 @@ def load_login():
             abort(404)
         return redirect(url_for("auth.login", next=_here()))
     return None
+
+
+# ------------------------------------------------------------------------------------ login throttle
+
+
+def login_policy() -> throttle.Policy:
+    """The throttle settings of this app (SEC-23)."""
+    cfg = current_app.config
+    return throttle.Policy(
+        max_failures=cfg["LOGIN_MAX_FAILURES"], max_client_failures=cfg["LOGIN_MAX_CLIENT_FAILURES"],
+        window=dt.timedelta(minutes=cfg["LOGIN_FAILURE_WINDOW_MINUTES"]),
+        remember_device=dt.timedelta(days=cfg["REMEMBER_DEVICE_DAYS"]),
+    )
+
+
+def _remembered() -> list[list[str]]:
+    cfg = current_app.config
+    return throttle.read_devices(request.cookies.get(cfg["DEVICE_COOKIE_NAME"]), cfg["SECRET_KEY"],
+                                 login_policy().remember_device)
+
+
+def device_for(user_id: int) -> str:
+    """The remembered-device key this browser holds for ``user_id`` ("" when it holds none)."""
+    return throttle.device_key(_remembered(), user_id, current_app.config["SECRET_KEY"])
+
+
+def client_address() -> str:
+    """The client's address as the app sees it (the proxy's report when the deployment trusts one)."""
+    return request.remote_addr or ""
+
+
+def remember_device(response, user_id: int):
+    """Set the signed cookie that exempts this browser from the account's lock for ``user_id``."""
+    cfg = current_app.config
+    value = throttle.remember(_remembered(), user_id, cfg["SECRET_KEY"])
+    response.set_cookie(
+        cfg["DEVICE_COOKIE_NAME"], value, max_age=int(login_policy().remember_device.total_seconds()),
+        secure=bool(cfg.get("SESSION_COOKIE_SECURE")), httponly=True, samesite="Lax",
+    )
+    return response
+
+
+def _seen_at() -> dt.datetime | None:
+    seen = session.get("seen")
+    if not isinstance(seen, int | float):
+        return None
+    try:
+        return dt.datetime.fromtimestamp(seen, dt.UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def _timeouts() -> auth_ops.Timeouts:

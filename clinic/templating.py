@@ -7,6 +7,7 @@ import datetime as dt
 from flask import Flask, g
 
 from clinic.domain import bodymap, planning
+from clinic.patients.fields import full_name, name_joiner
 
 
 def init_app(app: Flask) -> None:
@@ -31,6 +32,13 @@ def init_app(app: Flask) -> None:
         if autocomplete:
             attrs["autocomplete"] = autocomplete
         return attrs
+
+    app.add_template_global(name_joiner)
+
+    @app.template_global()
+    def patient_full_name(patient) -> str:
+        """The name as the patient writes it, in their order ("Anna Smith", "王秀英")."""
+        return full_name(patient.family_name, patient.given_names, patient.name_order)
 
     @app.template_filter("day")
     def format_day(value: dt.date | dt.datetime | None) -> str:

@@ -18,8 +18,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 
 from clinic.domain.planning import PlanDraft
 from clinic.domain.protocols import HomeDose, Library, Protocol
-from clinic.forms import ClinicForm
-from clinic.patients.forms import FriendlyDateField
+from clinic.forms import ClinicForm, FriendlyDateField
 from clinic.plans.operations import DraftChanges, exercise_keys
 from clinic.screening.forms import MultiCheckboxField, _fact_field, _past_event
 

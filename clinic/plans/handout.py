@@ -36,6 +36,7 @@ from clinic.handouts.context import (
     TrackingSheet,
     day,
 )
+from clinic.handouts.render import illustration_ids
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,12 @@ def home_programme(stage: PlannedStage | None) -> tuple[HomeExercise, ...]:
     """The stage's home exercises as the handout prints them: name, picture, steps, dose."""
     if stage is None:
         return ()
+    # A picture that is not one of ours (a drawing removed in a later version, or a database edited by
+    # hand: import refuses them, REL-12) is left out; the exercise still prints with its steps.
+    known = illustration_ids()
     return tuple(
-        HomeExercise(name=e.title, steps=e.steps, dose=dose(e.dose), illustration=e.illustration or None,
+        HomeExercise(name=e.title, steps=e.steps, dose=dose(e.dose),
+                     illustration=e.illustration if e.illustration in known else None,
                      note=" ".join(part for part in (planning.leave_out_words(e), e.note) if part))
         for e in stage.home
     )

@@ -42,12 +42,13 @@ from clinic.models import (
     User,
 )
 from clinic.patients.registry import TimelineEntry, register_patient_table, timeline_source
+from clinic.plans import import_checks
 from clinic.screening import operations as screening_ops
 
 # Parents before children (export positions, erasure in reverse).
-register_patient_table(Plan)
-register_patient_table(PlanRevision)
-register_patient_table(TreatmentSession)
+register_patient_table(Plan, check=import_checks.imported_plan_problems)
+register_patient_table(PlanRevision, check=import_checks.imported_revision_problems)
+register_patient_table(TreatmentSession, check=import_checks.imported_session_problems)
 register_patient_table(StageMove)
 register_patient_table(OutcomeMeasure)
 register_patient_table(HandoutPrint)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from clinic.handouts.context import ClinicInfo, HandoutOptions, PatientInfo
 from clinic.models import Patient, PlanRevision
+from clinic.patients.fields import full_name
 from clinic.plans import handout
 from clinic.plans import operations as ops
 from clinic.plans.operations import HandoutOptionsKey
@@ -23,7 +24,7 @@ def people(db: Session, revision: PlanRevision, patient: Patient) -> handout.Peo
     clinic = ops.clinic_of(db, patient)
     return handout.People(
         clinic=ClinicInfo(name=clinic.name, address=clinic.address or "", phone=clinic.phone or ""),
-        patient=PatientInfo(display_name=f"{patient.given_names} {patient.family_name}",
+        patient=PatientInfo(display_name=full_name(patient.family_name, patient.given_names, patient.name_order),
                             birth_date=patient.birth_date, record_number=patient.record_number),
         therapist=revision.approved_by_name or revision.approved_by,
         on_date=revision.approved_at.date(),

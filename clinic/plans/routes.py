@@ -96,10 +96,12 @@ def new(patient_id: int):
             db.session.rollback()
             problems, status = exc.problems, 422
         else:
+            carried = plan.carried_over or {}
+            lost = len(carried.get("not_kept", ()))
             audit.record("plan_create" if created else "plan_update", patient_ref=patient.id,
-                         detail=f"plan {plan.id}; {condition}; generated")
+                         detail=f"plan {plan.id}; {condition}; generated"
+                         + (f"; edits kept {len(carried.get('kept', ()))}, not kept {lost}" if carried else ""))
             db.session.commit()
-            lost = len((plan.carried_over or {}).get("not_kept", ()))
             flash("Draft plan made. Check it, edit it if needed, then approve it." if created else
                   "The plan was made again from these facts. Check it, then approve it."
                   + (f" {lost} of your earlier changes could not be carried over: they are listed under the draft."

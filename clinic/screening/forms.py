@@ -33,8 +33,7 @@ from clinic.domain.screening import (
     RuleSet,
     questions_for,
 )
-from clinic.forms import ClinicForm
-from clinic.patients.forms import FriendlyDateField
+from clinic.forms import ClinicForm, FriendlyDateField
 
 ANSWER_WORDS = {"yes": "Yes", "no": "No", "not_known": "Not known"}
 SIDE_WORDS = {"left": "Left", "right": "Right", "both": "Both"}

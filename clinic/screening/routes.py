@@ -22,7 +22,7 @@ from clinic.patients import operations as patient_ops
 from clinic.patients.routes import _own_patient
 from clinic.screening import operations as ops
 from clinic.screening.forms import ClearanceForm, OverrideForm, prefill_data, screening_form_class
-from clinic.security import roles_required
+from clinic.security import client_address, device_for, login_policy, roles_required
 
 bp = Blueprint("screening", __name__)
 
@@ -220,11 +220,9 @@ def _confirm_password(form: OverrideForm) -> tuple[bool, int]:
         form.password.errors = ["Confirm your password to override (your login is more than "
                                 f"{current_app.config['FRESH_LOGIN_MINUTES']} minutes old)."]
         return False, 400
-    cfg = current_app.config
     try:
-        user = auth_ops.authenticate(
-            db.session, g.user.email, password, now(), cfg["LOGIN_MAX_FAILURES"],
-            dt.timedelta(minutes=cfg["LOGIN_FAILURE_WINDOW_MINUTES"]))
+        user = auth_ops.authenticate(db.session, g.user.email, password, now(), login_policy(),
+                                     client=client_address(), device_for=device_for)
     except auth_ops.LoginThrottled:
         audit.record("reauthenticate", outcome="throttled")
         db.session.commit()

@@ -136,11 +136,14 @@ def test_c06_after_the_cast_light_stroking_and_active_movement_of_the_wrist_no_p
     kept = items(draft, "after_cast")
     # Light stroking of the right wrist area is back.
     assert on("right", "wrist") <= places(kept["stroking"])
-    # Passive movement goes on for the fingers and thumb, never the wrist before union.
-    assert on("right", "wrist").isdisjoint(places(kept["passive_movements"]))
-    assert on("right", "fingers", "thumb") <= places(kept["passive_movements"])
-    # Home: wrist circles, balls in the palm, piano taps (active) and raising the hand; no load at all.
-    assert {"wrist_circles", "balls_in_palm", "piano_taps", "hand_elevation"} <= set(kept)
+    # Passive movement goes on for the free fingers, never the wrist (nor, after a scaphoid, the thumb base
+    # next to it) before union: the protocol keeps passive movement to the fingers after the cast.
+    assert on("right", "wrist", "thumb").isdisjoint(places(kept["passive_movements"]))
+    assert on("right", "fingers") <= places(kept["passive_movements"])
+    # Home: wrist circles, turning the palm, tendon glides, balls in the palm, piano taps (active) and raising
+    # the hand; no load at all.
+    assert {"wrist_circles", "forearm_turns", "tendon_glides", "balls_in_palm", "piano_taps", "hand_elevation"} \
+        <= set(kept)
     assert on("right", "wrist") <= places(kept["wrist_circles"])
     assert [ref for ref in kept if kind_of(ref) == "load"] == []
     # The handout never says "do not massage your wrist" next to "light stroking of your wrist".
@@ -371,7 +374,7 @@ def _local(rule_id: str, blocks: list[str]) -> dict:
     return {"id": rule_id, "group": "circulation", "question": f"{rule_id}?", "help": "Mark where.",
             "category": "local", "regions": "chosen", "blocks": blocks,
             "therapist_text": f"{rule_id.replace('_', ' ').capitalize()}.", "patient_text": "Do not massage {where}.",
-            "source": "CLINICAL.md §2.1"}
+            "source": "CLINICAL.md §2.1", "name": "a clinic's own finding"}
 
 
 def test_c32_a_new_left_pacemaker_keeps_touch_and_arm_raising_off_the_shoulder_and_hand_work_goes_on():

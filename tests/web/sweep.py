@@ -18,6 +18,7 @@ PROTECTED = {
     "admin.users",
     "admin.new_user",
     "admin.edit_user",
+    "admin.unlock_user",
     "patients.index",
     "patients.search",
     "patients.new",

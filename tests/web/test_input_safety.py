@@ -61,3 +61,53 @@ def test_sec24_next_with_control_characters_is_ignored(app, make_user, client, t
     # Already logged in: the login page sends the user on, with the same check.
     again = client.get("/login", query_string={"next": target})
     assert again.status_code == 302 and again.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("body", [
+    b"family_name=Oka%FFfor&csrf_token=TOKEN",  # a percent-escape that is not UTF-8
+    b"family_name=Oka\xff\xfefor&csrf_token=TOKEN",  # raw Latin-1 bytes
+    b"family_name=%C3%28&csrf_token=TOKEN",  # a broken two-byte sequence
+])
+def test_sec24_a_body_that_is_not_utf8_gets_could_not_read_not_form_expired(app, make_user, login, body):
+    _, email = make_user()
+    browser = login(email)
+    body = body.replace(b"TOKEN", browser.token().encode())
+    response = browser.client.post("/patients/new", data=body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "We could not read what was sent" in page and "nothing was saved" in page
+    assert "expired" not in page
+
+
+def test_sec24_a_multipart_body_with_bad_bytes_gets_the_same_clear_message(app, make_user, login):
+    _, email = make_user()
+    browser = login(email)
+    token = browser.token().encode()
+    body = (b'--X\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n' + token +
+            b'\r\n--X\r\nContent-Disposition: form-data; name="family_name"\r\n\r\nOka\xfffor\r\n--X--\r\n')
+    response = browser.client.post("/patients/new", data=body, content_type="multipart/form-data; boundary=X")
+    assert response.status_code == 400 and "We could not read what was sent" in response.get_data(as_text=True)
+
+
+def test_sec22_a_body_over_the_cap_gets_a_page_that_says_the_limit_and_that_nothing_was_saved(
+        app, make_user, login):
+    _, email = make_user()
+    browser = login(email)
+    response = browser.post("/patients/new", data={"history_notes": "x" * (1024 * 1024 + 1)})
+    assert response.status_code == 413
+    page = response.get_data(as_text=True)
+    assert "1 MB" in page and "nothing was saved" in page and "Go back" in page
+
+
+def test_sec24_a_failed_csrf_check_is_logged_with_route_and_reason_but_no_personal_data(
+        app, make_user, login, make_patient, caplog):
+    _, email = make_user()
+    pid = make_patient(family_name="Okafor")
+    browser = login(email)
+    with caplog.at_level("WARNING", logger=app.logger.name):
+        response = browser.client.post(f"/patients/{pid}/edit", data={"family_name": "Okafor", "csrf_token": "x"})
+    assert response.status_code == 400
+    (record,) = [r for r in caplog.records if "CSRF" in r.getMessage()]
+    message = record.getMessage()
+    assert "POST /patients/<int:patient_id>/edit" in message and "token" in message.lower()
+    assert "Okafor" not in message and email not in message and str(pid) not in message.replace("<int:", "")

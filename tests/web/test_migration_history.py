@@ -35,6 +35,8 @@ PINNED = {
     "a984a4e5c8c9_plans.py": "b363c2c956b9957710320ad0817d8cdbd64b5fdb82ed34edb7b9fdec66f97596",
     "c2d5e8a91f47_search_index_three_columns.py": "f749845bbd66170737d84e0dbcc71c83ce54eb6464de751d6d11e9e78f216fbd",
     "c29a7e0d5b11_plan_carried_over.py": "9a894c6ea6e72873270f873d8f7bbb780f88f7f616b31e91e5561191be7fdfb6",
+    "c7d2e91f4a10_patient_name_order.py": "e6945b42586ebacac623d8fd25fb9c213d0c6647f0f17f7fb1a5c2c2abe291d3",
+    "c3d5e7f9a1b2_login_throttle_and_search.py": "fa67f3b723458097a4a547c69b61e13fb3a57b77f3cb38314d237201dba9c6a7",
 }
 
 

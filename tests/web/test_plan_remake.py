@@ -6,8 +6,11 @@ from __future__ import annotations
 import subprocess
 
 import pytest
+from sqlalchemy import select
 
 from clinic.domain import planning
+from clinic.extensions import db
+from clinic.models import AuditEvent
 from tests.conftest import require_tool
 from tests.web.plan_helpers import approve, approved_plan, new_plan, plan_row, revisions
 from tests.web.test_plans import edit_form, plan_url
@@ -97,3 +100,6 @@ def test_c29_an_edit_whose_stage_is_gone_from_the_remade_plan_is_listed_before_a
     assert "its stage is not part of the new plan" in landing
     assert "Your note for the team is kept." in landing
     assert planning.plan_from_canonical(plan_row(app, plan_id).draft).team_notes == "Thumb base sore after putty."
+    with app.app_context():
+        details = db.session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "plan_update")).all()
+    assert details[-1].endswith("generated; edits kept 1, not kept 1")  # the audit trail says so too
