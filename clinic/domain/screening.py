@@ -239,7 +239,9 @@ def _parse_rule(item: Any, path: str, problems: Problems, catalogue: ConditionFa
         problems.add(f"{path}.id", f"expected a lower-case name like fresh_bruise, got {_got(rule_id)}")
     group = _choice(item, "group", GROUPS, path, problems)
     category = _choice(item, "category", CATEGORIES, path, problems)
-    texts = {key: _text(item, key, path, problems) for key in ("therapist_text", "patient_text", "source", "name")}
+    texts = {key: _text(item, key, path, problems) for key in ("therapist_text", "patient_text", "source")}
+    # Plain words for the finding; a clinic's own rule without one reads as its id in words.
+    texts["name"] = _text(item, "name", path, problems, required=False) or ""
     for key in ("therapist_text", "patient_text"):
         _check_placeholders(texts[key], f"{path}.{key}", problems)
     start_when = _text(item, "start_when", path, problems, required=False)

@@ -92,7 +92,8 @@ def warnings(draft: PlanDraft, stage: PlannedStage | None) -> Warnings:
         avoid=tuple(dict.fromkeys([*(line.patient_text for line in draft.avoid),
                                    *(line.patient_text for s in stages for line in s.protect)])),
         precautions=tuple(dict.fromkeys(precautions)),
-        stop_and_call=tuple(dict.fromkeys(boxes))[:4],
+        # Emergencies first (go to A&E, call an ambulance), then the same-day boxes; order kept otherwise.
+        stop_and_call=tuple(sorted(dict.fromkeys(boxes), key=lambda b: not b.emergency))[:4],
     )
 
 

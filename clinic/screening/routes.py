@@ -93,6 +93,12 @@ def staff_name_for_email(email: str | None) -> str:
 
 
 @bp.app_template_global()
+def screening_allows_treatment(screening: Screening) -> bool:
+    """True when nothing blocks treatment on this screening (only then is it shown as valid)."""
+    return ops.headline_of_screening(db.session, screening).allows_treatment
+
+
+@bp.app_template_global()
 def latest_screening_of(patient: Patient):
     """(screening, status, headline) of the patient's newest screening, or None (for the patient page)."""
     screening = ops.latest_screening(db.session, patient)

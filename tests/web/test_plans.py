@@ -375,7 +375,8 @@ def test_aud01_approve_and_print_leave_exactly_one_row_each_without_names(app, t
     for r in (row, printed):
         assert "Zebrafamily" not in r.detail and "Quokka" not in r.detail and "1980" not in r.detail
     timeline = text_of(therapist.get(f"/patients/{pid}"))
-    assert "Handout printed" in timeline and "Plan approved (fracture, revision 1)" in timeline
+    assert "Handout printed" in timeline
+    assert "Plan approved (Fracture of the wrist, hand or fingers, revision 1)" in timeline
 
 
 # ------------------------------------------------------------------------------ CS-06 / CS-11
