@@ -6,6 +6,9 @@ import datetime as dt
 
 from flask import Flask, g
 
+from clinic import localtime, people
+from clinic.clock import zone_name
+
 
 def init_app(app: Flask) -> None:
     """Expose the current user and date helpers to templates."""
@@ -32,14 +35,15 @@ def init_app(app: Flask) -> None:
 
     @app.template_filter("day")
     def format_day(value: dt.date | dt.datetime | None) -> str:
-        """'14 March 2026' – unambiguous in every country."""
-        if value is None:
-            return ""
-        return f"{value.day} {value:%B %Y}"
+        """'14 March 2026' – unambiguous in every country; a datetime's day is the clinic's day."""
+        return localtime.format_day(value, zone_name())
 
     @app.template_filter("when")
     def format_when(value: dt.datetime | None) -> str:
-        """'14 March 2026, 09:30 UTC'."""
-        if value is None:
-            return ""
-        return f"{value.day} {value:%B %Y, %H:%M} UTC"
+        """'14 March 2026, 09:30' on the clinic's clock (stored times are UTC)."""
+        return localtime.format_when(value, zone_name())
+
+    @app.template_filter("person")
+    def person(value: str | None) -> str:
+        """A stored login (who approved, screened, changed…) shown as the person's name, never the e-mail."""
+        return people.name_of(value)

@@ -21,7 +21,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp, ValidationError
 
-from clinic.clock import now
+from clinic.clock import today
 from clinic.forms import ClinicForm
 from clinic.patients import fields as F
 
@@ -54,7 +54,7 @@ class FriendlyDateField(DateField):
 
 
 def _today() -> dt.date:
-    return now().date()
+    return today()
 
 
 def _not_in_future(form, field) -> None:

@@ -36,6 +36,7 @@ from clinic.patients.registry import (
     register_patient_table,
     timeline_source,
 )
+from clinic.people import name_of
 
 register_patient_table(PatientChange, order_by=("at", "id"))
 register_patient_table(PatientSearchTerm, order_by=("term",), exported=False)
@@ -649,7 +650,7 @@ _WORDS_FOR_STATUS = {"archived": "Archived", "active": "Back in use", "restricte
 @timeline_source
 def _record_timeline(db: Session, patient: Patient) -> Iterable[TimelineEntry]:
     """Registration and every saved change of the record itself."""
-    yield TimelineEntry(at=patient.created_at, title="Registered", detail=f"by {patient.created_by}" if
+    yield TimelineEntry(at=patient.created_at, title="Registered", detail=f"by {name_of(patient.created_by)}" if
                         patient.created_by else "", clinical=False, kind="record")
     changes = db.scalars(
         select(PatientChange).where(PatientChange.patient_id == patient.id)
@@ -666,7 +667,7 @@ def _record_timeline(db: Session, patient: Patient) -> Iterable[TimelineEntry]:
             else:
                 title = "Clinical details changed" if clinical else "Details changed"
             yield TimelineEntry(
-                at=at, title=title, detail=f"by {actor}", clinical=clinical, kind="change",
+                at=at, title=title, detail=f"by {name_of(actor)}", clinical=clinical, kind="change",
                 changes=tuple(F.LABELS.get(c.field, c.field) for c in part if c.field != "status"),
             )
 

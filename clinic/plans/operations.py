@@ -18,7 +18,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from clinic import audit
+from clinic import audit, localtime
 from clinic.domain import planning
 from clinic.domain.outcomes import grip_percent, quickdash
 from clinic.domain.planning import PlanBlocked, PlanDraft, PlanEditError
@@ -40,6 +40,7 @@ from clinic.models import (
     User,
 )
 from clinic.patients.registry import TimelineEntry, register_patient_table, timeline_source
+from clinic.people import name_of
 from clinic.screening import operations as screening_ops
 
 # Parents before children (export positions, erasure in reverse).
@@ -189,7 +190,8 @@ def create_or_update_plan(
 ) -> tuple[Plan, bool]:
     """Generate a draft and store it: a new plan, or the new draft of the patient's plan for this condition
     (its approved revisions stay). (plan, created)."""
-    draft, screening = make_draft(db, patient, protocol_id, facts, library=library, today=now.date())
+    draft, screening = make_draft(db, patient, protocol_id, facts, library=library,
+                                  today=clinic_today(db, patient, now))
     canonical = planning.plan_to_canonical(draft)
     plan = open_plan(db, patient, protocol_id)
     created = plan is None
@@ -414,7 +416,7 @@ def approve_plan(
         raise EditConflict()
     if not user.has_role("therapist"):
         raise PlanRefused(["Only a therapist can approve a plan."])
-    problems = draft_problems(db, plan, patient, library=library, today=now.date())
+    problems = draft_problems(db, plan, patient, library=library, today=clinic_today(db, patient, now))
     if problems:
         raise PlanRefused(problems)
     last = latest_revision(db, plan)
@@ -484,7 +486,7 @@ def move_stage(
     the plan with its new current stage is approved as the next revision (so the handout follows)."""
     if expected_version != plan.version:
         raise EditConflict()
-    state = plan_state(db, plan, patient, library=library, today=now.date())
+    state = plan_state(db, plan, patient, library=library, today=clinic_today(db, patient, now))
     if state.revision is None or state.unapproved_changes:
         raise PlanRefused(["Approve the plan before moving it on to the next stage."])
     if state.review:
@@ -492,7 +494,7 @@ def move_stage(
     draft = draft_of(plan)
     before = draft.current_stage or ""
     try:
-        moved = move_to_next_stage(draft, confirmed, now.date())
+        moved = move_to_next_stage(draft, confirmed, clinic_today(db, patient, now))
     except PlanEditError as exc:
         raise PlanRefused([str(exc)]) from None
     plan.draft = planning.plan_to_canonical(moved)
@@ -515,7 +517,7 @@ def record_session(
     draft = draft_of(plan)
     if stage_id not in {s.id for s in draft.stages}:
         raise PlanRefused([f"The plan has no stage {stage_id!r}."])
-    if on_date > now.date():
+    if on_date > clinic_today(db, db.get(Patient, plan.patient_id), now):
         raise PlanRefused(["A session cannot be recorded for a day after today."])
     for name, value in (("before", pain_before), ("after", pain_after)):
         if value is not None and not 0 <= value <= 10:
@@ -605,6 +607,12 @@ def clinic_of(db: Session, patient: Patient) -> Clinic:
     return db.get(Clinic, patient.clinic_id)
 
 
+def clinic_today(db: Session, patient: Patient, now: dt.datetime) -> dt.date:
+    """The date on the patient's clinic's wall at ``now`` (WF-02): plans and stages are dated by it."""
+    clinic = clinic_of(db, patient)
+    return localtime.local_date(now, clinic.time_zone if clinic is not None else None)
+
+
 # -------------------------------------------------------------------------------------- timeline
 
 
@@ -615,7 +623,7 @@ def _plan_timeline(db: Session, patient: Patient) -> Iterable[TimelineEntry]:
     for plan in db.execute(select(Plan.id, Plan.protocol_id, Plan.created_at, Plan.created_by)
                            .where(Plan.patient_id == patient.id)):
         yield TimelineEntry(at=plan.created_at, title=f"Plan started ({plan.protocol_id})",
-                            detail=f"by {plan.created_by}", kind="plan",
+                            detail=f"by {name_of(plan.created_by)}", kind="plan",
                             url=url_for("plans.show", patient_id=patient.id, plan_id=plan.id))
     revisions = {r.id: r for r in db.execute(
         select(PlanRevision.id, PlanRevision.plan_id, PlanRevision.number, PlanRevision.protocol_id,
@@ -623,28 +631,28 @@ def _plan_timeline(db: Session, patient: Patient) -> Iterable[TimelineEntry]:
         .where(PlanRevision.patient_id == patient.id))}
     for r in revisions.values():
         yield TimelineEntry(at=r.approved_at, title=f"Plan approved ({r.protocol_id}, revision {r.number})",
-                            detail=f"by {r.approved_by} · {r.digest[7:19]}", kind="plan",
+                            detail=f"by {name_of(r.approved_by)} · {r.digest[7:19]}", kind="plan",
                             url=url_for("plans.show", patient_id=patient.id, plan_id=r.plan_id))
     for m in db.scalars(select(StageMove).where(StageMove.patient_id == patient.id)):
         yield TimelineEntry(at=m.at, title="Moved to the next stage",
-                            detail=f"{m.from_stage} → {m.to_stage} · by {m.by}", kind="plan",
+                            detail=f"{m.from_stage} → {m.to_stage} · by {name_of(m.by)}", kind="plan",
                             url=url_for("plans.show", patient_id=patient.id, plan_id=m.plan_id))
     for s in sessions_of(db, patient):
         pain = (f" · pain {s.pain_before} → {s.pain_after}" if s.pain_before is not None and s.pain_after is not None
                 else "")
         yield TimelineEntry(at=s.recorded_at, title=f"Session on {s.on_date.day} {s.on_date:%B %Y}",
-                            detail=f"{s.stage_id}{pain} · by {s.recorded_by}", kind="session",
+                            detail=f"{s.stage_id}{pain} · by {name_of(s.recorded_by)}", kind="session",
                             url=url_for("plans.show", patient_id=patient.id, plan_id=s.plan_id))
     for o in outcomes_of(db, patient):
         score = o.score
         words = "not scored (fewer than 10 answers)" if score is None else (
             f"{score:g}" if o.kind == "quickdash" else f"{score:g} % of the other hand")
         yield TimelineEntry(at=o.recorded_at, title="QuickDASH" if o.kind == "quickdash" else "Grip strength",
-                            detail=f"{words} · by {o.recorded_by}", kind="outcome")
+                            detail=f"{words} · by {name_of(o.recorded_by)}", kind="outcome")
     for p in db.scalars(select(HandoutPrint).where(HandoutPrint.patient_id == patient.id)):
         revision = revisions.get(p.revision_id)
         number = revision.number if revision else "?"
         yield TimelineEntry(at=p.at, title="Handout printed" if p.kind == "handout" else "Therapist summary printed",
-                            detail=f"revision {number} · by {p.by}", kind="print",
+                            detail=f"revision {number} · by {name_of(p.by)}", kind="print",
                             url=url_for("plans.show", patient_id=patient.id, plan_id=revision.plan_id)
                             if revision else None)

@@ -11,6 +11,7 @@ from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from clinic import localtime
 from clinic.domain.screening import (
     CONDITIONS,
     Answer,
@@ -19,14 +20,26 @@ from clinic.domain.screening import (
     result_to_json,
     screen,
 )
-from clinic.models import Clearance, LoginSession, Patient, Role, Screening, ScreeningOverride, User
+from clinic.models import Clearance, Clinic, LoginSession, Patient, Role, Screening, ScreeningOverride, User
 from clinic.patients.registry import TimelineEntry, register_patient_table, timeline_source
+from clinic.people import name_of
 
 register_patient_table(Screening, order_by=("screened_at", "id"))
 register_patient_table(ScreeningOverride, order_by=("at", "id"))
 register_patient_table(Clearance, order_by=("recorded_at", "id"))
 
 OVERRIDE_MIN_REASON = 20
+
+
+def _zone(db: Session, clinic_id: int) -> str | None:
+    clinic = db.get(Clinic, clinic_id)
+    return clinic.time_zone if clinic is not None else None
+
+
+def _clinic_day(db: Session, screening: Screening, moment: dt.datetime) -> dt.date:
+    """The screened patient's clinic's date at ``moment`` (WF-02)."""
+    patient = db.get(Patient, screening.patient_id)
+    return localtime.local_date(moment, _zone(db, patient.clinic_id))
 
 # The decision as the therapist reads it at a glance: headline, icon (never colour alone), colour class.
 HEADLINES: dict[str, tuple[str, str]] = {
@@ -93,7 +106,7 @@ def record_screening(
     """Screen ``patient`` today with the engine and store answers, facts, result and rules version."""
     if condition is not None and condition not in CONDITIONS:
         raise ValueError(f"unknown condition {condition!r}")
-    on_date = now.date()
+    on_date = localtime.local_date(now, _zone(db, patient.clinic_id))
     result = screen(answers, facts, rules, on_date, condition=condition)
     screening = Screening(
         patient_id=patient.id,
@@ -258,7 +271,7 @@ def record_clearance(
         raise ScreeningRefused("Say who cleared the patient.")
     if not (note or "").strip():
         raise ScreeningRefused("Write what the doctor cleared.")
-    if cleared_on > now.date():
+    if cleared_on > _clinic_day(db, screening, now):
         raise ScreeningRefused("The clearance date cannot be in the future.")
     clearance = Clearance(
         patient_id=screening.patient_id, screening_id=screening.id, rule_id=rule_id, cleared_by=cleared_by.strip(),
@@ -286,7 +299,7 @@ def planning_inputs(db: Session, screening: Screening) -> tuple[Any, Any]:
         named = ", ".join(dict.fromkeys(r.replace("_", " ") for o in records for r in o.rules))
         last = records[-1]
         override = planning.Override(
-            by=last.by, role=Role.THERAPIST.value, recorded_on=last.at.date(),
+            by=name_of(last.by), role=Role.THERAPIST.value, recorded_on=_clinic_day(db, screening, last.at),
             reason=f"Overrides {named}: " + " / ".join(o.reason for o in records))
     cleared = clearances_of(db, screening)
     if cleared and not still["refer"]:
@@ -308,9 +321,9 @@ def condition_title(condition: str | None) -> str:
 @timeline_source
 def _screening_timeline(db: Session, patient: Patient) -> Iterable[TimelineEntry]:
     """Each screening (decision in words, valid or stale), override and clearance."""
-    from clinic.clock import now
+    from clinic.clock import today as clinic_today
 
-    today = now().date()
+    today = clinic_today(db.get(Clinic, patient.clinic_id))
     screenings = db.scalars(select(Screening).where(Screening.patient_id == patient.id)).all()
     by_id = {s.id: s for s in screenings}
     for s in screenings:
@@ -320,12 +333,12 @@ def _screening_timeline(db: Session, patient: Patient) -> Iterable[TimelineEntry
                  else f"stale: {status.reason}")
         yield TimelineEntry(
             at=s.screened_at, title=f"Screening ({condition_title(s.condition)}): {headline}",
-            detail=f"by {s.screened_by} · {state}", kind="screening",
+            detail=f"by {name_of(s.screened_by)} · {state}", kind="screening",
             url=url_for("screening.result", screening_id=s.id),
         )
     for o in db.scalars(select(ScreeningOverride).where(ScreeningOverride.patient_id == patient.id)):
         yield TimelineEntry(
-            at=o.at, title="Contraindication overridden", detail=f"{', '.join(o.rules)} · by {o.by}",
+            at=o.at, title="Contraindication overridden", detail=f"{', '.join(o.rules)} · by {name_of(o.by)}",
             kind="override", url=url_for("screening.result", screening_id=o.screening_id)
             if o.screening_id in by_id else None,
         )

@@ -12,7 +12,7 @@ from wtforms import SelectChoice
 
 from clinic import audit
 from clinic.auth import operations as auth_ops
-from clinic.clock import now
+from clinic.clock import now, today
 from clinic.domain.screening import CONDITIONS, REGION_WORDS
 from clinic.extensions import db
 from clinic.library import library, screening_rules
@@ -74,7 +74,7 @@ def latest_screening_of(patient: Patient):
     screening = ops.latest_screening(db.session, patient)
     if screening is None:
         return None
-    return screening, ops.screening_status(screening, patient, now().date())
+    return screening, ops.screening_status(screening, patient, today())
 
 
 @bp.route("/patients/<int:patient_id>/screen", methods=["GET", "POST"])
@@ -94,7 +94,7 @@ def start(patient_id: int):
     if form.validate_on_submit():
         screening, _result = ops.record_screening(
             db.session, patient, answers=form.to_answers(), facts=form.to_facts(), condition=condition,
-            rules=rules, user=g.user, now=now(), valid_days=current_app.config["SCREENING_VALID_DAYS"],
+            rules=rules, user=g.user, now=now(), valid_days=g.user.clinic.screening_valid_days,
         )
         audit.record("screen", patient_ref=patient.id,
                      detail=f"screening {screening.id}; {chosen}; decision {screening.decision}; "
@@ -116,7 +116,7 @@ def result(screening_id: int):
     page = render_template(
         "screening/result.html", patient=patient, s=screening, r=screening.result,
         headline=ops.HEADLINES[screening.decision], headline_text=ops.headline(screening),
-        where=ops.where_words, today=now().date(), status=ops.screening_status(screening, patient, now().date()),
+        where=ops.where_words, today=today(), status=ops.screening_status(screening, patient, today()),
         overrides=ops.overrides_of(db.session, screening), clearances=ops.clearances_of(db.session, screening),
         open=ops.open_findings(db.session, screening), questions=questions,
         fact_words=_fact_words(screening.condition), region_words=REGION_WORDS,

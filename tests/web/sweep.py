@@ -18,6 +18,7 @@ PROTECTED = {
     "admin.users",
     "admin.new_user",
     "admin.edit_user",
+    "settings.edit",
     "patients.index",
     "patients.search",
     "patients.new",

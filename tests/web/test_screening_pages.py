@@ -91,7 +91,8 @@ def test_every_answer_no_gives_a_clear_result_with_who_when_version_and_validity
     assert row.on_date == dt.date(2026, 3, 2) and row.valid_until == dt.date(2026, 4, 1)
     assert set(row.answers) == set(question_ids(app)) and row.result["decision"] == "clear"
     assert "NO CONTRAINDICATION FOUND" in page and "✔" in page
-    assert "Valid until 1 April 2026" in page and f"Screened by {therapist.email} on 2 March 2026" in page
+    # WF-07: who screened by name, never the login e-mail (changed on purpose: it used to show the e-mail).
+    assert "Valid until 1 April 2026" in page and "Screened by Therapist 1 on 2 March 2026" in page
     assert f"rules version {row.rules_version}" in page
     assert audit_count(app, "screen") == 1
 
