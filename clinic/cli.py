@@ -197,6 +197,8 @@ def backup(target: Path) -> None:
     audit.record("backup", user=None, actor="cli", detail=f"to {target.name}")
     db.session.commit()
     click.echo(f"Backup written to {target}.")
+    click.echo(f"Keep {Path(current_app.instance_path) / 'config.py'} (SECRET_KEY, AUDIT_KEY) safe with it: "
+               "without those keys everyone is logged out and `clinic audit verify` calls every row forged.")
 
 
 @click.group("audit")
