@@ -216,3 +216,27 @@ def test_wf01_the_demo_sets_every_setting(app, runner):
     assert row.address and row.phone and row.emergency_number
     assert row.time_zone != "UTC" and row.paper_size in ("A4", "Letter") and row.screening_valid_days
     assert row.logo_png.startswith(b"\x89PNG")
+
+
+def test_wf01_the_logo_prints_in_the_header_of_every_handout_page_and_the_summary(app, runner, make_user, login,
+                                                                                  make_patient, tmp_path):
+    from pypdf import PdfReader
+
+    therapist = login(make_user("therapist")[1])
+    pid = make_patient()
+    plan_id = approved_plan(therapist, app, pid, "fracture")
+    url = f"/patients/{pid}/plans/{plan_id}/revisions/1"
+
+    def images_per_page(path: str) -> list[int]:
+        response = therapist.get(f"{url}/{path}")
+        assert response.status_code == 200
+        return [len(page.images) for page in PdfReader(io.BytesIO(response.data)).pages]
+
+    assert set(images_per_page("handout.pdf")) == {0}  # the drawings are vector art, not pictures
+    logo = tmp_path / "logo.png"
+    logo.write_bytes(picture())
+    assert runner.invoke(args=["settings", "--logo", str(logo)]).exit_code == 0
+    # A new logo changes the header, so the stored PDF is not served again.
+    for path in ("handout.pdf", "handout.pdf?large=1", "summary.pdf"):
+        counts = images_per_page(path)
+        assert counts and set(counts) == {1}, (path, counts)
