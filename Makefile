@@ -5,26 +5,49 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test test-sqlite test-postgres bench lint install install-test system-deps clean
+.PHONY: run test test-sqlite test-postgres bench lint install install-test system-deps clean lock lock-upgrade vuln-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# Installs come from the lock files, every file checked against its sha256 (REL-14): two installs a day
+# apart run the same code. Our own package goes on top without dependencies (pip builds it in isolation
+# with setuptools from pyproject's build-system). README "Updating dependencies" says how to change a pin.
+$(VENV)/.installed: pyproject.toml requirements.lock | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
+$(VENV)/.installed-test: pyproject.toml requirements-test.lock | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements-test.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(VENV)/.installed $@
+
+# The lock files, from pyproject.toml, by uv (pinned here so every lock is written the same way).
+# `make lock` keeps every existing pin and adds what pyproject.toml gained; `make lock-upgrade` moves
+# every package to its newest allowed release. Then run `make test` and commit the lock files.
+UV_VERSION := 0.13.9
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --quiet --generate-hashes --universal --python-version 3.11
+
+lock lock-upgrade: | $(BIN)/python
+	$(BIN)/pip install --quiet uv==$(UV_VERSION)
+	$(UV_COMPILE) $(if $(filter lock-upgrade,$@),--upgrade) -o requirements.lock
+	$(UV_COMPILE) $(if $(filter lock-upgrade,$@),--upgrade) --extra test -c requirements.lock -o requirements-test.lock
+
+# Known vulnerabilities of the locked versions, from an OSV database on disk (tests/vuln_check.py says
+# where it looks); says plainly when no database is there.
+vuln-check: install-test
+	$(BIN)/python tests/vuln_check.py requirements-test.lock
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-# A random SECRET_KEY, written once; instance/ contents other than its README are git-ignored.
+# Random SECRET_KEY and AUDIT_KEY, written once and readable by the owner only (umask, so never briefly
+# world-readable); instance/ contents other than its README are git-ignored. README "Keys" says how to keep them.
 instance/config.py:
-	$(BIN)/python -c "import secrets; print(f'SECRET_KEY = {secrets.token_hex(32)!r}')" > $@
+	umask 077 && $(BIN)/python -c "import secrets; print(f'SECRET_KEY = {secrets.token_hex(32)!r}'); \
+		print(f'AUDIT_KEY = {secrets.token_hex(32)!r}')" > $@
 	chmod 600 $@
 
 # HOST and PORT choose where it listens: PORT=8080 make run. A taken port stops here, naming it.
@@ -63,6 +86,7 @@ bench: install-test system-deps
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/bandit -q -r clinic -x clinic/migrations
+	$(BIN)/python tests/vuln_check.py requirements-test.lock
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -12,6 +12,7 @@ from flask import Config, Flask
 from clinic import db as dbsetup
 from clinic.config import DEFAULTS
 from clinic.extensions import csrf, db, migrate
+from clinic.proxy import TrustedProxyFix, parse_networks
 
 ROOT = Path(__file__).resolve().parent.parent
 WEAK_SECRETS = {"dev", "secret", "change-me", "changeme", "development"}
@@ -70,7 +71,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.update(build_config(test_config))
     _finish_config(app)
+    from clinic import security
 
+    security.install_converters(app)  # before any route is added
+    security.install_body_check(app)  # before CSRF, which would call an unreadable body an expired form
+
+    app.wsgi_app = TrustedProxyFix(app.wsgi_app, app.config["TRUSTED_PROXY_NETWORKS"], app.config["FORWARDED_HOPS"])
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)
@@ -78,7 +84,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         dbsetup.configure_engine(db.engine)
     dbsetup.init_app(app)  # before anything that reads the database in a request
 
-    from clinic import library, security
+    from clinic import library
 
     library.init_app(app)
     security.init_app(app)
@@ -117,7 +123,15 @@ def _finish_config(app: Flask) -> None:
     cfg["SQLALCHEMY_DATABASE_URI"] = url
     cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     if not url.startswith("sqlite"):
-        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, **cfg["SQLALCHEMY_ENGINE_OPTIONS"]}
+        # connect_timeout: a database host that does not answer fails /health in seconds, not minutes.
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, "connect_args": {"connect_timeout": 5},
+                                            **cfg["SQLALCHEMY_ENGINE_OPTIONS"]}
+    try:
+        cfg["TRUSTED_PROXY_NETWORKS"] = parse_networks(cfg.get("TRUSTED_PROXIES") or "")
+    except ValueError as exc:
+        raise ConfigError(f"{exc}. Give the proxy's addresses, comma-separated, like 127.0.0.1, ::1.") from None
+    if int(cfg.get("FORWARDED_HOPS") or 0) < 1:
+        raise ConfigError("FORWARDED_HOPS must be 1 or more (the number of proxies in front of clinic).")
     secret = cfg.get("SECRET_KEY")
     relaxed = cfg.get("TESTING") or cfg.get("DEBUG")
     if not relaxed and (not secret or len(str(secret)) < 32 or str(secret).lower() in WEAK_SECRETS):
@@ -126,5 +140,12 @@ def _finish_config(app: Flask) -> None:
             "Set a long random value in instance/config.py or CLINIC_SECRET_KEY "
             "(`make run` writes one for you on first run)."
         )
-    if not cfg.get("AUDIT_KEY"):
+    audit_key = cfg.get("AUDIT_KEY")
+    if not audit_key:
+        # Installs before AUDIT_KEY existed: the key their audit rows were signed with. Changing SECRET_KEY
+        # would then make every row look forged; the README says how to pin this value first.
         cfg["AUDIT_KEY"] = f"audit:{secret}"
+        cfg["AUDIT_KEY_DERIVED"] = True
+    elif not relaxed and len(str(audit_key)) < 32:
+        raise ConfigError("AUDIT_KEY is shorter than 32 characters. Set a long random value in instance/config.py "
+                          "or CLINIC_AUDIT_KEY, and keep it: the audit trail is verified with it.")

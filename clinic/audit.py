@@ -129,3 +129,9 @@ def verify_chain(session: Session, key: bytes | None = None, batch: int = 2000) 
     if head is not None and head.count != last_id:
         problems.append(ChainProblem(last_id, f"chain head says {head.count} rows, found up to {last_id}"))
     return problems
+
+
+def every_row_fails(problems: list[ChainProblem], count: int | None) -> bool:
+    """True when every row's signature fails: a different key, not a few tampered rows."""
+    forged = {p.row for p in problems if p.message == "contents changed or row forged"}
+    return bool(count) and len(forged) == count

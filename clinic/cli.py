@@ -6,9 +6,6 @@ The commands call the same operations as the web views; each command commits onc
 from __future__ import annotations
 
 import json
-import shutil
-import sqlite3
-import subprocess
 import sys
 from pathlib import Path
 
@@ -16,12 +13,10 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, NoAppException, with_appcontext
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 
 from clinic import audit
 from clinic.auth import operations as auth_ops
 from clinic.clock import now
-from clinic.db import sqlite_path
 from clinic.extensions import db
 from clinic.models import Role, User
 from clinic.settings.operations import new_clinic_defaults, print_problems
@@ -35,6 +30,9 @@ def _create_app(*_args, **_kwargs):
     except ConfigError as exc:
         # A clear message, not a traceback: the fix is in the configuration or a data file.
         raise NoAppException(str(exc)) from None
+    except Exception as exc:  # noqa: BLE001 - any start-up failure: say what it was instead of a traceback
+        raise NoAppException(f"The app cannot start ({type(exc).__name__}: {exc}). "
+                             "Check instance/config.py and the CLINIC_* environment variables.") from None
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
@@ -56,15 +54,21 @@ def _dirs(extra: tuple[Path, ...]) -> list[Path]:
 @protocols_group.command("check")
 @click.argument("dirs", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
 def protocols_check(dirs: tuple[Path, ...]) -> None:
-    """Validate our protocols plus DIRS (default: the configured PROTOCOL_DIRS); exit 1 on any problem."""
+    """Validate our protocols plus DIRS (default: the configured PROTOCOL_DIRS); exit 1 on any problem.
+    Then the reading grade of each protocol's patient text, and every string above the target (HO-04)."""
+    from clinic import readability
     from clinic.domain.protocols import check_report, illustration_ids_in
-    from clinic.library import ILLUSTRATIONS
+    from clinic.library import ILLUSTRATIONS, load_all
 
-    lines, ok = check_report(_dirs(dirs), illustration_ids_in(ILLUSTRATIONS))
+    folders = _dirs(dirs)
+    lines, ok = check_report(folders, illustration_ids_in(ILLUSTRATIONS))
     for line in lines:
         click.echo(line)
     if not ok:
         sys.exit(1)
+    click.echo("")
+    for line in readability.report_lines(*load_all(folders)):
+        click.echo(line)
 
 
 @protocols_group.command("show")
@@ -112,11 +116,19 @@ def screen_command(answers_file, facts_file, on_date) -> None:
     click.echo(json.dumps(screening.result_to_json(result), indent=2, ensure_ascii=False))
 
 
+def _app_commands() -> tuple[click.Command, ...]:
+    """The commands that need the app (Flask-Migrate's ``db`` among them)."""
+    from flask_migrate.cli import db as db_group
+
+    return (db_group, user, demo, backup, audit_group, export_patient, import_patient, handout_command,
+            settings_command)
+
+
 def init_app(app) -> None:
     """Register the commands on the app, so ``clinic`` and the test runner see the same ones."""
-    for command in (user, demo, backup, audit_group, export_patient, import_patient, handout_command,
-                    settings_command):
-        app.cli.add_command(command)
+    for command in _app_commands():
+        if command.name not in app.cli.commands:
+            app.cli.add_command(command)
 
 
 @click.group()
@@ -169,36 +181,19 @@ def demo(if_empty: bool) -> None:
 @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
 def backup(target: Path) -> None:
-    """Write an online backup of the database to TARGET (never a file copy of a live database)."""
+    """Write an online backup of the database to TARGET (mode 0600; never a file copy of a live database)."""
+    from clinic import backups
+
     if target.exists():
         raise click.ClickException(f"{target} exists; choose a new file name.")
-    url = current_app.config["DATABASE_URL"]
-    source = sqlite_path(url)
-    if source is not None:
-        # sqlite3's backup API copies a consistent snapshot while others keep writing (pitfall 7).
-        src, dst = sqlite3.connect(source), sqlite3.connect(target)
-        try:
-            src.backup(dst)
-        finally:
-            dst.close()
-            src.close()
-    else:
-        pg_dump = shutil.which("pg_dump")
-        if pg_dump is None:
-            raise click.ClickException("pg_dump is not installed; install postgresql-client.")
-        sa_url = make_url(url).set(drivername="postgresql")
-        result = subprocess.run(  # noqa: S603 - fixed program, arguments from our own config
-            [pg_dump, "--format=custom", "--file", str(target),
-             sa_url.render_as_string(hide_password=False)],
-            capture_output=True, text=True, check=False,
-        )
-        if result.returncode != 0:
-            raise click.ClickException(f"pg_dump failed: {result.stderr.strip()}")
+    try:
+        backups.write_backup(current_app.config["DATABASE_URL"], target)
+    except backups.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
     audit.record("backup", user=None, actor="cli", detail=f"to {target.name}")
     db.session.commit()
-    click.echo(f"Backup written to {target}.")
-    click.echo(f"Keep {Path(current_app.instance_path) / 'config.py'} (SECRET_KEY, AUDIT_KEY) safe with it: "
-               "without those keys everyone is logged out and `clinic audit verify` calls every row forged.")
+    click.echo(f"Backup written to {target} (readable by its owner only).")
+    click.echo(backups.NOT_INCLUDED)
 
 
 @click.group("audit")
@@ -216,6 +211,10 @@ def audit_verify() -> None:
         for problem in problems:
             click.echo(f"row {problem.row}: {problem.message}")
         click.echo(f"{len(problems)} problem(s) in {count} audit rows.")
+        if audit.every_row_fails(problems, count):
+            click.echo("Every row fails: this is almost certainly the wrong AUDIT_KEY, not tampering. Was "
+                       "SECRET_KEY changed while AUDIT_KEY was not set? Set AUDIT_KEY to the key the rows were "
+                       "written with (README: Keys).")
         sys.exit(1)
     click.echo(f"Audit chain intact: {count} rows.")
 
@@ -249,13 +248,18 @@ def export_patient(record_number: str, clinic_name: str | None, output: Path | N
 @click.command("import")
 @click.argument("source", metavar="FILE", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--clinic", "clinic_name", default=None, help="Import into this clinic instead of the one in FILE.")
+@click.option("--new-clinic", is_flag=True, help="Create the clinic when no clinic has exactly its name.")
 @with_appcontext
-def import_patient(source: Path, clinic_name: str | None) -> None:
-    """Import a patient from a JSON export (their clinic is created when missing)."""
+def import_patient(source: Path, clinic_name: str | None, new_clinic: bool) -> None:
+    """Import a patient from a JSON export, checked like the pages check input; nothing is written on a problem.
+
+    The clinic must exist with exactly the name given (a new database's first import creates it).
+    """
     from clinic.patients import operations as patient_ops
 
     try:
-        patient = patient_ops.import_json(db.session, source.read_bytes(), now=now(), clinic_name=clinic_name)
+        patient = patient_ops.import_json(db.session, source.read_bytes(), now=now(), clinic_name=clinic_name,
+                                          create_clinic=new_clinic)
     except patient_ops.ImportProblem as exc:
         db.session.rollback()
         raise click.ClickException(f"{source.name}: {exc}") from None
@@ -352,3 +356,9 @@ def settings_command(clinic_name: str | None, logo_file: Path | None, remove_log
     click.echo(f"{settings_ops.LABELS['logo']:<28} {'set' if clinic.logo_png else 'none'}")
     for problem in settings_ops.print_problems(clinic):
         click.echo(f"Warning: {problem}")
+
+
+# Also on ``clinic`` itself, so `clinic --help` lists every command and `clinic handout --help` works when the
+# app cannot start; running one then says why (the configuration message) instead of "No such command".
+for _command in _app_commands():
+    main.add_command(_command)

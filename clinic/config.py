@@ -26,9 +26,14 @@ DEFAULTS: dict[str, object] = {
     "SESSION_LIFETIME_HOURS": 12,
     # A login counts as fresh for sensitive actions (override) this long.
     "FRESH_LOGIN_MINUTES": 5,
-    # Throttle: this many failures per account in the window lock the account for the window.
+    # Throttle (SEC-23, clinic/auth/throttle.py): this many failures in the window throttle an account for
+    # browsers it never logged in from (and a remembered browser for itself); the client limit counts every
+    # account's failures from one address. A browser that logged in before is remembered this many days.
     "LOGIN_MAX_FAILURES": 10,
+    "LOGIN_MAX_CLIENT_FAILURES": 30,
     "LOGIN_FAILURE_WINDOW_MINUTES": 15,
+    "REMEMBER_DEVICE_DAYS": 90,
+    "DEVICE_COOKIE_NAME": "clinic_device",
     "SCREENING_VALID_DAYS": 30,
     # Extra protocol folders of the clinic, searched after ours (colon-separated in the environment).
     "PROTOCOL_DIRS": [],
@@ -36,5 +41,10 @@ DEFAULTS: dict[str, object] = {
     "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the login session
     "PAPER_SIZE": "A4",
+    # Behind a TLS-terminating proxy: its address(es), comma-separated ("127.0.0.1, ::1"). Only requests
+    # coming straight from these may set X-Forwarded-For/-Proto (SEC-27); empty trusts nobody.
+    "TRUSTED_PROXIES": "",
+    # How many proxies in a row add to X-Forwarded-For (1: the browser talks to our proxy directly).
+    "FORWARDED_HOPS": 1,
     "NOW": utc_now,
 }

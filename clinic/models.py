@@ -108,18 +108,25 @@ class LoginSession(db.Model):
     last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     authenticated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     user_agent: Mapped[str] = mapped_column(String(300), default="")
+    # The patient search this login last ran: kept here, not in the cookie, because it is a name (SEC-26).
+    search: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
     user: Mapped[User] = relationship()
 
 
 class LoginFailure(db.Model):
-    """A failed login for an email address; counted per account across all workers."""
+    """A failed login, counted across all workers per account, per client address and per remembered device
+    (SEC-23: ``clinic.auth.throttle``)."""
 
     __tablename__ = "login_failures"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), index=True)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    # The client's address as the app sees it (behind a proxy: the address the proxy reports).
+    client: Mapped[str] = mapped_column(String(64), default="", index=True)
+    # The remembered-device key the attempt came with ("" for a browser without one).
+    device: Mapped[str] = mapped_column(String(64), default="", index=True)
 
 
 class FormDraft(db.Model):
@@ -190,6 +197,8 @@ class Patient(db.Model):
     record_number: Mapped[str] = mapped_column(String(20))
     family_name: Mapped[str] = mapped_column(String(100))
     given_names: Mapped[str] = mapped_column(String(100))
+    # How the patient writes their name: "given_first" (Anna Smith) or "family_first" (王秀英, Nagy Anna).
+    name_order: Mapped[str] = mapped_column(String(20), default="given_first", server_default="given_first")
     # "family given", case-folded and without accents: filled on save, used to sort the list.
     sort_name: Mapped[str] = mapped_column(String(201))
     birth_date: Mapped[dt.date] = mapped_column(Date)
@@ -361,6 +370,9 @@ class Plan(db.Model):
     draft: Mapped[dict] = mapped_column(JSON)
     # The screening the draft was generated from (its validity decides whether the plan may print).
     screening_id: Mapped[int | None] = mapped_column(ForeignKey("screenings.id", ondelete="SET NULL"), nullable=True)
+    # When the draft was made again: the therapist's edits kept and not kept, in words
+    # ({"kept": [...], "not_kept": [...]}); shown on the plan page until the draft is approved (C29).
+    carried_over: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     created_by: Mapped[str] = mapped_column(String(254), default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     updated_by: Mapped[str] = mapped_column(String(254), default="")

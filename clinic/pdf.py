@@ -1,5 +1,11 @@
 """HTML to PDF: the only module that imports WeasyPrint.
 
+Every PDF is tagged PDF/UA-1 (HO-03): WeasyPrint writes the structure tree (headings, lists, tables,
+figures with their ``alt`` text), the title from ``<title>`` and the language from ``<html lang>``. Its
+page margin boxes (our running header and footer) are marked content left out of the tree, which is as
+close to artifacts as PDF 1.7 output from WeasyPrint gets. :func:`_table_header_scopes` adds ``/Scope``
+to every table header cell, which WeasyPrint 70 leaves out (it only writes ``/Headers`` on data cells).
+
 Safe by construction (RELIABILITY.md pitfall 2): the URL fetcher allows ``data:`` URLs only and no
 redirects, so a document cannot read local files or reach the network; callers inline every asset
 (CSS as a string, images and fonts as ``data:``). WeasyPrint is imported lazily, so ``clinic --help``
@@ -17,6 +23,7 @@ from collections.abc import Iterator
 from typing import Any
 
 DEFAULT_TIME_LIMIT_SECONDS = 20
+PDF_VARIANT = "pdf/ua-1"
 
 
 class PdfError(RuntimeError):
@@ -55,6 +62,30 @@ def _data_only_fetcher(blocked: list[str] | None):
 
         _fetcher_class = DataOnlyFetcher
     return _fetcher_class(blocked)
+
+
+def _table_header_scopes(_document, pdf_file) -> None:
+    """WeasyPrint finisher: give each /TH structure element a /Scope (Row or Column).
+
+    WeasyPrint ties data cells to header cells with /Headers (honouring ``scope="row"``), but writes no
+    /Scope on the header cells, which checkers and some screen readers look for. A header cell used by a
+    data cell of its own row is a row header; any other is a column header.
+    """
+    elements = [obj for obj in pdf_file.objects
+                if isinstance(obj, dict) and obj.get("Type") == "/StructElem" and obj.get("S") in ("/TH", "/TD")]
+    headers = {obj["ID"].string: obj for obj in elements if obj["S"] == "/TH" and "ID" in obj}
+    if not headers:
+        return
+    row_headers: set[str] = set()
+    for cell in elements:
+        if cell["S"] != "/TD":
+            continue
+        for key in cell.get("A", {}).get("Headers", ()):
+            header = headers.get(key.string)
+            if header is not None and header.get("P") == cell.get("P"):
+                row_headers.add(key.string)
+    for key, header in headers.items():
+        header["A"]["Scope"] = "/Row" if key in row_headers else "/Column"  # WeasyPrint gives every cell an A
 
 
 @contextlib.contextmanager
@@ -120,7 +151,8 @@ def render_pdf(
         with _time_limit(time_limit), _gc_paused():
             stylesheets = [_stylesheet(css)] if css else []
             document = weasyprint.HTML(string=html, url_fetcher=fetcher, base_url=None)
-            return document.write_pdf(stylesheets=stylesheets, font_config=font_config)
+            return document.write_pdf(stylesheets=stylesheets, font_config=font_config, pdf_variant=PDF_VARIANT,
+                                      finisher=_table_header_scopes)
     except PdfError:
         raise
     except Exception as exc:  # WeasyPrint raises many types; the caller needs one

@@ -6,8 +6,11 @@ import datetime as dt
 
 from flask import Flask, g
 
-from clinic import localtime, people
+from clinic import localtime, staff
 from clinic.clock import zone_name
+from clinic.domain import bodymap, planning
+from clinic.extensions import db
+from clinic.patients.fields import full_name, name_joiner
 
 
 def init_app(app: Flask) -> None:
@@ -33,10 +36,27 @@ def init_app(app: Flask) -> None:
             attrs["autocomplete"] = autocomplete
         return attrs
 
+    app.add_template_global(name_joiner)
+
+    @app.template_global()
+    def patient_full_name(patient) -> str:
+        """The name as the patient writes it, in their order ("Anna Smith", "王秀英")."""
+        return full_name(patient.family_name, patient.given_names, patient.name_order)
+
     @app.template_filter("day")
     def format_day(value: dt.date | dt.datetime | None) -> str:
         """'14 March 2026' – unambiguous in every country; a datetime's day is the clinic's day."""
         return localtime.format_day(value, zone_name())
+
+    @app.template_global()
+    def body_map_parts() -> dict:
+        """The body map's regions grouped for the screening form (clinic.domain.bodymap.form_parts)."""
+        return bodymap.form_parts()
+
+    @app.template_filter("leave_out_words")
+    def leave_out(item) -> str:
+        """What a finding left out of a plan item: 'Leave out the right index finger's middle joint.'"""
+        return planning.leave_out_words(item)
 
     @app.template_filter("when")
     def format_when(value: dt.datetime | None) -> str:
@@ -46,4 +66,8 @@ def init_app(app: Flask) -> None:
     @app.template_filter("person")
     def person(value: str | None) -> str:
         """A stored login (who approved, screened, changed…) shown as the person's name, never the e-mail."""
-        return people.name_of(value)
+        names = g.get("_staff_names")
+        if names is None:
+            user = g.get("user")
+            names = g._staff_names = staff.names_by_email(db.session, user.clinic_id) if user is not None else {}
+        return staff.name_for_email(names, value)

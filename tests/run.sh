@@ -7,6 +7,9 @@ ROOT=$(pwd)
 PY="$ROOT/.venv/bin/python"
 status=0
 
+echo "=== Known vulnerabilities of the locked versions (REL-14)"
+$PY tests/vuln_check.py requirements-test.lock || status=$?
+
 if [ "${1:-}" != "--postgres-only" ]; then
   echo "=== SQLite: every test"
   $PY -m pytest -q || status=$?

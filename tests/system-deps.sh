@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests drive for real: Chromium (browser tests), poppler-utils
-# (pdftotext/pdftoppm), PostgreSQL 15 (the second database run). Only what is missing; only as root.
+# (pdftotext/pdftoppm), PostgreSQL 15 (the second database run), haproxy (the TLS proxy of SEC-27),
+# openssl (its throwaway certificate), the Noto fonts handouts print names in any script with
+# (fonts-noto-core: Latin, Greek, Cyrillic, Arabic, Hebrew, Devanagari, symbols; fonts-noto-cjk:
+# Chinese, Japanese, Korean). Only what is missing; only as root.
 set -euo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
-fc-list 2>/dev/null | grep -qi dejavu || missing+=(fonts-dejavu-core)
+fc-list 2>/dev/null | grep -i dejavu >/dev/null || missing+=(fonts-dejavu-core)
+fc-list 2>/dev/null | grep "Noto Sans Arabic" >/dev/null || missing+=(fonts-noto-core)
+fc-list 2>/dev/null | grep "Noto Sans CJK" >/dev/null || missing+=(fonts-noto-cjk)
 if ((${#missing[@]} == 0)); then
   exit 0
 fi

@@ -35,3 +35,7 @@ class UserCreateForm(UserEditForm):
         validators=[Optional(), Length(min=12, max=1000, message="Use 12 to 1000 characters.")],
         description="At least 12 characters. Give it to the person; they can change it under Account.",
     )
+
+
+class UnlockForm(ClinicForm):
+    """The unlock button: CSRF only."""

@@ -6,12 +6,12 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from sqlalchemy import select
 
 from clinic import audit
-from clinic.admin.forms import UserCreateForm, UserEditForm
+from clinic.admin.forms import UnlockForm, UserCreateForm, UserEditForm
 from clinic.auth import operations as ops
 from clinic.clock import now
 from clinic.extensions import db
 from clinic.models import Role, User
-from clinic.security import roles_required
+from clinic.security import login_policy, roles_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -31,7 +31,22 @@ def users():
     rows = db.session.scalars(
         select(User).where(User.clinic_id == g.user.clinic_id).order_by(User.active.desc(), User.full_name)
     ).all()
-    return render_template("admin/users.html", users=rows)
+    locked = ops.locked_accounts(db.session, rows, now(), login_policy())
+    return render_template("admin/users.html", users=rows, locked=locked)
+
+
+@bp.post("/users/<int:user_id>/unlock")
+@roles_required(Role.ADMIN)
+def unlock_user(user_id: int):
+    """Forget the account's failed logins, so it can log in from any browser again (SEC-23)."""
+    user = _own_user(user_id)
+    if not UnlockForm().validate_on_submit():
+        abort(400)
+    cleared = ops.unlock_login(db.session, user)
+    audit.record("account_unlock", detail=f"account {user.id}: {cleared} failed logins cleared")
+    db.session.commit()
+    flash("Login unlocked: the account can log in again from any computer.", "success")
+    return redirect(url_for("admin.users"))
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -54,7 +69,7 @@ def new_user():
                 user.active = form.active.data
                 audit.record("account_create", detail=f"account {user.id} role {user.role}")
                 db.session.commit()
-                flash(f"Account for {user.full_name} added.", "success")
+                flash("Account added. Give the person their first password.", "success")
                 return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=None), (400 if form.errors else 200)
 
@@ -77,6 +92,6 @@ def edit_user(user_id: int):
             if changed:
                 audit.record("account_update", detail=f"account {user.id}: {', '.join(changed)}")
             db.session.commit()
-            flash(f"Account for {user.full_name} saved.", "success")
+            flash("Account saved.", "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=user), (400 if form.errors else 200)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -13,7 +13,9 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, joinedload
 
-from clinic.models import Clinic, FormDraft, LoginFailure, LoginSession, Role, User
+from clinic.auth import throttle
+from clinic.auth.throttle import LoginThrottled  # noqa: F401 - re-exported: callers catch ops.LoginThrottled
+from clinic.models import Clinic, FormDraft, LoginSession, Role, User
 
 # argon2id with argon2-cffi's defaults (t=3, 64 MiB, p=4) meets ASVS 5.0 (RELIABILITY.md pitfall 4).
 _hasher = PasswordHasher()
@@ -21,14 +23,6 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a real password")
 
 MIN_PASSWORD_LENGTH = 12
-
-
-class LoginThrottled(Exception):
-    """Too many failed logins for this account in the window; ``retry_after`` is when it reopens."""
-
-    def __init__(self, retry_after: dt.datetime):
-        self.retry_after = retry_after
-        super().__init__("too many failed logins")
 
 
 class AccountError(ValueError):
@@ -74,33 +68,29 @@ def normalise_email(email: str) -> str:
 
 
 def authenticate(
-    db: Session, email: str, password: str, now: dt.datetime, max_failures: int, window: dt.timedelta
+    db: Session, email: str, password: str, now: dt.datetime, policy: throttle.Policy, client: str = "",
+    device_for: Callable[[int], str] = lambda _user_id: "",
 ) -> User | None:
-    """The active user with these credentials, or None; raises LoginThrottled when locked out.
+    """The active user with these credentials, or None; raises LoginThrottled, before any password hash,
+    when the account, the client or the remembered device is throttled (``clinic.auth.throttle``).
 
-    Failures are rows in the database, so every worker counts the same ones.
+    ``device_for(user_id)`` is the remembered-device key this browser holds for that account ("" for none).
     """
     email = normalise_email(email)
-    since = now - window
-    failures = db.scalars(
-        select(LoginFailure.at).where(LoginFailure.email == email, LoginFailure.at > since).order_by(LoginFailure.at)
-    ).all()
-    if len(failures) >= max_failures:
-        raise LoginThrottled(retry_after=failures[-max_failures] + window)
     user = db.scalars(select(User).where(User.email == email)).first()
+    attempt = throttle.Attempt(client=client, device=device_for(user.id) if user is not None else "")
+    throttle.check(db, email, attempt, now, policy)
     ok = False
     try:
         ok = _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
     if not ok or user is None or not user.active:
-        db.add(LoginFailure(email=email, at=now))
-        db.flush()
+        throttle.record_failure(db, email, attempt, now)
         return None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    db.execute(delete(LoginFailure).where(LoginFailure.email == email))
-    db.flush()
+    throttle.record_success(db, email, attempt)
     return user
 
 
@@ -121,12 +111,19 @@ def start_login_session(db: Session, user: User, now: dt.datetime, user_agent: s
     return token
 
 
-# Refresh last_seen at most this often, so reading pages does not write on every request.
+# Write last_seen at most this often, so reading pages does not write on every request. The idle timer
+# is still exact: the signed session cookie carries the time of the last request (``seen_at``).
 _TOUCH_EVERY = dt.timedelta(seconds=60)
 
 
-def find_login_session(db: Session, token: str, now: dt.datetime, timeouts: Timeouts) -> SessionLookup:
-    """The live session for ``token``; idle or over-age sessions are deleted and reported."""
+def find_login_session(
+    db: Session, token: str, now: dt.datetime, timeouts: Timeouts, seen_at: dt.datetime | None = None
+) -> SessionLookup:
+    """The live session for ``token``; idle or over-age sessions are deleted and reported.
+
+    ``seen_at`` is the last request time this server signed into the cookie with ``token``; idleness counts
+    from the later of it and the stored ``last_seen_at`` (a replayed older cookie gains nothing).
+    """
     # One round trip for the session, its user and their clinic (every page shows all three).
     login = db.scalars(
         select(LoginSession).options(joinedload(LoginSession.user).joinedload(User.clinic))
@@ -138,7 +135,7 @@ def find_login_session(db: Session, token: str, now: dt.datetime, timeouts: Time
     reason = ""
     if not user.active:
         reason = "account disabled"
-    elif now - login.last_seen_at > timeouts.idle:
+    elif now - max(login.last_seen_at, seen_at or login.last_seen_at) > timeouts.idle:
         reason = "idle timeout"
     elif now - login.created_at > timeouts.lifetime:
         reason = "session lifetime reached"
@@ -151,6 +148,23 @@ def find_login_session(db: Session, token: str, now: dt.datetime, timeouts: Time
         db.flush()
         return SessionLookup(login, touched=True)
     return SessionLookup(login)
+
+
+def locked_accounts(db: Session, users: list[User], now: dt.datetime, policy: throttle.Policy) -> set[int]:
+    """Ids of ``users`` whose login is throttled for browsers they never logged in from."""
+    locked = throttle.locked_emails(db, [u.email for u in users], now, policy)
+    return {u.id for u in users if u.email in locked}
+
+
+def unlock_login(db: Session, user: User) -> int:
+    """An administrator's unlock: forget every failed login of ``user``; how many were forgotten."""
+    return throttle.unlock(db, user.email)
+
+
+def remember_search(db: Session, login: LoginSession, search: dict | None) -> None:
+    """Keep the patient search of this login on its row (never in the cookie: it is a name, SEC-26)."""
+    login.search = search
+    db.flush()
 
 
 def end_login_session(db: Session, login: LoginSession) -> None:

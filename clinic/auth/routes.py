@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 
 from clinic import audit
 from clinic.auth import operations as ops
 from clinic.auth.forms import LoginForm, PasswordForm
 from clinic.clock import now
 from clinic.extensions import db
-from clinic.security import safe_next
+from clinic.security import client_address, device_for, login_policy, remember_device, safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -25,18 +23,20 @@ def login():
     if request.args.get("expired") and request.method == "GET":
         flash("You were logged out after a period of inactivity. Log in again to carry on.", "info")
     if form.validate_on_submit():
-        cfg = current_app.config
         try:
             user = ops.authenticate(
-                db.session, form.email.data, form.password.data, now(),
-                cfg["LOGIN_MAX_FAILURES"], dt.timedelta(minutes=cfg["LOGIN_FAILURE_WINDOW_MINUTES"]),
+                db.session, form.email.data, form.password.data, now(), login_policy(),
+                client=client_address(), device_for=device_for,
             )
         except ops.LoginThrottled as exc:
+            # The same answer whether the account exists and whether the password was right: no hash was
+            # computed, and the wait comes from the failure counts alone.
             minutes = max(1, int((exc.retry_after - now()).total_seconds() // 60) + 1)
             audit.record("login_failed", outcome="throttled", actor=ops.normalise_email(form.email.data))
             db.session.commit()
             form.password.errors.append(
-                f"Too many failed attempts for this account. Try again in {minutes} minutes."
+                f"Too many failed attempts. Try again in {minutes} minutes, or ask your administrator to "
+                "unlock your account."
             )
             return render_template("auth/login.html", form=form), 429
         if user is None:
@@ -48,7 +48,7 @@ def login():
         session["sid"] = ops.start_login_session(db.session, user, now(), request.user_agent.string or "")
         audit.record("login", user=user)
         db.session.commit()
-        return redirect(safe_next(form.next.data))
+        return remember_device(redirect(safe_next(form.next.data)), user.id)
     return render_template("auth/login.html", form=form), (400 if form.errors else 200)
 
 

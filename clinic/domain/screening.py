@@ -4,7 +4,9 @@ A screening is a FHIR *QuestionnaireResponse* to the *Questionnaire* that ``ques
 from ``protocols/contraindications.yaml``. The engine is pure: no clock (the caller passes
 ``on_date``), no I/O except ``load_rules``, which reads the file it is handed.
 
-Decision order, most restrictive first: defer > refer > incomplete > local > caution > clear.
+Decision order, most restrictive first: urgent refer > defer > refer > incomplete > local > caution >
+clear. An ``urgent_refer`` finding gives the decision ``refer`` with ``urgent`` set: it may be an
+emergency, so it outranks everything and can never be overridden or cleared on this screening.
 ``refer`` outranks ``incomplete`` because a refer finding is already known to block the plan and
 its next step (a doctor's clearance) takes days, so it is the headline to act on; the missing
 answers are still listed in the result. Both block a plan, so the order never lets one through.
@@ -24,9 +26,11 @@ from typing import Any
 
 import yaml
 
+from clinic.domain import bodymap
+from clinic.domain.kinds import BLOCKABLE_KINDS, NEVER_BLOCKED
 from clinic.domain.rules import DataFileError, MissingFact, Problems, StartRule, parse_start_rule
 
-CATEGORIES = ("absolute", "refer", "local", "relative")
+CATEGORIES = ("absolute", "urgent_refer", "refer", "local", "relative")
 GROUPS = ("general_health", "skin", "circulation", "condition")
 GROUP_TITLES = {
     "general_health": "General health",
@@ -34,11 +38,9 @@ GROUP_TITLES = {
     "circulation": "Heart and circulation",
     "condition": "The condition",
 }
-REGIONS = (
-    "fingers", "thumb", "palm", "back_of_hand", "wrist",
-    "forearm", "elbow", "upper_arm", "shoulder", "neck_shoulder",
-)
-REGION_WORDS = {
+# Every region of the body map (clinic.domain.bodymap), from the neck down to each finger joint.
+REGIONS = bodymap.REGIONS
+_OLD_REGION_WORDS = {
     "fingers": "fingers",
     "thumb": "thumb",
     "palm": "palm",
@@ -50,12 +52,14 @@ REGION_WORDS = {
     "shoulder": "shoulder",
     "neck_shoulder": "neck and shoulder",
 }
+# Region words without a side: the old short ones, and the body map's words for the finer regions.
+REGION_WORDS = {region: _OLD_REGION_WORDS.get(region) or bodymap.region_words(region) for region in REGIONS}
 CONDITIONS = ("stroke", "fracture", "tendinitis", "arthritis", "bruise")
 RECORD_FIELDS = (
     "blood_thinners", "diabetes", "heart_disease", "high_blood_pressure", "low_blood_pressure",
     "osteoporosis", "cancer", "pregnancy", "reduced_sensation", "oil_allergy",
 )
-SIDES = ("left", "right", "both")
+SIDES = bodymap.SIDE_INPUTS
 ANSWER_VALUES = ("yes", "no", "not_known")
 
 # The case facts each protocol records; gates may only read these (typos are caught at load).
@@ -63,6 +67,7 @@ CASE_FACTS: dict[str, tuple[str, ...]] = {
     "stroke": ("stroke_date", "stroke_type", "affected_side", "medically_stable_date", "cleared_by"),
     "fracture": (
         "fracture_date", "bone", "affected_side", "treatment", "cast_removal_date", "healing_confirmed_date",
+        "broken_finger", "cast_holds",
     ),
     "tendinitis": ("tendon_area", "affected_side", "onset_date", "acute_over_date"),
     "arthritis": ("arthritis_type", "affected_side", "joints", "flare_settled_date"),
@@ -88,7 +93,9 @@ PAST_EVENT_FACTS = frozenset({
 })
 
 DECISION_ORDER = ("defer", "refer", "incomplete", "local", "caution", "clear")
-CATEGORY_DECISION = {"absolute": "defer", "refer": "refer", "local": "local", "relative": "caution"}
+CATEGORY_DECISION = {
+    "absolute": "defer", "urgent_refer": "refer", "refer": "refer", "local": "local", "relative": "caution",
+}
 DECISION_WORDS = {
     "defer": "Do not treat today.",
     "refer": "Do not treat yet: a doctor must clear the patient first.",
@@ -97,12 +104,13 @@ DECISION_WORDS = {
     "caution": "Treat, with the precautions listed.",
     "clear": "No contraindication found: treat as planned.",
 }
+URGENT_WORDS = "Do not treat: this may be an emergency. Send the patient to A&E or their doctor today."
 
 _RULE_KEYS = {
     "id", "group", "question", "help", "category", "regions", "therapist_text", "patient_text", "source",
-    "record_field", "conditions", "gate", "start_when",
+    "record_field", "conditions", "gate", "start_when", "name", "blocks", "prompt",
 }
-_GATE_KEYS = {"until", "waits_for", "when"}
+_GATE_KEYS = {"until", "waits_for", "when", "region_fact"}
 _PLACEHOLDERS = {"side", "regions", "where"}
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -132,6 +140,7 @@ class Gate:
     until: StartRule | None = None
     waits_for: tuple[str, ...] = ()
     when: FactEquals | None = None
+    region_fact: str | None = None  # a local gate's region comes from this case fact (bruise_area)
 
 
 @dataclass(frozen=True)
@@ -152,6 +161,14 @@ class Rule:
     conditions: tuple[str, ...] = ()
     gate: Gate | None = None
     start_when: str = ""
+    name: str = ""  # plain words, after "you had": "a raised temperature"
+    blocks: tuple[str, ...] = ()  # the kinds of plan item a local finding blocks on its region
+    prompt: str = ""  # what the therapist must arrange when the finding is present (gout ruled out...)
+
+    @property
+    def label(self) -> str:
+        """The name as a therapist reads it in a list: 'A raised temperature'."""
+        return self.name[:1].upper() + self.name[1:]
 
     def applies_to(self, condition: str | None) -> bool:
         """True when the rule is asked for this protocol (no ``conditions`` means every protocol)."""
@@ -235,10 +252,11 @@ def _parse_rule(item: Any, path: str, problems: Problems) -> Rule | None:
         problems.add(f"{path}.id", f"expected a lower-case name like fresh_bruise, got {_got(rule_id)}")
     group = _choice(item, "group", GROUPS, path, problems)
     category = _choice(item, "category", CATEGORIES, path, problems)
-    texts = {key: _text(item, key, path, problems) for key in ("therapist_text", "patient_text", "source")}
+    texts = {key: _text(item, key, path, problems) for key in ("therapist_text", "patient_text", "source", "name")}
     for key in ("therapist_text", "patient_text"):
         _check_placeholders(texts[key], f"{path}.{key}", problems)
     start_when = _text(item, "start_when", path, problems, required=False)
+    prompt = _text(item, "prompt", path, problems, required=False)
 
     regions_raw = item.get("regions")
     chosen = regions_raw == "chosen"
@@ -281,9 +299,13 @@ def _parse_rule(item: Any, path: str, problems: Problems) -> Rule | None:
         if not conditions:
             problems.add(f"{path}.conditions", "a gate needs the protocols whose case facts it reads")
         gate = _parse_gate(item["gate"], f"{path}.gate", conditions, problems)
+        if gate is not None and gate.region_fact and category != "local":
+            problems.add(f"{path}.gate.region_fact", "only a local gate takes its region from a case fact")
     else:
         question = _text(item, "question", path, problems)
         help_text = _text(item, "help", path, problems)
+
+    blocks = _parse_blocks(item, path, category, problems)
 
     if len(problems.items) > before:
         return None
@@ -302,7 +324,33 @@ def _parse_rule(item: Any, path: str, problems: Problems) -> Rule | None:
         conditions=conditions,
         gate=gate,
         start_when=start_when or "",
+        name=texts["name"],
+        blocks=blocks,
+        prompt=prompt or "",
     )
+
+
+def _parse_blocks(item: dict, path: str, category: str, problems: Problems) -> tuple[str, ...]:
+    """A local rule names the kinds of plan item it blocks on its region (CLINICAL.md §2.1)."""
+    if "blocks" not in item:
+        if category == "local":
+            problems.add(
+                f"{path}.blocks", f"missing; a local rule lists the kinds it blocks: {', '.join(BLOCKABLE_KINDS)}"
+            )
+        return ()
+    if category != "local":
+        problems.add(f"{path}.blocks", "only a local rule blocks kinds of plan item on a region; remove it")
+        return ()
+    raw = item["blocks"]
+    if not isinstance(raw, list) or not raw:
+        problems.add(f"{path}.blocks", f"expected a list of kinds from {', '.join(BLOCKABLE_KINDS)}, got {_got(raw)}")
+        return ()
+    for j, kind in enumerate(raw):
+        if kind in NEVER_BLOCKED:
+            problems.add(f"{path}.blocks[{j}]", f"{kind} is never blocked by a local finding; remove it")
+        elif kind not in BLOCKABLE_KINDS:
+            problems.add(f"{path}.blocks[{j}]", _one_of(BLOCKABLE_KINDS, kind))
+    return tuple(k for k in BLOCKABLE_KINDS if k in raw)
 
 
 def _parse_gate(raw: Any, path: str, conditions: tuple[str, ...], problems: Problems) -> Gate | None:
@@ -310,7 +358,7 @@ def _parse_gate(raw: Any, path: str, conditions: tuple[str, ...], problems: Prob
         problems.add(path, f"expected a mapping with 'until', 'waits_for' or 'when', got {_got(raw)}")
         return None
     for key in sorted(set(raw) - _GATE_KEYS, key=str):
-        problems.add(f"{path}.{key}", "unknown key; expected one of until, waits_for, when")
+        problems.add(f"{path}.{key}", "unknown key; expected one of region_fact, until, waits_for, when")
     known_facts = {fact for c in conditions for fact in CASE_FACTS[c]}
 
     def check_fact(fact: str, where: str) -> None:
@@ -346,9 +394,16 @@ def _parse_gate(raw: Any, path: str, conditions: tuple[str, ...], problems: Prob
             if choices and body["equals"] not in choices:
                 problems.add(f"{path}.when.equals", _one_of(choices, body['equals']))
             when = FactEquals(body["fact"], body["equals"])
+    region_fact = None
+    if "region_fact" in raw:
+        if not isinstance(raw["region_fact"], str):
+            problems.add(f"{path}.region_fact", f"expected a case-fact name, got {_got(raw['region_fact'])}")
+        else:
+            check_fact(raw["region_fact"], f"{path}.region_fact")
+            region_fact = raw["region_fact"]
     if until is None and when is None:
         problems.add(path, "expected 'until' (dates), 'when' (a fact value) or both")
-    return Gate(until=until, waits_for=waits_for, when=when)
+    return Gate(until=until, waits_for=waits_for, when=when, region_fact=region_fact)
 
 
 def _choice(item: dict, key: str, allowed: tuple[str, ...], path: str, problems: Problems) -> str:
@@ -452,6 +507,14 @@ class Finding:
     earliest_date: dt.date | None = None
     start_when: str = ""
     waiting_for: tuple[str, ...] = ()
+    blocks: tuple[str, ...] = ()
+    name: str = ""  # plain words, after "you had": "a raised temperature"
+
+    @property
+    def label(self) -> str:
+        """The finding's name as a therapist reads it in a list (never its id)."""
+        words = self.name or self.rule_id.replace("_", " ")
+        return words[:1].upper() + words[1:]
 
 
 @dataclass(frozen=True)
@@ -474,7 +537,20 @@ class ScreeningResult:
     @property
     def words(self) -> str:
         """The decision as a short sentence for the therapist."""
+        if self.urgent:
+            return URGENT_WORDS
         return DECISION_WORDS[self.decision]
+
+    @property
+    def urgent(self) -> bool:
+        """True when a finding may be an emergency: medical help today, never an override."""
+        return any(f.category == "urgent_refer" for f in self.findings)
+
+    @property
+    def incomplete(self) -> bool:
+        """True while a question, a case fact or a marked region is missing or impossible."""
+        return bool(self.unanswered or self.not_known or self.missing_facts or self.impossible_facts
+                    or self.unmarked)
 
 
 def screen(
@@ -517,6 +593,8 @@ def screen(
     incomplete = bool(unanswered or not_known or missing_facts or impossible_facts or unmarked)
     present = {CATEGORY_DECISION[f.category] for f in findings} | ({"incomplete"} if incomplete else set())
     decision = next((d for d in DECISION_ORDER if d in present), "clear")
+    if any(f.category == "urgent_refer" for f in findings):
+        decision = "refer"  # may be an emergency: it outranks even "do not treat today"
     dates = [f.earliest_date for f in findings if f.earliest_date is not None]
     return ScreeningResult(
         decision=decision,
@@ -550,6 +628,8 @@ def _finding_from_answer(rule: Rule, answer: Answer) -> Finding:
         patient_text=_fill(rule.patient_text, regions, side),
         detail=answer.detail,
         start_when=rule.start_when,
+        blocks=rule.blocks,
+        name=rule.name,
     )
 
 
@@ -590,16 +670,24 @@ def _judge_gate(
                 return None
             earliest = None  # a date already past says nothing while the gate still waits for an event
     side = facts.get("affected_side") if facts.get("affected_side") in SIDES else None
+    regions = rule.regions
+    if gate.region_fact is not None:
+        value = facts.get(gate.region_fact)
+        named = (value,) if isinstance(value, str) else tuple(value or ())
+        if named and all(r in REGIONS for r in named):
+            regions = named
     return Finding(
         rule_id=rule.id,
         category=rule.category,
-        regions=rule.regions,
+        regions=regions,
         side=side,
-        therapist_text=_fill(rule.therapist_text, rule.regions, side),
-        patient_text=_fill(rule.patient_text, rule.regions, side),
+        therapist_text=_fill(rule.therapist_text, regions, side),
+        patient_text=_fill(rule.patient_text, regions, side),
         earliest_date=earliest,
         start_when=rule.start_when,
         waiting_for=waiting,
+        blocks=rule.blocks,
+        name=rule.name,
     )
 
 
@@ -612,12 +700,14 @@ def _fill(text: str, regions: tuple[str, ...], side: str | None) -> str:
 
 def _where(regions: tuple[str, ...], side_word: str) -> str:
     """Plain words for the marked places: 'your left wrist and the back of your left hand'."""
-    plain = [REGION_WORDS[r] for r in regions if r not in ("back_of_hand", "neck_shoulder")]
+    plain = [REGION_WORDS[r] for r in regions if r in _OLD_REGION_WORDS and r not in ("back_of_hand", "neck_shoulder")]
     parts = [f"your {side_word} {_join(plain)}"] if plain else []
     if "back_of_hand" in regions:
         parts.append(f"the back of your {side_word} hand")
     if "neck_shoulder" in regions:
         parts.append(f"your neck and {side_word} shoulder")
+    side = {"left": "left", "right": "right"}.get(side_word, "both")
+    parts += [bodymap.patient_words(r, side) for r in regions if r not in _OLD_REGION_WORDS]
     return _join(parts) if parts else f"your {side_word} hand and arm"
 
 
@@ -710,6 +800,7 @@ def result_to_json(result: ScreeningResult) -> dict[str, Any]:
 
     return {
         "decision": result.decision,
+        "urgent": result.urgent,
         "words": result.words,
         "on_date": iso(result.on_date),
         "condition": result.condition,
@@ -727,6 +818,8 @@ def result_to_json(result: ScreeningResult) -> dict[str, Any]:
                 "earliest_date": iso(f.earliest_date),
                 "start_when": f.start_when,
                 "waiting_for": list(f.waiting_for),
+                "blocks": list(f.blocks),
+                "name": f.name,
             }
             for f in result.findings
         ],
@@ -737,3 +830,29 @@ def result_to_json(result: ScreeningResult) -> dict[str, Any]:
         "unmarked": list(result.unmarked),
         "ignored": list(result.ignored),
     }
+
+
+def result_from_json(obj: Mapping[str, Any]) -> ScreeningResult:
+    """A stored result (``result_to_json``) back as a ScreeningResult; keys added later default."""
+
+    def day(value: Any) -> dt.date | None:
+        return dt.date.fromisoformat(value) if value else None
+
+    findings = tuple(
+        Finding(
+            rule_id=f["rule_id"], category=f["category"], regions=tuple(f.get("regions") or ()),
+            side=f.get("side"), therapist_text=f.get("therapist_text", ""), patient_text=f.get("patient_text", ""),
+            detail=f.get("detail", ""), earliest_date=day(f.get("earliest_date")),
+            start_when=f.get("start_when", ""), waiting_for=tuple(f.get("waiting_for") or ()),
+            name=f.get("name", ""),
+        )
+        for f in obj.get("findings", [])
+    )
+    return ScreeningResult(
+        decision=obj["decision"], findings=findings, earliest_date=day(obj.get("earliest_date")),
+        unanswered=tuple(obj.get("unanswered", ())), not_known=tuple(obj.get("not_known", ())),
+        missing_facts=tuple(obj.get("missing_facts", ())), impossible_facts=tuple(obj.get("impossible_facts", ())),
+        unmarked=tuple(obj.get("unmarked", ())), ignored=tuple(obj.get("ignored", ())),
+        on_date=day(obj.get("on_date")) or dt.date.min, condition=obj.get("condition"),
+        rules_version=obj.get("rules_version", 0),
+    )

@@ -59,6 +59,12 @@ def _environment() -> jinja2.Environment:
 
 
 @functools.cache
+def illustration_ids() -> frozenset[str]:
+    """The ids of our drawings (their file names without ``.svg``)."""
+    return frozenset(path.stem for path in ILLUSTRATIONS.glob("*.svg"))
+
+
+@functools.cache
 def illustration(illustration_id: str) -> tuple[str, str]:
     """(``data:`` URL, alternative text) of one of our drawings; unknown ids raise HandoutError."""
     known = {path.stem: path for path in ILLUSTRATIONS.glob("*.svg")}

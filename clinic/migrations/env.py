@@ -91,7 +91,10 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
+    # One upgrade at a time (REL-16): a second `clinic db upgrade` waits here, then finds nothing to do.
+    from clinic.schema import migration_lock
+
+    with connectable.connect() as connection, migration_lock(connection):
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

@@ -37,13 +37,15 @@ ANSWERS: dict[str, str] = {"yes": "Yes", "no": "No", "not_known": "Not known"}
 
 DOMINANT_HANDS: dict[str, str] = {"right": "Right", "left": "Left", "both": "Both (ambidextrous)",
                                   "not_known": "Not known"}
+NAME_ORDERS: dict[str, str] = {"given_first": "Given names first, like Anna Smith",
+                               "family_first": "Family name first, like 王秀英 or Nagy Anna"}
 SEXES: dict[str, str] = {"": "Not stated", "female": "Female", "male": "Male", "other": "Other"}
 YES_NO: dict[str, str] = {"yes": "Yes", "no": "No"}
 STATUS_WORDS: dict[str, str] = {"active": "In use", "archived": "Archived", "restricted": "Restricted"}
 DATE_FIELDS = frozenset({"birth_date", "consent_treatment_on", "consent_data_on"})
 
 # Who sees what. Reception sees identity and contact details and edits contact details only.
-IDENTITY_FIELDS = ("record_number", "family_name", "given_names", "birth_date", "sex", "dominant_hand")
+IDENTITY_FIELDS = ("record_number", "family_name", "given_names", "name_order", "birth_date", "sex", "dominant_hand")
 CONTACT_FIELDS = ("phone", "email", "address", "emergency_contact")
 CLINICAL_FIELDS = (
     "occupation", "referring_doctor", *(f"history_facts.{k}" for k in FACT_KEYS), "history_notes", "medications",
@@ -56,6 +58,7 @@ LABELS: dict[str, str] = {
     "record_number": "Record number",
     "family_name": "Family name",
     "given_names": "Given names",
+    "name_order": "Name order",
     "birth_date": "Date of birth",
     "sex": "Sex",
     "dominant_hand": "Dominant hand",
@@ -102,13 +105,35 @@ def search_key(token: str) -> str:
     return _NON_WORD.sub("", fold(token))[:MAX_TERM]
 
 
+# Scripts whose names are written without a space between family and given name: Chinese, Japanese, Korean.
+_UNSPACED = re.compile(r"^[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\U00020000-\U0003134f]+$")
+
+
+def full_name(family_name: str, given_names: str, name_order: str = "given_first") -> str:
+    """The name as the patient writes it: "Anna Smith", "Nagy Anna", or "王秀英" (no space in CJK)."""
+    family, given = family_name.strip(), given_names.strip()
+    first, second = (family, given) if name_order == "family_first" else (given, family)
+    joiner = "" if _UNSPACED.match(first) and _UNSPACED.match(second) else " "
+    return joiner.join(part for part in (first, second) if part)
+
+
+def name_joiner(family_name: str, given_names: str) -> str:
+    """What goes between the two names written family first: nothing in CJK, else a space."""
+    return "" if _UNSPACED.match(family_name.strip()) and _UNSPACED.match(given_names.strip()) else " "
+
+
 def search_terms(family_name: str, given_names: str, record_number: str) -> set[str]:
-    """The words a patient is found by: each name word, each name without punctuation, the record
-    number without punctuation and its number part (so "123" finds P-000123)."""
+    """The words a patient is found by: each name word, each name without punctuation, the whole name run
+    together in either order (so "王秀英" typed whole finds 王 秀英), the record number without punctuation
+    and its number part (so "123" finds P-000123)."""
     terms: set[str] = set()
     for name in (family_name, given_names):
         terms.update(w[:MAX_TERM] for w in _WORD.findall(fold(name)))
         joined = search_key(name)
+        if joined:
+            terms.add(joined)
+    for whole in (family_name + given_names, given_names + family_name):
+        joined = search_key(whole)
         if joined:
             terms.add(joined)
     record = search_key(record_number)

@@ -9,7 +9,6 @@ from typing import Any
 
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     HiddenField,
     RadioField,
@@ -22,7 +21,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp, ValidationError
 
 from clinic.clock import today
-from clinic.forms import ClinicForm
+from clinic.forms import ClinicForm, FriendlyDateField
 from clinic.patients import fields as F
 
 MAX_AGE_YEARS = 120
@@ -36,21 +35,6 @@ def _strip(value: Any) -> Any:
 def _crlf(value: Any) -> Any:
     """Browsers send CRLF in text areas; store plain newlines so history compares like with like."""
     return value.replace("\r\n", "\n").strip() if isinstance(value, str) else value
-
-
-class FriendlyDateField(DateField):
-    """A date field whose parse error says what to type."""
-
-    def __init__(self, label=None, validators=None, what: str = "date", **kwargs):
-        super().__init__(label, validators, format=["%Y-%m-%d", "%d/%m/%Y"], **kwargs)
-        self.what = what
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            self.data = None
-            raise ValueError(f"Enter the {self.what} as a real date, like 1984-03-27.") from None
 
 
 def _today() -> dt.date:
@@ -98,6 +82,9 @@ class IdentityFields:
         DataRequired("Enter the family name."), Length(max=100, message="Use at most 100 characters.")])
     given_names = StringField("Given names", filters=[_strip], validators=[
         DataRequired("Enter the given names."), Length(max=100, message="Use at most 100 characters.")])
+    name_order = RadioField("How the patient writes their name", choices=_choices(F.NAME_ORDERS),
+                            default="given_first",
+                            description="Handouts and the patient's record print the name in this order.")
     birth_date = FriendlyDateField("Date of birth", what="date of birth",
                                    validators=[InputRequired("Enter the date of birth."), _plausible_birth_date])
     sex = SelectField("Sex (optional)", choices=_choices(F.SEXES), default="")
@@ -155,7 +142,9 @@ class _PatientFormBase(ClinicForm):
         for name in (*F.IDENTITY_FIELDS, *F.CONTACT_FIELDS, *F.CLINICAL_FIELDS):
             field_name = f"fact_{name.split('.', 1)[1]}" if name.startswith("history_facts.") else name
             if field_name in self:
-                out[name] = self[field_name].data
+                field = self[field_name]
+                # A text field left out of the post (never by a browser) is empty text, not NULL (was a 500).
+                out[name] = "" if field.data is None and isinstance(field, StringField) else field.data
         return out
 
     def validate(self, extra_validators=None) -> bool:

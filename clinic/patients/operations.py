@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from clinic import staff
 from clinic.auth import operations as auth_ops
 from clinic.models import (
     Clinic,
@@ -29,6 +30,7 @@ from clinic.models import (
     UTCDateTime,
 )
 from clinic.patients import fields as F
+from clinic.patients import import_checks
 from clinic.patients.registry import (
     PATIENT_TABLES,
     PatientTable,
@@ -36,7 +38,6 @@ from clinic.patients.registry import (
     register_patient_table,
     timeline_source,
 )
-from clinic.people import name_of
 
 register_patient_table(PatientChange, order_by=("at", "id"))
 register_patient_table(PatientSearchTerm, order_by=("term",), exported=False)
@@ -461,6 +462,11 @@ def find_by_record_number(db: Session, record_number: str, clinic_name: str | No
 
 # ------------------------------------------------------------------------------------ export / import
 
+# Caps on imported values the pages cap too (REL-12): no text field of any page takes more than 10,000
+# characters (plan and session notes; the patient form's own caps are lower and apply through the form).
+IMPORT_TEXT_MAX = 10_000
+IMPORT_JSON_MAX = 1_000_000  # a plan's JSON is a few kB to a few tens of kB
+
 # Derived or internal columns of the patient row: rebuilt on import, never exported.
 _PATIENT_SKIP = frozenset({"id", "clinic_id", "sort_name", "version"})
 
@@ -503,15 +509,20 @@ def _decode(table: str, column, value: Any) -> Any:
         if isinstance(kind, JSON):
             if not isinstance(value, dict):
                 raise ValueError
+            if len(json.dumps(value)) > IMPORT_JSON_MAX:
+                raise ImportProblem(f"{where}: larger than {IMPORT_JSON_MAX:,} characters")
             return value
         if not isinstance(value, str):
             raise ValueError
-        length = getattr(kind, "length", None)
-        if length is not None and len(value) > length:
-            raise ImportProblem(f"{where}: at most {length} characters")
+        length = getattr(kind, "length", None) or IMPORT_TEXT_MAX
+        if len(value) > length:
+            raise ImportProblem(f"{where}: at most {length:,} characters")
         return value
+    except ImportProblem:
+        raise
     except (TypeError, ValueError):
-        raise ImportProblem(f"{where}: {value!r} is not a valid {type(kind).__name__} value") from None
+        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+        raise ImportProblem(f"{where}: {shown} is not a valid {type(kind).__name__} value") from None
 
 
 def _columns(table: PatientTable):
@@ -571,10 +582,33 @@ def export_json(db: Session, patient: Patient) -> bytes:
     return (json.dumps(document, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode()
 
 
+def _import_clinic(db: Session, name: str, now: dt.datetime, *, create_clinic: bool) -> Clinic:
+    """The clinic called exactly ``name``; a new one only when asked or when the database has none yet.
+
+    A near miss (``"Clinic A "``) once silently made a second clinic nobody could see (REL-12).
+    """
+    clinic = db.scalars(select(Clinic).where(Clinic.name == name)).first()
+    if clinic is not None:
+        return clinic
+    names = sorted(db.scalars(select(Clinic.name)).all())
+    if not names or create_clinic:
+        if any(F.search_key(n) == F.search_key(name) for n in names):
+            raise ImportProblem(f"clinic: {name!r} differs from an existing clinic only in spaces or case; "
+                                f"the clinics are: {', '.join(repr(n) for n in names)}")
+        return auth_ops.get_or_create_clinic(db, name, now)
+    raise ImportProblem(f"clinic: there is no clinic called exactly {name!r}; the clinics are: "
+                        f"{', '.join(repr(n) for n in names)}. Name one with --clinic, or add --new-clinic to "
+                        "create it")
+
+
 def import_json(
-    db: Session, raw: bytes, *, now: dt.datetime, clinic_name: str | None = None,
+    db: Session, raw: bytes, *, now: dt.datetime, clinic_name: str | None = None, create_clinic: bool = False,
 ) -> Patient:
-    """Recreate a patient from ``export_json`` output (into their clinic, created when missing)."""
+    """Recreate a patient from ``export_json`` output, checked like the pages check input (REL-12).
+
+    Into the clinic named exactly in the file (or ``clinic_name``); a new clinic is made only when
+    ``create_clinic`` is set or the database has no clinic yet. Raises ImportProblem naming the row.
+    """
     try:
         document = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -590,12 +624,16 @@ def import_json(
     source = document.get("patient")
     if not isinstance(source, dict):
         raise ImportProblem("patient: an object is required")
-    clinic = auth_ops.get_or_create_clinic(db, name, now)
     columns = {c.key: c for c in inspect(Patient).columns if c.key not in _PATIENT_SKIP}
+    source = {"name_order": "given_first", **source}  # exports written before names had an order
     unknown = set(source) - set(columns)
     if unknown:
         raise ImportProblem(f"patient: unknown keys {sorted(unknown)}")
     values = {key: _decode("patient", columns[key], source.get(key)) for key in columns}
+    problems = import_checks.patient_problems(values)
+    if problems:
+        raise ImportProblem("patient: " + "; ".join(problems))
+    clinic = _import_clinic(db, name, now, create_clinic=create_clinic)
     if _taken(db, clinic.id, values["record_number"]):
         raise ImportProblem(f"patient.record_number: {values['record_number']} is already used in {clinic.name}")
     patient = Patient(clinic_id=clinic.id, sort_name=F.sort_name(values["family_name"], values["given_names"]),
@@ -634,6 +672,9 @@ def import_json(
                 else:
                     value = _decode(where, column, value)
                 item[column.key] = value
+            problems = table.check(item) if table.check is not None else []
+            if problems:
+                raise ImportProblem(f"{where}: " + "; ".join(problems))
             instance = table.model(**{table.patient_column: patient.id}, **item)
             db.add(instance)
             created.append(instance)
@@ -650,8 +691,10 @@ _WORDS_FOR_STATUS = {"archived": "Archived", "active": "Back in use", "restricte
 @timeline_source
 def _record_timeline(db: Session, patient: Patient) -> Iterable[TimelineEntry]:
     """Registration and every saved change of the record itself."""
-    yield TimelineEntry(at=patient.created_at, title="Registered", detail=f"by {name_of(patient.created_by)}" if
-                        patient.created_by else "", clinical=False, kind="record")
+    names = staff.names_by_email(db, patient.clinic_id)
+    yield TimelineEntry(at=patient.created_at, title="Registered",
+                        detail=f"by {staff.name_for_email(names, patient.created_by)}" if patient.created_by else "",
+                        clinical=False, kind="record")
     changes = db.scalars(
         select(PatientChange).where(PatientChange.patient_id == patient.id)
         .order_by(PatientChange.at, PatientChange.id)
@@ -667,7 +710,8 @@ def _record_timeline(db: Session, patient: Patient) -> Iterable[TimelineEntry]:
             else:
                 title = "Clinical details changed" if clinical else "Details changed"
             yield TimelineEntry(
-                at=at, title=title, detail=f"by {name_of(actor)}", clinical=clinical, kind="change",
+                at=at, title=title, detail=f"by {staff.name_for_email(names, actor)}", clinical=clinical,
+                kind="change",
                 changes=tuple(F.LABELS.get(c.field, c.field) for c in part if c.field != "status"),
             )
 

@@ -3,7 +3,7 @@
 * ``register_patient_table``: a table whose rows belong to one patient. Export writes its rows, import
   reads them back, erasure deletes them (children first, in reverse registration order) before the
   patient row. Give such tables ``ForeignKey("patients.id", ondelete="CASCADE")`` as well, so even raw
-  SQL cannot leave orphans.
+  SQL cannot leave orphans. Pass ``check=`` to hold imported rows to the rules the pages apply.
 * ``timeline_source``: a function ``(session, patient) -> iterable of TimelineEntry`` whose entries
   appear on the patient's timeline.
 
@@ -31,6 +31,9 @@ class PatientTable:
     order_by: tuple[str, ...] = ("id",)
     exported: bool = True
     export_name: str = ""
+    # Import (REL-12): ``check(values) -> problems`` runs on each decoded row before it is written, with the
+    # same rules the pages apply; one problem stops the import naming the row.
+    check: Callable[[dict], list[str]] | None = None
 
     @property
     def name(self) -> str:

@@ -18,11 +18,11 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 
 from clinic import audit
+from clinic.auth import operations as auth_ops
 from clinic.clock import now, today
 from clinic.extensions import db
 from clinic.models import Patient, PatientStatus, Role
@@ -45,7 +45,6 @@ from clinic.settings import operations as settings_ops
 bp = Blueprint("patients", __name__, url_prefix="/patients")
 
 CLINICAL_ROLES = (Role.ADMIN, Role.THERAPIST)
-SEARCH_KEY = "patient_search"
 
 
 @bp.app_template_global()
@@ -78,7 +77,7 @@ def show_value(field: str, value) -> str:
     text = str(value)
     if field.startswith("history_facts."):
         return F.ANSWERS.get(text, text)
-    choices = {"dominant_hand": F.DOMINANT_HANDS, "sex": F.SEXES, "status": F.STATUS_WORDS,
+    choices = {"dominant_hand": F.DOMINANT_HANDS, "sex": F.SEXES, "name_order": F.NAME_ORDERS, "status": F.STATUS_WORDS,
                "consent_treatment": F.YES_NO, "consent_data": F.YES_NO}
     if field in choices:
         return choices[field].get(text, text)
@@ -118,7 +117,7 @@ def _download_name(patient: Patient, extension: str) -> str:
 @bp.get("/")
 def index():
     """The clinic's patients, filtered by the search kept in the session."""
-    state = session.get(SEARCH_KEY) or {}
+    state = g.login.search or {}
     restricted = request.args.get("restricted") == "1" and g.user.has_role(Role.ADMIN)
     sort = request.args.get("sort", "name")
     sort = sort if sort.lstrip("-") in ops.SORTS else "name"
@@ -133,14 +132,16 @@ def index():
 
 @bp.post("/search")
 def search():
-    """Remember the search in the session and show the list (no name ever lands in the URL)."""
+    """Remember the search on the login session and show the list (no name ever lands in the URL, and none
+    in the cookie: SEC-26)."""
     form = SearchForm()
     if request.form.get("clear"):
-        session.pop(SEARCH_KEY, None)
+        auth_ops.remember_search(db.session, g.login, None)
     elif form.validate_on_submit():
-        session[SEARCH_KEY] = {"q": form.q.data or "", "archived": bool(form.archived.data)}
+        auth_ops.remember_search(db.session, g.login, {"q": form.q.data or "", "archived": bool(form.archived.data)})
     else:
         flash(next(iter(form.errors.values()))[0], "error")
+    db.session.commit()
     return redirect(url_for("patients.index"))
 
 
@@ -163,7 +164,7 @@ def new():
         else:
             audit.record("patient_create", patient_ref=patient.id)
             db.session.commit()
-            flash(f"Registered as {patient.record_number}.", "success")
+            flash("Registered. The record number is shown at the top.", "success")
             return redirect(url_for("patients.show", patient_id=patient.id))
     return render_template("patients/form.html", form=form, patient=None, clinical=sees_clinical()), (
         400 if form.errors else 200)
@@ -348,7 +349,7 @@ def erase(patient_id: int):
         if form.confirm.data != patient.record_number:
             form.confirm.errors.append(f"This is not the record number of this patient ({patient.record_number}).")
         else:
-            record_number, pid = patient.record_number, patient.id
+            pid = patient.id
             result = ops.erase_patient(db.session, patient, user=g.user, now=now())
             if result.restricted:
                 audit.record("patient_restrict", patient_ref=pid, detail="retention hold")
@@ -357,9 +358,9 @@ def erase(patient_id: int):
                       "search and read-only. Lift the hold to erase it.", "warning")
                 return redirect(url_for("patients.show", patient_id=pid))
             audit.record("patient_erase", patient_ref=pid, detail=f"{result.rows} rows deleted")
+            auth_ops.remember_search(db.session, g.login, None)  # it may have held the erased name
             db.session.commit()
             ops.checkpoint(db.session)
-            session.pop(SEARCH_KEY, None)
-            flash(f"Record {record_number} was erased.", "success")
+            flash("The record was erased.", "success")
             return redirect(url_for("patients.index"))
     return render_template("patients/erase.html", patient=patient, form=form), (400 if form.errors else 200)

@@ -18,8 +18,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 
 from clinic.domain.planning import PlanDraft
 from clinic.domain.protocols import HomeDose, Library, Protocol
-from clinic.forms import ClinicForm
-from clinic.patients.forms import FriendlyDateField
+from clinic.forms import ClinicForm, FriendlyDateField
 from clinic.plans.operations import DraftChanges, exercise_keys
 from clinic.screening.forms import MultiCheckboxField, _fact_field, _past_event
 
@@ -124,8 +123,8 @@ class EditFormBase(ClinicForm):
 
 def home_choices(library: Library) -> list[SelectChoice]:
     """Every home technique and sequence of the library, by its patient name."""
-    items = [(t.patient_name, t.id) for t in library.techniques.values() if t.kind == "home"]
-    items += [(s.patient_name, s.id) for s in library.sequences.values() if s.kind == "home"]
+    items = [(t.patient_name, t.id) for t in library.techniques.values() if t.done_in == "home"]
+    items += [(s.patient_name, s.id) for s in library.sequences.values() if s.done_in == "home"]
     return [SelectChoice("", "— add nothing —")] + [SelectChoice(ref, name) for name, ref in sorted(items)]
 
 

@@ -36,6 +36,7 @@ from clinic.handouts.context import (
     TrackingSheet,
     day,
 )
+from clinic.handouts.render import illustration_ids
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,13 @@ def home_programme(stage: PlannedStage | None) -> tuple[HomeExercise, ...]:
     """The stage's home exercises as the handout prints them: name, picture, steps, dose."""
     if stage is None:
         return ()
+    # A picture that is not one of ours (a drawing removed in a later version, or a database edited by
+    # hand: import refuses them, REL-12) is left out; the exercise still prints with its steps.
+    known = illustration_ids()
     return tuple(
-        HomeExercise(name=e.title, steps=e.steps, dose=dose(e.dose), illustration=e.illustration or None, note=e.note)
+        HomeExercise(name=e.title, steps=e.steps, dose=dose(e.dose),
+                     illustration=e.illustration if e.illustration in known else None,
+                     note=" ".join(part for part in (planning.leave_out_words(e), e.note) if part))
         for e in stage.home
     )
 
@@ -82,7 +88,9 @@ def warnings(draft: PlanDraft, stage: PlannedStage | None) -> Warnings:
         precautions += [*s.precautions, *(p.patient_text for p in s.screening_precautions)]
         boxes += [StopAndCall(action=b.action, signs=b.signs, emergency=b.emergency) for b in s.stop_and_call]
     return Warnings(
-        avoid=tuple(dict.fromkeys(line.patient_text for line in draft.avoid)),
+        # The plan's findings, then what each printed stage keeps clear of on the injured area.
+        avoid=tuple(dict.fromkeys([*(line.patient_text for line in draft.avoid),
+                                   *(line.patient_text for s in stages for line in s.protect)])),
         precautions=tuple(dict.fromkeys(precautions)),
         stop_and_call=tuple(dict.fromkeys(boxes))[:4],
     )
@@ -106,12 +114,17 @@ def override_lines(draft: PlanDraft) -> tuple[str, ...]:
     lines = []
     if draft.override is not None:
         o = draft.override
-        lines.append(f"On {day(o.recorded_on)} your therapist ({o.by}) decided your treatment can go ahead "
-                     f"although the check before treatment found a reason for caution. The reason: {o.reason}")
+        what = _join(list(o.names)) if o.names else "something that usually means no massage that day"
+        lines.append(f"Your therapist, {o.by}, treated you on {day(o.recorded_on)} although you had {what}, "
+                     f"because: {o.reason}")
     if draft.clearance is not None:
         c = draft.clearance
         lines.append(f"Your doctor ({c.by}) said on {day(c.cleared_on)} that treatment may go ahead. {c.note}")
     return tuple(lines)
+
+
+def _join(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def _identity(people: People, draft: PlanDraft, digest: str) -> dict[str, Any]:
@@ -186,9 +199,11 @@ def summary_context(canonical: Mapping[str, Any], digest: str, people: People, p
                                    is_current=s.current, items=tuple(items[:20])))
     overrides = ()
     if draft.override is not None:
-        absolute = [rule for rule, category in draft.screening.findings if category == "absolute"]
-        overrides = (OverrideRecord(finding=", ".join(absolute) or "screening", reason=draft.override.reason,
-                                    by=draft.override.by, on=draft.override.recorded_on),)
+        o = draft.override
+        absolute = [rule.replace("_", " ") for rule, category in draft.screening.findings if category == "absolute"]
+        named = [n[:1].upper() + n[1:] for n in o.names] or absolute
+        overrides = (OverrideRecord(finding="; ".join(named) or "screening", reason=o.reason,
+                                    by=o.by, on=o.recorded_on),)
     findings = tuple(Finding(label=rule.replace("_", " ").capitalize(), answer="yes", category=category)
                      for rule, category in draft.screening.findings)
     precautions = tuple(dict.fromkeys([*(a.therapist_text for a in draft.avoid),

@@ -18,13 +18,15 @@ from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from clinic import audit, localtime
-from clinic.domain import planning
+from clinic import audit, localtime, staff
+from clinic.domain import carryover, planning
+from clinic.domain.carryover import CarryOver
 from clinic.domain.outcomes import grip_percent, quickdash
 from clinic.domain.planning import PlanBlocked, PlanDraft, PlanEditError
 from clinic.domain.progress import move_to_next_stage
 from clinic.domain.protocols import HomeDose, Library
 from clinic.domain.screening import Finding, ScreeningResult, facts_from_json
+from clinic.library import library
 from clinic.models import (
     Clinic,
     HandoutFile,
@@ -40,13 +42,13 @@ from clinic.models import (
     User,
 )
 from clinic.patients.registry import TimelineEntry, register_patient_table, timeline_source
-from clinic.people import name_of
+from clinic.plans import import_checks
 from clinic.screening import operations as screening_ops
 
 # Parents before children (export positions, erasure in reverse).
-register_patient_table(Plan)
-register_patient_table(PlanRevision)
-register_patient_table(TreatmentSession)
+register_patient_table(Plan, check=import_checks.imported_plan_problems)
+register_patient_table(PlanRevision, check=import_checks.imported_revision_problems)
+register_patient_table(TreatmentSession, check=import_checks.imported_session_problems)
 register_patient_table(StageMove)
 register_patient_table(OutcomeMeasure)
 register_patient_table(HandoutPrint)
@@ -192,19 +194,49 @@ def create_or_update_plan(
     (its approved revisions stay). (plan, created)."""
     draft, screening = make_draft(db, patient, protocol_id, facts, library=library,
                                   today=clinic_today(db, patient, now))
-    canonical = planning.plan_to_canonical(draft)
     plan = open_plan(db, patient, protocol_id)
     created = plan is None
     if plan is None:
         plan = Plan(patient_id=patient.id, protocol_id=protocol_id, created_by=user.email, created_at=now,
                     version=0)
         db.add(plan)
-    plan.draft = canonical
+    else:
+        result = keep_therapists_work(db, plan, draft, library=library)
+        draft = result.draft
+        plan.carried_over = {"kept": list(result.kept), "not_kept": list(result.not_kept)} if (
+            result.kept or result.not_kept) else None
+    plan.draft = planning.plan_to_canonical(draft)
     plan.screening_id = screening.id
     plan.status = PlanStatus.DRAFT.value
     _touch(plan, user, now)
     db.flush()
     return plan, created
+
+
+def keep_therapists_work(db: Session, plan: Plan, new: PlanDraft, *, library: Library) -> CarryOver:
+    """The engine's new draft with the therapist's edits of the plan's latest approved revision and current draft
+    made again (C29). A draft that is an edit of that revision (same facts and screening) holds all the edits
+    itself; a draft made again since the approval may have lost some, so the revision's count too."""
+    protocol = library.protocol(plan.protocol_id)
+    sources: list[PlanDraft] = []
+    revision = latest_revision(db, plan)
+    problems: list[str] = []
+    for label, canonical in (("approved revision", revision.canonical if revision else None),
+                             ("draft", plan.draft)):
+        if canonical is None:
+            continue
+        try:
+            sources.append(planning.plan_from_canonical(canonical))
+        except ValueError:
+            problems.append(f"The earlier {label} could not be read, so its edits are not carried over; "
+                            "compare it on the plan history.")
+    if len(sources) == 2 and (sources[0].facts, sources[0].screening) == (sources[1].facts, sources[1].screening):
+        sources = sources[1:]
+    edits = carryover.TherapistEdits()
+    for source in sources:
+        edits = carryover.merge_edits(edits, carryover.therapist_edits(source, protocol))
+    result = carryover.carry_over(new, edits, library, before=sources[-1] if sources else None)
+    return CarryOver(result.draft, result.kept, result.not_kept + tuple(problems))
 
 
 def draft_of(plan: Plan) -> PlanDraft:
@@ -228,12 +260,7 @@ class DraftChanges:
 
 def exercise_keys(stage) -> list[str]:
     """A stable key per home exercise of a stage: its technique or sequence id, with ``-2`` on a repeat."""
-    seen: dict[str, int] = {}
-    keys = []
-    for exercise in stage.home:
-        seen[exercise.ref] = seen.get(exercise.ref, 0) + 1
-        keys.append(exercise.ref if seen[exercise.ref] == 1 else f"{exercise.ref}-{seen[exercise.ref]}")
-    return keys
+    return carryover.exercise_keys(stage.home)
 
 
 def apply_changes(draft: PlanDraft, changes: DraftChanges, library: Library) -> PlanDraft:
@@ -304,6 +331,8 @@ def safety_problems(canonical: Mapping[str, Any]) -> list[str]:
     problems = []
     if (screening.get("decision") == "defer" or "absolute" in categories) and not body.get("override"):
         problems.append("The screening says do not treat, and no override was recorded.")
+    if "urgent_refer" in categories:
+        problems.append("The screening found a possible emergency; no plan may be approved or printed on it.")
     if (screening.get("decision") == "refer" or "refer" in categories) and not body.get("clearance"):
         problems.append("The screening says refer first, and no clearance was recorded.")
     return problems
@@ -356,9 +385,11 @@ def draft_problems(db: Session, plan: Plan, patient: Patient, *, library: Librar
         problems.append(f"The protocol {plan.protocol_id} changed (now version {protocol.version}) since this "
                         "draft was made; update the plan so it follows the current protocol.")
     try:
-        planning.plan_from_canonical(plan.draft)  # CS-03: no technique on an avoided region, read back whole
+        draft = planning.plan_from_canonical(plan.draft)  # CS-03: no technique on an avoided region, read back whole
     except ValueError as exc:
         problems.append(f"The stored plan cannot be read: {exc}")
+    else:
+        problems += planning.empty_plan_problems(draft)  # never an empty plan (C31)
     return problems + safety_problems(plan.draft)
 
 
@@ -432,6 +463,7 @@ def approve_plan(
     )
     db.add(revision)
     plan.status = PlanStatus.APPROVED.value
+    plan.carried_over = None  # seen and approved
     _touch(plan, user, now)
     db.flush()
     audit.record("approve", patient_ref=patient.id, user=user,
@@ -618,41 +650,63 @@ def clinic_today(db: Session, patient: Patient, now: dt.datetime) -> dt.date:
 
 @timeline_source
 def _plan_timeline(db: Session, patient: Patient) -> Iterable[TimelineEntry]:
-    """Plans made, revisions approved, stage moves, sessions, outcome measures and handouts printed."""
+    """Plans made, revisions approved, stage moves, sessions, outcome measures and handouts printed; people by
+    name and stages by title (never a login e-mail or an internal id)."""
+    names = staff.names_by_email(db, patient.clinic_id)
+
+    def who(email: str | None) -> str:
+        return staff.name_for_email(names, email)
+
     # Columns only: the plans' and revisions' JSON is not needed here.
-    for plan in db.execute(select(Plan.id, Plan.protocol_id, Plan.created_at, Plan.created_by)
-                           .where(Plan.patient_id == patient.id)):
-        yield TimelineEntry(at=plan.created_at, title=f"Plan started ({plan.protocol_id})",
-                            detail=f"by {name_of(plan.created_by)}", kind="plan",
+    plans = list(db.execute(select(Plan.id, Plan.protocol_id, Plan.created_at, Plan.created_by)
+                            .where(Plan.patient_id == patient.id)))
+    protocol_of = {plan.id: plan.protocol_id for plan in plans}
+
+    def stage_title(plan_id: int, stage_id: str | None) -> str:
+        protocol = library().protocols.get(protocol_of.get(plan_id, ""))
+        for stage in protocol.stages if protocol is not None else ():
+            if stage.id == stage_id:
+                return stage.title
+        return "an earlier stage" if stage_id else "no stage"
+
+    def title_of(protocol_id: str) -> str:
+        protocol = library().protocols.get(protocol_id)
+        return protocol.title if protocol is not None else "an earlier protocol"
+
+    for plan in plans:
+        yield TimelineEntry(at=plan.created_at, title=f"Plan started ({title_of(plan.protocol_id)})",
+                            detail=f"by {who(plan.created_by)}", kind="plan",
                             url=url_for("plans.show", patient_id=patient.id, plan_id=plan.id))
     revisions = {r.id: r for r in db.execute(
         select(PlanRevision.id, PlanRevision.plan_id, PlanRevision.number, PlanRevision.protocol_id,
                PlanRevision.approved_at, PlanRevision.approved_by, PlanRevision.digest)
         .where(PlanRevision.patient_id == patient.id))}
     for r in revisions.values():
-        yield TimelineEntry(at=r.approved_at, title=f"Plan approved ({r.protocol_id}, revision {r.number})",
-                            detail=f"by {name_of(r.approved_by)} · {r.digest[7:19]}", kind="plan",
+        yield TimelineEntry(at=r.approved_at, title=f"Plan approved ({title_of(r.protocol_id)}, revision {r.number})",
+                            detail=f"by {who(r.approved_by)} · {r.digest[7:19]}", kind="plan",
                             url=url_for("plans.show", patient_id=patient.id, plan_id=r.plan_id))
     for m in db.scalars(select(StageMove).where(StageMove.patient_id == patient.id)):
         yield TimelineEntry(at=m.at, title="Moved to the next stage",
-                            detail=f"{m.from_stage} → {m.to_stage} · by {name_of(m.by)}", kind="plan",
+                            detail=f"{stage_title(m.plan_id, m.from_stage)} → {stage_title(m.plan_id, m.to_stage)}"
+                                   f" · by {who(m.by)}", kind="plan",
                             url=url_for("plans.show", patient_id=patient.id, plan_id=m.plan_id))
     for s in sessions_of(db, patient):
         pain = (f" · pain {s.pain_before} → {s.pain_after}" if s.pain_before is not None and s.pain_after is not None
                 else "")
         yield TimelineEntry(at=s.recorded_at, title=f"Session on {s.on_date.day} {s.on_date:%B %Y}",
-                            detail=f"{s.stage_id}{pain} · by {name_of(s.recorded_by)}", kind="session",
+                            detail=f"{stage_title(s.plan_id, s.stage_id)}{pain} · by {who(s.recorded_by)}",
+                            kind="session",
                             url=url_for("plans.show", patient_id=patient.id, plan_id=s.plan_id))
     for o in outcomes_of(db, patient):
         score = o.score
         words = "not scored (fewer than 10 answers)" if score is None else (
             f"{score:g}" if o.kind == "quickdash" else f"{score:g} % of the other hand")
         yield TimelineEntry(at=o.recorded_at, title="QuickDASH" if o.kind == "quickdash" else "Grip strength",
-                            detail=f"{words} · by {name_of(o.recorded_by)}", kind="outcome")
+                            detail=f"{words} · by {who(o.recorded_by)}", kind="outcome")
     for p in db.scalars(select(HandoutPrint).where(HandoutPrint.patient_id == patient.id)):
         revision = revisions.get(p.revision_id)
         number = revision.number if revision else "?"
         yield TimelineEntry(at=p.at, title="Handout printed" if p.kind == "handout" else "Therapist summary printed",
-                            detail=f"revision {number} · by {name_of(p.by)}", kind="print",
+                            detail=f"revision {number} · by {who(p.by)}", kind="print",
                             url=url_for("plans.show", patient_id=patient.id, plan_id=revision.plan_id)
                             if revision else None)

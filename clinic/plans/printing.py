@@ -12,10 +12,10 @@ import re
 
 from sqlalchemy.orm import Session
 
-from clinic import localtime
+from clinic import localtime, staff
 from clinic.handouts.context import ClinicInfo, HandoutOptions, PatientInfo
 from clinic.models import Patient, PlanRevision
-from clinic.people import name_of
+from clinic.patients.fields import full_name
 from clinic.plans import handout
 from clinic.plans import operations as ops
 from clinic.plans.operations import HandoutOptionsKey
@@ -29,9 +29,10 @@ def people(db: Session, revision: PlanRevision, patient: Patient) -> handout.Peo
     return handout.People(
         clinic=ClinicInfo(name=clinic.name, address=clinic.address or "", phone=clinic.phone or "",
                           emergency_number=clinic.emergency_number or "", logo=logo.data_url() if logo else ""),
-        patient=PatientInfo(display_name=f"{patient.given_names} {patient.family_name}",
+        patient=PatientInfo(display_name=full_name(patient.family_name, patient.given_names, patient.name_order),
                             birth_date=patient.birth_date, record_number=patient.record_number),
-        therapist=revision.approved_by_name or name_of(revision.approved_by),
+        therapist=revision.approved_by_name or staff.name_for_email(staff.names_by_email(db, clinic.id),
+                                                                    revision.approved_by),
         on_date=localtime.local_date(revision.approved_at, clinic.time_zone),
     )
 

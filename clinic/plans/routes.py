@@ -12,9 +12,9 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import SelectChoice
 
-from clinic import audit, localtime
+from clinic import audit, localtime, staff
 from clinic.clock import now, today, zone_name
-from clinic.domain import planning
+from clinic.domain import plan_formats, planning
 from clinic.domain.planning import PlanEditError
 from clinic.domain.progress import current_stage, next_stage
 from clinic.domain.screening import CONDITIONS
@@ -22,7 +22,6 @@ from clinic.extensions import db
 from clinic.library import library
 from clinic.models import Patient, Plan, PlanRevision, Role
 from clinic.patients.routes import _own_patient
-from clinic.people import name_of
 from clinic.plans import chart, forms, handout, printing
 from clinic.plans import operations as ops
 from clinic.plans.operations import HandoutOptionsKey
@@ -102,11 +101,16 @@ def new(patient_id: int):
             db.session.rollback()
             problems, status = exc.problems, 422
         else:
+            carried = plan.carried_over or {}
+            lost = len(carried.get("not_kept", ()))
             audit.record("plan_create" if created else "plan_update", patient_ref=patient.id,
-                         detail=f"plan {plan.id}; {condition}; generated")
+                         detail=f"plan {plan.id}; {condition}; generated"
+                         + (f"; edits kept {len(carried.get('kept', ()))}, not kept {lost}" if carried else ""))
             db.session.commit()
             flash("Draft plan made. Check it, edit it if needed, then approve it." if created else
-                  "The plan was made again from these facts. Check it, then approve it.", "success")
+                  "The plan was made again from these facts. Check it, then approve it."
+                  + (f" {lost} of your earlier changes could not be carried over: they are listed under the draft."
+                     if lost else ""), "warning" if lost else "success")
             return redirect(url_for("plans.show", patient_id=patient.id, plan_id=plan.id))
     elif request.method == "POST":
         status = 400
@@ -115,6 +119,16 @@ def new(patient_id: int):
 
 
 # ----------------------------------------------------------------------------------------- show
+
+
+def _earlier_rules(plan: Plan, revision) -> list[str]:
+    """What of this plan was stored with the earlier plan rules: 'revision 2', 'the draft', both or neither."""
+    out = []
+    if revision is not None and plan_formats.made_with_earlier_rules(revision.canonical):
+        out.append(f"revision {revision.number}")
+    if plan_formats.made_with_earlier_rules(plan.draft) and (revision is None or plan.draft != revision.canonical):
+        out.append("the draft")
+    return out
 
 
 def _page_values(plan: Plan, patient: Patient) -> dict:
@@ -132,6 +146,7 @@ def _page_values(plan: Plan, patient: Patient) -> dict:
         if state.unapproved_changes else [],
         "sessions": ops.sessions_of(db.session, patient, plan),
         "clinic_dose": handout.clinic_dose_words,
+        "earlier_rules": _earlier_rules(plan, state.revision),
     }
 
 
@@ -247,8 +262,8 @@ def approve(patient_id: int, plan_id: int):
         db.session.rollback()
         plan, patient = _own_plan(patient_id, plan_id)
         return _refused(patient, "Changed by someone else", [
-            f"{name_of(plan.updated_by)} saved this plan at {localtime.format_time(plan.updated_at, zone_name())} "
-            "after you opened it. "
+            f"{staff.name_for_email(staff.names_by_email(db.session, g.user.clinic_id), plan.updated_by)} saved "
+            f"this plan at {localtime.format_time(plan.updated_at, zone_name())} after you opened it. "
             "Nothing was approved. Look at the plan as it is now, then approve it."], plan=plan)
     except ops.PlanRefused as exc:
         db.session.rollback()

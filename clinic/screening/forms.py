@@ -22,19 +22,18 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from clinic.clock import now
+from clinic.domain import bodymap
 from clinic.domain.protocols import CaseFact
 from clinic.domain.screening import (
     GROUP_TITLES,
     PAST_EVENT_FACTS,
-    REGION_WORDS,
     REGIONS,
     Answer,
     Rule,
     RuleSet,
     questions_for,
 )
-from clinic.forms import ClinicForm
-from clinic.patients.forms import FriendlyDateField
+from clinic.forms import ClinicForm, FriendlyDateField
 
 ANSWER_WORDS = {"yes": "Yes", "no": "No", "not_known": "Not known"}
 SIDE_WORDS = {"left": "Left", "right": "Right", "both": "Both"}
@@ -245,7 +244,7 @@ def screening_form_class(
                 validators=[Length(max=500, message="Use at most 500 characters.")])
             if rule.chosen_regions:
                 attrs[f"{name}_regions"] = MultiCheckboxField(
-                    "Where", choices=[SelectChoice(r, REGION_WORDS[r].capitalize()) for r in REGIONS])
+                    "Where", choices=[SelectChoice(r, bodymap.label(r)) for r in REGIONS])
                 attrs[f"{name}_side"] = RadioField("Side", choices=_choices(SIDE_WORDS), validators=[Optional()])
         groups.append(GroupSpec(group.group, GROUP_TITLES[group.group], tuple(specs)))
     attrs.update(condition=condition, fact_specs=tuple(fact_specs), groups=tuple(groups))

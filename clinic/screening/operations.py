@@ -11,18 +11,21 @@ from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clinic import localtime
+from clinic import localtime, staff
+from clinic.domain.headline import Headline
+from clinic.domain.headline import headline as headline_of
 from clinic.domain.screening import (
     CONDITIONS,
     Answer,
     RuleSet,
     ScreeningResult,
+    result_from_json,
     result_to_json,
     screen,
 )
 from clinic.models import Clearance, Clinic, LoginSession, Patient, Role, Screening, ScreeningOverride, User
 from clinic.patients.registry import TimelineEntry, register_patient_table, timeline_source
-from clinic.people import name_of
+from clinic.staff import FORMER_STAFF
 
 register_patient_table(Screening, order_by=("screened_at", "id"))
 register_patient_table(ScreeningOverride, order_by=("at", "id"))
@@ -40,16 +43,6 @@ def _clinic_day(db: Session, screening: Screening, moment: dt.datetime) -> dt.da
     """The screened patient's clinic's date at ``moment`` (WF-02)."""
     patient = db.get(Patient, screening.patient_id)
     return localtime.local_date(moment, _zone(db, patient.clinic_id))
-
-# The decision as the therapist reads it at a glance: headline, icon (never colour alone), colour class.
-HEADLINES: dict[str, tuple[str, str]] = {
-    "defer": ("DO NOT TREAT TODAY", "✖"),
-    "refer": ("NEEDS A DOCTOR’S CLEARANCE", "✚"),
-    "incomplete": ("NOT FINISHED", "?"),
-    "local": ("TREAT, AVOIDING", "⚠"),
-    "caution": ("TREAT WITH PRECAUTIONS", "⚠"),
-    "clear": ("NO CONTRAINDICATION FOUND", "✔"),
-}
 
 
 class ScreeningRefused(ValueError):
@@ -143,9 +136,22 @@ class ScreeningStatus:
         return self.state == "valid"
 
 
+def made_with_earlier_rules(screening: Screening) -> int | None:
+    """The current rules version when ``screening`` was made with an earlier one (it did not ask what was added
+    since), else None."""
+    from clinic.library import screening_rules
+
+    current = screening_rules().version
+    return current if screening.rules_version < current else None
+
+
 def screening_status(screening: Screening, patient: Patient, today: dt.date) -> ScreeningStatus:
     """The one validity rule: valid until ``valid_until``; stale earlier when the patient's history or
-    medication changed after the screening (plans and handouts use this too)."""
+    medication changed after the screening, or when it was made with earlier rules (plans and handouts use
+    this too)."""
+    current = made_with_earlier_rules(screening)
+    if current is not None:
+        return ScreeningStatus("stale", "it was made with the earlier screening rules")
     if patient.clinical_changed_at > screening.screened_at:
         day = patient.clinical_changed_at
         return ScreeningStatus("stale", f"the history or medication changed on {day.day} {day:%B %Y} "
@@ -183,6 +189,16 @@ def clearances_of(db: Session, screening: Screening) -> list[Clearance]:
                            .order_by(Clearance.recorded_at, Clearance.id)))
 
 
+def staff_names(db: Session, user_ids: Iterable[int | None]) -> dict[int | None, str]:
+    """Full names of staff by id, for pages people read (never the login e-mail)."""
+    return staff.names_by_id(db, user_ids)
+
+
+def staff_name(db: Session, user_id: int | None) -> str:
+    """One staff member's full name, or 'a former member of staff'."""
+    return staff.names_by_id(db, [user_id]).get(user_id, FORMER_STAFF)
+
+
 def findings_of(screening: Screening, category: str) -> list[dict[str, Any]]:
     """The stored findings of one category (``absolute`` for defer, ``refer``...)."""
     return [f for f in screening.result.get("findings", []) if f["category"] == category]
@@ -195,6 +211,7 @@ def open_findings(db: Session, screening: Screening) -> dict[str, list[str]]:
     return {
         "defer": [f["rule_id"] for f in findings_of(screening, "absolute") if f["rule_id"] not in overridden],
         "refer": [f["rule_id"] for f in findings_of(screening, "refer") if f["rule_id"] not in cleared],
+        "urgent": [f["rule_id"] for f in findings_of(screening, "urgent_refer")],
     }
 
 
@@ -227,6 +244,9 @@ def record_override(
     if len(reason) < OVERRIDE_MIN_REASON:
         raise ScreeningRefused(f"Give a reason of at least {OVERRIDE_MIN_REASON} characters.")
     chosen = list(dict.fromkeys(rule_ids))
+    if findings_of(screening, "urgent_refer"):
+        raise ScreeningRefused("This screening found a possible emergency: it can never be overridden. "
+                               "Send the patient to A&E or their doctor today.")
     allowed = open_findings(db, screening)["defer"]
     if screening.decision != "defer" or not allowed:
         raise ScreeningRefused("This screening has no contraindication left to override.")
@@ -265,6 +285,9 @@ def record_clearance(
     now: dt.datetime,
 ) -> Clearance:
     """Record a doctor's clearance of one refer finding (the patient is then screened again)."""
+    if findings_of(screening, "urgent_refer"):
+        raise ScreeningRefused("This screening found a possible emergency: send the patient to A&E or their doctor "
+                               "today, then screen again. A clearance cannot be recorded on it.")
     if rule_id not in open_findings(db, screening)["refer"]:
         raise ScreeningRefused("Not a refer finding of this screening that is still waiting for clearance.")
     if not (cleared_by or "").strip():
@@ -296,16 +319,19 @@ def planning_inputs(db: Session, screening: Screening) -> tuple[Any, Any]:
     override = clearance = None
     records = overrides_of(db, screening)
     if records and not still["defer"]:
-        named = ", ".join(dict.fromkeys(r.replace("_", " ") for o in records for r in o.rules))
+        names = {f["rule_id"]: f.get("name") or f["rule_id"].replace("_", " ")
+                 for f in findings_of(screening, "absolute")}
+        chosen = tuple(dict.fromkeys(r for o in records for r in o.rules))
         last = records[-1]
         override = planning.Override(
-            by=name_of(last.by), role=Role.THERAPIST.value, recorded_on=_clinic_day(db, screening, last.at),
-            reason=f"Overrides {named}: " + " / ".join(o.reason for o in records))
+            by=staff_name(db, last.by_id), role=Role.THERAPIST.value, recorded_on=_clinic_day(db, screening, last.at),
+            reason=" / ".join(o.reason for o in records), rule_ids=chosen,
+            names=tuple(names.get(r, r.replace("_", " ")) for r in chosen))
     cleared = clearances_of(db, screening)
     if cleared and not still["refer"]:
         clearance = planning.Clearance(
             by="; ".join(dict.fromkeys(c.cleared_by for c in cleared)), cleared_on=max(c.cleared_on for c in cleared),
-            note=" / ".join(f"{c.rule_id.replace('_', ' ')}: {c.note}" for c in cleared))
+            note=" / ".join(c.note for c in cleared))
     return override, clearance
 
 
@@ -326,28 +352,54 @@ def _screening_timeline(db: Session, patient: Patient) -> Iterable[TimelineEntry
     today = clinic_today(db.get(Clinic, patient.clinic_id))
     screenings = db.scalars(select(Screening).where(Screening.patient_id == patient.id)).all()
     by_id = {s.id: s for s in screenings}
+    overrides = list(db.scalars(select(ScreeningOverride).where(ScreeningOverride.patient_id == patient.id)))
+    clearances = list(db.scalars(select(Clearance).where(Clearance.patient_id == patient.id)))
+    names = staff_names(db, [*(s.screened_by_id for s in screenings), *(o.by_id for o in overrides),
+                             *(c.recorded_by_id for c in clearances)])
     for s in screenings:
         status = screening_status(s, patient, today)
-        headline = HEADLINES[s.decision][0]
-        state = (f"valid until {s.valid_until.day} {s.valid_until:%B %Y}" if status.valid
-                 else f"stale: {status.reason}")
+        head = headline_of_screening(db, s)
+        if not head.allows_treatment:
+            state = "does not allow treatment"
+        elif status.valid:
+            state = f"valid until {s.valid_until.day} {s.valid_until:%B %Y}"
+        else:
+            state = f"stale: {status.reason}"
         yield TimelineEntry(
-            at=s.screened_at, title=f"Screening ({condition_title(s.condition)}): {headline}",
-            detail=f"by {name_of(s.screened_by)} · {state}", kind="screening",
+            at=s.screened_at, title=f"Screening ({condition_title(s.condition)}): {headline_words(s, head)}",
+            detail=f"by {names.get(s.screened_by_id, FORMER_STAFF)} · {state}", kind="screening",
             url=url_for("screening.result", screening_id=s.id),
         )
-    for o in db.scalars(select(ScreeningOverride).where(ScreeningOverride.patient_id == patient.id)):
+    for o in overrides:
+        screening = by_id.get(o.screening_id)
+        words = finding_labels(screening, o.rules) if screening is not None else "a contraindication"
         yield TimelineEntry(
-            at=o.at, title="Contraindication overridden", detail=f"{', '.join(o.rules)} · by {name_of(o.by)}",
+            at=o.at, title="Contraindication overridden",
+            detail=f"{words} · by {names.get(o.by_id, FORMER_STAFF)}",
             kind="override", url=url_for("screening.result", screening_id=o.screening_id)
             if o.screening_id in by_id else None,
         )
-    for c in db.scalars(select(Clearance).where(Clearance.patient_id == patient.id)):
+    for c in clearances:
+        screening = by_id.get(c.screening_id)
+        words = finding_labels(screening, [c.rule_id]) if screening is not None else "a referral"
         yield TimelineEntry(
             at=c.recorded_at, title="Doctor's clearance recorded",
-            detail=f"{c.rule_id} · cleared by {c.cleared_by} on {c.cleared_on.day} {c.cleared_on:%B %Y}",
+            detail=f"{words} · cleared by {c.cleared_by} on {c.cleared_on.day} {c.cleared_on:%B %Y}",
             kind="clearance", url=url_for("screening.result", screening_id=c.screening_id),
         )
+
+
+def finding_label(screening: Screening, rule_id: str) -> str:
+    """A finding of a stored screening in plain words ('A raised temperature'), never its id."""
+    for f in screening.result.get("findings", []):
+        if f["rule_id"] == rule_id and f.get("name"):
+            return f["name"][:1].upper() + f["name"][1:]
+    return rule_id.replace("_", " ").capitalize()
+
+
+def finding_labels(screening: Screening, rule_ids: Iterable[str]) -> str:
+    """Several findings in plain words, joined."""
+    return "; ".join(finding_label(screening, r) for r in rule_ids)
 
 
 def where_words(finding: Mapping[str, Any]) -> str:
@@ -368,11 +420,24 @@ def where_words(finding: Mapping[str, Any]) -> str:
     return ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
-def headline(screening: Screening) -> str:
-    """The decision in capitals, naming the areas to avoid for a local result."""
-    words = HEADLINES[screening.decision][0]
-    if screening.decision == "local":
+def headline_of_screening(db: Session, screening: Screening) -> Headline:
+    """The strongest blocker of a stored screening, once its overrides and clearances are set aside."""
+    overridden = {r for o in overrides_of(db, screening) for r in o.rules}
+    cleared = {c.rule_id for c in clearances_of(db, screening)}
+    return headline_of(result_from_json(screening.result), overridden, cleared)
+
+
+def headline_words(screening: Screening, head: Headline) -> str:
+    """The headline in capitals: the date for a wait, the areas to avoid for a local result."""
+    if head.key == "wait" and head.start is not None:
+        return f"{head.words} {head.start.day} {head.start:%B %Y}".upper()
+    if head.key == "local":
         places = [where_words(f) for f in findings_of(screening, "local")]
         places = [p for p in dict.fromkeys(places) if p]
-        return f"{words} THE {'; '.join(places).upper()}" if places else f"{words} THE MARKED AREAS"
-    return words
+        return f"{head.words} THE {'; '.join(places).upper()}" if places else f"{head.words} THE MARKED AREAS"
+    return head.words
+
+
+def headline(db: Session, screening: Screening) -> str:
+    """The headline of a stored screening in capitals (patient page, history)."""
+    return headline_words(screening, headline_of_screening(db, screening))

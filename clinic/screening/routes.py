@@ -10,10 +10,11 @@ import datetime as dt
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from wtforms import SelectChoice
 
-from clinic import audit
+from clinic import audit, staff
 from clinic.auth import operations as auth_ops
 from clinic.clock import now, today
-from clinic.domain.screening import CONDITIONS, REGION_WORDS
+from clinic.domain.headline import prompts
+from clinic.domain.screening import CONDITIONS, REGION_WORDS, result_from_json
 from clinic.extensions import db
 from clinic.library import library, screening_rules
 from clinic.models import Patient, Role, Screening
@@ -21,7 +22,7 @@ from clinic.patients import operations as patient_ops
 from clinic.patients.routes import _own_patient
 from clinic.screening import operations as ops
 from clinic.screening.forms import ClearanceForm, OverrideForm, prefill_data, screening_form_class
-from clinic.security import roles_required
+from clinic.security import client_address, device_for, login_policy, roles_required
 
 bp = Blueprint("screening", __name__)
 
@@ -54,6 +55,15 @@ def _fact_words(condition: str | None) -> dict[str, str]:
     return {fact.name: fact.question for fact in library().protocol(condition).facts}
 
 
+def _fact_value_words(condition: str | None) -> dict[str, dict[str, str]]:
+    """Case fact name -> {stored value: its label}, so a choice reads 'Cast or splint', never its id."""
+    words = {"left": "Left", "right": "Right", "both": "Both", "yes": "Yes", "no": "No", "not_known": "Not known"}
+    if condition is None or condition not in library().protocols:
+        return {}
+    return {fact.name: {**words, **{o.value: o.label for o in fact.options}}
+            for fact in library().protocol(condition).facts}
+
+
 @bp.app_template_filter("isodate")
 def isodate(value: str | dt.date | None) -> dt.date | None:
     """A stored ISO date text as a date."""
@@ -64,17 +74,32 @@ def isodate(value: str | dt.date | None) -> dt.date | None:
 
 @bp.app_template_global()
 def screening_headline(screening: Screening) -> str:
-    """Icon and decision headline of a screening (never colour alone)."""
-    return f"{ops.HEADLINES[screening.decision][1]} {ops.headline(screening)}"
+    """Icon and headline of a screening: its strongest blocker (never colour alone)."""
+    head = ops.headline_of_screening(db.session, screening)
+    return f"{head.icon} {ops.headline_words(screening, head)}"
+
+
+@bp.app_template_global()
+def staff_name(user_id: int | None) -> str:
+    """A staff member's full name for a page (never the login e-mail)."""
+    return ops.staff_name(db.session, user_id)
+
+
+@bp.app_template_global()
+def staff_name_for_email(email: str | None) -> str:
+    """The full name of the staff member with this stored login e-mail (never the e-mail itself)."""
+    names = staff.names_by_email(db.session, g.user.clinic_id) if getattr(g, "user", None) else {}
+    return staff.name_for_email(names, email)
 
 
 @bp.app_template_global()
 def latest_screening_of(patient: Patient):
-    """(screening, status) of the patient's newest screening, or None (for the patient page)."""
+    """(screening, status, headline) of the patient's newest screening, or None (for the patient page)."""
     screening = ops.latest_screening(db.session, patient)
     if screening is None:
         return None
-    return screening, ops.screening_status(screening, patient, today())
+    return (screening, ops.screening_status(screening, patient, today()),
+            ops.headline_of_screening(db.session, screening))
 
 
 @bp.route("/patients/<int:patient_id>/screen", methods=["GET", "POST"])
@@ -113,17 +138,25 @@ def result(screening_id: int):
     screening, patient = _own_screening(screening_id)
     rules = screening_rules()
     questions = {r.id: r.question for r in rules.rules if r.question}
+    head = ops.headline_of_screening(db.session, screening)
+    overrides = ops.overrides_of(db.session, screening)
+    clearances = ops.clearances_of(db.session, screening)
     page = render_template(
         "screening/result.html", patient=patient, s=screening, r=screening.result,
-        headline=ops.HEADLINES[screening.decision], headline_text=ops.headline(screening),
+        head=head, headline_text=ops.headline_words(screening, head),
+        prompts=prompts(result_from_json(screening.result), rules),
         where=ops.where_words, today=today(), status=ops.screening_status(screening, patient, today()),
-        overrides=ops.overrides_of(db.session, screening), clearances=ops.clearances_of(db.session, screening),
+        overrides=overrides, clearances=clearances, label=lambda rule_id: ops.finding_label(screening, rule_id),
+        names=ops.staff_names(db.session, [screening.screened_by_id, *(o.by_id for o in overrides),
+                                           *(c.recorded_by_id for c in clearances)]),
         open=ops.open_findings(db.session, screening), questions=questions,
         fact_words=_fact_words(screening.condition), region_words=REGION_WORDS,
+        value_words=_fact_value_words(screening.condition),
         protocol_title=library().protocol(screening.condition).title if screening.condition in library().protocols
         else None,
         may_override=g.user.has_role(Role.THERAPIST),
         chosen=screening.condition or GENERAL,
+        earlier_rules=ops.made_with_earlier_rules(screening),
     )
     audit.record("patient_view", patient_ref=patient.id, detail=f"screening {screening.id}")
     db.session.commit()
@@ -131,8 +164,9 @@ def result(screening_id: int):
 
 
 def _finding_choices(screening: Screening, category: str, rule_ids: list[str]) -> list[SelectChoice]:
+    """The findings a therapist may choose, in plain words (their name, then what the rule says)."""
     texts = {f["rule_id"]: f["therapist_text"] for f in ops.findings_of(screening, category)}
-    return [SelectChoice(rule_id, f"{rule_id.replace('_', ' ').capitalize()}: {texts[rule_id]}")
+    return [SelectChoice(rule_id, f"{ops.finding_label(screening, rule_id)} — {texts[rule_id]}")
             for rule_id in rule_ids]
 
 
@@ -143,7 +177,12 @@ def override(screening_id: int):
     screening, patient = _own_screening(screening_id)
     if patient.status == "restricted":
         abort(404)
-    allowed = ops.open_findings(db.session, screening)["defer"]
+    still = ops.open_findings(db.session, screening)
+    allowed = still["defer"]
+    if still["urgent"]:
+        flash("This screening found a possible emergency: it can never be overridden. Send the patient to A&E or "
+              "their doctor today.", "error")
+        return redirect(url_for("screening.result", screening_id=screening.id))
     if screening.decision != "defer" or not allowed:
         flash("This screening has no contraindication left to override.", "info")
         return redirect(url_for("screening.result", screening_id=screening.id))
@@ -181,11 +220,9 @@ def _confirm_password(form: OverrideForm) -> tuple[bool, int]:
         form.password.errors = ["Confirm your password to override (your login is more than "
                                 f"{current_app.config['FRESH_LOGIN_MINUTES']} minutes old)."]
         return False, 400
-    cfg = current_app.config
     try:
-        user = auth_ops.authenticate(
-            db.session, g.user.email, password, now(), cfg["LOGIN_MAX_FAILURES"],
-            dt.timedelta(minutes=cfg["LOGIN_FAILURE_WINDOW_MINUTES"]))
+        user = auth_ops.authenticate(db.session, g.user.email, password, now(), login_policy(),
+                                     client=client_address(), device_for=device_for)
     except auth_ops.LoginThrottled:
         audit.record("reauthenticate", outcome="throttled")
         db.session.commit()
@@ -209,7 +246,12 @@ def clearance(screening_id: int):
     screening, patient = _own_screening(screening_id)
     if patient.status == "restricted":
         abort(404)
-    waiting = ops.open_findings(db.session, screening)["refer"]
+    still = ops.open_findings(db.session, screening)
+    waiting = still["refer"]
+    if still["urgent"]:
+        flash("This screening found a possible emergency: send the patient to A&E or their doctor today, then "
+              "screen again.", "error")
+        return redirect(url_for("screening.result", screening_id=screening.id))
     if not waiting:
         flash("No finding of this screening is waiting for a doctor's clearance.", "info")
         return redirect(url_for("screening.result", screening_id=screening.id))

@@ -70,6 +70,30 @@ def test_bench_warm_render_against_bare_weasyprint():
     assert ratio <= 0.9
 
 
+def test_bench_ho03_tagging_costs_at_most_15_percent_render_time(monkeypatch):
+    """HO-03: the same handout rendered tagged (PDF/UA-1, structure tree, header scopes) and untagged,
+    interleaved; the median tagged render is at most 15 % slower."""
+    from clinic import pdf
+
+    ctx = four_page_handout()
+    render_handout(ctx)
+    tagged, untagged = [], []
+    for _ in range(RUNS):  # A B A B
+        monkeypatch.setattr(pdf, "PDF_VARIANT", "pdf/ua-1")
+        start = time.perf_counter()
+        render_handout(ctx)
+        tagged.append(time.perf_counter() - start)
+        monkeypatch.setattr(pdf, "PDF_VARIANT", None)
+        start = time.perf_counter()
+        render_handout(ctx)
+        untagged.append(time.perf_counter() - start)
+    ratio = statistics.median(tagged) / statistics.median(untagged)
+    report("handout 4 pages tagged (PDF/UA-1) median", statistics.median(tagged) * 1000, "ms", "-")
+    report("handout 4 pages untagged median", statistics.median(untagged) * 1000, "ms", "-")
+    report("tagged / untagged render time", ratio, "x", "<= 1.15x")
+    assert ratio <= 1.15
+
+
 def test_bench_memory_flat_over_200_renders():
     ctx = four_page_handout()
     for _ in range(5):

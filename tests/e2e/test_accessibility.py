@@ -9,8 +9,8 @@ from tests.e2e.conftest import axe_violations, log_in
 
 pytestmark = pytest.mark.e2e
 
-PAGES = ["/", "/admin/users", "/admin/users/new", "/admin/settings", "/account/password", "/protocols/", "/protocols/stroke",
-         "/no-such-page"]
+PAGES = ["/", "/admin/users", "/admin/users/new", "/admin/settings", "/account/password", "/protocols/",
+         "/protocols/stroke", "/no-such-page"]
 
 
 def test_login_page_has_no_serious_accessibility_violation(live_server, axe_page):

@@ -105,3 +105,48 @@ def with_every_field(obj, payload: str):
     if isinstance(obj, tuple):
         return tuple(payload if isinstance(item, str) else with_every_field(item, payload) for item in obj)
     return obj
+
+
+def body_fill(pdf: bytes, tmp_path: Path, top_mm: float, bottom_mm: float) -> list[float]:
+    """How far down the body area of each page the lowest word reaches, 0.0 to 1.0 (pdftotext -bbox).
+
+    ``top_mm``/``bottom_mm`` are the page margins (the running header and the footer live there).
+    """
+    path = tmp_path / "fill.pdf"
+    path.write_bytes(pdf)
+    out = subprocess.run([require_tool("pdftotext"), "-bbox", str(path), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    fills = []
+    for page in re.findall(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', out, re.S):
+        height = float(page[1])
+        top, bottom = top_mm / 25.4 * 72, height - bottom_mm / 25.4 * 72
+        lowest = [float(y) for y in re.findall(r'yMax="([\d.]+)"', page[2]) if top < float(y) <= bottom]
+        fills.append(round((max(lowest, default=top) - top) / (bottom - top), 2))
+    return fills
+
+
+def notdef_count(pdf: bytes) -> int:
+    """How many .notdef glyphs (glyph 0: the empty box printed for a character no font has) the PDF draws.
+
+    WeasyPrint writes every font as a CID font with Identity-H encoding, so each shown string is a run of
+    2-byte glyph ids; glyph id 0 is .notdef in every TrueType/OpenType font.
+    """
+    from pypdf.generic import ContentStream
+
+    reader = PdfReader(io.BytesIO(pdf))
+    found = 0
+    for page in reader.pages:
+        fonts = page["/Resources"].get("/Font", {})
+        identity = {name for name, ref in fonts.items() if ref.get_object().get("/Encoding") == "/Identity-H"}
+        content = ContentStream(page.get_contents(), reader)
+        current = None
+        for operands, operator in content.operations:
+            if operator == b"Tf":
+                current = operands[0]
+            elif operator in (b"Tj", b"TJ") and current in identity:
+                strings = operands[0] if operator == b"TJ" else [operands[0]]
+                for item in strings:
+                    if isinstance(item, (bytes, str)) or hasattr(item, "original_bytes"):
+                        data = item.original_bytes if hasattr(item, "original_bytes") else bytes(item)
+                        found += sum(1 for i in range(0, len(data) - 1, 2) if data[i:i + 2] == b"\0\0")
+    return found

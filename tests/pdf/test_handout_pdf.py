@@ -154,7 +154,7 @@ def test_latin_cyrillic_and_greek_names_print(name, tmp_path):
     assert name in pdf_text(summary, tmp_path)
 
 
-def test_fonts_are_embedded_dejavu(rendered, tmp_path):
+def test_fonts_are_embedded_noto_subsets(rendered, tmp_path):
     import subprocess
 
     path = tmp_path / "fonts.pdf"
@@ -163,8 +163,9 @@ def test_fonts_are_embedded_dejavu(rendered, tmp_path):
     fonts = out.splitlines()[2:]
     assert fonts, out
     for line in fonts:
-        assert "DejaVu" in line, line
+        assert "Noto-Sans" in line, line  # never the default serif: every box, margins included, sets the font
         assert line.split()[-5] == "yes", f"font not embedded: {line}"
+        assert line.split()[-4] == "yes", f"font not subset: {line}"
 
 
 def test_summary_is_one_page_with_full_digest_overrides_and_identifiers(summary_pdf, tmp_path):

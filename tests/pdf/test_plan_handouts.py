@@ -101,7 +101,11 @@ def test_cs02_the_override_is_printed_on_the_handout_and_the_summary(app, therap
     assert approve(therapist, app, pid, plan_id).status_code == 302
     handout = squash(pdf_text(therapist.get(f"/patients/{pid}/plans/{plan_id}/revisions/1/handout.pdf").data,
                               tmp_path))
-    assert squash(reason) in handout and squash("decided your treatment can go ahead") in handout
+    # Changed on purpose (issue 12 item 6): the patient's words and the therapist's name, never a login.
+    assert squash(reason) in handout
+    assert squash("Your therapist, Therapist 1, treated you on 2 March 2026 although you had a raised temperature, "
+                  "because:") in handout
+    assert therapist.email.replace(" ", "") not in handout
     summary = squash(pdf_text(therapist.get(f"/patients/{pid}/plans/{plan_id}/revisions/1/summary.pdf").data,
                               tmp_path, mode="-raw"))
     assert squash(reason) in summary

@@ -69,9 +69,11 @@ def test_the_override_and_local_contraindications_are_printed_in_plain_words():
 
 
 def test_before_the_first_stage_starts_the_handout_prints_no_exercise():
-    facts = {**GOOD_FACTS["bruise"], "injury_date": DAY - dt.timedelta(days=1), "swelling_pain_gone_date": None}
-    result = screened("bruise", facts)
-    draft = plan("bruise", facts, screening=result, override=override_for(result))
+    # A stroke the day before (its first stage starts on day 2); the bruise now has a protect stage from day 0.
+    facts = {**GOOD_FACTS["stroke"], "stroke_date": DAY - dt.timedelta(days=1),
+             "medically_stable_date": DAY - dt.timedelta(days=1)}
+    result = screened("stroke", facts)
+    draft = plan("stroke", facts, screening=result, override=override_for(result))
     assert draft.current_stage is None
     ctx = handout.handout_context(plan_to_canonical(draft), "ab" * 32, PEOPLE, HandoutOptions())
     assert ctx.exercises == () and ctx.stage_title.startswith("Your plan starts from")

@@ -14,6 +14,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from clinic.domain.bodymap import REGIONS
 from clinic.domain.protocols import (
     BODY_REGIONS,
     DataFileError,
@@ -105,8 +106,8 @@ def test_every_technique_use_names_body_regions_from_the_vocabulary(library):
 def test_both_seed_sequences_are_in_the_library(library):
     stimulating = library.sequence("stimulating_massage")
     self_massage = library.sequence("hand_self_massage")
-    assert stimulating.kind == "clinic" and len(stimulating.steps) == 12
-    assert self_massage.kind == "home" and self_massage.illustration == "hands-rub-soap"
+    assert stimulating.done_in == "clinic" and len(stimulating.steps) == 12
+    assert self_massage.done_in == "home" and self_massage.illustration == "hands-rub-soap"
     assert [library.technique(step.technique).illustration for step in self_massage.steps] == [
         "hands-rub-soap",
         "fist-fast-open-slow",
@@ -138,6 +139,14 @@ CASE_FACTS = [
     ("fracture", "treatment", "choice", ("cast_or_splint", "surgery")),
     ("fracture", "cast_removal_date", "date", ()),
     ("fracture", "healing_confirmed_date", "date", ()),
+    ("fracture", "broken_finger", "choice", ("thumb", "index", "middle", "ring", "little")),
+    (
+        "fracture",
+        "cast_holds",
+        "choice",
+        ("forearm_and_wrist", "forearm_wrist_and_thumb", "neighbour_finger", "neighbour_finger_and_wrist",
+         "above_elbow", "nothing_else"),
+    ),
     (
         "tendinitis",
         "tendon_area",
@@ -170,7 +179,8 @@ def test_case_facts_match_the_contract_with_the_other_modules(library, protocol_
     ("protocol_id", "optional"),
     [
         ("stroke", set()),
-        ("fracture", {"healing_confirmed_date"}),
+        # Which finger and what the cast holds (issue 12) are asked only when they apply.
+        ("fracture", {"healing_confirmed_date", "broken_finger", "cast_holds"}),
         ("tendinitis", {"acute_over_date"}),
         ("arthritis", {"flare_settled_date"}),
         ("bruise", {"swelling_pain_gone_date"}),
@@ -279,7 +289,7 @@ def test_the_worked_example_in_the_readme_loads(tmp_path):
     assert protocol.stage("move").starts.earliest({"injury_date": dt.date(2026, 4, 1)}) == dt.date(2026, 4, 4)
 
 
-@pytest.mark.parametrize(("damage", "stages"), [("no", 3), ("yes", 0), ("not_known", 0)])
+@pytest.mark.parametrize(("damage", "stages"), [("no", 4), ("yes", 0), ("not_known", 0)])
 def test_bruise_stages_apply_only_when_vessels_and_muscles_are_not_damaged(library, damage, stages):
     protocol = library.protocol("bruise")
     facts = {"vessel_or_muscle_damage": damage}
@@ -461,6 +471,26 @@ def test_unknown_key_names_file_and_path(tmp_path):
 
 BROKEN_TECHNIQUES = [
     pytest.param(
+        _set("techniques.3.kind", "home"),
+        [
+            "techniques.yaml: techniques[3].kind: kind now names the kind of item (touch, passive_movement, "
+            "active_movement, load, position, heat_water, education); write done_in: home for who does it",
+            "fracture.yaml: stages[1].home[0].technique: 'piano_taps' could not be read; "
+            "see the problems in techniques.yaml",
+        ],
+        id="old-kind-clinic-or-home",
+    ),
+    pytest.param(
+        _set("techniques.3.kind", "grip"),
+        [
+            "techniques.yaml: techniques[3].kind: expected one of touch, passive_movement, active_movement, load, "
+            'position, heat_water, education; got "grip"',
+            "fracture.yaml: stages[1].home[0].technique: 'piano_taps' could not be read; "
+            "see the problems in techniques.yaml",
+        ],
+        id="unknown-item-kind",
+    ),
+    pytest.param(
         _set("techniques.2.illustration", "fist-fast-open-slw"),
         [
             'techniques.yaml: techniques[2].illustration: unknown illustration "fist-fast-open-slw"; '
@@ -471,10 +501,11 @@ BROKEN_TECHNIQUES = [
         id="dangling-illustration-in-library",
     ),
     pytest.param(
-        _set("techniques.3.regions", ["hand"]),
+        _set("techniques.3.regions", ["hands"]),
         [
-            "techniques.yaml: techniques[3].regions[0]: expected a body region: one of fingers, thumb, palm, "
-            'back_of_hand, wrist, forearm, elbow, upper_arm, shoulder, neck_shoulder; got "hand"',
+            # Every region of the body map is allowed now, down to each finger joint (issue 12).
+            f"techniques.yaml: techniques[3].regions[0]: expected a body region: one of {', '.join(REGIONS)}; "
+            'got "hands"',
             "fracture.yaml: stages[1].home[0].technique: 'piano_taps' could not be read; "
             "see the problems in techniques.yaml",
         ],

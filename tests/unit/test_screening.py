@@ -122,21 +122,30 @@ class Row:
 # Every other question is answered "no" and the protocol's facts are GOOD_FACTS unless the row says otherwise.
 # fmt: off
 ROWS = [
+    # Urgent refer → refer, worded as urgent, never overridden
+    Row("soft_tissue_sepsis", "bruise", {"soft_tissue_sepsis": yes()}, {}, "refer", ("soft_tissue_sepsis",)),
+    Row("osteomyelitis", "fracture", {"osteomyelitis": yes()}, {}, "refer", ("osteomyelitis",)),
+    Row("suspected_blood_clot", "stroke", {"suspected_blood_clot": yes()}, {}, "refer",
+        ("suspected_blood_clot",)),
+    Row("acute_heart_problem", None, {"acute_heart_problem": yes()}, {}, "refer", ("acute_heart_problem",)),
+    Row("hand_infection", "tendinitis", {"hand_infection": yes()}, {}, "refer", ("hand_infection",)),
+    Row("sudden_weakness", None, {"sudden_weakness": yes()}, {}, "refer", ("sudden_weakness",)),
     # Absolute → defer
     Row("fever", None, {"fever": yes()}, {}, "defer", ("fever",)),
     Row("acute_infection", "arthritis", {"acute_infection": yes()}, {}, "defer", ("acute_infection",)),
-    Row("soft_tissue_sepsis", "bruise", {"soft_tissue_sepsis": yes()}, {}, "defer", ("soft_tissue_sepsis",)),
-    Row("osteomyelitis", "fracture", {"osteomyelitis": yes()}, {}, "defer", ("osteomyelitis",)),
-    Row("suspected_blood_clot", "stroke", {"suspected_blood_clot": yes()}, {}, "defer",
-        ("suspected_blood_clot",)),
     Row("acute_inflammatory_illness", "arthritis", {"acute_inflammatory_illness": yes()}, {}, "defer",
         ("acute_inflammatory_illness",)),
-    Row("severe_acute_joint_pain", "tendinitis", {"severe_acute_joint_pain": yes()}, {}, "defer",
-        ("severe_acute_joint_pain",)),
     Row("uncontrolled_blood_pressure", "stroke", {"uncontrolled_blood_pressure": yes()}, {}, "defer",
         ("uncontrolled_blood_pressure",)),
-    Row("acute_heart_problem", None, {"acute_heart_problem": yes()}, {}, "defer", ("acute_heart_problem",)),
+    Row("bleeding_risk", "stroke", {"bleeding_risk": yes()}, {}, "defer", ("bleeding_risk",)),
     # Refer → clearance first
+    Row("severe_acute_joint_pain", "tendinitis", {"severe_acute_joint_pain": yes()}, {}, "refer",
+        ("severe_acute_joint_pain",)),
+    Row("unexplained_new_swelling", "arthritis", {"unexplained_new_swelling": yes()}, {}, "refer",
+        ("unexplained_new_swelling",)),
+    Row("suspected_crps", "fracture", {"suspected_crps": yes()}, {}, "refer", ("suspected_crps",)),
+    Row("recent_tendon_nerve_repair", None, {"recent_tendon_nerve_repair": yes()}, {}, "refer",
+        ("recent_tendon_nerve_repair",)),
     Row("suspected_malignancy", None, {"suspected_malignancy": yes()}, {}, "refer",
         ("suspected_malignancy",)),
     Row("recent_stroke_not_stable", "fracture", {"recent_stroke_not_stable": yes()}, {}, "refer",
@@ -162,6 +171,15 @@ ROWS = [
         "local", ("acute_joint_flare",)),
     Row("fresh_bruise", "stroke", {"fresh_bruise": yes("forearm", side="left")}, {}, "local",
         ("fresh_bruise",)),
+    Row("steroid_injection_last_48_hours", "tendinitis",
+        {"steroid_injection_last_48_hours": yes("thumb", side="right")}, {}, "local",
+        ("steroid_injection_last_48_hours",)),
+    Row("recent_steroid_injection", "tendinitis", {"recent_steroid_injection": yes("wrist", side="right")}, {},
+        "local", ("recent_steroid_injection",)),
+    Row("recent_pacemaker", "arthritis", {"recent_pacemaker": yes("shoulder", side="left")}, {}, "local",
+        ("recent_pacemaker",)),
+    Row("fistula_line_or_port", None, {"fistula_line_or_port": yes("forearm", side="left")}, {}, "local",
+        ("fistula_line_or_port",)),
     Row("tumour_at_site", None, {"tumour_at_site": yes("palm", side="left")}, {}, "local",
         ("tumour_at_site",)),
     Row("varicose_veins", None, {"varicose_veins": yes("forearm", side="right")}, {}, "local",
@@ -176,6 +194,11 @@ ROWS = [
     Row("blood_thinners", "stroke", {"blood_thinners": yes()}, {}, "caution", ("blood_thinners",)),
     Row("cancer_under_treatment", None, {"cancer_under_treatment": yes()}, {}, "caution",
         ("cancer_under_treatment",)),
+    Row("lymphoedema_risk", None, {"lymphoedema_risk": yes("upper_arm", "forearm", side="left")}, {}, "caution",
+        ("lymphoedema_risk",)),
+    Row("fragile_skin", "stroke", {"fragile_skin": yes()}, {}, "caution", ("fragile_skin",)),
+    Row("aphasia_or_cognitive_impairment", "stroke", {"aphasia_or_cognitive_impairment": yes()}, {}, "caution",
+        ("aphasia_or_cognitive_impairment",)),
     Row("osteoporosis", "fracture", {"osteoporosis": yes()}, {}, "caution", ("osteoporosis",)),
     Row("pregnancy", "tendinitis", {"pregnancy": yes()}, {}, "caution", ("pregnancy",)),
     Row("reduced_sensation", "stroke", {"reduced_sensation": yes("fingers", "palm", side="left")}, {},
@@ -198,9 +221,10 @@ ROWS = [
     Row("stroke_early_days", "stroke", {},
         {"stroke_date": D(2026, 3, 19), "medically_stable_date": None, "cleared_by": None},
         "defer", ("stroke_not_yet_stable", "stroke_early_days"), D(2026, 3, 21)),
-    Row("tendinitis_acute_period", "tendinitis", {}, {"acute_over_date": None}, "defer",
+    # Protocol gates on the injured area are local, never a whole-person deferral (CLINICAL.md §2).
+    Row("tendinitis_acute_period", "tendinitis", {}, {"acute_over_date": None}, "local",
         ("tendinitis_acute_period",)),
-    Row("bruise_first_days", "bruise", {}, {"injury_date": D(2026, 3, 19)}, "defer", ("bruise_first_days",),
+    Row("bruise_first_days", "bruise", {}, {"injury_date": D(2026, 3, 19)}, "local", ("bruise_first_days",),
         D(2026, 3, 21)),
     Row("bruise_vessel_or_muscle_damage", "bruise", {}, {"vessel_or_muscle_damage": "yes"}, "refer",
         ("bruise_vessel_or_muscle_damage",)),
@@ -238,7 +262,7 @@ def test_all_no_with_passed_gates_is_clear(condition):
 
 def test_the_shipped_file_holds_every_category_and_every_gate_of_the_brief():
     categories = {rule.category for rule in RULES.rules}
-    assert categories == {"absolute", "refer", "local", "relative"}
+    assert categories == {"absolute", "urgent_refer", "refer", "local", "relative"}
     gates = {rule.id for rule in RULES.rules if rule.gate is not None}
     assert gates == {
         "stroke_not_yet_stable",
@@ -340,9 +364,45 @@ def test_local_outranks_caution():
 
 
 def test_an_absolute_yes_defers_even_when_every_other_question_is_unanswered():
-    result = screen({"suspected_blood_clot": yes()}, {}, RULES, DAY, condition="bruise")
+    result = screen({"fever": yes()}, {}, RULES, DAY, condition="bruise")
     assert result.decision == "defer"
     assert result.missing_facts == ("injury_date", "vessel_or_muscle_damage")
+
+
+def test_an_urgent_refer_yes_outranks_do_not_treat_and_is_worded_as_urgent():
+    result = run(None, {"suspected_blood_clot": yes(), "fever": yes()})
+    assert result.decision == "refer"
+    assert result.urgent
+    assert "A&E" in result.words
+    assert not run(None, {"suspected_malignancy": yes()}).urgent
+
+
+def test_a_local_gate_takes_its_region_and_side_from_the_case_facts():
+    (finding,) = run("bruise", facts={"injury_date": D(2026, 3, 19), "bruise_area": "forearm",
+                                      "affected_side": "left"}).findings
+    assert (finding.category, finding.regions, finding.side) == ("local", ("forearm",), "left")
+    assert finding.patient_text.startswith("Do not massage, warm or squeeze your left forearm")
+
+
+def test_every_local_rule_written_by_screening_says_what_it_blocks_and_never_position_or_education():
+    for rule in RULES.rules:
+        assert not {"position", "education"} & set(rule.blocks), rule.id
+        if rule.blocks:
+            assert rule.category == "local", rule.id
+
+
+def test_blocks_naming_position_or_an_unknown_kind_is_refused():
+    item = {**VALID_ITEM, "category": "local", "regions": "chosen", "blocks": ["touch", "position", "massage"]}
+    with pytest.raises(DataFileError) as caught:
+        parse_rules(_file(item))
+    text = str(caught.value)
+    assert "position is never blocked by a local finding" in text
+    assert 'got "massage"' in text
+
+
+def test_every_rule_has_a_plain_name_that_is_never_its_id():
+    for rule in RULES.rules:
+        assert rule.name and "_" not in rule.name, rule.id
 
 
 def test_the_decision_order_is_the_documented_one():
@@ -397,7 +457,7 @@ def test_the_patient_text_names_the_side_and_regions_in_plain_words():
 def test_a_gate_finding_takes_the_side_from_the_case_facts():
     (finding,) = run("bruise", facts={"injury_date": D(2026, 3, 19)}).findings
     assert finding.side == "left"
-    assert finding.patient_text.startswith("Rest your left hand for now.")
+    assert finding.patient_text.startswith("Do not massage, warm or squeeze your left wrist")
 
 
 def test_a_gate_still_waiting_for_an_event_names_it():
@@ -513,7 +573,8 @@ def test_cs01_absolute_contraindication_always_defers(case, answers, absolute, o
     result = screen(
         answers, {k: v for k, v in facts.items() if v is not None}, RULES, on, condition=condition
     )
-    assert result.decision == "defer"
+    # An urgent refer (a possible clot, heart problem...) is stricter still: no override can ever lift it.
+    assert result.decision == ("refer" if result.urgent else "defer")
     assert absolute in {f.rule_id for f in result.findings}
 
 
@@ -577,7 +638,6 @@ def test_cs04_an_unknown_stroke_type_value_is_named_not_guessed():
 @pytest.mark.parametrize(
     ("condition", "facts", "first_day"),
     [
-        ("bruise", {"injury_date": D(2026, 3, 10)}, D(2026, 3, 12)),
         ("stroke", {"stroke_date": D(2026, 3, 10), "stroke_type": "ischaemic",
                     "medically_stable_date": D(2026, 3, 10)}, D(2026, 3, 12)),
         ("stroke", {"stroke_date": D(2026, 3, 10), "stroke_type": "haemorrhagic",
@@ -585,19 +645,28 @@ def test_cs04_an_unknown_stroke_type_value_is_named_not_guessed():
         ("stroke", {"stroke_date": D(2026, 3, 10), "stroke_type": "not_known",
                     "medically_stable_date": D(2026, 3, 16)}, D(2026, 3, 17)),
         # Across a month end and a leap day.
-        ("bruise", {"injury_date": D(2028, 2, 28)}, D(2028, 3, 1)),
         ("stroke", {"stroke_date": D(2028, 2, 24), "stroke_type": "haemorrhagic",
                     "medically_stable_date": D(2028, 2, 25)}, D(2028, 3, 2)),
     ],
 )
 # fmt: on
 def test_cs05_gate_day_boundaries(condition, facts, first_day):
+    """Whole-person date gates; the bruise gate is local and is checked below."""
     one = dt.timedelta(days=1)
     before = run(condition, facts=facts, on=first_day - one)
     assert before.decision == "defer"
     assert before.earliest_date == first_day
     assert run(condition, facts=facts, on=first_day).decision == "clear"
     assert run(condition, facts=facts, on=first_day + one).decision == "clear"
+
+
+@pytest.mark.parametrize(("injury", "first_day"), [(D(2026, 3, 10), D(2026, 3, 12)), (D(2028, 2, 28), D(2028, 3, 1))])
+def test_cs05_the_bruise_gate_guards_the_bruise_until_day_2_and_never_the_whole_patient(injury, first_day):
+    one = dt.timedelta(days=1)
+    before = run("bruise", facts={"injury_date": injury}, on=first_day - one)
+    assert before.decision == "local"
+    assert [(f.rule_id, f.earliest_date) for f in before.findings] == [("bruise_first_days", first_day)]
+    assert run("bruise", facts={"injury_date": injury}, on=first_day).decision == "clear"
 
 
 # --- broken rule files --------------------------------------------------------------------------
@@ -612,6 +681,7 @@ VALID_ITEM = {
     "therapist_text": "Do not treat.",
     "patient_text": "We will not massage you today.",
     "source": "CLINICAL.md §2",
+    "name": "a raised temperature",
 }
 VALID_GATE = {
     "id": "bruise_first_days",
@@ -623,6 +693,7 @@ VALID_GATE = {
     "therapist_text": "Too soon.",
     "patient_text": "Rest your hand.",
     "source": "CLINICAL.md §3.5",
+    "name": "a bruise in its first days",
 }
 F = "contraindications.yaml: "
 
@@ -641,9 +712,10 @@ def _with(item: dict, **changes: Any) -> dict:
     return changed
 
 
-REGION_LIST = "fingers, thumb, palm, back_of_hand, wrist, forearm, elbow, upper_arm, shoulder, neck_shoulder"
+REGION_LIST = ", ".join(REGIONS)  # every body-map region, from the neck down to each finger joint
 RULE_KEYS = (
-    "category, conditions, gate, group, help, id, patient_text, question, record_field, regions, source, "
+    "blocks, category, conditions, gate, group, help, id, name, patient_text, prompt, question, record_field, regions, "
+    "source, "
     "start_when, therapist_text"
 )
 RECORD_LIST = (
@@ -657,7 +729,7 @@ BRUISE_FACTS = "affected_side, bruise_area, injury_date, swelling_pain_gone_date
 BROKEN = [
     (_file(VALID_ITEM, VALID_ITEM, VALID_ITEM, _with(VALID_ITEM, id="other", category="maybe")),
      [F + 'items[1].id: duplicate id "fever"', F + 'items[2].id: duplicate id "fever"',
-      F + 'items[3].category: expected one of absolute, refer, local, relative, got "maybe"']),
+      F + 'items[3].category: expected one of absolute, urgent_refer, refer, local, relative, got "maybe"']),
     (_file(VALID_ITEM, version="one"), [F + 'version: expected a whole number of 1 or more, got "one"']),
     (_file(_with(VALID_ITEM, regions=["wrists"])),
      [F + f'items[0].regions[0]: expected one of {REGION_LIST}, got "wrists"']),
@@ -692,6 +764,16 @@ BROKEN = [
      [F + "items[0].regions: a gate has no answer to choose regions from; list the regions"]),
     (_file(_with(VALID_GATE, question="Bruised?")),
      [F + "items[0]: a gate is decided from case facts; remove 'question', 'help', 'record_field'"]),
+    # A local rule says which kinds of plan item it blocks (CLINICAL.md §2.1); position and education never.
+    (_file(_with(VALID_ITEM, category="local", regions="chosen")),
+     [F + "items[0].blocks: missing; a local rule lists the kinds it blocks: touch, passive_movement, "
+          "active_movement, load, heat_water"]),
+    (_file(_with(VALID_ITEM, category="local", regions="chosen", blocks=["touch", "position", "massage"])),
+     [F + "items[0].blocks[1]: position is never blocked by a local finding; remove it",
+      F + 'items[0].blocks[2]: expected one of touch, passive_movement, active_movement, load, heat_water, '
+          'got "massage"']),
+    (_file(_with(VALID_ITEM, blocks=["touch"])),
+     [F + "items[0].blocks: only a local rule blocks kinds of plan item on a region; remove it"]),
     ({"version": 1, "items": []}, [F + "items: expected a list of rules, got []"]),
     (["a", "list"], [F + "expected a mapping with 'version' and 'items', got [\"a\", \"list\"]"]),
 ]
@@ -717,7 +799,7 @@ def test_load_rules_names_the_file_it_read(tmp_path):
         load_rules(path)
     assert all(p.startswith("our_rules.yaml: items[0].") for p in caught.value.problems)
     assert (
-        'our_rules.yaml: items[0].category: expected one of absolute, refer, local, relative, got "maybe"'
+        'our_rules.yaml: items[0].category: expected one of absolute, urgent_refer, refer, local, relative, got "maybe"'
         in (caught.value.problems)
     )
 
@@ -756,7 +838,7 @@ def test_answers_from_json_accepts_short_and_long_forms():
             {"open_wound": {"answer": "yes", "regions": "wrist"}},
             'answers.open_wound.regions: expected a list, got "wrist"',
         ),
-        ({"open_wound": {"answer": "yes", "regions": ["hand"]}}, "answers.open_wound: unknown region 'hand'"),
+        ({"open_wound": {"answer": "yes", "regions": ["hands"]}}, "answers.open_wound: unknown region 'hands'"),
     ],
 )
 def test_answers_from_json_explains_what_is_wrong(obj, message):
@@ -811,6 +893,7 @@ def test_result_to_json_has_a_stable_key_order_and_iso_dates():
     data = result_to_json(result)
     assert list(data) == [
         "decision",
+        "urgent",
         "words",
         "on_date",
         "condition",

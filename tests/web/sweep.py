@@ -18,6 +18,7 @@ PROTECTED = {
     "admin.users",
     "admin.new_user",
     "admin.edit_user",
+    "admin.unlock_user",
     "settings.edit",
     "patients.index",
     "patients.search",
@@ -50,7 +51,7 @@ PROTECTED = {
     "plans.review",
 }
 
-SAMPLE_ARGS = {"integer": 1, "int": 1, "string": "x", "path": "x", "default": "x"}
+SAMPLE_ARGS = {"integer": 1, "int": 1, "databaseid": 1, "string": "x", "path": "x", "default": "x"}
 
 
 def all_rules(app):

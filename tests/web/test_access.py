@@ -58,7 +58,8 @@ def test_sec07_a_get_to_every_route_changes_no_table(app, make_user, login, make
         if method == "GET":
             response = browser.get(url)
             response.close()
-            assert response.status_code < 500
+            # /health says 503 here on purpose: the test tables come from create_all, not from migrations (REL-17).
+            assert response.status_code < 500 or (url == "/health" and response.status_code == 503)
     assert snapshot(app, exclude) == before
 
 

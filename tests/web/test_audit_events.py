@@ -228,6 +228,10 @@ def renames_the_account(d: Day) -> None:
     d.post("admin", f"/admin/users/{user_id}", {"full_name": "New Person-Smith", "role": "reception", "active": "y"})
 
 
+def unlocks_the_account(d: Day) -> None:
+    with d.app.app_context():
+        user_id = db.session.scalars(select(User.id).where(User.email == "new@example.org")).one()
+    d.post("admin", f"/admin/users/{user_id}/unlock", {})
 def sets_the_emergency_number(d: Day) -> None:
     with d.app.app_context():
         clinic = db.session.scalars(select(User).where(User.email == "new@example.org")).one().clinic
@@ -316,6 +320,7 @@ DAY: tuple[Step, ...] = (
     Step("the administrator logs in", lambda d: d.sign_in(A), (Row("login", A),)),
     Step("he adds a reception account", adds_an_account, (Row("account_create", A),)),
     Step("he corrects its name", renames_the_account, (Row("account_update", A),)),
+    Step("he unlocks its login (SEC-23)", unlocks_the_account, (Row("account_unlock", A),)),
     Step("he sets the clinic's emergency number", sets_the_emergency_number, (Row("clinic_settings", A),)),
     Step("he exports the new patient's record as PDF", _g(A, "/patients/{ant}/export.pdf"),
          (Row("patient_export", A, "ant"),)),

@@ -13,14 +13,13 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_backup_reminds_to_keep_the_key_file_with_the_backup(app, runner, tmp_path):
     result = runner.invoke(args=["backup", str(tmp_path / "b.sqlite3")])
     assert result.exit_code == 0, result.output
-    assert "config.py (SECRET_KEY, AUDIT_KEY) safe with it" in result.output
-    assert "`clinic audit verify` calls every row forged" in result.output
+    assert "instance/config.py" in result.output and "AUDIT_KEY" in result.output  # sec-deploy's wording
 
 
 def test_readme_says_how_to_choose_the_port_and_to_back_up_the_keys_with_the_database():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "PORT=8080 make run" in readme and "HOST=" in readme
-    assert "Back up\n`instance/config.py` too" in readme
+    assert "**Back up `instance/config.py` with the database**" in readme
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert "clinic.serve check $(HOST) $(PORT)" in makefile and "-c python:clinic.serve" in makefile
     assert "clinic is at http" not in makefile  # printed by gunicorn's when_ready, once it is serving

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from clinic.domain.screening import questions_for
 from clinic.extensions import db
-from clinic.models import AuditEvent, Clearance, Patient, Screening, ScreeningOverride
+from clinic.models import AuditEvent, Clearance, Patient, Screening, ScreeningOverride, User
 from clinic.patients import operations as patient_ops
 from clinic.screening import operations as ops
 from tests.conftest import PASSWORD
@@ -71,6 +71,15 @@ def patient(make_patient):
     return make_patient()
 
 
+def text_html(browser, row) -> str:
+    return browser.get(f"/screenings/{row.id}").get_data(as_text=True)
+
+
+def staff_full_name(app, email: str) -> str:
+    with app.app_context():
+        return db.session.scalars(select(User.full_name).where(User.email == email)).one()
+
+
 def screened(browser, app, pid, condition=None, **kw):
     """Screen and follow to the result page; (screening row, result page text)."""
     response = post_screening(browser, app, pid, condition, **kw)
@@ -91,8 +100,10 @@ def test_every_answer_no_gives_a_clear_result_with_who_when_version_and_validity
     assert row.on_date == dt.date(2026, 3, 2) and row.valid_until == dt.date(2026, 4, 1)
     assert set(row.answers) == set(question_ids(app)) and row.result["decision"] == "clear"
     assert "NO CONTRAINDICATION FOUND" in page and "✔" in page
-    # WF-07: who screened by name, never the login e-mail (changed on purpose: it used to show the e-mail).
-    assert "Valid until 1 April 2026" in page and "Screened by Therapist 1 on 2 March 2026" in page
+    # Changed on purpose: people are shown by name, never by their login e-mail (issue 12 item 6).
+    name = staff_full_name(app, therapist.email)
+    assert "Valid until 1 April 2026" in page and f"Screened by {name} on 2 March 2026" in page
+    assert therapist.email not in page
     assert f"rules version {row.rules_version}" in page
     assert audit_count(app, "screen") == 1
 
@@ -133,10 +144,50 @@ def test_a_not_known_answer_gives_not_finished_naming_the_question(app, therapis
     assert "pregnant" in page.lower()
 
 
-def test_a_fresh_bruise_defers_and_says_from_which_day_massage_may_start(app, therapist, patient):
+def test_a_fresh_bruise_protects_the_bruise_only_and_says_from_which_day_massage_may_start(app, therapist, patient):
+    """Changed on purpose: the bruise gate is local (CLINICAL.md §2), never a whole-person deferral."""
     row, page = screened(therapist, app, patient, "bruise", facts={**BRUISE_FACTS, "fact_injury_date": "2026-03-01"})
-    assert row.decision == "defer" and row.facts["injury_date"] == "2026-03-01"
-    assert "Massage may start from 3 March 2026" in page
+    assert row.decision == "local" and row.facts["injury_date"] == "2026-03-01"
+    assert "TREAT, AVOIDING THE LEFT WRIST" in page and "Not before 3 March 2026" in page
+    assert "✔ Valid until" in page
+
+
+def test_a_refer_heads_the_result_over_a_date_and_the_date_is_only_secondary(app, therapist, patient):
+    facts = {**BRUISE_FACTS, "fact_injury_date": "2026-03-01", "fact_vessel_or_muscle_damage": "yes"}
+    row, page = screened(therapist, app, patient, "bruise", facts=facts)
+    assert row.decision == "refer"
+    assert re.search(r"<h1[^>]*>.*NEEDS A DOCTOR’S CLEARANCE.*</h1>", text_html(therapist, row), re.S)
+    assert "MASSAGE MAY START" not in page and "Valid until" not in page
+    assert "Does not allow treatment" in page
+
+
+def test_a_not_finished_result_never_shows_valid(app, therapist, patient):
+    row, page = screened(therapist, app, patient, answers={"pregnancy": "not_known"})
+    assert "NOT FINISHED" in page and "Valid until" not in page and "Does not allow treatment" in page
+
+
+def test_a_date_is_the_headline_when_a_date_is_all_that_blocks(app, therapist, patient):
+    facts = {"fact_stroke_date": "2026-02-27", "fact_stroke_type": "haemorrhagic", "fact_affected_side": "left",
+             "fact_medically_stable_date": "2026-02-28", "fact_cleared_by": "Dr Ray, stroke unit"}
+    row, page = screened(therapist, app, patient, "stroke", facts=facts)
+    assert row.decision == "defer"
+    assert "MASSAGE MAY START FROM 6 MARCH 2026" in page and "Does not allow treatment" in page
+
+
+def test_an_urgent_refer_says_a_and_e_today_and_offers_no_override_or_clearance(app, therapist, patient):
+    row, page = screened(therapist, app, patient, answers={"suspected_blood_clot": "yes", "fever": "yes"})
+    assert row.decision == "refer" and row.result["urgent"] is True
+    assert "SEND TO A&amp;E OR THE DOCTOR TODAY" in text_html(therapist, row) and "cannot be overridden" in page
+    assert "Override…" not in page and "Record the doctor’s clearance" not in page
+    for url in (f"/screenings/{row.id}/override", f"/screenings/{row.id}/clearance"):
+        assert therapist.get(url).status_code == 302
+        posted = therapist.post(url, data={"rule_ids": "fever", "reason": "Patient feels well and wants her session.",
+                                           "rule_id": "suspected_blood_clot", "cleared_by": "Dr X",
+                                           "cleared_on": "2026-03-02", "note": "fine"})
+        assert posted.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ScreeningOverride)) == 0
+        assert db.session.scalar(select(func.count()).select_from(Clearance)) == 0
 
 
 def test_the_form_lists_case_facts_first_then_the_groups(app, therapist, patient):

@@ -1,0 +1,181 @@
+"""Differences between revisions, and when an approved plan needs review (CS-06, CS-11)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from clinic.domain.protocol_model import HomeDose
+from clinic.domain.wording import describe_home_dose
+
+# ---------------------------------------------------------------------------------------------
+# Differences between revisions, and when an approved plan needs review
+# ---------------------------------------------------------------------------------------------
+
+_DOSE_WORDS = (
+    ("repetitions", "{} times"),
+    ("sets", "{} sets"),
+    ("hold_seconds", "hold {} seconds"),
+    ("minutes", "{} minutes"),
+    ("times_per_day", "{} times a day"),
+    ("pressure", "{} pressure"),
+)
+
+
+def _dose_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    out = []
+    for key, words in _DOSE_WORDS:
+        if key not in old and key not in new:
+            continue
+        a, b = old.get(key), new.get(key)
+        if a == b:
+            continue
+        if a is None:
+            out.append("added " + words.format(b))
+        elif b is None:
+            out.append("no more " + words.format(a))
+        else:
+            out.append(words.format(f"{a} → {b}"))
+    return out
+
+
+def _home_dose_words(dose: Mapping[str, Any]) -> str:
+    try:
+        return describe_home_dose(HomeDose(**dose))
+    except TypeError:
+        return str(dose)
+
+
+def _short(text: str) -> str:
+    text = " ".join(str(text).split())
+    return f'"{text[:57]}…"' if len(text) > 60 else f'"{text}"'
+
+
+def diff_plans(old_canonical: Mapping[str, Any], new_canonical: Mapping[str, Any]) -> list[str]:
+    """What changed between two revisions, one readable line each ("Stage 2, Piano taps: 10 → 15 times")."""
+    old, new = old_canonical.get("plan", {}), new_canonical.get("plan", {})
+    out: list[str] = []
+    if (old.get("protocol_id"), old.get("protocol_version"), old.get("content_hash")) != (
+        new.get("protocol_id"), new.get("protocol_version"), new.get("content_hash")
+    ):
+        out.append(
+            f"Protocol: {old.get('protocol_id')} version {old.get('protocol_version')} → "
+            f"{new.get('protocol_id')} version {new.get('protocol_version')}"
+            + (" (file changed)" if old.get("protocol_version") == new.get("protocol_version") else "")
+        )
+    old_facts = {f["name"]: f["value"] for f in old.get("facts", [])}
+    new_facts = {f["name"]: f["value"] for f in new.get("facts", [])}
+    for name in sorted(set(old_facts) | set(new_facts)):
+        a, b = old_facts.get(name, "(none)"), new_facts.get(name, "(none)")
+        if a != b:
+            out.append(f"Case fact {name}: {a} → {b}")
+    old_stages = {s["id"]: s for s in old.get("stages", [])}
+    new_stages = {s["id"]: s for s in new.get("stages", [])}
+    for sid, stage in old_stages.items():
+        if sid not in new_stages:
+            out.append(f"Stage {stage['number']} ({stage['title']}) removed")
+    for sid, stage in new_stages.items():
+        label = f"Stage {stage['number']}"
+        if sid not in old_stages:
+            out.append(f"{label} ({stage['title']}) added")
+            continue
+        out += _stage_changes(label, old_stages[sid], stage)
+    if old.get("current_stage") != new.get("current_stage"):
+        out.append(f"Current stage: {old.get('current_stage') or 'none'} → {new.get('current_stage') or 'none'}")
+    for key, label in (("avoid", "Do not massage"), ("precautions", "Precaution")):
+        before = {line["rule_id"]: line for line in old.get(key, [])}
+        after = {line["rule_id"]: line for line in new.get(key, [])}
+        out += [f"{label} added: {after[r]['patient_text']}" for r in after if r not in before]
+        out += [f"{label} removed: {before[r]['patient_text']}" for r in before if r not in after]
+    for key, label in (("patient_notes", "Notes for the patient"), ("team_notes", "Notes for the team")):
+        if old.get(key, "") != new.get(key, ""):
+            out.append(f"{label}: {_short(old.get(key, ''))} → {_short(new.get(key, ''))}")
+    for key, label in (("override", "Override"), ("clearance", "Clearance")):
+        if old.get(key) != new.get(key):
+            out.append(f"{label} {'recorded' if new.get(key) else 'removed'}"
+                       + (f" by {new[key]['by']}" if new.get(key) else ""))
+    if old.get("screening") != new.get("screening"):
+        out.append(
+            f"Screening: {old.get('screening', {}).get('on_date')} → {new.get('screening', {}).get('on_date')}"
+        )
+    return out
+
+
+def _stage_changes(label: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    out = []
+    if old["window"] != new["window"]:
+        out.append(f"{label}, start: {old['window']} → {new['window']}")
+    for key, kind, title in (("home", "home exercise", "title"), ("clinic", "technique", "name")):
+        before = _keyed(old.get(key, []))
+        after = _keyed(new.get(key, []))
+        for k, item in before.items():
+            if k not in after:
+                out.append(f"{label}, removed {kind}: {item[title]}")
+        for k, item in after.items():
+            if k not in before:
+                dose = _home_dose_words(item["dose"]) if key == "home" else ""
+                out.append(f"{label}, added {kind}: {item[title]}" + (f" ({dose})" if dose else ""))
+            elif before[k]["dose"] != item["dose"]:
+                out.append(f"{label}, {item[title]}: {', '.join(_dose_changes(before[k]['dose'], item['dose']))}")
+    old_removed = {(r["kind"], r["ref"]) for r in old.get("removed", [])}
+    for removal in new.get("removed", []):
+        if (removal["kind"], removal["ref"]) not in old_removed:
+            out.append(f"{label}, left out: {removal['name']} ({', '.join(removal['rule_ids'])})")
+    return out
+
+
+def _keyed(items: list[Mapping[str, Any]]) -> dict[tuple[str, int], Mapping[str, Any]]:
+    """Items keyed by (technique or sequence id, occurrence), so a repeated id still pairs up."""
+    seen: dict[str, int] = {}
+    out = {}
+    for item in items:
+        ref = item.get("technique") or item.get("sequence") or ""
+        seen[ref] = seen.get(ref, 0) + 1
+        out[(ref, seen[ref])] = item
+    return out
+
+
+def needs_review(
+    approved_canonical: Mapping[str, Any],
+    *,
+    screening_valid_until: dt.date | None,
+    on_date: dt.date,
+    clinical_changed_after_screening: bool,
+    current_protocol_version: int | None,
+    current_content_hash: str | None,
+) -> list[str]:
+    """Why an approved plan must be reviewed (and its handout held back) today; empty when it need not (CS-06, CS-11).
+
+    ``screening_valid_until`` is the last day the plan's screening counts (None: no valid screening);
+    ``current_protocol_version``/``current_content_hash`` describe the protocol loaded now (None: gone).
+    """
+    plan = approved_canonical.get("plan", {})
+    pid = plan.get("protocol_id", "?")
+    reasons: list[str] = []
+    screened = plan.get("screening", {}).get("on_date", "?")
+    if screening_valid_until is None:
+        reasons.append("There is no valid screening for this plan; screen the patient again.")
+    elif on_date > screening_valid_until:
+        reasons.append(
+            f"The screening of {screened} expired on {screening_valid_until.isoformat()}; "
+            f"screen the patient again and re-approve the plan."
+        )
+    if clinical_changed_after_screening:
+        reasons.append(
+            "The patient's history or medication changed after the screening; "
+            "screen again and re-approve the plan."
+        )
+    version, content_hash = plan.get("protocol_version"), plan.get("content_hash")
+    if current_protocol_version is None:
+        reasons.append(f"The protocol {pid} is no longer in the library.")
+    elif current_protocol_version != version:
+        reasons.append(
+            f"Protocol {pid} is now version {current_protocol_version}; this plan uses version {version}. "
+            f"Review it against the new version."
+        )
+    elif current_content_hash != content_hash:
+        reasons.append(
+            f"The protocol file {pid} (version {version}) has changed since this plan was approved; review it."
+        )
+    return reasons

@@ -1,0 +1,99 @@
+"""One home for dates, doses and waiting events in words (for pages, handouts and the command line)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from clinic.domain.protocol_model import ClinicDose, HomeDose
+from clinic.domain.rules import StartRule
+from clinic.domain.screening import REGION_WORDS
+
+# How a stage window names an event it still waits for: "from about 2 April 2026, when the cast is off".
+_EVENT_WORDS = {
+    "cast_removal_date": "the cast is off",
+    "healing_confirmed_date": "the doctor confirms healing",
+    "medically_stable_date": "a doctor declares the patient medically stable",
+    "acute_over_date": "the acute period is over",
+    "flare_settled_date": "the flare has settled",
+    "swelling_pain_gone_date": "the swelling and pain have gone",
+}
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def describe_start_rule(rule: StartRule) -> str:
+    """The earliest start in words, e.g. 'stroke_date + 2 days (ischaemic), 7 days (haemorrhagic)'."""
+    parts: list[str] = []
+    for term in rule.dates:
+        if term.days_by_fact is None:
+            parts.append(f"{term.fact} + {term.days} day{'s' if term.days != 1 else ''}")
+        else:
+            table = ", ".join(
+                f"{n} days if {term.days_by_fact} is {value}" for value, n in term.days_by_value
+            )
+            parts.append(f"{term.fact} + ({table})")
+    text = "the latest of: " + "; ".join(parts) if len(parts) > 1 else "".join(parts)
+    for confirmation in rule.confirmations:
+        text += f"; and the therapist confirms: {confirmation}"
+    return text
+
+
+def describe_clinic_dose(dose: ClinicDose) -> str:
+    """A clinic dose in words, e.g. '5 min, light pressure'."""
+    parts = []
+    if dose.minutes is not None:
+        parts.append(f"{dose.minutes} min")
+    if dose.repetitions is not None:
+        parts.append(f"{dose.repetitions} times")
+    if dose.pressure is not None:
+        parts.append(f"{dose.pressure.replace('_', ' ')} pressure")
+    return ", ".join(parts)
+
+
+def describe_home_dose(dose: HomeDose) -> str:
+    """A home dose in the patient's words, e.g. '10 times, 2 sets, 3 times a day'."""
+    parts = []
+    if dose.repetitions is not None:
+        parts.append(f"{dose.repetitions} time{'s' if dose.repetitions != 1 else ''}")
+    if dose.hold_seconds is not None:
+        parts.append(f"hold {dose.hold_seconds} seconds")
+    if dose.minutes is not None:
+        parts.append(f"{dose.minutes} minute{'s' if dose.minutes != 1 else ''}")
+    if dose.sets is not None:
+        parts.append(f"{dose.sets} set{'s' if dose.sets != 1 else ''}")
+    parts.append("once a day" if dose.times_per_day == 1 else f"{dose.times_per_day} times a day")
+    return ", ".join(parts)
+
+
+def _when(events: list[tuple[str, int]]) -> str:
+    """'when the cast is off and the doctor confirms healing', '14 days after the flare has settled'."""
+    def words(fact: str) -> str:
+        return _EVENT_WORDS.get(fact, f"{fact.replace('_', ' ')} is recorded")
+
+    plain = [words(fact) for fact, days in events if not days]
+    parts = [f"when {_join(plain)}"] if plain else []
+    parts += [f"{days} day{'s' if days != 1 else ''} after {words(fact)}" for fact, days in events if days]
+    return ", and ".join(parts)
+
+
+def _join(words: list[str]) -> str:
+    if len(words) < 2:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _region_words(regions: tuple[str, ...]) -> str:
+    return _join([REGION_WORDS.get(r, r.replace("_", " ")) for r in regions])
+
+
+def format_day(day: dt.date) -> str:
+    """A day in words, independent of the machine's locale: '14 March 2026'."""
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+

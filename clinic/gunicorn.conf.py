@@ -1,0 +1,29 @@
+"""gunicorn settings for clinic: `gunicorn -c clinic/gunicorn.conf.py` (the README's systemd unit uses it).
+
+This is gunicorn's own configuration file, read by gunicorn before the app exists; the app itself reads
+its settings in ``clinic.app.create_app`` only. Override per instance with ``CLINIC_BIND``,
+``CLINIC_WORKERS`` and ``CLINIC_ACCESS_LOG``, or with gunicorn's command-line options after ``-c``.
+"""
+
+import os
+
+wsgi_app = "clinic.app:create_app()"
+bind = os.environ.get("CLINIC_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("CLINIC_WORKERS", "2"))
+# A handout renders in a few seconds at most; a stuck worker is restarted after this.
+timeout = 60
+
+# Logs go to standard output/error: systemd's journal keeps them (`journalctl -u clinic`).
+# The access log is on by default (REL-17). Its format leaves out the query string and the Referer:
+# a patient search puts the patient's name in the query string, and a log is no place for it.
+accesslog = os.environ.get("CLINIC_ACCESS_LOG", "-")
+errorlog = "-"
+access_log_format = '%({x-forwarded-for}i)s %(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss "%(a)s"'
+
+# Forwarded headers (X-Forwarded-For/-Proto) are trusted by the app itself, and only from the
+# addresses in its TRUSTED_PROXIES setting (clinic/proxy.py), so gunicorn trusts nobody.
+forwarded_allow_ips = ""
+
+# gunicorn >= 25.1 opens a control socket at one fixed path per user: a second instance on the same
+# machine logged an ERROR because the first held it. clinic does not use gunicornc, so it is off.
+control_socket_disable = True

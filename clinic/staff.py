@@ -1,0 +1,42 @@
+"""Staff shown by name: pages and printouts name people by their full name, never by their login e-mail.
+
+Records keep the e-mail (and often the user id) of who did something, for the audit trail; these helpers
+turn either into the name a person reads. A user who no longer exists reads as "a former member of staff".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clinic.models import User
+
+FORMER_STAFF = "a former member of staff"
+COMMAND_LINE = "cli"  # the actor stored for changes made with the `clinic` command
+COMMAND_LINE_WORDS = "an administrator (command line)"
+
+
+def names_by_id(db: Session, user_ids: Iterable[int | None]) -> dict[int | None, str]:
+    """Full names by user id; None (a deleted user) reads as 'a former member of staff'."""
+    ids = {i for i in user_ids if i is not None}
+    names: dict[int | None, str] = {None: FORMER_STAFF}
+    if ids:
+        names.update({u.id: u.full_name for u in db.scalars(select(User).where(User.id.in_(ids)))})
+    return names
+
+
+def names_by_email(db: Session, clinic_id: int) -> dict[str, str]:
+    """Full names of a clinic's staff by login e-mail (one query for a whole timeline)."""
+    return {u.email: u.full_name for u in db.scalars(select(User).where(User.clinic_id == clinic_id))}
+
+
+def name_for_email(names: dict[str, str], email: str | None) -> str:
+    """The full name for a stored e-mail, or 'a former member of staff' (never the e-mail itself). A stored
+    value that is no login (``cli``, a name typed by a person) reads as itself, ``cli`` in words."""
+    if email == COMMAND_LINE:
+        return COMMAND_LINE_WORDS
+    if email and "@" not in email:
+        return email
+    return names.get(email or "", FORMER_STAFF)

@@ -1,0 +1,171 @@
+"""Upgrades: an upgraded database ends with exactly the fresh schema, applied migrations stay as they were
+(REL-15), and two `clinic db upgrade` at once run one after the other (REL-16). Both databases."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+from sqlalchemy.engine import make_url
+
+from clinic import schema
+from clinic.extensions import db
+from tests.conftest import TEST_SECRET
+
+pytestmark = pytest.mark.db
+
+VERSIONS = schema.MIGRATIONS / "versions"
+FIRST, PATIENTS = "f0a37e492ee3", "bdf3fbfa7bd5"
+
+# sha256 of every migration file. A migration that reached main has been applied somewhere: it is never
+# edited again (a fix is a NEW migration). Adding a migration? Put its file name and hash here, in the
+# same commit: `sha256sum clinic/migrations/versions/<file>.py`.
+PINNED = {
+    "f0a37e492ee3_foundation_clinics_accounts_login_.py":
+        "8eaf5a2dfc7e69b28ebf51e6ef76b74a5fb0ac1a40239e5af23c15bea73a9be1",
+    "bdf3fbfa7bd5_patients.py": "6e35ba245f8de013249b929899dde5851cb54f87866a406fcdc0303b87535bcd",
+    "60ba1c393636_screenings.py": "b4fc576dca6f417bd8fc0c05d8dd1d0ff736b10c3c264393cc62b116d3feb0b1",
+    "a984a4e5c8c9_plans.py": "b363c2c956b9957710320ad0817d8cdbd64b5fdb82ed34edb7b9fdec66f97596",
+    "c2d5e8a91f47_search_index_three_columns.py": "f749845bbd66170737d84e0dbcc71c83ce54eb6464de751d6d11e9e78f216fbd",
+    "c29a7e0d5b11_plan_carried_over.py": "9a894c6ea6e72873270f873d8f7bbb780f88f7f616b31e91e5561191be7fdfb6",
+    "c7d2e91f4a10_patient_name_order.py": "e6945b42586ebacac623d8fd25fb9c213d0c6647f0f17f7fb1a5c2c2abe291d3",
+    "c3d5e7f9a1b2_login_throttle_and_search.py": "fa67f3b723458097a4a547c69b61e13fb3a57b77f3cb38314d237201dba9c6a7",
+    "c5e7a1d2b9f4_clinic_settings.py": "7e7a303ac61ef576d049a066bc9f92e32a26eb1477e2642d7f9e6f19b244c7c5",
+}
+
+
+def test_rel15_applied_migrations_are_never_edited_and_new_ones_are_pinned():
+    files = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(VERSIONS.glob("*.py"))}
+    new = {name: digest for name, digest in files.items() if name not in PINNED}
+    assert not new, (
+        "New migration file(s) without a pinned hash. If you wrote them, add these lines to PINNED in "
+        "tests/web/test_migration_history.py (and never edit the files once they reach main):\n"
+        + "\n".join(f'    "{name}": "{digest}",' for name, digest in new.items())
+    )
+    edited = sorted(name for name, digest in files.items() if PINNED[name] != digest)
+    assert not edited, (
+        f"{edited} changed after being applied: databases that already ran them will never run the new "
+        "text. Put the file back as it was and write a NEW migration (`clinic db migrate -m ...`) for the change."
+    )
+    assert set(PINNED) <= set(files), f"pinned migrations missing: {sorted(set(PINNED) - set(files))}"
+
+
+# ------------------------------------------------------------------------------ schema comparison
+
+
+def schema_of(engine: sa.Engine) -> dict:
+    """Every table's columns, keys, indexes and constraints, in a form two databases can be compared by."""
+    inspector = sa.inspect(engine)
+    out = {}
+    for table in sorted(inspector.get_table_names()):
+        out[table] = {
+            "columns": [(c["name"], str(c["type"]), c["nullable"], str(c.get("default"))) for c in
+                        inspector.get_columns(table)],
+            "pk": inspector.get_pk_constraint(table)["constrained_columns"],
+            "fks": sorted((fk["name"], tuple(fk["constrained_columns"]), fk["referred_table"],
+                           tuple(fk["referred_columns"]), str(fk.get("options"))) for fk in
+                          inspector.get_foreign_keys(table)),
+            "indexes": sorted((i["name"], tuple(i["column_names"]), bool(i["unique"])) for i in
+                              inspector.get_indexes(table)),
+            "unique": sorted((u["name"], tuple(u["column_names"])) for u in inspector.get_unique_constraints(table)),
+            "checks": sorted((c["name"], c["sqltext"]) for c in inspector.get_check_constraints(table)),
+        }
+    return out
+
+
+def _filler(column: dict):
+    kind = column["type"]
+    if isinstance(kind, sa.Boolean):
+        return False
+    if isinstance(kind, sa.Integer):
+        return 1
+    if isinstance(kind, sa.DateTime):
+        return dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
+    if isinstance(kind, sa.Date):
+        return dt.date(1980, 1, 5)
+    if isinstance(kind, sa.JSON):
+        return {}
+    return "x"
+
+
+def insert(engine: sa.Engine, table: str, **values) -> None:
+    """A row in ``table`` as it is now (whatever revision): given values, plain fillers for other required columns."""
+    reflected = sa.Table(table, sa.MetaData(), autoload_with=engine)
+    columns = sa.inspect(engine).get_columns(table)
+    row = {c["name"]: _filler(c) for c in columns
+           if not c["nullable"] and c.get("default") is None and c.get("autoincrement") is not True}
+    row.update(values)
+    with engine.begin() as conn:
+        conn.execute(reflected.insert().values(**row))
+
+
+def _second_database(db_url: str, tmp_path: Path) -> str:
+    if not db_url.startswith("postgresql"):
+        return f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    admin = sa.create_engine(db_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text("DROP DATABASE IF EXISTS clinic_test_fresh"))
+        conn.execute(sa.text("CREATE DATABASE clinic_test_fresh"))
+    admin.dispose()
+    return make_url(db_url).set(database="clinic_test_fresh").render_as_string(hide_password=False)
+
+
+def test_rel15_upgrade_from_the_first_migration_with_data_gives_the_fresh_schema(make_app, db_url, tmp_path):
+    old = make_app()
+    with old.app_context():
+        engine = db.engine
+        upgrade(revision=FIRST)
+        insert(engine, "clinics", id=1, name="Old Clinic")
+        insert(engine, "users", id=1, clinic_id=1, email="t@old.example", role="therapist")
+        upgrade(revision=PATIENTS)
+        # A database upgraded before bdf3fbfa7bd5 was edited in place had the search index on 2 columns.
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP INDEX ix_patient_search_terms_clinic_term"))
+            conn.execute(sa.text("CREATE INDEX ix_patient_search_terms_clinic_term "
+                                 "ON patient_search_terms (clinic_id, term)"))
+        insert(engine, "patients", id=1, clinic_id=1, record_number="P-000001", family_name="Okafor",
+               given_names="Ada", sort_name="okafor ada", history_facts={"smoker": "no"})
+        insert(engine, "patient_search_terms", patient_id=1, term="okafor", clinic_id=1)
+        upgrade()
+        upgraded = schema_of(engine)
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT family_name FROM patients WHERE id = 1")).scalar() == "Okafor"
+            assert schema.pending_migrations(conn) is None
+
+    fresh = make_app(DATABASE_URL=_second_database(db_url, tmp_path))
+    with fresh.app_context():
+        upgrade()
+        expected = schema_of(db.engine)
+    differences = {t: (upgraded.get(t), expected.get(t)) for t in set(upgraded) | set(expected)
+                   if upgraded.get(t) != expected.get(t)}
+    assert differences == {}, "an upgraded database differs from a fresh one (table: upgraded, fresh)"
+
+
+# ------------------------------------------------------------------------------------------ REL-16
+
+
+def test_rel16_two_upgrades_at_once_run_one_after_the_other(db_url, tmp_path):
+    env = {**os.environ, "CLINIC_DATABASE_URL": db_url, "CLINIC_SECRET_KEY": TEST_SECRET,
+           "CLINIC_INSTANCE_PATH": str(tmp_path)}
+    clinic = str(Path(sys.executable).with_name("clinic"))
+    runs = [subprocess.Popen([clinic, "db", "upgrade"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True) for _ in range(2)]
+    outputs = [run.communicate(timeout=120) for run in runs]
+    for run, (_out, err) in zip(runs, outputs, strict=True):
+        assert run.returncode == 0, err
+        assert "Traceback" not in err
+    engine = sa.create_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all() == \
+                sorted(schema.script_heads())
+            assert schema.pending_migrations(conn) is None
+    finally:
+        engine.dispose()
