@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
+from clinic import localtime
 from clinic.auth import operations as auth_ops
 
 CLINIC_NAME = "Riverside Hand Therapy (demo)"
@@ -71,6 +72,7 @@ def load(db: Session, now: dt.datetime) -> None:
 
     clinic = auth_ops.get_or_create_clinic(db, CLINIC_NAME, now)
     settings_ops.update_settings(db, clinic, SETTINGS, logo=logo_png(), user=None, actor="demo")
+    today = localtime.local_date(now, clinic.time_zone)  # the demo clinic's own date (WF-02)
     users = {}
     patients = []
     for email, name, role, password in ACCOUNTS:
@@ -81,8 +83,8 @@ def load(db: Session, now: dt.datetime) -> None:
             "record_number": patient_ops.suggest_record_number(db, clinic.id),
             "family_name": family, "given_names": given, "birth_date": born, "dominant_hand": hand,
             "occupation": occupation, "medications": medications, "phone": phone,
-            "consent_treatment": True, "consent_treatment_on": now.date(),
-            "consent_data": True, "consent_data_on": now.date(),
+            "consent_treatment": True, "consent_treatment_on": today,
+            "consent_data": True, "consent_data_on": today,
             **{f"history_facts.{key}": ("yes" if key in yes else "no") for key in patient_fields.FACT_KEYS},
         }
         patients.append(patient_ops.create_patient(db, clinic_id=clinic.id, values=values, user=users["therapist"],

@@ -153,9 +153,10 @@ def screening_status(screening: Screening, patient: Patient, today: dt.date) -> 
     if current is not None:
         return ScreeningStatus("stale", "it was made with the earlier screening rules")
     if patient.clinical_changed_at > screening.screened_at:
-        day = patient.clinical_changed_at
-        return ScreeningStatus("stale", f"the history or medication changed on {day.day} {day:%B %Y} "
-                                        "after this screening")
+        from clinic.clock import zone_name
+
+        day = localtime.format_day(patient.clinical_changed_at, zone_name())  # a time: the clinic's day of it
+        return ScreeningStatus("stale", f"the history or medication changed on {day} after this screening")
     if today > screening.valid_until:
         day = screening.valid_until
         return ScreeningStatus("stale", f"it expired after {day.day} {day:%B %Y}")
