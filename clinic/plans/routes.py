@@ -270,7 +270,9 @@ def approve(patient_id: int, plan_id: int):
         plan, patient = _own_plan(patient_id, plan_id)
         return _refused(patient, "The plan cannot be approved", exc.problems, plan=plan)
     db.session.commit()
-    flash(f"Approved as revision {revision.number}. The handout is ready to print.", "success")
+    ready = ("The handout is ready to print." if not settings_ops.print_problems(ops.clinic_of(db.session, patient))
+             else "Handouts print once the clinic's phone number is set (Settings).")
+    flash(f"Approved as revision {revision.number}. {ready}", "success")
     return redirect(url_for("plans.show", patient_id=patient.id, plan_id=plan.id))
 
 

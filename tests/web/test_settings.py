@@ -183,6 +183,8 @@ def test_wf01_a_fresh_clinic_prints_nothing_until_its_phone_is_set_and_says_wher
     # The clinic already exists, so make_patient's set-up defaults do not apply: the patient joins it as it is.
     pid = make_patient(clinic="New Clinic")
     plan_id = approved_plan(therapist, app, pid, "fracture")
+    shown = therapist.get(f"/patients/{pid}/plans/{plan_id}").get_data(as_text=True)
+    assert "Handouts print once the clinic&#39;s phone number is set (Settings)." in shown
     base = f"/patients/{pid}/plans/{plan_id}/revisions/1"
     for url in (f"{base}/handout.pdf", f"{base}/handout.pdf?large=1", f"{base}/summary.pdf",
                 f"/patients/{pid}/export.pdf"):
