@@ -341,9 +341,13 @@ def planning_inputs(db: Session, screening: Screening) -> tuple[Any, Any]:
 
 
 def condition_title(condition: str | None) -> str:
-    """'General screening' or the protocol's short name."""
-    return {None: "general", "stroke": "stroke", "fracture": "fracture", "tendinitis": "tendinitis",
-            "arthritis": "arthritis", "bruise": "bruise"}.get(condition, str(condition))
+    """'general' or the protocol's own title, from the loaded library (nothing here lists the conditions)."""
+    from clinic.library import library
+
+    if condition is None:
+        return "general"
+    protocol = library().protocols.get(condition)
+    return protocol.title if protocol is not None else "a condition no longer in the library"
 
 
 @timeline_source
