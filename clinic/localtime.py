@@ -12,12 +12,14 @@ import datetime as dt
 import functools
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_datetime
+
+from clinic.domain import wording
 
 UTC_NAME = "UTC"
 LOCALE = "en"
 NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
-DAY_PATTERN = "d MMMM y"  # '14 March 2026': unambiguous in every country (no 03/14 against 14/03)
+DAY_PATTERN = wording.DAY_PATTERN  # '14 March 2026': unambiguous in every country (no 03/14 against 14/03)
 WHEN_PATTERN = "d MMMM y, HH:mm"
 
 
@@ -65,7 +67,7 @@ def format_day(value: dt.date | dt.datetime | None, zone_name: str | None = None
         return ""
     if isinstance(value, dt.datetime):
         value = local_date(value, zone_name)
-    return format_date(value, DAY_PATTERN, locale=LOCALE)
+    return wording.format_day(value)
 
 
 def format_when(value: dt.datetime | None, zone_name: str | None = None) -> str:

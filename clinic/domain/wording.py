@@ -5,16 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 
+from babel.dates import format_date
+
 from clinic.domain.protocol_model import ClinicDose, HomeDose
 from clinic.domain.rules import StartRule
 from clinic.domain.screening import REGION_WORDS
 
-# Dates are written the same way for every reader, whatever the machine's locale: "14 March 2026".
-# (Babel would do this too; the month names alone do not justify a new locked dependency.)
-_MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)
+# A day is written the same way for every reader, whatever the machine's locale: "14 March 2026" (CLDR
+# month names through Babel; clinic.localtime uses the same for the clinic's own dates and times).
+DAY_PATTERN = "d MMMM y"
+LOCALE = "en"
 
 
 def _count(n: int, word: str) -> str:
@@ -92,13 +92,6 @@ def _region_words(regions: tuple[str, ...]) -> str:
 
 def format_day(day: dt.date) -> str:
     """A day in words, independent of the machine's locale: '14 March 2026'."""
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
-
-
-def format_when(moment: dt.datetime) -> str:
-    """A moment in words, in UTC: '14 March 2026, 09:30 UTC' (a naive moment is taken as UTC)."""
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.UTC)
-    return f"{format_day(moment)}, {moment:%H:%M} UTC"
+    return format_date(day, DAY_PATTERN, locale=LOCALE)
 
 

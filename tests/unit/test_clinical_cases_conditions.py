@@ -63,10 +63,13 @@ def test_c01_stroke_day_5_stable_day_3_starts_gently_in_the_early_stage():
     assert "Start with the unaffected arm" in by_ref["stroking"].note
     assert "passive_movements" in by_ref
     emergency = [sign for group in early.stop_and_call if group.emergency for sign in group.signs]
-    for words in ("face droops", "arm or leg suddenly becomes weak", "Speech", "headache"):
-        assert any(words in sign for sign in emergency), words
-    # no blood thinner recorded: no screening precaution for one (the protocol's own wording is screening's part)
+    for words in ("face droops", "arm or leg suddenly becomes weak", "speech", "headache"):
+        assert any(words in sign.lower() for sign in emergency), words
+    # no blood thinner recorded: no blood-thinner precaution anywhere in the plan
     assert not any("blood_thinner" in p.rule_id for p in draft.precautions)
+    texts = [text.lower() for s in draft.stages for text in (*s.precautions, *(p.patient_text for p in
+                                                                             s.screening_precautions))]
+    assert not any("thin" in text and "blood" in text for text in texts)
 
 
 # --------------------------------------------------------------------------------------------- C02
