@@ -23,9 +23,9 @@ PROTOCOLS = ROOT / "protocols"
 # wording (the ambulance line is printed on stored stroke handouts too). A new string over the target fails
 # the gate, and so does one of these once it is harder than listed.
 WAITING_FOR_REWRITE = {
-    'Call an ambulance at once (999 in the UK, 112 in Europe). Do not wait to see if it gets better.': 7.6,
-    'Your therapist gently presses and moves the muscles with their fingertips.': 8.0,
-    'Your therapist slowly stretches your hand and fingers open.': 7.6,
+    "Call an ambulance at once (999 in the UK, 112 in Europe). Do not wait to see if it gets better.": 7.6,
+    "Your therapist gently presses and moves the muscles with their fingertips.": 8.0,
+    "Your therapist slowly stretches your hand and fingers open.": 7.6,
 }
 
 
