@@ -8,7 +8,7 @@ import datetime as dt
 import re
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from clinic.extensions import db
 from clinic.models import Patient, PatientChange
@@ -105,30 +105,55 @@ def test_ho02_changing_the_order_is_saved_and_recorded(app, therapist, make_pati
     assert "Family name first" in history and "family_first" not in history  # in words, never the stored code
 
 
-def test_ho02_the_migration_keeps_existing_patients_as_shown_and_makes_their_whole_name_searchable(make_app, clock):
-    from flask_migrate import downgrade, upgrade
+def _row(table, **values):
+    """A row for ``table`` as reflected: the given values, and a plain one in every other required column."""
+    import sqlalchemy as sa
 
-    from clinic.auth import operations as auth_ops
-    from clinic.models import PatientSearchTerm
+    row = {}
+    for column in table.columns:
+        if column.name in values or column.nullable or column.server_default is not None or column.primary_key:
+            continue
+        kind = column.type
+        if isinstance(kind, sa.Boolean):
+            row[column.name] = False
+        elif isinstance(kind, sa.Integer):
+            row[column.name] = 1
+        elif isinstance(kind, sa.DateTime):
+            row[column.name] = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC)
+        elif isinstance(kind, sa.Date):
+            row[column.name] = dt.date(2026, 3, 1)
+        elif isinstance(kind, sa.JSON):
+            row[column.name] = {}
+        else:
+            row[column.name] = ""
+    return {**row, **values}
+
+
+def test_ho02_the_migration_keeps_existing_patients_as_shown_and_makes_their_whole_name_searchable(make_app):
+    """A database at the revision before name order, with a patient 王 秀英 and her word-by-word search
+    terms, is upgraded: she shows as before (given names first) and 王秀英 typed whole finds her."""
+    import sqlalchemy as sa
+    from flask_migrate import upgrade
+
     from clinic.patients import operations as patient_ops
 
     app = make_app()
     with app.app_context():
+        upgrade(revision="c7d2e91f4a10-1")
+        meta = sa.MetaData()
+        meta.reflect(bind=db.engine)
+        clinics, patients, terms = (meta.tables[n] for n in ("clinics", "patients", "patient_search_terms"))
+        assert "name_order" not in patients.c
+        with db.engine.begin() as conn:
+            conn.execute(clinics.insert().values(_row(clinics, id=1, name="Clinic A")))
+            conn.execute(patients.insert().values(_row(
+                patients, id=1, clinic_id=1, record_number="P-000001", family_name="王", given_names="秀英",
+                sort_name="王 秀英", birth_date=dt.date(1950, 5, 1), status="active")))
+            for term in ("王", "秀英", "p000001"):
+                conn.execute(terms.insert().values(patient_id=1, clinic_id=1, term=term))
         upgrade()
-        c = auth_ops.get_or_create_clinic(db.session, "Clinic A", clock())
-        patient = patient_ops.create_patient(db.session, clinic_id=c.id, values={
-            "record_number": "P-000001", "family_name": "王", "given_names": "秀英",
-            "birth_date": dt.date(1950, 5, 1)}, user=None, now=clock(), actor="test")
-        db.session.commit()
-        pid, clinic_id = patient.id, c.id
-        db.session.execute(delete(PatientSearchTerm).where(PatientSearchTerm.term.in_(["王秀英", "秀英王"])))
-        db.session.commit()
-        db.session.remove()
-        downgrade(revision="c7d2e91f4a10-1")  # as a database made before names had an order
-        upgrade()
-        patient = db.session.get(Patient, pid)
+        patient = db.session.get(Patient, 1)
         assert patient.name_order == "given_first"  # shown as before: given names, then family name
         assert F.full_name(patient.family_name, patient.given_names, patient.name_order) == "秀英王"
-        found = patient_ops.search_patients(db.session, clinic_id, "王秀英").patients
-        assert [p.id for p in found] == [pid]
+        assert [p.id for p in patient_ops.search_patients(db.session, 1, "王秀英").patients] == [1]
         db.session.remove()
