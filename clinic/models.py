@@ -60,6 +60,14 @@ class Clinic(db.Model):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     address: Mapped[str] = mapped_column(String(500), default="")
     phone: Mapped[str] = mapped_column(String(50), default="")
+    # The number patients call when it cannot wait (999, 112, 911); printed in the stop-and-call box.
+    emergency_number: Mapped[str] = mapped_column(String(50), default="", server_default="")
+    # PNG bytes re-encoded by clinic.settings.operations (never the uploaded file itself).
+    logo_png: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    # IANA name (Europe/London): every date and time a person reads is shown in this zone.
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    paper_size: Mapped[str] = mapped_column(String(10), default="A4", server_default="A4")
+    screening_valid_days: Mapped[int] = mapped_column(default=30, server_default="30")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
@@ -437,6 +445,27 @@ class StageMove(db.Model):
                                                     nullable=True)
     by: Mapped[str] = mapped_column(String(254), default="")
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class StageConfirmation(db.Model):
+    """A therapist's confirmation that one entry criterion of one stage holds for this patient: who, when,
+    which (CLINICAL.md §3). A stage becomes current only when its date has come and all its entry criteria are
+    confirmed. ``before_change`` marks the rows written for plans that reached a stage before criteria were
+    recorded one by one (the stages up to their stored current stage)."""
+
+    __tablename__ = "stage_confirmations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    stage_id: Mapped[str] = mapped_column(String(60))
+    # The criterion in the protocol's words, as the therapist ticked it.
+    criterion: Mapped[str] = mapped_column(Text)
+    by: Mapped[str] = mapped_column(String(254), default="")
+    # The therapist's name as shown in the history (a copy: the account may change later).
+    by_name: Mapped[str] = mapped_column(String(200), default="")
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    before_change: Mapped[bool] = mapped_column(default=False)
 
 
 class OutcomeMeasure(db.Model):

@@ -13,6 +13,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from clinic.domain.wording import format_day
+
 # Caps (SEC-22). Long enough for any real value, short enough that a handout stays a handout.
 NAME_CHARS = 200  # names, titles, phone numbers, record numbers
 LINE_CHARS = 500  # one step, one warning, one sign
@@ -23,6 +25,7 @@ ELLIPSIS = "…"
 
 PAPER_SIZES = ("A4", "Letter")
 ILLUSTRATION_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+LOGO_URL = re.compile(r"data:image/png;base64,[A-Za-z0-9+/]+={0,2}")
 DIGEST = re.compile(r"^[0-9a-f]{12,128}$")
 SHORT_DIGEST_CHARS = 12
 
@@ -64,7 +67,7 @@ def day(value: dt.date | None) -> str:
     """'14 March 2026': the same in every country, no month/day confusion."""
     if value is None:
         return ""
-    return f"{value.day} {value:%B %Y}"
+    return format_day(value)
 
 
 # ---------------------------------------------------------------------------------------------- shared parts
@@ -78,10 +81,13 @@ class ClinicInfo:
     address: str
     phone: str
     emergency_number: str = ""  # "999", "112", "911": empty prints all three
+    logo: str = ""  # a data:image/png;base64 URL of the clinic's re-encoded logo (clinic.settings), or ""
 
     def __post_init__(self):
         _cap_fields(self, {"name": NAME_CHARS, "address": LINE_CHARS, "phone": NAME_CHARS,
                            "emergency_number": NAME_CHARS})
+        if self.logo and not LOGO_URL.fullmatch(self.logo):
+            raise ValueError("a clinic logo must be a data:image/png;base64 URL (the document fetches nothing)")
 
 
 @dataclass(frozen=True)

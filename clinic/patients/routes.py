@@ -23,7 +23,8 @@ from flask import (
 
 from clinic import audit
 from clinic.auth import operations as auth_ops
-from clinic.clock import now
+from clinic.clock import now, today
+from clinic.domain.wording import format_day
 from clinic.extensions import db
 from clinic.models import Patient, PatientStatus, Role
 from clinic.patients import documents
@@ -40,6 +41,7 @@ from clinic.patients.forms import (
 )
 from clinic.patients.registry import timeline
 from clinic.security import roles_required
+from clinic.settings import operations as settings_ops
 
 bp = Blueprint("patients", __name__, url_prefix="/patients")
 
@@ -55,7 +57,7 @@ def sees_clinical() -> bool:
 @bp.app_template_global()
 def patient_age(patient: Patient) -> int:
     """The patient's age in full years today."""
-    return ops.age_on(patient.birth_date, now().date())
+    return ops.age_on(patient.birth_date, today())
 
 
 @bp.app_template_global()
@@ -72,12 +74,12 @@ def show_value(field: str, value) -> str:
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, dt.date):
-        return f"{value.day} {value:%B %Y}"
+        return format_day(value)
     text = str(value)
     if field.startswith("history_facts."):
         return F.ANSWERS.get(text, text)
-    choices = {"dominant_hand": F.DOMINANT_HANDS, "sex": F.SEXES, "name_order": F.NAME_ORDERS, "status": F.STATUS_WORDS,
-               "consent_treatment": F.YES_NO, "consent_data": F.YES_NO}
+    choices = {"dominant_hand": F.DOMINANT_HANDS, "sex": F.SEXES, "name_order": F.NAME_ORDER_WORDS,
+               "status": F.STATUS_WORDS, "consent_treatment": F.YES_NO, "consent_data": F.YES_NO}
     if field in choices:
         return choices[field].get(text, text)
     if field in F.DATE_FIELDS:
@@ -85,7 +87,7 @@ def show_value(field: str, value) -> str:
             day = dt.date.fromisoformat(text)
         except ValueError:
             return text
-        return f"{day.day} {day:%B %Y}"
+        return format_day(day)
     return text
 
 
@@ -306,6 +308,11 @@ def export_json(patient_id: int):
 def export_pdf(patient_id: int):
     """The whole record as a readable PDF (PRIV-01)."""
     patient = _own_patient(patient_id, restricted_ok=True)
+    not_set_up = settings_ops.print_problems(g.user.clinic)
+    if not_set_up:
+        links = [("Clinic settings", url_for("settings.edit"))] if g.user.has_role(Role.ADMIN) else []
+        return render_template("plans/refused.html", patient=patient, title="The record cannot be printed yet",
+                               problems=not_set_up, plan=None, links=links), 409
     body = documents.record_pdf(db.session, patient, now())
     name = _download_name(patient, "pdf")
     audit.record("patient_export", patient_ref=patient.id, detail="pdf")

@@ -21,12 +21,12 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from clinic.clock import now
+from clinic.clock import today
 from clinic.domain import bodymap
 from clinic.domain.protocols import CaseFact
 from clinic.domain.screening import (
     GROUP_TITLES,
-    PAST_EVENT_FACTS,
+    REGION_WORDS,
     REGIONS,
     Answer,
     Rule,
@@ -186,15 +186,15 @@ class ScreeningFormBase(ClinicForm):
 
 
 def _past_event(form, field) -> None:
-    if isinstance(field.data, dt.date) and field.data > now().date():
+    if isinstance(field.data, dt.date) and field.data > today():
         raise ValidationError("This date is after today, so it cannot have happened yet. Check the date.")
 
 
 def _fact_field(fact: CaseFact):
     label = fact.question
-    if fact.type == "date":
+    if fact.is_date:
         validators = [Optional()]
-        if fact.name in PAST_EVENT_FACTS:
+        if fact.past_event:
             validators.append(_past_event)
         return FriendlyDateField(label, what="date", validators=validators, description=fact.help)
     if fact.type == "text":
@@ -204,6 +204,8 @@ def _fact_field(fact: CaseFact):
         words = SIDE_WORDS
     elif fact.type == "yes_no":
         words = {"yes": "Yes", "no": "No"}
+    elif fact.type == "region":
+        words = {region: REGION_WORDS.get(region, region.replace("_", " ")).capitalize() for region in fact.values}
     else:
         words = {option.value: option.label for option in fact.options}
     return RadioField(label, choices=_choices(words), validators=[Optional()], description=fact.help,
@@ -269,7 +271,7 @@ class OverrideForm(ClinicForm):
                     Length(min=OVERRIDE_MIN_REASON, max=2000,
                            message=f"Write at least {OVERRIDE_MIN_REASON} characters (at most 2000).")])
     password = PasswordField("Your password", description="Your login is more than a few minutes old: confirm it "
-                             "is you.")
+                             "is you.", validators=[Length(max=1000)])
 
 
 class ClearanceForm(ClinicForm):

@@ -12,9 +12,9 @@ from wtforms import SelectChoice
 
 from clinic import audit, staff
 from clinic.auth import operations as auth_ops
-from clinic.clock import now
+from clinic.clock import now, today
 from clinic.domain.headline import prompts
-from clinic.domain.screening import CONDITIONS, REGION_WORDS, result_from_json
+from clinic.domain.screening import REGION_WORDS, result_from_json
 from clinic.extensions import db
 from clinic.library import library, screening_rules
 from clinic.models import Patient, Role, Screening
@@ -35,7 +35,7 @@ def _condition_arg() -> str | None:
     value = request.args.get("condition")
     if value is None:
         return None
-    if value != GENERAL and value not in CONDITIONS:
+    if value != GENERAL and value not in library().protocols:
         abort(404)
     return value
 
@@ -104,7 +104,7 @@ def latest_screening_of(patient: Patient):
     screening = ops.latest_screening(db.session, patient)
     if screening is None:
         return None
-    return (screening, ops.screening_status(screening, patient, now().date()),
+    return (screening, ops.screening_status(screening, patient, today()),
             ops.headline_of_screening(db.session, screening))
 
 
@@ -115,7 +115,7 @@ def start(patient_id: int):
     patient = _own_patient(patient_id)
     chosen = _condition_arg()
     if chosen is None:
-        protocols = [(c, library().protocol(c).title) for c in CONDITIONS if c in library().protocols]
+        protocols = [(p.id, p.title) for p in library().conditions()]
         return render_template("screening/choose.html", patient=patient, protocols=protocols)
     condition = None if chosen == GENERAL else chosen
     case_facts = library().protocol(condition).facts if condition else ()
@@ -125,7 +125,7 @@ def start(patient_id: int):
     if form.validate_on_submit():
         screening, _result = ops.record_screening(
             db.session, patient, answers=form.to_answers(), facts=form.to_facts(), condition=condition,
-            rules=rules, user=g.user, now=now(), valid_days=current_app.config["SCREENING_VALID_DAYS"],
+            rules=rules, user=g.user, now=now(), valid_days=g.user.clinic.screening_valid_days,
         )
         audit.record("screen", patient_ref=patient.id,
                      detail=f"screening {screening.id}; {chosen}; decision {screening.decision}; "
@@ -151,7 +151,7 @@ def result(screening_id: int):
         "screening/result.html", patient=patient, s=screening, r=screening.result,
         head=head, headline_text=ops.headline_words(screening, head),
         prompts=prompts(result_from_json(screening.result), rules),
-        where=ops.where_words, today=now().date(), status=ops.screening_status(screening, patient, now().date()),
+        where=ops.where_words, today=today(), status=ops.screening_status(screening, patient, today()),
         overrides=overrides, clearances=clearances, label=lambda rule_id: ops.finding_label(screening, rule_id),
         names=ops.staff_names(db.session, [screening.screened_by_id, *(o.by_id for o in overrides),
                                            *(c.recorded_by_id for c in clearances)]),

@@ -99,7 +99,7 @@ def test_ho04_no_patient_string_of_six_words_or_more_is_above_grade_6(shipped):
                 over[text] = (name, s.grade)
     assert not over, f"patient text above grade {readability.TARGET_GRADE:g}; say it more simply: {over}"
     waiting = {t for texts in _groups(*shipped).values() for t in texts} & set(WAITING_FOR_REWRITE)
-    print(f"HO-04 {len(waiting)} strings over grade 6 wait for the content rewrite")
+    print(f"HO-04 {len(waiting)} strings over grade 6 wait for a plain-language pass")
 
 
 def test_ho04_protocols_check_prints_the_grade_of_each_protocol_and_the_hard_strings():

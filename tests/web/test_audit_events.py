@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from clinic import audit
 from clinic.domain import planning
+from clinic.domain.progress import next_stage_criteria
 from clinic.extensions import db
 from clinic.models import AuditEvent, Patient, User
 from clinic.patients import operations as patient_ops
@@ -212,7 +213,7 @@ def records_dans_quickdash(d: Day) -> None:
 
 def moves_dan_on(d: Day) -> None:
     draft = d.dans_draft()
-    criteria = list(draft.stage(draft.current_stage).move_on_when)
+    criteria = list(next_stage_criteria(draft))  # the next stage's entry criteria
     d.post("therapist", f"/patients/{d.patients['dan']}/plans/{d.plans['dan']}/move",
            {"version": str(plan_row(d.app, d.plans["dan"]).version), "criteria": criteria})
 
@@ -232,6 +233,12 @@ def unlocks_the_account(d: Day) -> None:
     with d.app.app_context():
         user_id = db.session.scalars(select(User.id).where(User.email == "new@example.org")).one()
     d.post("admin", f"/admin/users/{user_id}/unlock", {})
+def sets_the_emergency_number(d: Day) -> None:
+    with d.app.app_context():
+        clinic = db.session.scalars(select(User).where(User.email == "new@example.org")).one().clinic
+        values = {k: getattr(clinic, k) for k in ("name", "address", "phone", "time_zone", "paper_size",
+                                                  "screening_valid_days")}
+    d.post("admin", "/admin/settings", {**values, "emergency_number": "112"})
 
 
 def erases_bee(d: Day, where: str) -> None:
@@ -315,6 +322,7 @@ DAY: tuple[Step, ...] = (
     Step("he adds a reception account", adds_an_account, (Row("account_create", A),)),
     Step("he corrects its name", renames_the_account, (Row("account_update", A),)),
     Step("he unlocks its login (SEC-23)", unlocks_the_account, (Row("account_unlock", A),)),
+    Step("he sets the clinic's emergency number", sets_the_emergency_number, (Row("clinic_settings", A),)),
     Step("he exports the new patient's record as PDF", _g(A, "/patients/{ant}/export.pdf"),
          (Row("patient_export", A, "ant"),)),
     Step("he archives a finished patient", _p(A, "/patients/{bee}/archive", {"archived": "1"}),
