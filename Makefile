@@ -50,13 +50,15 @@ instance/config.py:
 		print(f'AUDIT_KEY = {secrets.token_hex(32)!r}')" > $@
 	chmod 600 $@
 
+# HOST and PORT choose where it listens: PORT=8080 make run. A taken port stops here, naming it.
 run: install instance/config.py
+	@$(BIN)/python -m clinic.serve check $(HOST) $(PORT)
 	$(BIN)/clinic db upgrade
 	$(BIN)/clinic demo --if-empty
 	@echo ""
-	@echo "clinic is at http://$(HOST):$(PORT)  (Ctrl+C stops it)"
 	@echo "Plain HTTP on loopback, so cookies are not marked Secure here; see README for HTTPS deployment."
-	CLINIC_SESSION_COOKIE_SECURE=false $(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) \
+	@echo "Starting on $(HOST):$(PORT)... (the address follows once it answers)"
+	CLINIC_SESSION_COOKIE_SECURE=false $(BIN)/gunicorn -c python:clinic.serve --workers 2 --bind $(HOST):$(PORT) \
 		--access-logfile - 'clinic.app:create_app()'
 
 system-deps: tests/e2e/.axe/node_modules/axe-core/axe.min.js

@@ -96,6 +96,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from clinic.plans.routes import bp as plans_bp
     from clinic.protocols.routes import bp as protocols_bp
     from clinic.screening.routes import bp as screening_bp
+    from clinic.settings.routes import bp as settings_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
@@ -104,6 +105,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(protocols_bp)
     app.register_blueprint(screening_bp)
     app.register_blueprint(plans_bp)
+    app.register_blueprint(settings_bp)
 
     from clinic import cli, errors, templating
 

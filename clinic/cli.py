@@ -20,6 +20,7 @@ from clinic.clock import now
 from clinic.extensions import db
 from clinic.inputs import MAX_ID
 from clinic.models import Role, User
+from clinic.settings.operations import new_clinic_defaults, print_problems
 
 
 def _create_app(*_args, **_kwargs):
@@ -120,7 +121,8 @@ def _app_commands() -> tuple[click.Command, ...]:
     """The commands that need the app (Flask-Migrate's ``db`` among them)."""
     from flask_migrate.cli import db as db_group
 
-    return (db_group, user, demo, backup, audit_group, export_patient, import_patient, handout_command)
+    return (db_group, user, demo, backup, audit_group, export_patient, import_patient, handout_command,
+            settings_command)
 
 
 def init_app(app) -> None:
@@ -144,7 +146,7 @@ def user() -> None:
 @with_appcontext
 def user_create(email: str, role: str, clinic_name: str, full_name: str, password: str) -> None:
     """Add an account EMAIL with ROLE to a clinic."""
-    clinic = auth_ops.get_or_create_clinic(db.session, clinic_name, now())
+    clinic = auth_ops.get_or_create_clinic(db.session, clinic_name, now(), defaults=new_clinic_defaults())
     try:
         account = auth_ops.create_user(
             db.session, clinic=clinic, email=email, full_name=full_name or email, role=role,
@@ -156,6 +158,8 @@ def user_create(email: str, role: str, clinic_name: str, full_name: str, passwor
                  detail=f"account {account.id} role {role}")
     db.session.commit()
     click.echo(f"Created {role} account {account.email} in {clinic.name}.")
+    for problem in print_problems(clinic):
+        click.echo(f"Next: {problem}")
 
 
 @click.command("demo")
@@ -270,7 +274,7 @@ def import_patient(source: Path, clinic_name: str | None, new_clinic: bool) -> N
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The PDF file to write.")
 @click.option("--large-print", is_flag=True, help="Body text of at least 16 pt.")
-@click.option("--letter", is_flag=True, help="US Letter paper instead of the clinic setting (PAPER_SIZE).")
+@click.option("--letter", is_flag=True, help="US Letter paper instead of the clinic's paper size setting.")
 @click.option("--no-next-stage", is_flag=True, help="Leave out the preview of the next stage.")
 @click.option("--summary", is_flag=True, help="The one-page therapist summary instead of the handout.")
 @with_appcontext
@@ -286,13 +290,18 @@ def handout_command(revision_id: int, output: Path, large_print: bool, letter: b
     if revision is None:
         raise click.ClickException(f"No plan revision {revision_id}.")
     plan, patient = db.session.get(Plan, revision.plan_id), db.session.get(Patient, revision.patient_id)
-    state = plan_ops.plan_state(db.session, plan, patient, library=library(), today=now().date())
+    state = plan_ops.plan_state(db.session, plan, patient, library=library(),
+                                today=plan_ops.clinic_today(db.session, patient, now()))
     problems = list(state.review)
     if state.revision is not None and state.revision.id != revision.id:
         problems.insert(0, f"Revision {revision.number} was replaced by revision {state.revision.number}.")
     if problems:
         raise click.ClickException("This handout cannot be printed now:\n" + "\n".join(f"- {p}" for p in problems))
-    paper = "Letter" if letter or str(current_app.config.get("PAPER_SIZE")).lower() == "letter" else "A4"
+    clinic = plan_ops.clinic_of(db.session, patient)
+    not_set_up = print_problems(clinic)
+    if not_set_up:
+        raise click.ClickException("This handout cannot be printed now:\n" + "\n".join(f"- {p}" for p in not_set_up))
+    paper = "Letter" if letter or str(clinic.paper_size).lower() == "letter" else "A4"
     options = plan_ops.HandoutOptionsKey("summary" if summary else "handout", paper, large_print=large_print,
                                          show_next_stage=not no_next_stage)
     key, pdf, cached = printing.handout_pdf(db.session, revision, patient, options, now())
@@ -300,6 +309,54 @@ def handout_command(revision_id: int, output: Path, large_print: bool, letter: b
     db.session.commit()
     output.write_bytes(pdf)
     click.echo(f"Wrote {output} ({len(pdf):,} bytes{', from the cache' if cached else ''}).")
+
+
+@click.command("settings")
+@click.option("--clinic", "clinic_name", default=None, help="The clinic to show or change (when there are several).")
+@click.option("--name", default=None, help="A new name for the clinic.")
+@click.option("--address", default=None)
+@click.option("--phone", default=None, help="The number a worried patient calls; handouts print only once it is set.")
+@click.option("--emergency-number", default=None, help="For the call-an-ambulance box: 999, 112, 911…")
+@click.option("--time-zone", default=None, help="IANA name such as Europe/London; dates and 'today' follow it.")
+@click.option("--paper-size", type=click.Choice(["A4", "Letter"]), default=None)
+@click.option("--screening-valid-days", type=int, default=None, help="Days a screening stays valid (1 to 365).")
+@click.option("--logo", "logo_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="A PNG or JPEG picture for the handout header (re-encoded before use).")
+@click.option("--remove-logo", is_flag=True)
+@with_appcontext
+def settings_command(clinic_name: str | None, logo_file: Path | None, remove_logo: bool, **values) -> None:
+    """Show a clinic's settings, or change the ones given (the same checks as the Settings page)."""
+    from clinic.models import Clinic
+    from clinic.settings import operations as settings_ops
+
+    clinics = db.session.scalars(select(Clinic).order_by(Clinic.name)).all()
+    if clinic_name is not None:
+        clinics = [c for c in clinics if c.name == clinic_name]
+        if not clinics:
+            raise click.ClickException(f"No clinic called {clinic_name!r}.")
+    if not clinics:
+        raise click.ClickException("There is no clinic yet; `clinic user create --clinic NAME …` makes one.")
+    if len(clinics) > 1:
+        names = ", ".join(repr(c.name) for c in clinics)
+        raise click.ClickException(f"There are {len(clinics)} clinics ({names}); name one with --clinic.")
+    clinic = clinics[0]
+    given = {k: v for k, v in values.items() if v is not None}
+    if given or logo_file or remove_logo:
+        logo = logo_file.read_bytes()[: settings_ops.LOGO_MAX_BYTES + 1] if logo_file else None
+        try:
+            changed = settings_ops.update_settings(db.session, clinic, given, logo=logo, remove_logo=remove_logo,
+                                                   user=None, actor="cli")
+        except settings_ops.SettingsProblems as exc:
+            db.session.rollback()
+            raise click.ClickException("\n".join(f"{settings_ops.LABELS[k]}: {m}"
+                                                  for k, m in exc.problems.items())) from None
+        db.session.commit()
+        click.echo(f"Saved: {', '.join(changed)}." if changed else "Nothing changed.")
+    for key in settings_ops.FIELDS:
+        click.echo(f"{settings_ops.LABELS[key]:<28} {getattr(clinic, key)}")
+    click.echo(f"{settings_ops.LABELS['logo']:<28} {'set' if clinic.logo_png else 'none'}")
+    for problem in settings_ops.print_problems(clinic):
+        click.echo(f"Warning: {problem}")
 
 
 # Also on ``clinic`` itself, so `clinic --help` lists every command and `clinic handout --help` works when the

@@ -60,6 +60,14 @@ class Clinic(db.Model):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     address: Mapped[str] = mapped_column(String(500), default="")
     phone: Mapped[str] = mapped_column(String(50), default="")
+    # The number patients call when it cannot wait (999, 112, 911); printed in the stop-and-call box.
+    emergency_number: Mapped[str] = mapped_column(String(50), default="", server_default="")
+    # PNG bytes re-encoded by clinic.settings.operations (never the uploaded file itself).
+    logo_png: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    # IANA name (Europe/London): every date and time a person reads is shown in this zone.
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    paper_size: Mapped[str] = mapped_column(String(10), default="A4", server_default="A4")
+    screening_valid_days: Mapped[int] = mapped_column(default=30, server_default="30")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 

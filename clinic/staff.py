@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 from clinic.models import User
 
 FORMER_STAFF = "a former member of staff"
+COMMAND_LINE = "cli"  # the actor stored for changes made with the `clinic` command
+COMMAND_LINE_WORDS = "an administrator (command line)"
 
 
 def names_by_id(db: Session, user_ids: Iterable[int | None]) -> dict[int | None, str]:
@@ -31,5 +33,10 @@ def names_by_email(db: Session, clinic_id: int) -> dict[str, str]:
 
 
 def name_for_email(names: dict[str, str], email: str | None) -> str:
-    """The full name for a stored e-mail, or 'a former member of staff' (never the e-mail itself)."""
+    """The full name for a stored e-mail, or 'a former member of staff' (never the e-mail itself). A stored
+    value that is no login (``cli``, a name typed by a person) reads as itself, ``cli`` in words."""
+    if email == COMMAND_LINE:
+        return COMMAND_LINE_WORDS
+    if email and "@" not in email:
+        return email
     return names.get(email or "", FORMER_STAFF)

@@ -6,7 +6,10 @@ import datetime as dt
 
 from flask import Flask, g
 
-from clinic.domain import bodymap, planning, wording
+from clinic import localtime, staff
+from clinic.clock import zone_name
+from clinic.domain import bodymap, planning
+from clinic.extensions import db
 from clinic.patients.fields import full_name, name_joiner
 
 
@@ -42,10 +45,8 @@ def init_app(app: Flask) -> None:
 
     @app.template_filter("day")
     def format_day(value: dt.date | dt.datetime | None) -> str:
-        """'14 March 2026' – unambiguous in every country."""
-        if value is None:
-            return ""
-        return wording.format_day(value)
+        """'14 March 2026' – unambiguous in every country; a datetime's day is the clinic's day."""
+        return localtime.format_day(value, zone_name())
 
     @app.template_global()
     def body_map_parts() -> dict:
@@ -59,7 +60,14 @@ def init_app(app: Flask) -> None:
 
     @app.template_filter("when")
     def format_when(value: dt.datetime | None) -> str:
-        """'14 March 2026, 09:30 UTC'."""
-        if value is None:
-            return ""
-        return wording.format_when(value)
+        """'14 March 2026, 09:30' on the clinic's clock (stored times are UTC)."""
+        return localtime.format_when(value, zone_name())
+
+    @app.template_filter("person")
+    def person(value: str | None) -> str:
+        """A stored login (who approved, screened, changed…) shown as the person's name, never the e-mail."""
+        names = g.get("_staff_names")
+        if names is None:
+            user = g.get("user")
+            names = g._staff_names = staff.names_by_email(db.session, user.clinic_id) if user is not None else {}
+        return staff.name_for_email(names, value)

@@ -19,6 +19,8 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_URL = os.environ.get("CLINIC_TEST_DATABASE_URL")
 TEST_SECRET = "test-secret-key-" + "x" * 40
 PASSWORD = "correct horse battery"
+# A clinic as the tests find it: set up, with a phone number, so its handouts print (WF-01).
+SET_UP_CLINIC = {"phone": "01632 960 000", "address": "1 Test Street"}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -136,7 +138,7 @@ def make_user(app, clock) -> Callable:
     def create(role: str = "therapist", clinic: str = "Clinic A", email: str | None = None, password: str = PASSWORD):
         counter["n"] += 1
         with app.app_context():
-            c = ops.get_or_create_clinic(_db.session, clinic, clock())
+            c = ops.get_or_create_clinic(_db.session, clinic, clock(), defaults=SET_UP_CLINIC)
             user = ops.create_user(
                 _db.session, clinic=c, email=email or f"{role}{counter['n']}@example.org",
                 full_name=f"{role.title()} {counter['n']}", role=role, password=password, now=clock(),
@@ -203,7 +205,7 @@ def make_patient(app, clock) -> Callable:
     def create(clinic: str = "Clinic A", **values) -> int:
         counter["n"] += 1
         with app.app_context():
-            c = ops.get_or_create_clinic(_db.session, clinic, clock())
+            c = ops.get_or_create_clinic(_db.session, clinic, clock(), defaults=SET_UP_CLINIC)
             data = {
                 "record_number": patient_ops.suggest_record_number(_db.session, c.id),
                 "family_name": f"Family{counter['n']}", "given_names": f"Given{counter['n']}",

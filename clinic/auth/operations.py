@@ -191,11 +191,12 @@ def change_password(db: Session, user: User, current: str, new: str, now: dt.dat
     end_all_sessions(db, user)
 
 
-def get_or_create_clinic(db: Session, name: str, now: dt.datetime) -> Clinic:
-    """The clinic with this name, created when new."""
+def get_or_create_clinic(db: Session, name: str, now: dt.datetime, defaults: Mapping[str, object] | None = None
+                         ) -> Clinic:
+    """The clinic with this name, created when new (with the column values in ``defaults``)."""
     clinic = db.scalars(select(Clinic).where(Clinic.name == name)).first()
     if clinic is None:
-        clinic = Clinic(name=name, created_at=now)
+        clinic = Clinic(name=name, created_at=now, **(defaults or {}))
         db.add(clinic)
         db.flush()
     return clinic

@@ -25,6 +25,7 @@ ELLIPSIS = "…"
 
 PAPER_SIZES = ("A4", "Letter")
 ILLUSTRATION_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+LOGO_URL = re.compile(r"data:image/png;base64,[A-Za-z0-9+/]+={0,2}")
 DIGEST = re.compile(r"^[0-9a-f]{12,128}$")
 SHORT_DIGEST_CHARS = 12
 
@@ -80,10 +81,13 @@ class ClinicInfo:
     address: str
     phone: str
     emergency_number: str = ""  # "999", "112", "911": empty prints all three
+    logo: str = ""  # a data:image/png;base64 URL of the clinic's re-encoded logo (clinic.settings), or ""
 
     def __post_init__(self):
         _cap_fields(self, {"name": NAME_CHARS, "address": LINE_CHARS, "phone": NAME_CHARS,
                            "emergency_number": NAME_CHARS})
+        if self.logo and not LOGO_URL.fullmatch(self.logo):
+            raise ValueError("a clinic logo must be a data:image/png;base64 URL (the document fetches nothing)")
 
 
 @dataclass(frozen=True)

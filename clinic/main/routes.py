@@ -20,6 +20,7 @@ ACTION_WORDS = {
     "password_change": "Changed password",
     "account_create": "Added an account",
     "account_update": "Changed an account",
+    "clinic_settings": "Changed the clinic settings",
 }
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from flask import current_app, render_template
 from sqlalchemy.orm import Session
 
-from clinic import pdf
+from clinic import localtime, pdf
 from clinic.models import Clinic, Patient
 from clinic.patients import fields as F
 from clinic.patients import operations as ops
@@ -42,7 +42,9 @@ def record_context(db: Session, patient: Patient, today: dt.date) -> dict[str, A
 
 def record_pdf(db: Session, patient: Patient, now: dt.datetime) -> bytes:
     """The patient's whole record as PDF bytes."""
-    html = render_template("patients/record_pdf.html", **record_context(db, patient, now.date()))
+    clinic = db.get(Clinic, patient.clinic_id)
+    today = localtime.local_date(now, clinic.time_zone if clinic else None)
+    html = render_template("patients/record_pdf.html", **record_context(db, patient, today))
     loader = current_app.jinja_env.loader
     css, _path, _uptodate = loader.get_source(current_app.jinja_env, "patients/record_pdf.css")
     return pdf.render_pdf(html, css)

@@ -20,7 +20,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp, ValidationError
 
-from clinic.clock import now
+from clinic.clock import today
 from clinic.forms import ClinicForm, FriendlyDateField
 from clinic.patients import fields as F
 
@@ -38,7 +38,7 @@ def _crlf(value: Any) -> Any:
 
 
 def _today() -> dt.date:
-    return now().date()
+    return today()
 
 
 def _not_in_future(form, field) -> None:

@@ -23,7 +23,7 @@ from flask import (
 
 from clinic import audit
 from clinic.auth import operations as auth_ops
-from clinic.clock import now
+from clinic.clock import now, today
 from clinic.domain.wording import format_day
 from clinic.extensions import db
 from clinic.models import Patient, PatientStatus, Role
@@ -41,6 +41,7 @@ from clinic.patients.forms import (
 )
 from clinic.patients.registry import timeline
 from clinic.security import roles_required
+from clinic.settings import operations as settings_ops
 
 bp = Blueprint("patients", __name__, url_prefix="/patients")
 
@@ -56,7 +57,7 @@ def sees_clinical() -> bool:
 @bp.app_template_global()
 def patient_age(patient: Patient) -> int:
     """The patient's age in full years today."""
-    return ops.age_on(patient.birth_date, now().date())
+    return ops.age_on(patient.birth_date, today())
 
 
 @bp.app_template_global()
@@ -307,6 +308,11 @@ def export_json(patient_id: int):
 def export_pdf(patient_id: int):
     """The whole record as a readable PDF (PRIV-01)."""
     patient = _own_patient(patient_id, restricted_ok=True)
+    not_set_up = settings_ops.print_problems(g.user.clinic)
+    if not_set_up:
+        links = [("Clinic settings", url_for("settings.edit"))] if g.user.has_role(Role.ADMIN) else []
+        return render_template("plans/refused.html", patient=patient, title="The record cannot be printed yet",
+                               problems=not_set_up, plan=None, links=links), 409
     body = documents.record_pdf(db.session, patient, now())
     name = _download_name(patient, "pdf")
     audit.record("patient_export", patient_ref=patient.id, detail="pdf")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import current_app
 from sqlalchemy.orm import Session
 
 from clinic.domain.screening import Answer, questions_for
@@ -58,17 +57,18 @@ def case_facts(raw: dict, today: dt.date) -> dict:
 
 def load_case(db: Session, patient: Patient, condition: str, raw: dict, therapist: User, now: dt.datetime):
     """One demo case: screened, an approved plan with its handout, sessions and outcome measures; the plan."""
-    today = now.date()
+    today = ops.clinic_today(db, patient, now)
     facts = case_facts(raw, today)
     screening_ops.record_screening(
         db, patient, answers=_answers(patient, condition), facts=facts, condition=condition,
-        rules=screening_rules(), user=therapist, now=now, valid_days=current_app.config["SCREENING_VALID_DAYS"])
+        rules=screening_rules(), user=therapist, now=now, valid_days=ops.clinic_of(db, patient).screening_valid_days)
     plan, _created = ops.create_or_update_plan(db, patient, condition, facts, library=library(), user=therapist,
                                                now=now)
     ops.confirm_reached_stages(db, plan, patient, library=library(), user=therapist, now=now)
+    paper = ops.clinic_of(db, patient).paper_size
     ops.approve_plan(db, plan, patient, expected_version=plan.version, library=library(), user=therapist, now=now,
                      render=lambda revision: printing.render(
-                         db, revision, patient, ops.HandoutOptionsKey("handout", "A4")))
+                         db, revision, patient, ops.HandoutOptionsKey("handout", paper)))
     stage = plan.draft["plan"]["current_stage"]
     draft = ops.draft_of(plan)
     done = [t.ref for t in draft.stage(stage).clinic][:3]

@@ -18,7 +18,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from clinic import audit, staff
+from clinic import audit, localtime, staff
 from clinic.domain import carryover, planning
 from clinic.domain.carryover import CarryOver
 from clinic.domain.outcomes import grip_percent, quickdash
@@ -200,8 +200,8 @@ def create_or_update_plan(
     (its approved revisions stay). (plan, created)."""
     plan = open_plan(db, patient, protocol_id)
     confirmed = confirmed_criteria(db, plan) if plan is not None else set()
-    draft, screening = make_draft(db, patient, protocol_id, facts, library=library, today=now.date(),
-                                  confirmed=confirmed)
+    draft, screening = make_draft(db, patient, protocol_id, facts, library=library,
+                                  today=clinic_today(db, patient, now), confirmed=confirmed)
     created = plan is None
     if plan is None:
         plan = Plan(patient_id=patient.id, protocol_id=protocol_id, created_by=user.email, created_at=now,
@@ -454,7 +454,7 @@ def approve_plan(
         raise EditConflict()
     if not user.has_role("therapist"):
         raise PlanRefused(["Only a therapist can approve a plan."])
-    problems = draft_problems(db, plan, patient, library=library, today=now.date())
+    problems = draft_problems(db, plan, patient, library=library, today=clinic_today(db, patient, now))
     if problems:
         raise PlanRefused(problems)
     last = latest_revision(db, plan)
@@ -537,7 +537,7 @@ def move_stage(
     plan never approved yet (the first visit) just starts at the later stage, for approval as usual."""
     if expected_version != plan.version:
         raise EditConflict()
-    state = plan_state(db, plan, patient, library=library, today=now.date())
+    state = plan_state(db, plan, patient, library=library, today=clinic_today(db, patient, now))
     if state.revision is not None and state.unapproved_changes:
         raise PlanRefused(["Approve the plan before moving it on to the next stage."])
     if state.review:
@@ -546,7 +546,7 @@ def move_stage(
     before = draft.current_stage or ""
     already = confirmed_criteria(db, plan)
     try:
-        moved = move_to_next_stage(draft, confirmed, now.date(), already)
+        moved = move_to_next_stage(draft, confirmed, clinic_today(db, patient, now), already)
     except PlanEditError as exc:
         raise PlanRefused([str(exc)]) from None
     target = moved.current_stage or ""
@@ -592,7 +592,7 @@ def record_session(
     draft = draft_of(plan)
     if stage_id not in {s.id for s in draft.stages}:
         raise PlanRefused([f"The plan has no stage {stage_id!r}."])
-    if on_date > now.date():
+    if on_date > clinic_today(db, db.get(Patient, plan.patient_id), now):
         raise PlanRefused(["A session cannot be recorded for a day after today."])
     for name, value in (("before", pain_before), ("after", pain_after)):
         if value is not None and not 0 <= value <= 10:
@@ -680,6 +680,12 @@ def plans_needing_review(db: Session, clinic_id: int, *, library: Library, today
 def clinic_of(db: Session, patient: Patient) -> Clinic:
     """The patient's clinic."""
     return db.get(Clinic, patient.clinic_id)
+
+
+def clinic_today(db: Session, patient: Patient, now: dt.datetime) -> dt.date:
+    """The date on the patient's clinic's wall at ``now`` (WF-02): plans and stages are dated by it."""
+    clinic = clinic_of(db, patient)
+    return localtime.local_date(now, clinic.time_zone if clinic is not None else None)
 
 
 # -------------------------------------------------------------------------------------- timeline

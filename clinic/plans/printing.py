@@ -7,34 +7,42 @@ Used by the web routes, the approval (which renders the default handout inside i
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 
 from sqlalchemy.orm import Session
 
+from clinic import localtime, staff
 from clinic.handouts.context import ClinicInfo, HandoutOptions, PatientInfo
 from clinic.models import Patient, PlanRevision
 from clinic.patients.fields import full_name
 from clinic.plans import handout
 from clinic.plans import operations as ops
 from clinic.plans.operations import HandoutOptionsKey
+from clinic.settings import operations as settings_ops
 
 
 def people(db: Session, revision: PlanRevision, patient: Patient) -> handout.People:
     """Clinic, patient and approving therapist of a revision, as printed in the header."""
     clinic = ops.clinic_of(db, patient)
+    logo = settings_ops.logo_of(clinic)
     return handout.People(
-        clinic=ClinicInfo(name=clinic.name, address=clinic.address or "", phone=clinic.phone or ""),
+        clinic=ClinicInfo(name=clinic.name, address=clinic.address or "", phone=clinic.phone or "",
+                          emergency_number=clinic.emergency_number or "", logo=logo.data_url() if logo else ""),
         patient=PatientInfo(display_name=full_name(patient.family_name, patient.given_names, patient.name_order),
                             birth_date=patient.birth_date, record_number=patient.record_number),
-        therapist=revision.approved_by_name or revision.approved_by,
-        on_date=revision.approved_at.date(),
+        therapist=revision.approved_by_name or staff.name_for_email(staff.names_by_email(db, clinic.id),
+                                                                    revision.approved_by),
+        on_date=localtime.local_date(revision.approved_at, clinic.time_zone),
     )
 
 
 def _header(p: handout.People) -> str:
     from clinic.handouts.render import layout_fingerprint
 
-    return "\x1f".join([layout_fingerprint(), p.clinic.name, p.clinic.address, p.clinic.phone, p.patient.display_name,
+    logo = hashlib.sha256(p.clinic.logo.encode("ascii")).hexdigest()[:16] if p.clinic.logo else ""
+    return "\x1f".join([layout_fingerprint(), p.clinic.name, p.clinic.address, p.clinic.phone,
+                         p.clinic.emergency_number, logo, p.patient.display_name,
                         p.patient.birth_date.isoformat() if p.patient.birth_date else "", p.patient.record_number,
                         p.therapist, p.on_date.isoformat()])
 

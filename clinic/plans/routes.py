@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import SelectChoice
 
-from clinic import audit
-from clinic.clock import now
+from clinic import audit, localtime, staff
+from clinic.clock import now, today, zone_name
 from clinic.domain import plan_formats, planning
 from clinic.domain.planning import PlanEditError
 from clinic.domain.progress import current_stage, next_stage, next_stage_criteria
@@ -25,6 +25,7 @@ from clinic.plans import chart, forms, handout, printing
 from clinic.plans import operations as ops
 from clinic.plans.operations import HandoutOptionsKey
 from clinic.security import roles_required
+from clinic.settings import operations as settings_ops
 
 bp = Blueprint("plans", __name__)
 
@@ -41,16 +42,20 @@ def _own_plan(patient_id: int, plan_id: int) -> tuple[Plan, Patient]:
 
 
 def _today() -> dt.date:
-    return now().date()
+    return today()
 
 
 def _paper() -> str:
-    paper = current_app.config.get("PAPER_SIZE", "A4")
-    return "Letter" if str(paper).lower() == "letter" else "A4"
+    """The clinic's paper size (a clinic setting)."""
+    return "Letter" if str(g.user.clinic.paper_size).lower() == "letter" else "A4"
 
 
 def _renderer(patient: Patient):
-    """Render the default handout at approval, inside the approval's transaction (REL-05)."""
+    """Render the default handout at approval, inside the approval's transaction (REL-05); nothing while the
+    clinic cannot print yet (no phone number): the print route then says why."""
+    if settings_ops.print_problems(ops.clinic_of(db.session, patient)):
+        return None
+
     def render(revision: PlanRevision) -> tuple[str, bytes]:
         return printing.render(db.session, revision, patient, HandoutOptionsKey("handout", _paper()))
     return render
@@ -262,14 +267,17 @@ def approve(patient_id: int, plan_id: int):
         db.session.rollback()
         plan, patient = _own_plan(patient_id, plan_id)
         return _refused(patient, "Changed by someone else", [
-            f"{plan.updated_by} saved this plan at {plan.updated_at:%H:%M} UTC after you opened it. "
+            f"{staff.name_for_email(staff.names_by_email(db.session, g.user.clinic_id), plan.updated_by)} saved "
+            f"this plan at {localtime.format_time(plan.updated_at, zone_name())} after you opened it. "
             "Nothing was approved. Look at the plan as it is now, then approve it."], plan=plan)
     except ops.PlanRefused as exc:
         db.session.rollback()
         plan, patient = _own_plan(patient_id, plan_id)
         return _refused(patient, "The plan cannot be approved", exc.problems, plan=plan)
     db.session.commit()
-    flash(f"Approved as revision {revision.number}. The handout is ready to print.", "success")
+    ready = ("The handout is ready to print." if not settings_ops.print_problems(ops.clinic_of(db.session, patient))
+             else "Handouts print once the clinic's phone number is set (Settings).")
+    flash(f"Approved as revision {revision.number}. {ready}", "success")
     return redirect(url_for("plans.show", patient_id=patient.id, plan_id=plan.id))
 
 
@@ -312,6 +320,10 @@ def _send_pdf(patient: Patient, plan: Plan, number: int, options: HandoutOptions
     if revision is None:
         abort(404)
     latest = ops.latest_number(db.session, plan)
+    not_set_up = settings_ops.print_problems(ops.clinic_of(db.session, patient))
+    if not_set_up:
+        links = [("Clinic settings", url_for("settings.edit"))] if g.user.has_role(Role.ADMIN) else []
+        return _refused(patient, "Handouts cannot be printed yet", not_set_up, plan=plan, links=links)
     if latest != revision.number:
         problems = [f"Revision {revision.number} was replaced by revision {latest}; print the newest one."]
     else:

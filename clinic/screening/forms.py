@@ -21,7 +21,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from clinic.clock import now
+from clinic.clock import today
 from clinic.domain import bodymap
 from clinic.domain.protocols import CaseFact
 from clinic.domain.screening import (
@@ -186,7 +186,7 @@ class ScreeningFormBase(ClinicForm):
 
 
 def _past_event(form, field) -> None:
-    if isinstance(field.data, dt.date) and field.data > now().date():
+    if isinstance(field.data, dt.date) and field.data > today():
         raise ValidationError("This date is after today, so it cannot have happened yet. Check the date.")
 
 

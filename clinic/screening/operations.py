@@ -11,7 +11,7 @@ from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clinic import staff
+from clinic import localtime, staff
 from clinic.domain.headline import Headline
 from clinic.domain.headline import headline as headline_of
 from clinic.domain.screening import (
@@ -23,7 +23,7 @@ from clinic.domain.screening import (
     screen,
 )
 from clinic.domain.wording import format_day
-from clinic.models import Clearance, LoginSession, Patient, Role, Screening, ScreeningOverride, User
+from clinic.models import Clearance, Clinic, LoginSession, Patient, Role, Screening, ScreeningOverride, User
 from clinic.patients.registry import TimelineEntry, register_patient_table, text_caps, timeline_source
 from clinic.staff import FORMER_STAFF
 
@@ -33,6 +33,17 @@ register_patient_table(ScreeningOverride, order_by=("at", "id"), check=text_caps
 register_patient_table(Clearance, order_by=("recorded_at", "id"), check=text_caps(note=2000, cleared_by=300))
 
 OVERRIDE_MIN_REASON = 20
+
+
+def _zone(db: Session, clinic_id: int) -> str | None:
+    clinic = db.get(Clinic, clinic_id)
+    return clinic.time_zone if clinic is not None else None
+
+
+def _clinic_day(db: Session, screening: Screening, moment: dt.datetime) -> dt.date:
+    """The screened patient's clinic's date at ``moment`` (WF-02)."""
+    patient = db.get(Patient, screening.patient_id)
+    return localtime.local_date(moment, _zone(db, patient.clinic_id))
 
 
 class ScreeningRefused(ValueError):
@@ -89,7 +100,7 @@ def record_screening(
     """Screen ``patient`` today with the engine and store answers, facts, result and rules version."""
     if condition is not None and condition not in rules.conditions:
         raise ValueError(f"unknown condition {condition!r}")
-    on_date = now.date()
+    on_date = localtime.local_date(now, _zone(db, patient.clinic_id))
     result = screen(answers, facts, rules, on_date, condition=condition)
     screening = Screening(
         patient_id=patient.id,
@@ -143,9 +154,10 @@ def screening_status(screening: Screening, patient: Patient, today: dt.date) -> 
     if current is not None:
         return ScreeningStatus("stale", "it was made with the earlier screening rules")
     if patient.clinical_changed_at > screening.screened_at:
-        day = patient.clinical_changed_at
-        return ScreeningStatus("stale", f"the history or medication changed on {format_day(day)} "
-                                        "after this screening")
+        from clinic.clock import zone_name
+
+        day = localtime.format_day(patient.clinical_changed_at, zone_name())  # a time: the clinic's day of it
+        return ScreeningStatus("stale", f"the history or medication changed on {day} after this screening")
     if today > screening.valid_until:
         day = screening.valid_until
         return ScreeningStatus("stale", f"it expired after {format_day(day)}")
@@ -284,7 +296,7 @@ def record_clearance(
         raise ScreeningRefused("Say who cleared the patient.")
     if not (note or "").strip():
         raise ScreeningRefused("Write what the doctor cleared.")
-    if cleared_on > now.date():
+    if cleared_on > _clinic_day(db, screening, now):
         raise ScreeningRefused("The clearance date cannot be in the future.")
     clearance = Clearance(
         patient_id=screening.patient_id, screening_id=screening.id, rule_id=rule_id, cleared_by=cleared_by.strip(),
@@ -314,7 +326,7 @@ def planning_inputs(db: Session, screening: Screening) -> tuple[Any, Any]:
         chosen = tuple(dict.fromkeys(r for o in records for r in o.rules))
         last = records[-1]
         override = planning.Override(
-            by=staff_name(db, last.by_id), role=Role.THERAPIST.value, recorded_on=last.at.date(),
+            by=staff_name(db, last.by_id), role=Role.THERAPIST.value, recorded_on=_clinic_day(db, screening, last.at),
             reason=" / ".join(o.reason for o in records), rule_ids=chosen,
             names=tuple(names.get(r, r.replace("_", " ")) for r in chosen))
     cleared = clearances_of(db, screening)
@@ -337,9 +349,9 @@ def condition_title(condition: str | None) -> str:
 @timeline_source
 def _screening_timeline(db: Session, patient: Patient) -> Iterable[TimelineEntry]:
     """Each screening (decision in words, valid or stale), override and clearance."""
-    from clinic.clock import now
+    from clinic.clock import today as clinic_today
 
-    today = now().date()
+    today = clinic_today(db.get(Clinic, patient.clinic_id))
     screenings = db.scalars(select(Screening).where(Screening.patient_id == patient.id)).all()
     by_id = {s.id: s for s in screenings}
     overrides = list(db.scalars(select(ScreeningOverride).where(ScreeningOverride.patient_id == patient.id)))

@@ -12,7 +12,7 @@ from wtforms import SelectChoice
 
 from clinic import audit, staff
 from clinic.auth import operations as auth_ops
-from clinic.clock import now
+from clinic.clock import now, today
 from clinic.domain.headline import prompts
 from clinic.domain.screening import REGION_WORDS, result_from_json
 from clinic.extensions import db
@@ -104,7 +104,7 @@ def latest_screening_of(patient: Patient):
     screening = ops.latest_screening(db.session, patient)
     if screening is None:
         return None
-    return (screening, ops.screening_status(screening, patient, now().date()),
+    return (screening, ops.screening_status(screening, patient, today()),
             ops.headline_of_screening(db.session, screening))
 
 
@@ -125,7 +125,7 @@ def start(patient_id: int):
     if form.validate_on_submit():
         screening, _result = ops.record_screening(
             db.session, patient, answers=form.to_answers(), facts=form.to_facts(), condition=condition,
-            rules=rules, user=g.user, now=now(), valid_days=current_app.config["SCREENING_VALID_DAYS"],
+            rules=rules, user=g.user, now=now(), valid_days=g.user.clinic.screening_valid_days,
         )
         audit.record("screen", patient_ref=patient.id,
                      detail=f"screening {screening.id}; {chosen}; decision {screening.decision}; "
@@ -151,7 +151,7 @@ def result(screening_id: int):
         "screening/result.html", patient=patient, s=screening, r=screening.result,
         head=head, headline_text=ops.headline_words(screening, head),
         prompts=prompts(result_from_json(screening.result), rules),
-        where=ops.where_words, today=now().date(), status=ops.screening_status(screening, patient, now().date()),
+        where=ops.where_words, today=today(), status=ops.screening_status(screening, patient, today()),
         overrides=overrides, clearances=clearances, label=lambda rule_id: ops.finding_label(screening, rule_id),
         names=ops.staff_names(db.session, [screening.screened_by_id, *(o.by_id for o in overrides),
                                            *(c.recorded_by_id for c in clearances)]),

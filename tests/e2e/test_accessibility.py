@@ -9,8 +9,8 @@ from tests.e2e.conftest import axe_violations, log_in
 
 pytestmark = pytest.mark.e2e
 
-PAGES = ["/", "/admin/users", "/admin/users/new", "/account/password", "/protocols/", "/protocols/stroke",
-         "/no-such-page"]
+PAGES = ["/", "/admin/users", "/admin/users/new", "/admin/settings", "/account/password", "/protocols/",
+         "/protocols/stroke", "/no-such-page"]
 
 
 def test_login_page_has_no_serious_accessibility_violation(live_server, axe_page):
@@ -45,3 +45,15 @@ def test_the_axe_check_can_fail(axe_page):
                          '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="></main></body></html>')
     violations = axe_violations(axe_page)
     assert any(v.startswith("label") for v in violations)
+
+
+def test_wf01_the_settings_form_with_errors_has_no_serious_accessibility_violation(live_server, axe_page,
+                                                                                  make_user):
+    _, email = make_user("admin")
+    log_in(axe_page, live_server, email, PASSWORD)
+    axe_page.goto(live_server + "/admin/settings")
+    axe_page.fill("#time_zone", "Mars/Olympus")
+    with axe_page.expect_navigation():
+        axe_page.click("main button[type=submit]")
+    assert "Enter a time zone by its IANA name" in axe_page.locator(".error-summary").inner_text()
+    assert axe_violations(axe_page) == []

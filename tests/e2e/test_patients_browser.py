@@ -50,5 +50,7 @@ def test_therapist_registers_finds_and_edits_a_patient(live_server, page, make_u
     assert "+47 555 0202" in page.inner_text("main")
     page.click("text=Change history")
     history = page.inner_text("table.history")
-    assert "+47 555 0101" in history and "+47 555 0202" in history and email in history
+    # WF-07: the editor by name, never the login e-mail (changed on purpose: the history used to show it).
+    assert "+47 555 0101" in history and "+47 555 0202" in history and "Therapist 1" in history
+    assert email not in history
     assert page.dialogs == []

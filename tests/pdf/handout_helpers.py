@@ -13,8 +13,9 @@ from pypdf import PdfReader
 
 from tests.conftest import require_tool
 
-# Fields that are not free text: an id, a hex digest or a paper size is checked by the context itself.
-NOT_FREE_TEXT = {"plan_digest", "illustration", "paper"}
+# Fields that are not free text: an id, a hex digest, a paper size or the logo's data: URL (a PNG we
+# re-encoded) is checked by the context itself.
+NOT_FREE_TEXT = {"plan_digest", "illustration", "paper", "logo"}
 WHITESPACE = re.compile(r"\s+")
 
 

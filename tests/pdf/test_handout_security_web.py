@@ -41,10 +41,10 @@ pytestmark = pytest.mark.pdf
 # Every text a user types that reaches a handout or the therapist summary, and where it is typed.
 PRINTED = {
     "clinic_name": "`clinic user create --clinic NAME` (whoever installs the app types it)",
-    "clinic_address": "no form or operation sets it (clinic demo writes the column): written to the row",
-    "clinic_phone": "no form or operation sets it (clinic demo writes the column): written to the row",
-    "therapist_full_name": "admin: Accounts → Add an account, Full name (stored on the revision at approval)",
-    "therapist_email": "admin: Accounts → Add an account, Email (printed as who overrode, CS-02)",
+    "clinic_address": "admin: Settings, Address (this test writes the row, past the form's length check)",
+    "clinic_phone": "admin: Settings, Phone (this test writes the row: the form takes digits and + ( ) - . / only)",
+    "therapist_full_name": "admin: Accounts → Add an account, Full name (stored on the revision at approval, and "
+                           "printed as who overrode, CS-02)",
     "given_names": "patient registration form",
     "family_name": "patient registration form",
     "record_number": "patient registration form",
@@ -56,6 +56,7 @@ PRINTED = {
 }
 # Typed by users and handed to the context builder (on the patient row or in the plan JSON), never printed.
 NOT_PRINTED = {
+    "therapist_email": "admin: Accounts → Add an account, Email (WF-07: never printed; the override names the person)",
     "patient_address": "patient registration form",
     "patient_emergency_contact": "patient registration form",
     "patient_occupation": "patient registration form",
@@ -74,7 +75,8 @@ HANDOUT_TEXT: dict[str, set[str]] = {
     "clinic.name": {"clinic_name"},
     "clinic.address": {"clinic_address"},
     "clinic.phone": {"clinic_phone"},
-    "clinic.emergency_number": set(),  # no form sets it; printing.people leaves it empty (999 / 112 / 911)
+    "clinic.emergency_number": set(),  # Settings: digits, spaces and + ( ) - . / only, so no payload gets in
+    "clinic.logo": set(),  # a data:image/png URL of a PNG we re-encoded; ClinicInfo refuses anything else
     "patient.display_name": {"given_names", "family_name"},
     "patient.record_number": {"record_number"},
     "therapist_name": {"therapist_full_name"},
@@ -95,7 +97,7 @@ HANDOUT_TEXT: dict[str, set[str]] = {
     "precautions": set(),
     "stop_and_call.action": set(),
     "stop_and_call.signs": set(),
-    "overrides": {"override_reason", "therapist_email", "clearance_by", "clearance_note"},
+    "overrides": {"override_reason", "therapist_full_name", "clearance_by", "clearance_note"},
     "next_stage.patient_title": set(),
     "next_stage.when": set(),
     "next_stage.lines": set(),
@@ -116,7 +118,7 @@ SUMMARY_TEXT: dict[str, set[str]] = {
     "findings.category": set(),
     "overrides.finding": set(),
     "overrides.reason": {"override_reason"},
-    "overrides.by": {"therapist_email"},
+    "overrides.by": {"therapist_full_name"},
     "precautions": set(),
     "notes": {"team_notes", "clearance_by", "clearance_note"},
 }
@@ -126,13 +128,15 @@ SUMMARY_TEXT: dict[str, set[str]] = {
 HEADER_FIELDS = {"clinic_name", "clinic_address", "clinic_phone", "given_names", "family_name", "record_number",
                  "therapist_full_name"}
 _HANDOUT_BODY = {"given_names": 1, "family_name": 1, "clinic_phone": 2, "patient_notes": 1, "override_reason": 1,
-                 "therapist_email": 1, "clearance_by": 1, "clearance_note": 1}
+                 "therapist_full_name": 1, "clearance_by": 1, "clearance_note": 1}
 BODY_COUNTS = {
     "handout": _HANDOUT_BODY,
     "large": _HANDOUT_BODY,
-    "summary": {"therapist_full_name": 1, "override_reason": 1, "therapist_email": 1, "team_notes": 1,
+    "summary": {"therapist_full_name": 2, "override_reason": 1, "team_notes": 1,
                 "clearance_by": 1, "clearance_note": 1},
 }
+# Printed once per download by the override line only (who overrode, and why): absent without an override.
+OVERRIDE_LINE = {"override_reason": 1, "therapist_full_name": 1}
 DOWNLOADS = {"handout": "handout.pdf", "large": "handout.pdf?large=1", "summary": "summary.pdf"}
 TOP_MARGIN_MM = {"handout": 31, "large": 35, "summary": 31}  # handout.css @page margins
 
@@ -375,7 +379,8 @@ def test_sec20_sec21_only_the_listed_typed_fields_reach_the_handout_and_the_summ
         patient = db.session.get(Patient, marked.pid)
         people = printing.people(db.session, revision, patient)
         # Every marker was really stored where the builder (or the screening it reads) can find it.
-        stored = repr([revision.canonical, [getattr(patient, c.key) for c in Patient.__table__.c],
+        stored = repr([revision.canonical, revision.approved_by,
+                       [getattr(patient, c.key) for c in Patient.__table__.c],
                        [s.answers for s in db.session.scalars(select(Screening))]])
         assert [f for f in NOT_PRINTED if marker(f) not in stored] == []
         contexts = {
@@ -456,8 +461,7 @@ def test_sec20_sec21_a_doctors_clearance_without_an_override_prints_literally_on
     payload = next(p for p in FETCHES if "attachment" in p)
     texts = payload_texts(payload)
     journey = through_the_web(app, login, texts, override=False)
-    expected = {kind: sum(n for field, n in counts.items()
-                          if texts[field] == payload and field not in {"override_reason", "therapist_email"})
+    expected = {kind: sum(n - OVERRIDE_LINE.get(field, 0) for field, n in counts.items() if texts[field] == payload)
                 for kind, counts in BODY_COUNTS.items()}
     assert expected["summary"] >= 3  # therapist name, team notes, clearance by and note
     assert_printed_literally(journey, payload, expected, server, asked, tmp_path)

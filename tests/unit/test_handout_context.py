@@ -11,6 +11,7 @@ from clinic.handouts.context import (
     ELLIPSIS,
     MAX_ITEMS,
     TEXT_CHARS,
+    ClinicInfo,
     Dose,
     HandoutOptions,
     HomeExercise,
@@ -135,3 +136,13 @@ def test_markup_handed_in_becomes_plain_text():
 
     ctx = sample_handout(notes=Markup("<b>bold</b>"))
     assert type(ctx.notes) is str and ctx.notes == "<b>bold</b>"
+
+
+@pytest.mark.parametrize("logo", [
+    "file:///etc/passwd", "http://127.0.0.1:9/logo.png", "data:image/svg+xml;base64,PHN2Zy8+",
+    "data:image/png;base64,AAAA\" onerror=\"x", "data:image/png;base64,",
+])
+def test_wf01_a_clinic_logo_is_only_ever_a_png_data_url(logo):
+    with pytest.raises(ValueError, match="data:image/png;base64"):
+        ClinicInfo(name="C", address="", phone="1", logo=logo)
+    assert ClinicInfo(name="C", address="", phone="1", logo="data:image/png;base64,iVBORw0KGgo=").logo

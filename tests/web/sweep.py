@@ -19,6 +19,7 @@ PROTECTED = {
     "admin.new_user",
     "admin.edit_user",
     "admin.unlock_user",
+    "settings.edit",
     "patients.index",
     "patients.search",
     "patients.new",

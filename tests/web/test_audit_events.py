@@ -233,6 +233,12 @@ def unlocks_the_account(d: Day) -> None:
     with d.app.app_context():
         user_id = db.session.scalars(select(User.id).where(User.email == "new@example.org")).one()
     d.post("admin", f"/admin/users/{user_id}/unlock", {})
+def sets_the_emergency_number(d: Day) -> None:
+    with d.app.app_context():
+        clinic = db.session.scalars(select(User).where(User.email == "new@example.org")).one().clinic
+        values = {k: getattr(clinic, k) for k in ("name", "address", "phone", "time_zone", "paper_size",
+                                                  "screening_valid_days")}
+    d.post("admin", "/admin/settings", {**values, "emergency_number": "112"})
 
 
 def erases_bee(d: Day, where: str) -> None:
@@ -316,6 +322,7 @@ DAY: tuple[Step, ...] = (
     Step("he adds a reception account", adds_an_account, (Row("account_create", A),)),
     Step("he corrects its name", renames_the_account, (Row("account_update", A),)),
     Step("he unlocks its login (SEC-23)", unlocks_the_account, (Row("account_unlock", A),)),
+    Step("he sets the clinic's emergency number", sets_the_emergency_number, (Row("clinic_settings", A),)),
     Step("he exports the new patient's record as PDF", _g(A, "/patients/{ant}/export.pdf"),
          (Row("patient_export", A, "ant"),)),
     Step("he archives a finished patient", _p(A, "/patients/{bee}/archive", {"archived": "1"}),

@@ -40,6 +40,7 @@ PINNED = {
     "c7d2e91f4a10_patient_name_order.py": "e6945b42586ebacac623d8fd25fb9c213d0c6647f0f17f7fb1a5c2c2abe291d3",
     "c3d5e7f9a1b2_login_throttle_and_search.py": "fa67f3b723458097a4a547c69b61e13fb3a57b77f3cb38314d237201dba9c6a7",
     "c7d2e5a1f3b9_stage_confirmations.py": "2de29f67d16ec49faedd590674e41255b63b73eeb8ffd0af7e02eefb4e000db6",
+    "c5e7a1d2b9f4_clinic_settings.py": "01ac7be824039bd0c3d1f81c46ba809d70d676ec96eb97ca27bc95471d8211c5",
 }
 
 

@@ -266,7 +266,8 @@ def test_rel01_second_save_from_the_same_version_gets_a_conflict_page_and_keeps_
     conflict = second.post(f"/patients/{pid}/edit", data=typed)
     assert conflict.status_code == 409
     page = conflict.get_data(as_text=True)
-    assert "Someone else saved this record" in page and first_email in page
+    # WF-07: the first editor by name, never by login e-mail (changed on purpose: it used to show the e-mail).
+    assert "Someone else saved this record" in page and "Therapist 1" in page and first_email not in page
     both = re.search(r"You both changed these.*?</table>", page, re.S).group(0)
     assert "Phone" in both and "+44 20 7946 0958" in both and "+44 1111 111111" in both and "+44 2222 222222" in both
     theirs = re.search(r"Only they changed these.*?</table>", page, re.S).group(0)
@@ -314,7 +315,8 @@ def test_priv04_history_shows_who_when_and_old_and_new_values(app, make_user, lo
                      given_names="Given1", birth_date="1980-01-02")
     assert therapist.post(f"/patients/{pid}/edit", data=form).status_code == 302
     page = therapist.get(f"/patients/{pid}/history").get_data(as_text=True)
-    assert therapist.email in page and "3 March 2026, 09:00 UTC" in page
+    # WF-07/WF-02: who by name (never the login e-mail) and when on the clinic's clock (a UTC clinic here).
+    assert "Therapist 1" in page and therapist.email not in page and "3 March 2026, 09:00" in page
     for text_ in ("Phone", "+1 555 0001", "+1 555 0002", "Medications", "None", "Ibuprofen 400 mg"):
         assert text_ in page
     assert "Takes blood thinners" in page  # a fact changed from not known to yes

@@ -289,7 +289,9 @@ def test_rel01_a_second_editor_gets_the_conflict_page_with_both_versions_and_not
     response = therapist.post(plan_url(patient, plan_id, "/edit"), data=mine)
     body = text_of(response)
     assert response.status_code == 409
-    assert "Someone else saved this plan while you were editing" in body and other.email in body
+    # WF-07: the other editor by name, never by login e-mail (changed on purpose: it used to show the e-mail).
+    assert "Someone else saved this plan while you were editing" in body and "Therapist 2" in body
+    assert other.email not in body
     assert "My typed note for the patient." in response.get_data(as_text=True)  # kept in the form
     saved = planning.plan_from_canonical(plan_row(app, plan_id).draft)
     assert saved.stage(stage.id).home[0].dose.times_per_day == 6 and saved.patient_notes == ""  # theirs intact
