@@ -18,6 +18,7 @@ from clinic import audit
 from clinic.auth import operations as auth_ops
 from clinic.clock import now
 from clinic.extensions import db
+from clinic.inputs import MAX_ID
 from clinic.models import Role, User
 from clinic.settings.operations import new_clinic_defaults, print_problems
 
@@ -99,17 +100,17 @@ def screen_command(answers_file, facts_file, on_date) -> None:
     """Screen answers against the rules and print the result as JSON (for protocol authors)."""
     from clinic.domain import screening
     from clinic.domain.rules import DataFileError
-    from clinic.library import load_screening_rules
+    from clinic.library import load_all
 
     try:
-        rules = load_screening_rules(_dirs(()))
+        rules = load_all(_dirs(()))[1]
     except DataFileError as exc:
         raise click.ClickException(f"the screening rules have problems:\n{exc}") from None
     try:
         facts_obj = json.load(facts_file) if facts_file else {}
         answers = screening.answers_from_json(json.load(answers_file))
-        facts = screening.facts_from_json(facts_obj)
-        condition = screening.condition_from_json(facts_obj)
+        facts = screening.facts_from_json(facts_obj, rules)
+        condition = screening.condition_from_json(facts_obj, rules)
     except (ValueError, json.JSONDecodeError) as exc:
         raise click.ClickException(str(exc)) from None
     result = screening.screen(answers, facts, rules, on_date.date(), condition=condition)
@@ -269,7 +270,7 @@ def import_patient(source: Path, clinic_name: str | None, new_clinic: bool) -> N
 
 
 @click.command("handout")
-@click.argument("revision_id", metavar="PLAN_REVISION", type=int)
+@click.argument("revision_id", metavar="PLAN_REVISION", type=click.IntRange(1, MAX_ID))  # SEC-24: no 500
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The PDF file to write.")
 @click.option("--large-print", is_flag=True, help="Body text of at least 16 pt.")

@@ -30,6 +30,10 @@ _BIDI = "\u202a-\u202e\u2066-\u2069"
 _NOT_IN_NOTES = re.compile(f"[{_CONTROL}{_BIDI}]")
 _NOT_IN_LINE = re.compile(f"[\t\n{_CONTROL}{_BIDI}\u2028\u2029]")
 
+# The largest id a row can have: every id column is INTEGER, 32-bit signed on PostgreSQL (SQLite's is 64-bit,
+# and reaching 2^31 rows there is not a concern). Larger numbers failed as "integer out of range" (a 500).
+MAX_ID = 2**31 - 1
+
 FIRST_DATE = dt.date(1900, 1, 1)
 LAST_DATE = dt.date(2200, 12, 31)
 DATE_RANGE_MESSAGE = "Enter a date between 1900 and 2200. Check the year."

@@ -37,18 +37,20 @@ def load_all(dirs: list[Path]) -> tuple[Library, RuleSet]:
     key = _fingerprint(dirs)
     if key not in _cache:
         _cache.clear()
-        _cache[key] = (load_library(dirs, illustration_ids_in(ILLUSTRATIONS)), load_screening_rules(dirs))
+        protocols = load_library(dirs, illustration_ids_in(ILLUSTRATIONS))
+        _cache[key] = (protocols, load_screening_rules(dirs, protocols))
     return _cache[key]
 
 
-def load_screening_rules(dirs: list[Path]) -> RuleSet:
-    """Our contraindications file, replaced by a clinic folder's one with a higher version."""
+def load_screening_rules(dirs: list[Path], protocols: Library) -> RuleSet:
+    """Our contraindications file, replaced by a clinic folder's one with a higher version, checked
+    against the loaded protocols (a gate may only read its protocol's case facts)."""
     chosen: RuleSet | None = None
     for folder in dirs:
         path = folder / RULES_FILE
         if not path.is_file():
             continue
-        rules = load_rules(path)
+        rules = load_rules(path, protocols.case_facts())
         if chosen is not None and rules.version <= chosen.version:
             raise DataFileError([
                 f"{path}: version: expected a version higher than {chosen.version} to replace the shipped "

@@ -447,6 +447,27 @@ class StageMove(db.Model):
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
+class StageConfirmation(db.Model):
+    """A therapist's confirmation that one entry criterion of one stage holds for this patient: who, when,
+    which (CLINICAL.md §3). A stage becomes current only when its date has come and all its entry criteria are
+    confirmed. ``before_change`` marks the rows written for plans that reached a stage before criteria were
+    recorded one by one (the stages up to their stored current stage)."""
+
+    __tablename__ = "stage_confirmations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    stage_id: Mapped[str] = mapped_column(String(60))
+    # The criterion in the protocol's words, as the therapist ticked it.
+    criterion: Mapped[str] = mapped_column(Text)
+    by: Mapped[str] = mapped_column(String(254), default="")
+    # The therapist's name as shown in the history (a copy: the account may change later).
+    by_name: Mapped[str] = mapped_column(String(200), default="")
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    before_change: Mapped[bool] = mapped_column(default=False)
+
+
 class OutcomeMeasure(db.Model):
     """An outcome measure (a FHIR Observation): QuickDASH items or grip strengths, and the score."""
 

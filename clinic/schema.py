@@ -11,9 +11,9 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import functools
-import logging
 import os
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from alembic.config import Config as AlembicConfig
@@ -21,13 +21,14 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 from clinic.db import sqlite_path
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Any fixed 64-bit number: the key of the PostgreSQL advisory lock every `clinic db upgrade` takes.
 ADVISORY_LOCK_KEY = 0x636C696E6963  # "clinic" in ASCII
-log = logging.getLogger(__name__)
+WAITING = "Another `clinic db upgrade` is running; waiting for it to finish."
 
 
 @functools.cache
@@ -43,9 +44,30 @@ def database_heads(connection: Connection) -> frozenset[str]:
     return frozenset(MigrationContext.configure(connection).get_current_heads())
 
 
-def pending_migrations(connection: Connection) -> str | None:
-    """None when the database is at the scripts' head, else a sentence saying what is wrong."""
-    current = database_heads(connection)
+def recorded_heads(session) -> frozenset[str] | None:
+    """The revision(s) in ``alembic_version``, read with one plain query (``/health`` asks on every call);
+    None when that table is missing. A database that does not answer raises SQLAlchemyError."""
+    query = text("SELECT version_num FROM alembic_version")
+    try:
+        if session.get_bind().dialect.name == "sqlite":
+            # No savepoint: on SQLite it would take the write lock (clinic.db), and a failed SELECT leaves
+            # the transaction usable there anyway.
+            return frozenset(session.execute(query).scalars())
+        with session.begin_nested():  # on PostgreSQL a missing table would abort the caller's transaction
+            return frozenset(session.execute(query).scalars())
+    except DBAPIError as exc:
+        if exc.connection_invalidated or not _is_missing_table(exc):
+            raise
+        return None
+
+
+def _is_missing_table(exc: DBAPIError) -> bool:
+    message = str(exc.orig).lower()
+    return "no such table" in message or "does not exist" in message
+
+
+def pending_migrations(current: frozenset[str] | None) -> str | None:
+    """None when the database's revisions (``recorded_heads``) are the scripts' head, else what is wrong."""
     expected = script_heads()
     if current == expected:
         return None
@@ -64,16 +86,22 @@ def _lock_file(url: str) -> Path:
     return Path(path).with_name(Path(path).name + ".upgrade-lock")
 
 
+def _say_waiting() -> None:
+    # Straight to stderr: Alembic's logging set-up (fileConfig in env.py) silences loggers made before it.
+    print(WAITING, file=sys.stderr, flush=True)
+
+
 @contextlib.contextmanager
-def migration_lock(connection: Connection) -> Iterator[None]:
+def migration_lock(connection: Connection, notify: Callable[[], None] = _say_waiting) -> Iterator[None]:
     """Hold the database's upgrade lock: a PostgreSQL advisory lock, or a lock file beside the SQLite file.
 
-    The caller runs its migrations inside; a second caller waits here until the first is done.
+    The caller runs its migrations inside; a second caller calls ``notify`` and waits here until the first
+    is done.
     """
     if connection.dialect.name == "postgresql":
         got = connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY}).scalar()
         if not got:
-            log.warning("Another `clinic db upgrade` is running; waiting for it to finish.")
+            notify()
             connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
         connection.commit()  # a session lock: it outlives this transaction, and Alembic begins its own
         try:
@@ -88,7 +116,7 @@ def migration_lock(connection: Connection) -> Iterator[None]:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            log.warning("Another `clinic db upgrade` is running; waiting for it to finish.")
+            notify()
             fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield

@@ -21,6 +21,7 @@ from clinic.auth import throttle
 from clinic.clock import now
 from clinic.db import SAFE_METHODS
 from clinic.extensions import db
+from clinic.inputs import MAX_ID
 
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "main.health"})
 
@@ -30,15 +31,12 @@ CSP = (
 )
 
 
-# The largest id a database row can have (a signed 64-bit integer on SQLite and PostgreSQL).
-MAX_ID = 2**63 - 1
-
-
 class DatabaseIdConverter(IntegerConverter):
     """``<int:…>`` in every URL: a whole number a database id can be, so anything else is a 404.
 
     Without the bound, ``/patients/9223372036854775808`` reached the database and failed with an
-    overflow (a 500). Installed as the app's ``int`` converter, so no route can forget it.
+    overflow (a 500; on PostgreSQL anything past 2^31 - 1). Installed as the app's ``int`` converter, so
+    no route can forget it.
     """
 
     def __init__(self, map, fixed_digits: int = 0, min: int | None = 0, max: int | None = MAX_ID,  # noqa: A002

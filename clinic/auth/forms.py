@@ -19,7 +19,8 @@ class LoginForm(ClinicForm):
 class PasswordForm(ClinicForm):
     """Change one's own password."""
 
-    current_password = PasswordField("Current password", validators=[DataRequired("Enter your current password.")])
+    current_password = PasswordField("Current password", validators=[DataRequired("Enter your current password."),
+                                                                     Length(max=1000)])
     new_password = PasswordField(
         "New password",
         validators=[
@@ -28,5 +29,6 @@ class PasswordForm(ClinicForm):
         ],
     )
     confirm_password = PasswordField(
-        "New password again", validators=[EqualTo("new_password", message="The two new passwords differ.")]
+        "New password again", validators=[EqualTo("new_password", message="The two new passwords differ."),
+                                          Length(max=1000)]
     )

@@ -86,7 +86,7 @@ def authenticate(
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
     if not ok or user is None or not user.active:
-        throttle.record_failure(db, email, attempt, now)
+        throttle.record_failure(db, email, attempt, now, policy)
         return None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)

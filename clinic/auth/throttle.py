@@ -90,8 +90,10 @@ def check(db: Session, email: str, attempt: Attempt, now: dt.datetime, policy: P
         raise LoginThrottled(retry_after=max(opens))
 
 
-def record_failure(db: Session, email: str, attempt: Attempt, now: dt.datetime) -> None:
-    """Count a failed attempt against the account, the client and the device it came with."""
+def record_failure(db: Session, email: str, attempt: Attempt, now: dt.datetime, policy: Policy) -> None:
+    """Count a failed attempt against the account, the client and the device it came with; forget failures
+    too old to count, so a long guessing campaign does not grow the table for ever."""
+    db.execute(delete(LoginFailure).where(LoginFailure.at < now - max(policy.window, dt.timedelta(days=1))))
     db.add(LoginFailure(email=email, at=now, client=attempt.client[:64], device=attempt.device))
     db.flush()
 

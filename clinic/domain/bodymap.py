@@ -273,7 +273,7 @@ def join_words(words: list[str]) -> str:
     return ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def form_parts() -> dict[str, tuple[tuple[str, tuple[str, ...]], ...]]:
+def form_parts() -> dict[str, tuple]:
     """The map for a screening form: whole regions to tick first, then each digit's joints.
 
     ``whole``: (title, region ids) for the arm and the hand down to each whole digit;
@@ -283,7 +283,8 @@ def form_parts() -> dict[str, tuple[tuple[str, tuple[str, ...]], ...]]:
     hand = ("hand", "back_of_hand", "palm", "thumb", "fingers", *_FINGERS)
     joints = [("Thumb", _CHILDREN["thumb"])]
     joints += [(_FINGER_WORDS[f].capitalize(), _CHILDREN[f]) for f in _FINGERS]
-    return {"whole": (("Arm", arm), ("Hand", hand)), "joints": tuple(joints)}
+    return {"whole": (("Arm", arm), ("Hand", hand)), "joints": tuple(joints),
+            "joint_ids": tuple(j for _, ids in joints for j in ids)}
 
 
 def region_groups() -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:

@@ -23,13 +23,14 @@ HEADLINES: dict[str, tuple[str, str]] = {
     "cleared": ("CLEARANCE RECORDED: SCREEN AGAIN", "↻"),
     "incomplete": ("NOT FINISHED", "?"),
     "wait": ("MASSAGE MAY START FROM", "✖"),
+    "overridden": ("TREAT: OVERRIDE RECORDED", "⚠"),
     "local": ("TREAT, AVOIDING", "⚠"),
     "caution": ("TREAT WITH PRECAUTIONS", "⚠"),
     "clear": ("NO CONTRAINDICATION FOUND", "✔"),
 }
 # Which colour a headline wears: the decision whose colour it shares.
-COLOURS = {"urgent": "defer", "wait": "defer", "cleared": "refer"}
-ALLOWS_TREATMENT = frozenset({"local", "caution", "clear"})
+COLOURS = {"urgent": "defer", "wait": "defer", "cleared": "refer", "overridden": "caution"}
+ALLOWS_TREATMENT = frozenset({"overridden", "local", "caution", "clear"})
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,8 @@ def headline(
         key = "incomplete"
     elif absolute:
         key = "wait"
+    elif any(f.category == "absolute" for f in result.findings):
+        key = "overridden"  # every absolute finding overridden; the cards still list what to avoid
     elif any(f.category == "local" for f in result.findings):
         key = "local"
     elif any(f.category == "relative" for f in result.findings):

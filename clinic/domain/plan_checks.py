@@ -13,19 +13,8 @@ from clinic.domain.protocol_model import CaseFact, Protocol
 from clinic.domain.screening import ScreeningResult
 from clinic.domain.wording import format_day
 
-# Date facts that may lie in the future because they are a planned date (the cast's planned removal).
-# Every other date fact describes an event that has happened, so a date after on_date is impossible
-# (CS-04). A clinic protocol with a new planned date must be added here; until then it fails closed.
-PLANNED_DATE_FACTS = frozenset({"cast_removal_date"})
-
-# (later, earlier): the first date can never be before the second one (CS-04).
-DATE_ORDER: tuple[tuple[str, str], ...] = (
-    ("cast_removal_date", "fracture_date"),
-    ("healing_confirmed_date", "fracture_date"),
-    ("medically_stable_date", "stroke_date"),
-    ("acute_over_date", "onset_date"),
-    ("swelling_pain_gone_date", "injury_date"),
-)
+# Which dates may lie ahead (type planned_date) and the order dates must respect (after:) are in each
+# protocol's facts; a date of type "date" describes an event that has happened (CS-04).
 _OLDEST_DATE = dt.date(1900, 1, 1)
 
 # Who may override an absolute contraindication: only the treating clinicians (README: therapists treat).
@@ -148,11 +137,16 @@ def _screening_problems(protocol: Protocol, screening: ScreeningResult, on_date:
         problems.append(
             f"The screening is dated {format_day(screening.on_date)}, after the plan date {format_day(on_date)}."
         )
+    questions = {fact.name: fact.question for fact in protocol.facts}
+
+    def facts_named(names: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(f"“{questions[n]}”" if n in questions else n for n in names)
+
     lists = (
         ("Unanswered screening questions", screening.unanswered),
         ('Screening questions answered "not known"', screening.not_known),
-        ("Case facts the screening needed but did not have", screening.missing_facts),
-        ("Impossible case facts in the screening", screening.impossible_facts),
+        ("Case facts the screening needed but did not have", facts_named(screening.missing_facts)),
+        ("Impossible case facts in the screening", facts_named(screening.impossible_facts)),
         ("Screening findings without their body regions marked", screening.unmarked),
     )
     for label, items in lists:
@@ -163,8 +157,14 @@ def _screening_problems(protocol: Protocol, screening: ScreeningResult, on_date:
     return problems
 
 
+def _named(fact: CaseFact) -> str:
+    """A case fact as the therapist knows it: the question the form asks ("“When was the bone broken?”")."""
+    return f"“{fact.question}”"
+
+
 def check_facts(protocol: Protocol, facts: Mapping[str, Any], on_date: dt.date) -> list[str]:
-    """Every missing or impossible case fact for this protocol, each named (CS-04); empty when all is well."""
+    """Every missing or impossible case fact for this protocol, each named by its question (CS-04); empty when
+    all is well."""
     problems: list[str] = []
     known = {fact.name: fact for fact in protocol.facts}
     for name in sorted(set(facts) - set(known), key=str):
@@ -175,36 +175,38 @@ def check_facts(protocol: Protocol, facts: Mapping[str, Any], on_date: dt.date) 
         value = facts.get(fact.name)
         if value is None or value == "":
             if fact.required:
-                problems.append(f"Missing case fact {fact.name} ({fact.question}).")
+                problems.append(f"Missing case fact: {fact.question}")
             continue
         problems.extend(_fact_value_problems(fact, value, on_date))
-    for later, earlier in DATE_ORDER:
+    for later, earlier in protocol.date_order():
         a, b = facts.get(later), facts.get(earlier)
         if later in known and earlier in known and _is_day(a) and _is_day(b) and a < b:
             problems.append(
-                f"Impossible dates: {later} ({format_day(a)}) is before {earlier} ({format_day(b)})."
+                f"Impossible dates: {_named(known[later])} ({format_day(a)}) is before "
+                f"{_named(known[earlier])} ({format_day(b)})."
             )
     return problems
 
 
 def _fact_value_problems(fact: CaseFact, value: Any, on_date: dt.date) -> list[str]:
-    if fact.type == "date":
+    if fact.is_date:
         if not _is_day(value):
-            return [f"Case fact {fact.name} must be a date (a day, no time), got {value!r}."]
+            return [f"{_named(fact)} must be a date (a day, no time), got {value!r}."]
         if value < _OLDEST_DATE:
-            return [f"Impossible date: {fact.name} is {format_day(value)}, before 1900."]
-        if value > on_date and fact.name not in PLANNED_DATE_FACTS:
+            return [f"Impossible date: {_named(fact)} is {format_day(value)}, before 1900."]
+        if value > on_date and fact.past_event:
             return [
-                f"Impossible date: {fact.name} is {format_day(value)}, after the plan date "
+                f"Impossible date: {_named(fact)} is {format_day(value)}, after the plan date "
                 f"{format_day(on_date)}; it describes something that has already happened."
             ]
         return []
-    if fact.type in ("choice", "side", "yes_no"):
+    if fact.values:
         if value not in fact.values:
-            return [f"Case fact {fact.name} must be one of {', '.join(fact.values)}, got {value!r}."]
+            words = [o.label for o in fact.options] or [v.replace("_", " ") for v in fact.values]
+            return [f"{_named(fact)} must be one of: {', '.join(words)}; got {value!r}."]
         return []
     if not isinstance(value, str) or not value.strip():
-        return [f"Case fact {fact.name} must be text, got {value!r}."]
+        return [f"{_named(fact)} must be text, got {value!r}."]
     return []
 
 

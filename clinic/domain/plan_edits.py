@@ -117,6 +117,7 @@ def add_home_exercise(
         dose=chosen,
         item_kind=found.item_kind,
         sides=_plan_sides(draft),
+        with_other_hand=found.with_other_hand,
     )
 
     def change(stage: PlannedStage) -> PlannedStage:

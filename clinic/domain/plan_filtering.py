@@ -124,6 +124,9 @@ def filter_item(item: Item, lines: tuple[AvoidLine, ...], where: str, name: str)
         if here:
             blocked |= here
             hits.append(line)
+    for side, line in _busy_other_hand(item, places, lines):
+        blocked |= {p for p in places if p.side == side}
+        hits.append(line)
     if not hits:
         return item, None
     if item.item_kind in NARROWABLE_KINDS:
@@ -140,15 +143,42 @@ def filter_item(item: Item, lines: tuple[AvoidLine, ...], where: str, name: str)
             name=name,
             regions=tuple(dict.fromkeys(p.region for p in touched)),
             rule_ids=tuple(line.rule_id for line in hits),
-            reason=f"It works on {bodymap.places_words(touched)}. {reasons}",
+            reason=_removal_reason(item, touched, hits, lines, places) + f" {reasons}",
         )
     every = bodymap.places([r for r in item.regions if bodymap.is_region(r)], item.sides or bodymap.SIDES)
     narrowed = replace(item, leave_out=_encode_places(every - kept), leave_out_reason=reasons)
     return narrowed, None
 
 
+_OTHER = {"left": "right", "right": "left"}
+# What the doing hand does in self-massage: it touches and presses.
+_DOING_KINDS = frozenset({"touch", "load"})
+
+
+def _busy_other_hand(item: Item, places: frozenset[Place], lines: tuple[AvoidLine, ...]) -> list[tuple[str, AvoidLine]]:
+    """(side worked on, finding) where the other hand that does a self-massage item must be kept free (C28)."""
+    if not getattr(item, "with_other_hand", False):
+        return []
+    out = []
+    for side in sorted({p.side for p in places}):
+        doing = bodymap.places(["hand", "wrist"], [_OTHER[side]])
+        for line in lines:
+            if (_line_blocks(line) & _DOING_KINDS) and doing & line_places(line):
+                out.append((side, line))
+    return out
+
+
 def _reasons(lines: list[AvoidLine]) -> str:
     return " ".join(dict.fromkeys(line.therapist_text for line in lines))
+
+
+def _removal_reason(item: Item, touched: tuple[Place, ...], hits: list[AvoidLine], lines: tuple[AvoidLine, ...],
+                    places: frozenset[Place]) -> str:
+    busy = _busy_other_hand(item, places, lines)
+    if busy and all(line in {b[1] for b in busy} for line in hits):
+        hands = bodymap.side_words([_OTHER[side] for side, _ in busy])
+        return f"It is done with the {hands} hand, which must be kept free of it; a carer may do it instead."
+    return f"It works on {bodymap.places_words(touched)}."
 
 
 def item_problems(item: Item, lines: tuple[AvoidLine, ...]) -> list[str]:
@@ -158,6 +188,8 @@ def item_problems(item: Item, lines: tuple[AvoidLine, ...]) -> list[str]:
     for line in lines:
         if _blocked_by(line, item.item_kind) and places & line_places(line):
             out.append(f"It works on {bodymap.places_words(places & line_places(line))}. {line.therapist_text}")
+    for side, line in _busy_other_hand(item, places, lines):
+        out.append(f"It is done with the {_OTHER[side]} hand. {line.therapist_text}")
     return out
 
 
@@ -205,6 +237,8 @@ def owns(protocol: Protocol, facts: Mapping[str, Any], finding: Finding) -> bool
     injury = protocol.injury
     if injury is None or finding.rule_id not in injury.owns or finding.category != "local":
         return False
+    if not finding.regions:  # a gate of the protocol's own condition (the acute period): its stages handle it
+        return True
     sides = item_sides(protocol, facts)
     own = bodymap.places(injured_regions(protocol, facts) + held_regions(protocol, facts), sides)
     try:
@@ -237,21 +271,25 @@ def stage_protect(protocol: Protocol, stage: Stage, facts: Mapping[str, Any]) ->
 def _protect_line(rule_id: str, regions: tuple[str, ...], side: str, blocks: tuple[str, ...], what: str) -> AvoidLine:
     therapist = bodymap.join_words([bodymap.therapist_words(r, side) for r in regions])
     patient = bodymap.patient_places_words(regions, side)
-    blocked_words = bodymap.join_words([_KIND_SHORT[k] for k in blocks])
+    blocked_words = bodymap.join_words([_KIND_SHORT[k] for k in blocks]).replace(" and ", " or ")
     return AvoidLine(
         rule_id=rule_id,
         regions=regions,
         side=side,
         therapist_text=f"In this stage, no {blocked_words} on {what} ({therapist}).",
-        patient_text=f"In this stage, do not {_patient_verbs(blocks, patient)}.",
+        patient_text=f"In this stage, do not {_patient_verbs(blocks, patient, regions)}.",
         blocks=blocks,
     )
 
 
-def _patient_verbs(blocks: tuple[str, ...], place: str) -> str:
-    """'massage, stretch or move your right wrist, or put weight through it'."""
+def _patient_verbs(blocks: tuple[str, ...], place: str, regions: tuple[str, ...]) -> str:
+    """'massage, stretch or move your right wrist, or put weight through it'.
+
+    "Move" is said only of joints: "do not move your forearm" would contradict bending the elbow.
+    """
+    joints = any(r not in _NOT_JOINTS for r in regions)
     verbs = [v for k, v in (("touch", "massage"), ("passive_movement", "stretch"), ("active_movement", "move"))
-             if k in blocks]
+             if k in blocks and (k != "active_movement" or joints)]
     extra = [v for k, v in (("load", "put weight through it or grip with it"), ("heat_water", "put heat on it"))
              if k in blocks]
     head = f"{' or '.join([', '.join(verbs[:-1]), verbs[-1]] if len(verbs) > 1 else verbs)} {place}" if verbs else ""
@@ -259,6 +297,8 @@ def _patient_verbs(blocks: tuple[str, ...], place: str) -> str:
         return " or ".join(v.replace(" it", f" {place}", 1) for v in extra)
     return ", or ".join([head, *extra])
 
+
+_NOT_JOINTS = frozenset({"neck_shoulder", "upper_arm", "forearm", "palm", "back_of_hand"})
 
 _KIND_SHORT = {
     "touch": "massage",

@@ -8,12 +8,11 @@ Techniques and home exercises on a locally contraindicated region are removed wi
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 from typing import Any
 
 from clinic.domain.plan_checks import (
-    PLANNED_DATE_FACTS,
     _is_day,
     _needs_clearance,
     _needs_override,
@@ -50,6 +49,7 @@ from clinic.domain.protocol_model import (
 )
 from clinic.domain.rules import MissingFact
 from clinic.domain.screening import Finding, ScreeningResult
+from clinic.domain.staging import choose_current
 from clinic.domain.wording import _when, format_day
 
 # ---------------------------------------------------------------------------------------------
@@ -67,8 +67,13 @@ def generate_plan(
     override: Override | None = None,
     clearance: Clearance | None = None,
     screening_valid_until: dt.date | None = None,
+    confirmed: Collection[tuple[str, str]] = (),
 ) -> PlanDraft:
-    """A draft plan for these facts and this screening on ``on_date``; PlanBlocked names every problem."""
+    """A draft plan for these facts and this screening on ``on_date``; PlanBlocked names every problem.
+
+    ``confirmed`` holds the (stage id, criterion) pairs the therapist has confirmed for this patient: a stage
+    after the first is current only when its date has come and its entry criteria are among them
+    (``clinic.domain.staging``); the calendar alone never moves the plan on."""
     if not _is_day(on_date):
         raise PlanBlocked([f"The plan date must be a day (no time), got {on_date!r}."])
     problems = _screening_problems(protocol, screening, on_date)
@@ -101,12 +106,10 @@ def generate_plan(
     stages: list[PlannedStage] = []
     for number, stage in enumerate(applied, start=1):
         protect = stage_protect(protocol, stage, facts)
-        planned = _plan_stage(number, stage, facts, on_date, library, avoid + protect, precautions, sides)
+        planned = _plan_stage(number, stage, facts, on_date, library, avoid + protect, precautions, sides,
+                              protocol=protocol)
         stages.append(replace(planned, protect=protect))
-    current = None
-    for stage in stages:
-        if stage.date_reached:
-            current = stage.id
+    current = choose_current(stages, confirmed)
     stages = [replace(s, current=s.id == current) for s in stages]
     return PlanDraft(
         protocol_id=protocol.id,
@@ -135,7 +138,7 @@ def generate_plan(
 
 
 def _plan_fact(fact: CaseFact, value: Any) -> PlanFact:
-    return PlanFact(fact.name, fact.type, value.isoformat() if fact.type == "date" else value)
+    return PlanFact(fact.name, fact.type, value.isoformat() if fact.is_date else value)
 
 
 def _avoid_line(finding: Finding) -> AvoidLine:
@@ -164,8 +167,10 @@ def _plan_stage(
     avoid: tuple[AvoidLine, ...],
     precautions: tuple[Precaution, ...],
     sides: tuple[str, ...],
+    *,
+    protocol: Protocol,
 ) -> PlannedStage:
-    earliest, firm, waiting, window = _window(stage, facts, on_date)
+    earliest, firm, waiting, window = _window(protocol, stage, facts, on_date)
     clinic: list[PlannedTechnique] = []
     home: list[HomeExercise] = []
     removed: list[Removal] = []
@@ -244,9 +249,10 @@ def _attach(stage: PlannedStage, precautions: tuple[Precaution, ...]) -> Planned
 
 
 def _window(
-    stage: Stage, facts: Mapping[str, Any], on_date: dt.date
+    protocol: Protocol, stage: Stage, facts: Mapping[str, Any], on_date: dt.date
 ) -> tuple[dt.date | None, bool, tuple[str, ...], str]:
     """Earliest known day, whether it is firm, the facts still awaited, and the window in words."""
+    planned = {fact.name for fact in protocol.facts if fact.type == "planned_date"}
     known: list[dt.date] = []
     waiting: list[str] = []
     events: list[tuple[str, int]] = []  # (fact, days after it) still to happen or to be recorded
@@ -258,11 +264,11 @@ def _window(
             events.append((exc.fact, term.days if term.days_by_fact is None else 0))
             continue
         known.append(day)
-        if term.fact in PLANNED_DATE_FACTS and facts[term.fact] > on_date:
+        if term.fact in planned and facts[term.fact] > on_date:
             events.append((term.fact, 0))
     earliest = max(known) if known else None
     firm = earliest is not None and not events
-    when = _when(list(dict.fromkeys(events)))
+    when = _when(list(dict.fromkeys(events)), protocol.event_words())
     if firm:
         window = f"from {format_day(earliest)}"
     elif earliest is not None and (earliest > on_date or not waiting):

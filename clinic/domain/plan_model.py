@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from clinic.domain.protocol_model import ClinicDose, HomeExercise, RefersToTechnique, StopSigns
+from clinic.domain.protocol_model import DATE_TYPES, ClinicDose, HomeExercise, RefersToTechnique, StopSigns
 
 # Version of the canonical JSON layout; stored with every approved revision. Raise it with every change of the
 # layout and teach ``plan_formats`` to read the one before (2: issue 12's body map, kinds, confirmed stages).
@@ -203,7 +203,7 @@ class PlanDraft:
     def fact_values(self) -> dict[str, Any]:
         """The case facts as the protocol reads them (dates as ``datetime.date``)."""
         return {
-            fact.name: dt.date.fromisoformat(fact.value) if fact.type == "date" else fact.value
+            fact.name: dt.date.fromisoformat(fact.value) if fact.type in DATE_TYPES else fact.value
             for fact in self.facts
         }
 

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from clinic.domain import bodymap
 from clinic.domain.protocol_model import HomeDose
 from clinic.domain.wording import describe_home_dose
 
@@ -118,11 +119,20 @@ def _stage_changes(label: str, old: Mapping[str, Any], new: Mapping[str, Any]) -
                 out.append(f"{label}, added {kind}: {item[title]}" + (f" ({dose})" if dose else ""))
             elif before[k]["dose"] != item["dose"]:
                 out.append(f"{label}, {item[title]}: {', '.join(_dose_changes(before[k]['dose'], item['dose']))}")
+            if k in before and before[k].get("leave_out", []) != item.get("leave_out", []):
+                out.append(f"{label}, {item[title]}: {_leave_out_change(item.get('leave_out', []))}")
     old_removed = {(r["kind"], r["ref"]) for r in old.get("removed", [])}
     for removal in new.get("removed", []):
         if (removal["kind"], removal["ref"]) not in old_removed:
             out.append(f"{label}, left out: {removal['name']} ({', '.join(removal['rule_ids'])})")
     return out
+
+
+def _leave_out_change(codes: list[str]) -> str:
+    """'now leaves out the right wrist' or 'no longer leaves anything out'."""
+    places = [bodymap.Place(side, region) for side, _, region in (c.partition(":") for c in codes)
+              if side in bodymap.SIDES and bodymap.is_region(region)]
+    return f"now leaves out {bodymap.places_words(places)}" if places else "no longer leaves anything out"
 
 
 def _keyed(items: list[Mapping[str, Any]]) -> dict[tuple[str, int], Mapping[str, Any]]:

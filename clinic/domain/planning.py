@@ -21,9 +21,7 @@ JSON and digest), ``plan_review`` (diffs, needs review) and ``wording`` (dates i
 from __future__ import annotations
 
 from clinic.domain.plan_checks import (
-    DATE_ORDER,
     OVERRIDE_ROLES,
-    PLANNED_DATE_FACTS,
     check_clearance,
     check_facts,
     check_override,
@@ -53,9 +51,7 @@ from clinic.domain.wording import format_day
 __all__ = [
     "empty_plan_problems",
     "leave_out_words",
-    "DATE_ORDER",
     "OVERRIDE_ROLES",
-    "PLANNED_DATE_FACTS",
     "PLAN_FORMAT",
     "AvoidLine",
     "Clearance",

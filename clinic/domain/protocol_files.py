@@ -9,7 +9,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from clinic.domain.protocol_injury import parse_injury
-from clinic.domain.protocol_model import FACT_TYPES, CaseFact, Option, Protocol, Sequence, Source, Stage, Technique
+from clinic.domain.protocol_model import (
+    DATE_TYPES,
+    FACT_TYPES,
+    CaseFact,
+    Option,
+    Protocol,
+    Sequence,
+    Source,
+    Stage,
+    Technique,
+)
 from clinic.domain.protocol_stages import _check_timing, _parse_stage, _parse_stop_groups, _Refs
 from clinic.domain.rules import Problems
 from clinic.domain.yaml_checks import _identifier, _list, _mapping, _one_of, _show, _text, _texts, _whole
@@ -41,6 +51,8 @@ _FACT_OPTIONAL = {
     "help": "text",
     "required": "true or false",
     "options": "the answers, as value: label lines",
+    "after": "the name of a date fact this date can never be before",
+    "event": "the moment this date records, in words, such as 'the cast is off'",
 }
 def _parse_protocol(
     pid: str,
@@ -162,12 +174,40 @@ def _parse_facts(raw: Any, problems: Problems) -> tuple[tuple[CaseFact, ...], se
                         options.append(Option(ok_value, ok_label))
         elif "options" in body:
             problems.add(f"{path}.options", "only choice facts have options; remove it or set type: choice")
+        after = event = None
+        if ftype is not None and ftype not in DATE_TYPES:
+            for key in ("after", "event"):
+                if key in body:
+                    problems.add(f"{path}.{key}", f"only date facts have '{key}'; remove it or use a date type")
+        else:
+            after = _identifier(body["after"], f"{path}.after", problems) if "after" in body else None
+            event = _text(body["event"], f"{path}.event", problems) if "event" in body else None
+            waited_for = ftype == "planned_date" or required is False
+            if waited_for and "event" not in body:
+                problems.add(
+                    f"{path}.event",
+                    "missing; an optional or planned date needs the moment it records in words, such as "
+                    '"the cast is off", for a stage still waiting for it',
+                )
         if name is not None:
             names.add(name)
         if len(problems.items) == before and name and ftype and question:
-            out.append(CaseFact(name, ftype, question, help_text or "", bool(required), tuple(options)))
+            out.append(
+                CaseFact(name, ftype, question, help_text or "", bool(required), tuple(options), after, event or "")
+            )
         elif isinstance(body.get("name"), str):
             broken.add(body["name"])
+    by_name = {fact.name: fact for fact in out}
+    for fact in out:
+        if fact.after is None or fact.after in broken:
+            continue
+        earlier = by_name.get(fact.after)
+        if earlier is None or not earlier.is_date or earlier.name == fact.name:
+            dates = [f.name for f in out if f.is_date and f.name != fact.name]
+            problems.add(
+                f"facts.{fact.name}.after",
+                f"unknown date fact {_show(fact.after)}; expected one of: {', '.join(dates) or '(no other dates)'}",
+            )
     return tuple(out), broken
 
 

@@ -24,7 +24,10 @@ BODY_REGIONS = (
     "shoulder",
     "neck_shoulder",
 )
-FACT_TYPES = ("date", "yes_no", "choice", "side", "text")
+# A "date" records an event that has happened (never after the day it is entered); a "planned_date"
+# may lie ahead (the cast's planned removal). A "region" is one body region id.
+FACT_TYPES = ("date", "planned_date", "yes_no", "choice", "side", "region", "text")
+DATE_TYPES = ("date", "planned_date")
 PRESSURES = ("very_light", "light", "moderate", "firm")
 TECHNIQUE_KINDS = ("clinic", "home")
 TECHNIQUES_FILE = "techniques.yaml"
@@ -55,15 +58,31 @@ class CaseFact:
     help: str = ""
     required: bool = True
     options: tuple[Option, ...] = ()
+    # Date facts only: the date fact this one can never be before (the cast comes off after the fracture).
+    after: str | None = None
+    # Date facts only: the moment in words, for a stage still waiting for it ("the cast is off").
+    event: str = ""
 
     @property
     def values(self) -> tuple[str, ...]:
-        """The allowed values for choice and side facts, otherwise empty."""
+        """The allowed values for choice, side, yes/no and region facts, otherwise empty."""
         if self.type == "side":
             return SIDES
         if self.type == "yes_no":
             return ("yes", "no")
+        if self.type == "region":
+            return BODY_REGIONS
         return tuple(option.value for option in self.options)
+
+    @property
+    def is_date(self) -> bool:
+        """A date or a planned date."""
+        return self.type in DATE_TYPES
+
+    @property
+    def past_event(self) -> bool:
+        """A date of something that has happened: one after the day it is entered is impossible (CS-04)."""
+        return self.type == "date"
 
 
 @dataclass(frozen=True)
@@ -88,6 +107,7 @@ class Technique:
     regions: tuple[str, ...]
     illustration: str | None = None
     steps: tuple[str, ...] = ()
+    with_other_hand: bool = False
 
 
 @dataclass(frozen=True)
@@ -112,6 +132,7 @@ class Sequence:
     patient_description: str
     steps: tuple[SequenceStep, ...]
     illustration: str | None = None
+    with_other_hand: bool = False
 
     @property
     def regions(self) -> tuple[str, ...]:
@@ -183,6 +204,7 @@ class HomeExercise(RefersToTechnique):
     sides: tuple[str, ...] = ()
     leave_out: tuple[str, ...] = ()  # places "right:index_pip" left out by a finding
     leave_out_reason: str = ""
+    with_other_hand: bool = False  # self-massage: the other hand does it
 
 
 @dataclass(frozen=True)
@@ -278,6 +300,14 @@ class Protocol:
                 return fact
         raise KeyError(name)
 
+    def date_order(self) -> tuple[tuple[str, str], ...]:
+        """(later, earlier) pairs: the first date can never be before the second one (CS-04)."""
+        return tuple((fact.name, fact.after) for fact in self.facts if fact.after)
+
+    def event_words(self) -> dict[str, str]:
+        """Date fact name -> the moment in words ("the cast is off"), for the dates that have them."""
+        return {fact.name: fact.event for fact in self.facts if fact.event}
+
     def stage(self, stage_id: str) -> Stage:
         """The stage with this id; KeyError if there is none."""
         for stage in self.stages:
@@ -304,6 +334,14 @@ class Library:
     def protocol(self, protocol_id: str) -> Protocol:
         """The protocol with this id; KeyError if there is none."""
         return self.protocols[protocol_id]
+
+    def conditions(self) -> tuple[Protocol, ...]:
+        """The conditions a therapist can screen for and plan: every protocol, by title."""
+        return tuple(sorted(self.protocols.values(), key=lambda p: (p.title.casefold(), p.id)))
+
+    def case_facts(self) -> dict[str, tuple[CaseFact, ...]]:
+        """Protocol id -> its case facts, by title: what screening knows about the conditions."""
+        return {protocol.id: protocol.facts for protocol in self.conditions()}
 
     def technique(self, technique_id: str) -> Technique:
         """The technique with this id; KeyError if there is none."""

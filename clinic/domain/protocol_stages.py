@@ -220,7 +220,7 @@ def _check_start_facts(raw: Any, path: str, problems: Problems, refs: _Refs) -> 
     """Every 'after' term must name a date fact, and a days table a choice fact with all its answers."""
     facts = refs.facts
     items = raw if isinstance(raw, list) else [raw]
-    date_facts = [name for name, fact in facts.items() if fact.type == "date"]
+    date_facts = [name for name, fact in facts.items() if fact.is_date]
     has_after = False
     for i, item in enumerate(items):
         here = f"{path}[{i}]" if isinstance(raw, list) else path
@@ -231,7 +231,7 @@ def _check_start_facts(raw: Any, path: str, problems: Problems, refs: _Refs) -> 
         name = body.get("fact")
         if isinstance(name, str) and name in refs.broken_facts:
             continue
-        if isinstance(name, str) and name and (name not in facts or facts[name].type != "date"):
+        if isinstance(name, str) and name and (name not in facts or not facts[name].is_date):
             problems.add(
                 f"{here}.after.fact",
                 f"unknown date fact {_show(name)}; "
@@ -436,6 +436,7 @@ def _parse_home(raw: Any, path: str, problems: Problems, refs: _Refs) -> HomeExe
         dose=HomeDose(**dose),
         note=note or "",
         item_kind=found.item_kind,
+        with_other_hand=found.with_other_hand,
     )
 
 

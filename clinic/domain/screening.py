@@ -20,7 +20,7 @@ import json
 import re
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ import yaml
 
 from clinic.domain import bodymap
 from clinic.domain.kinds import BLOCKABLE_KINDS, NEVER_BLOCKED
+from clinic.domain.protocol_model import CaseFact
 from clinic.domain.rules import DataFileError, MissingFact, Problems, StartRule, parse_start_rule
 
 CATEGORIES = ("absolute", "urgent_refer", "refer", "local", "relative")
@@ -54,7 +55,6 @@ _OLD_REGION_WORDS = {
 }
 # Region words without a side: the old short ones, and the body map's words for the finer regions.
 REGION_WORDS = {region: _OLD_REGION_WORDS.get(region) or bodymap.region_words(region) for region in REGIONS}
-CONDITIONS = ("stroke", "fracture", "tendinitis", "arthritis", "bruise")
 RECORD_FIELDS = (
     "blood_thinners", "diabetes", "heart_disease", "high_blood_pressure", "low_blood_pressure",
     "osteoporosis", "cancer", "pregnancy", "reduced_sensation", "oil_allergy",
@@ -62,35 +62,9 @@ RECORD_FIELDS = (
 SIDES = bodymap.SIDE_INPUTS
 ANSWER_VALUES = ("yes", "no", "not_known")
 
-# The case facts each protocol records; gates may only read these (typos are caught at load).
-CASE_FACTS: dict[str, tuple[str, ...]] = {
-    "stroke": ("stroke_date", "stroke_type", "affected_side", "medically_stable_date", "cleared_by"),
-    "fracture": (
-        "fracture_date", "bone", "affected_side", "treatment", "cast_removal_date", "healing_confirmed_date",
-        "broken_finger", "cast_holds",
-    ),
-    "tendinitis": ("tendon_area", "affected_side", "onset_date", "acute_over_date"),
-    "arthritis": ("arthritis_type", "affected_side", "joints", "flare_settled_date"),
-    "bruise": (
-        "injury_date", "bruise_area", "affected_side", "vessel_or_muscle_damage", "swelling_pain_gone_date",
-    ),
-}
-_ALL_FACTS = tuple(sorted({fact for facts in CASE_FACTS.values() for fact in facts}))
-FACT_CHOICES: dict[str, tuple[str, ...]] = {
-    "stroke_type": ("ischaemic", "haemorrhagic", "not_known"),
-    "affected_side": SIDES,
-    "treatment": ("cast_or_splint", "surgery"),
-    "arthritis_type": ("inflammatory_arthritis", "osteoarthritis"),
-    "bruise_area": ("fingers", "hand", "wrist", "forearm"),
-    "vessel_or_muscle_damage": ("yes", "no", "not_known"),
-}
-
-# Dates of events that must already have happened: one after the screening day is impossible (CS-04).
-# cast_removal_date is not here: it may be the planned date.
-PAST_EVENT_FACTS = frozenset({
-    "stroke_date", "medically_stable_date", "fracture_date", "healing_confirmed_date", "onset_date",
-    "acute_over_date", "flare_settled_date", "injury_date", "swelling_pain_gone_date",
-})
+# The conditions are the loaded protocols, each with its case facts (``Library.case_facts()``): nothing
+# here lists them. A gate may only read the facts of the protocols it names (typos are caught at load).
+ConditionFacts = Mapping[str, tuple[CaseFact, ...]]
 
 DECISION_ORDER = ("defer", "refer", "incomplete", "local", "caution", "clear")
 CATEGORY_DECISION = {
@@ -183,6 +157,18 @@ class RuleSet:
 
     version: int
     rules: tuple[Rule, ...]
+    # protocol id -> its case facts, in the order the protocols are offered
+    conditions: ConditionFacts = field(default_factory=dict)
+
+    def facts_of(self, condition: str | None) -> tuple[CaseFact, ...]:
+        """The case facts of this protocol; for no protocol, every fact of every protocol (first one wins)."""
+        if condition is not None:
+            return self.conditions[condition]
+        seen: dict[str, CaseFact] = {}
+        for facts in self.conditions.values():
+            for fact in facts:
+                seen.setdefault(fact.name, fact)
+        return tuple(seen[name] for name in sorted(seen))
 
     def get(self, rule_id: str) -> Rule:
         """The rule with this id; KeyError when there is none."""
@@ -201,17 +187,18 @@ class QuestionGroup:
     questions: tuple[Rule, ...]
 
 
-def load_rules(path: str | Path) -> RuleSet:
-    """Read and validate a contraindications file; DataFileError lists every problem."""
+def load_rules(path: str | Path, conditions: ConditionFacts) -> RuleSet:
+    """Read and validate a contraindications file against the loaded protocols' case facts
+    (``Library.case_facts()``); DataFileError lists every problem."""
     path = Path(path)
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise DataFileError([f"{path.name}: not valid YAML: {exc}"]) from exc
-    return parse_rules(raw, path.name)
+    return parse_rules(raw, path.name, conditions=conditions)
 
 
-def parse_rules(raw: Any, file: str = "contraindications.yaml") -> RuleSet:
+def parse_rules(raw: Any, file: str = "contraindications.yaml", *, conditions: ConditionFacts) -> RuleSet:
     """Validate already-loaded YAML data; DataFileError lists every problem with its key path."""
     problems = Problems(file)
     if not isinstance(raw, dict):
@@ -229,7 +216,7 @@ def parse_rules(raw: Any, file: str = "contraindications.yaml") -> RuleSet:
     else:
         seen: set[str] = set()
         for i, item in enumerate(items):
-            rule = _parse_rule(item, f"items[{i}]", problems)
+            rule = _parse_rule(item, f"items[{i}]", problems, conditions)
             if rule is None:
                 continue
             if rule.id in seen:
@@ -237,10 +224,10 @@ def parse_rules(raw: Any, file: str = "contraindications.yaml") -> RuleSet:
             seen.add(rule.id)
             rules.append(rule)
     problems.raise_if_any()
-    return RuleSet(version=version, rules=tuple(rules))
+    return RuleSet(version=version, rules=tuple(rules), conditions=dict(conditions))
 
 
-def _parse_rule(item: Any, path: str, problems: Problems) -> Rule | None:
+def _parse_rule(item: Any, path: str, problems: Problems, catalogue: ConditionFacts) -> Rule | None:
     if not isinstance(item, dict):
         problems.add(path, f"expected a mapping, got {_got(item)}")
         return None
@@ -252,7 +239,9 @@ def _parse_rule(item: Any, path: str, problems: Problems) -> Rule | None:
         problems.add(f"{path}.id", f"expected a lower-case name like fresh_bruise, got {_got(rule_id)}")
     group = _choice(item, "group", GROUPS, path, problems)
     category = _choice(item, "category", CATEGORIES, path, problems)
-    texts = {key: _text(item, key, path, problems) for key in ("therapist_text", "patient_text", "source", "name")}
+    texts = {key: _text(item, key, path, problems) for key in ("therapist_text", "patient_text", "source")}
+    # Plain words for the finding; a clinic's own rule without one reads as its id in words.
+    texts["name"] = _text(item, "name", path, problems, required=False) or ""
     for key in ("therapist_text", "patient_text"):
         _check_placeholders(texts[key], f"{path}.{key}", problems)
     start_when = _text(item, "start_when", path, problems, required=False)
@@ -279,11 +268,9 @@ def _parse_rule(item: Any, path: str, problems: Problems) -> Rule | None:
             problems.add(f"{path}.conditions", f"expected a list of protocol ids, got {_got(raw_conditions)}")
         else:
             for j, condition in enumerate(raw_conditions):
-                if condition not in CONDITIONS:
-                    problems.add(
-                        f"{path}.conditions[{j}]", _one_of(CONDITIONS, condition)
-                    )
-            conditions = tuple(c for c in raw_conditions if c in CONDITIONS)
+                if condition not in catalogue:
+                    problems.add(f"{path}.conditions[{j}]", _one_of(tuple(catalogue), condition))
+            conditions = tuple(c for c in raw_conditions if c in catalogue)
 
     record_field = None
     if "record_field" in item:
@@ -298,7 +285,7 @@ def _parse_rule(item: Any, path: str, problems: Problems) -> Rule | None:
             problems.add(f"{path}.regions", "a gate has no answer to choose regions from; list the regions")
         if not conditions:
             problems.add(f"{path}.conditions", "a gate needs the protocols whose case facts it reads")
-        gate = _parse_gate(item["gate"], f"{path}.gate", conditions, problems)
+        gate = _parse_gate(item["gate"], f"{path}.gate", {c: catalogue[c] for c in conditions}, problems)
         if gate is not None and gate.region_fact and category != "local":
             problems.add(f"{path}.gate.region_fact", "only a local gate takes its region from a case fact")
     else:
@@ -353,17 +340,18 @@ def _parse_blocks(item: dict, path: str, category: str, problems: Problems) -> t
     return tuple(k for k in BLOCKABLE_KINDS if k in raw)
 
 
-def _parse_gate(raw: Any, path: str, conditions: tuple[str, ...], problems: Problems) -> Gate | None:
+def _parse_gate(raw: Any, path: str, conditions: ConditionFacts, problems: Problems) -> Gate | None:
     if not isinstance(raw, dict):
         problems.add(path, f"expected a mapping with 'until', 'waits_for' or 'when', got {_got(raw)}")
         return None
     for key in sorted(set(raw) - _GATE_KEYS, key=str):
         problems.add(f"{path}.{key}", "unknown key; expected one of region_fact, until, waits_for, when")
-    known_facts = {fact for c in conditions for fact in CASE_FACTS[c]}
 
     def check_fact(fact: str, where: str) -> None:
-        if known_facts and fact not in known_facts:
-            problems.add(where, _one_of(tuple(sorted(known_facts)), fact))
+        for condition, facts in conditions.items():
+            names = tuple(sorted(f.name for f in facts))
+            if fact not in names:
+                problems.add(where, f"not a case fact of the {condition} protocol: {_one_of(names, fact)}")
 
     until = None
     if "until" in raw:
@@ -390,7 +378,7 @@ def _parse_gate(raw: Any, path: str, conditions: tuple[str, ...], problems: Prob
             problems.add(f"{path}.when", f"expected {{fact: NAME, equals: VALUE}}, got {_got(body)}")
         else:
             check_fact(body["fact"], f"{path}.when.fact")
-            choices = FACT_CHOICES.get(body["fact"])
+            choices = next((f.values for facts in conditions.values() for f in facts if f.name == body["fact"]), ())
             if choices and body["equals"] not in choices:
                 problems.add(f"{path}.when.equals", _one_of(choices, body['equals']))
             when = FactEquals(body["fact"], body["equals"])
@@ -449,7 +437,7 @@ def _got(value: Any) -> str:
 
 def questions_for(rules: RuleSet, condition: str | None = None) -> tuple[QuestionGroup, ...]:
     """The questions to ask for this protocol, grouped in form order; gates ask nothing."""
-    _check_condition(condition)
+    _check_condition(rules, condition)
     groups = []
     for group in GROUPS:
         questions = tuple(
@@ -460,9 +448,9 @@ def questions_for(rules: RuleSet, condition: str | None = None) -> tuple[Questio
     return tuple(groups)
 
 
-def _check_condition(condition: str | None) -> None:
-    if condition is not None and condition not in CONDITIONS:
-        raise ValueError(f"unknown condition {condition!r}; expected one of {', '.join(CONDITIONS)}")
+def _check_condition(rules: RuleSet, condition: str | None) -> None:
+    if condition is not None and condition not in rules.conditions:
+        raise ValueError(f"unknown condition {condition!r}; expected one of {', '.join(rules.conditions)}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -561,7 +549,7 @@ def screen(
     condition: str | None = None,
 ) -> ScreeningResult:
     """Judge answers and case facts against the rules on ``on_date``; missing or unknown never gives clear."""
-    _check_condition(condition)
+    _check_condition(rules, condition)
     if not isinstance(on_date, dt.date) or isinstance(on_date, dt.datetime):
         raise ValueError(f"on_date must be a date, got {on_date!r}")
     findings: list[Finding] = []
@@ -575,7 +563,8 @@ def screen(
         if not rule.applies_to(condition):
             continue
         if rule.gate is not None:
-            finding = _judge_gate(rule, rule.gate, facts, on_date, missing_facts, impossible_facts)
+            finding = _judge_gate(rule, rule.gate, facts, rules.facts_of(condition), on_date, missing_facts,
+                                  impossible_facts)
             if finding is not None:
                 findings.append(finding)
             continue
@@ -637,6 +626,7 @@ def _judge_gate(
     rule: Rule,
     gate: Gate,
     facts: Mapping[str, Any],
+    case_facts: tuple[CaseFact, ...],
     on_date: dt.date,
     missing_facts: list[str],
     impossible_facts: list[str],
@@ -649,6 +639,7 @@ def _judge_gate(
         if value != gate.when.equals:
             return None
     earliest = None
+    past_events = {fact.name for fact in case_facts if fact.past_event}
     waiting = tuple(f for f in gate.waits_for if facts.get(f) in (None, ""))
     if gate.until is not None:
         dated: list[dt.date] = []
@@ -656,7 +647,7 @@ def _judge_gate(
             if term.fact in waiting:
                 continue
             value = facts.get(term.fact)
-            if term.fact in PAST_EVENT_FACTS and isinstance(value, dt.date) and value > on_date:
+            if term.fact in past_events and isinstance(value, dt.date) and value > on_date:
                 impossible_facts.append(term.fact)
                 return None
             try:
@@ -669,7 +660,8 @@ def _judge_gate(
             if not waiting:
                 return None
             earliest = None  # a date already past says nothing while the gate still waits for an event
-    side = facts.get("affected_side") if facts.get("affected_side") in SIDES else None
+    side_fact = next((fact.name for fact in case_facts if fact.type == "side"), None)
+    side = facts.get(side_fact) if side_fact and facts.get(side_fact) in SIDES else None
     regions = rule.regions
     if gate.region_fact is not None:
         value = facts.get(gate.region_fact)
@@ -751,12 +743,13 @@ def answers_from_json(obj: Any) -> dict[str, Answer]:
     return answers
 
 
-def facts_from_json(obj: Any) -> dict[str, Any]:
-    """Case facts from JSON; names ending in _date become dates; the "condition" key is skipped."""
+def facts_from_json(obj: Any, rules: RuleSet) -> dict[str, Any]:
+    """Case facts from JSON, typed by the protocol's facts (dates become dates); "condition" is skipped."""
     if not isinstance(obj, dict):
         raise ValueError(f"facts: expected an object of fact name → value, got {_got(obj)}")
-    condition = condition_from_json(obj)
-    known = CASE_FACTS[condition] if condition else _ALL_FACTS
+    condition = condition_from_json(obj, rules)
+    by_name = {fact.name: fact for fact in rules.facts_of(condition)}
+    known = tuple(by_name)
     facts: dict[str, Any] = {}
     for name, value in obj.items():
         if name == "condition" or value is None:
@@ -764,16 +757,17 @@ def facts_from_json(obj: Any) -> dict[str, Any]:
         if name not in known:
             of = condition or "any protocol"
             raise ValueError(f"facts.{name}: not a case fact of {of}; {_one_of(known, name)}")
-        if name.endswith("_date"):
+        fact = by_name[name]
+        if fact.is_date:
             if not (isinstance(value, str) and _ISO_DATE.fullmatch(value)):
                 raise ValueError(f"facts.{name}: expected a date like 2026-03-14, got {_got(value)}")
             try:
                 facts[name] = dt.date.fromisoformat(value)
             except ValueError:
                 raise ValueError(f"facts.{name}: {value} is not a real date") from None
-        elif name in FACT_CHOICES:
-            if value not in FACT_CHOICES[name]:
-                raise ValueError(f"facts.{name}: {_one_of(FACT_CHOICES[name], value)}")
+        elif fact.values:
+            if value not in fact.values:
+                raise ValueError(f"facts.{name}: {_one_of(fact.values, value)}")
             facts[name] = value
         elif isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value)):
             facts[name] = tuple(value) if isinstance(value, list) else value
@@ -782,13 +776,15 @@ def facts_from_json(obj: Any) -> dict[str, Any]:
     return facts
 
 
-def condition_from_json(obj: Any) -> str | None:
+def condition_from_json(obj: Any, rules: RuleSet) -> str | None:
     """The protocol id in a facts file's "condition" key, or None when it has none."""
     if not isinstance(obj, dict) or obj.get("condition") is None:
         return None
     condition = obj["condition"]
-    if condition not in CONDITIONS:
-        raise ValueError(f"facts.condition: expected one of {', '.join(CONDITIONS)}, got {_got(condition)}")
+    if condition not in rules.conditions:
+        raise ValueError(
+            f"facts.condition: expected one of {', '.join(rules.conditions)}, got {_got(condition)}"
+        )
     return condition
 
 

@@ -108,7 +108,8 @@ def _parse_technique(raw: Any, path: str, problems: Problems, illustration_ids: 
         path,
         problems,
         _TECHNIQUE_KEYS,
-        {"illustration": "an illustration id (home techniques)", "steps": "numbered steps (home techniques)"},
+        {"illustration": "an illustration id (home techniques)", "steps": "numbered steps (home techniques)",
+         "with_other_hand": _OTHER_HAND},
     )
     if body is None:
         return None
@@ -151,6 +152,7 @@ def _parse_technique(raw: Any, path: str, problems: Problems, illustration_ids: 
         regions=regions,
         illustration=illustration,
         steps=steps,
+        with_other_hand=_other_hand(body, path, problems),
     )
 
 
@@ -163,7 +165,8 @@ def _parse_sequence(
     techniques: Mapping[str, Technique],
 ) -> Sequence | None:
     before = len(problems.items)
-    body = _mapping(raw, path, problems, _SEQUENCE_KEYS, {"illustration": "an illustration id (home)"})
+    body = _mapping(raw, path, problems, _SEQUENCE_KEYS,
+                    {"illustration": "an illustration id (home)", "with_other_hand": _OTHER_HAND})
     if body is None:
         return None
     sid = _identifier(body.get("id"), f"{path}.id", problems) if "id" in body else None
@@ -227,7 +230,19 @@ def _parse_sequence(
         patient_description=texts["patient_description"] or "",
         steps=tuple(steps),
         illustration=illustration,
+        with_other_hand=_other_hand(body, path, problems),
     )
+
+
+_OTHER_HAND = "true when the patient does it with the other hand (self-massage)"
+
+
+def _other_hand(body: dict[str, Any], path: str, problems: Problems) -> bool:
+    value = body.get("with_other_hand", False)
+    if not isinstance(value, bool):
+        problems.add(f"{path}.with_other_hand", f"expected true or false, got {_show(value)}")
+        return False
+    return value
 
 
 def _done_in(body: dict[str, Any], path: str, problems: Problems) -> str | None:

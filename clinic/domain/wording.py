@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 from clinic.domain.protocol_model import ClinicDose, HomeDose
 from clinic.domain.rules import StartRule
 from clinic.domain.screening import REGION_WORDS
 
-# How a stage window names an event it still waits for: "from about 2 April 2026, when the cast is off".
-_EVENT_WORDS = {
-    "cast_removal_date": "the cast is off",
-    "healing_confirmed_date": "the doctor confirms healing",
-    "medically_stable_date": "a doctor declares the patient medically stable",
-    "acute_over_date": "the acute period is over",
-    "flare_settled_date": "the flare has settled",
-    "swelling_pain_gone_date": "the swelling and pain have gone",
-}
+# Dates are written the same way for every reader, whatever the machine's locale: "14 March 2026".
+# (Babel would do this too; the month names alone do not justify a new locked dependency.)
 _MONTHS = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
@@ -71,10 +65,14 @@ def describe_home_dose(dose: HomeDose) -> str:
     return ", ".join(parts)
 
 
-def _when(events: list[tuple[str, int]]) -> str:
-    """'when the cast is off and the doctor confirms healing', '14 days after the flare has settled'."""
+def _when(events: list[tuple[str, int]], event_words: Mapping[str, str]) -> str:
+    """'when the cast is off and the doctor confirms healing', '14 days after the flare has settled'.
+
+    ``event_words`` are the protocol's words for its dates (``Protocol.event_words()``); the protocol
+    check makes every optional or planned date have them."""
+
     def words(fact: str) -> str:
-        return _EVENT_WORDS.get(fact, f"{fact.replace('_', ' ')} is recorded")
+        return event_words.get(fact, "the date is recorded")
 
     plain = [words(fact) for fact, days in events if not days]
     parts = [f"when {_join(plain)}"] if plain else []
@@ -95,5 +93,12 @@ def _region_words(regions: tuple[str, ...]) -> str:
 def format_day(day: dt.date) -> str:
     """A day in words, independent of the machine's locale: '14 March 2026'."""
     return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def format_when(moment: dt.datetime) -> str:
+    """A moment in words, in UTC: '14 March 2026, 09:30 UTC' (a naive moment is taken as UTC)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC)
+    return f"{format_day(moment)}, {moment:%H:%M} UTC"
 
 

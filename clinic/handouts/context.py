@@ -13,6 +13,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from clinic.domain.wording import format_day
+
 # Caps (SEC-22). Long enough for any real value, short enough that a handout stays a handout.
 NAME_CHARS = 200  # names, titles, phone numbers, record numbers
 LINE_CHARS = 500  # one step, one warning, one sign
@@ -65,7 +67,7 @@ def day(value: dt.date | None) -> str:
     """'14 March 2026': the same in every country, no month/day confusion."""
     if value is None:
         return ""
-    return f"{value.day} {value:%B %Y}"
+    return format_day(value)
 
 
 # ---------------------------------------------------------------------------------------------- shared parts

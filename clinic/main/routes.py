@@ -37,7 +37,7 @@ def dashboard():
 def health():
     """For load balancers: 200 when the database answers and its schema is this code's; 503 saying which not."""
     try:
-        problem = schema.pending_migrations(db.session.connection())
+        problem = schema.pending_migrations(schema.recorded_heads(db.session))
     except SQLAlchemyError:
         db.session.rollback()
         current_app.logger.warning("health check: the database does not answer", exc_info=True)

@@ -37,7 +37,8 @@ ANSWERS: dict[str, str] = {"yes": "Yes", "no": "No", "not_known": "Not known"}
 
 DOMINANT_HANDS: dict[str, str] = {"right": "Right", "left": "Left", "both": "Both (ambidextrous)",
                                   "not_known": "Not known"}
-NAME_ORDERS: dict[str, str] = {"given_first": "Given names first, like Anna Smith",
+NAME_ORDER_WORDS: dict[str, str] = {"given_first": "Given names first", "family_first": "Family name first"}
+NAME_ORDERS: dict[str, str] = {"given_first": "Given names first, like Anna Smith",  # the form's choices
                                "family_first": "Family name first, like 王秀英 or Nagy Anna"}
 SEXES: dict[str, str] = {"": "Not stated", "female": "Female", "male": "Male", "other": "Other"}
 YES_NO: dict[str, str] = {"yes": "Yes", "no": "No"}

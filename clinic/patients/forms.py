@@ -74,7 +74,7 @@ class IdentityFields:
 
     record_number = StringField(
         "Record number", filters=[_strip],
-        validators=[DataRequired("Enter a record number."),
+        validators=[DataRequired("Enter a record number."), Length(max=20, message="Use at most 20 characters."),
                     Regexp(RECORD_NUMBER_RE, message="Use up to 20 letters, digits or hyphens, like P-000123.")],
         description="Suggested by the system; change it if your clinic numbers records differently.",
     )
@@ -94,7 +94,8 @@ class IdentityFields:
 class ContactFields:
     """How to reach the patient (reception may edit these)."""
 
-    phone = TelField("Phone", filters=[_strip], validators=[Optional(), _plausible_phone])
+    phone = TelField("Phone", filters=[_strip], validators=[
+        Optional(), Length(max=40, message="Use at most 40 characters."), _plausible_phone])
     email = EmailField("Email", filters=[_strip], validators=[
         Optional(), Length(max=254, message="Use at most 254 characters."),
         Email("Enter an email address like name@example.org.")])
@@ -208,4 +209,4 @@ class EraseForm(ClinicForm):
     """Erase after typing the record number, so the wrong patient is not erased by a slip."""
 
     confirm = StringField("Type the record number to confirm", filters=[_strip],
-                          validators=[DataRequired("Type the record number to confirm.")])
+                          validators=[DataRequired("Type the record number to confirm."), Length(max=100)])

@@ -44,6 +44,16 @@ class PatientTable:
 PATIENT_TABLES: list[PatientTable] = []
 
 
+def text_caps(**caps: int) -> Callable[[dict], list[str]]:
+    """An import ``check`` holding text columns to the caps their web form applies: ``text_caps(note=2000)``."""
+
+    def check(row: dict) -> list[str]:
+        return [f"{name}: at most {cap:,} characters" for name, cap in caps.items()
+                if isinstance(row.get(name), str) and len(row[name]) > cap]
+
+    return check
+
+
 def register_patient_table(model: type, **options) -> None:
     """Declare ``model`` as holding patient rows (register parents before children)."""
     if any(t.model is model for t in PATIENT_TABLES):

@@ -24,6 +24,7 @@ from flask import (
 from clinic import audit
 from clinic.auth import operations as auth_ops
 from clinic.clock import now, today
+from clinic.domain.wording import format_day
 from clinic.extensions import db
 from clinic.models import Patient, PatientStatus, Role
 from clinic.patients import documents
@@ -73,12 +74,12 @@ def show_value(field: str, value) -> str:
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, dt.date):
-        return f"{value.day} {value:%B %Y}"
+        return format_day(value)
     text = str(value)
     if field.startswith("history_facts."):
         return F.ANSWERS.get(text, text)
-    choices = {"dominant_hand": F.DOMINANT_HANDS, "sex": F.SEXES, "name_order": F.NAME_ORDERS, "status": F.STATUS_WORDS,
-               "consent_treatment": F.YES_NO, "consent_data": F.YES_NO}
+    choices = {"dominant_hand": F.DOMINANT_HANDS, "sex": F.SEXES, "name_order": F.NAME_ORDER_WORDS,
+               "status": F.STATUS_WORDS, "consent_treatment": F.YES_NO, "consent_data": F.YES_NO}
     if field in choices:
         return choices[field].get(text, text)
     if field in F.DATE_FIELDS:
@@ -86,7 +87,7 @@ def show_value(field: str, value) -> str:
             day = dt.date.fromisoformat(text)
         except ValueError:
             return text
-        return f"{day.day} {day:%B %Y}"
+        return format_day(day)
     return text
 
 

@@ -64,6 +64,7 @@ def load_case(db: Session, patient: Patient, condition: str, raw: dict, therapis
         rules=screening_rules(), user=therapist, now=now, valid_days=ops.clinic_of(db, patient).screening_valid_days)
     plan, _created = ops.create_or_update_plan(db, patient, condition, facts, library=library(), user=therapist,
                                                now=now)
+    ops.confirm_reached_stages(db, plan, patient, library=library(), user=therapist, now=now)
     paper = ops.clinic_of(db, patient).paper_size
     ops.approve_plan(db, plan, patient, expected_version=plan.version, library=library(), user=therapist, now=now,
                      render=lambda revision: printing.render(

@@ -92,7 +92,8 @@ def warnings(draft: PlanDraft, stage: PlannedStage | None) -> Warnings:
         avoid=tuple(dict.fromkeys([*(line.patient_text for line in draft.avoid),
                                    *(line.patient_text for s in stages for line in s.protect)])),
         precautions=tuple(dict.fromkeys(precautions)),
-        stop_and_call=tuple(dict.fromkeys(boxes))[:4],
+        # Emergencies first (go to A&E, call an ambulance), then the same-day boxes; order kept otherwise.
+        stop_and_call=tuple(sorted(dict.fromkeys(boxes), key=lambda b: not b.emergency))[:4],
     )
 
 
@@ -193,7 +194,8 @@ def summary_context(canonical: Mapping[str, Any], digest: str, people: People, p
         started = started or s.current
         items = []
         if started:  # stages already behind the patient are listed without their doses: one page
-            items = [ExerciseDose(t.name, clinic_dose_words(t.dose), "clinic") for t in s.clinic]
+            items = [ExerciseDose(t.name + (f" ({planning.leave_out_words(t)})" if t.leave_out else ""),
+                                  clinic_dose_words(t.dose), "clinic") for t in s.clinic]
             items += [ExerciseDose(e.name, " ".join(e.dose_lines), "home") for e in home_programme(s)]
         stages.append(SummaryStage(title=f"{s.number}. {s.title}", when=s.window if started else "earlier stage, done",
                                    is_current=s.current, items=tuple(items[:20])))
@@ -206,7 +208,9 @@ def summary_context(canonical: Mapping[str, Any], digest: str, people: People, p
                                     by=o.by, on=o.recorded_on),)
     findings = tuple(Finding(label=rule.replace("_", " ").capitalize(), answer="yes", category=category)
                      for rule, category in draft.screening.findings)
+    current = [s for s in draft.stages if s.current]
     precautions = tuple(dict.fromkeys([*(a.therapist_text for a in draft.avoid),
+                                       *(a.therapist_text for s in current for a in s.protect),
                                        *(p.therapist_text for p in draft.precautions)]))
     lines = override_lines(draft)
     clearance = lines[1:] if draft.override is not None else lines  # the override has its own table above

@@ -23,10 +23,11 @@ from clinic.domain import carryover, planning
 from clinic.domain.carryover import CarryOver
 from clinic.domain.outcomes import grip_percent, quickdash
 from clinic.domain.planning import PlanBlocked, PlanDraft, PlanEditError
-from clinic.domain.progress import move_to_next_stage
+from clinic.domain.progress import move_to_next_stage, next_stage, next_stage_criteria
 from clinic.domain.protocols import HomeDose, Library
 from clinic.domain.screening import Finding, ScreeningResult, facts_from_json
-from clinic.library import library
+from clinic.domain.wording import format_day
+from clinic.library import library, screening_rules
 from clinic.models import (
     Clinic,
     HandoutFile,
@@ -37,6 +38,7 @@ from clinic.models import (
     PlanRevision,
     PlanStatus,
     Screening,
+    StageConfirmation,
     StageMove,
     TreatmentSession,
     User,
@@ -50,6 +52,7 @@ register_patient_table(Plan, check=import_checks.imported_plan_problems)
 register_patient_table(PlanRevision, check=import_checks.imported_revision_problems)
 register_patient_table(TreatmentSession, check=import_checks.imported_session_problems)
 register_patient_table(StageMove)
+register_patient_table(StageConfirmation)
 register_patient_table(OutcomeMeasure)
 register_patient_table(HandoutPrint)
 register_patient_table(HandoutFile, exported=False)  # derived: rendered again from the revision
@@ -98,7 +101,9 @@ def screening_result(row: Screening) -> ScreeningResult:
                 side=f.get("side"), therapist_text=f.get("therapist_text", ""),
                 patient_text=f.get("patient_text", ""), detail=f.get("detail", ""),
                 earliest_date=day(f.get("earliest_date")), start_when=f.get("start_when", ""),
-                waiting_for=tuple(f.get("waiting_for") or ()))
+                waiting_for=tuple(f.get("waiting_for") or ()),
+                # Screenings stored before the body map have no blocks: () blocks every kind (as they did).
+                blocks=tuple(f.get("blocks") or ()))
         for f in r.get("findings", [])
     )
     return ScreeningResult(
@@ -149,7 +154,7 @@ def prefill_facts(db: Session, patient: Patient, protocol_id: str) -> dict[str, 
     if screening is None:
         return {}
     try:
-        return facts_from_json({"condition": protocol_id, **screening.facts})
+        return facts_from_json({"condition": protocol_id, **screening.facts}, screening_rules())
     except ValueError:
         return {}
 
@@ -165,7 +170,7 @@ def open_plan(db: Session, patient: Patient, protocol_id: str) -> Plan | None:
 
 def make_draft(
     db: Session, patient: Patient, protocol_id: str, facts: Mapping[str, Any], *, library: Library,
-    today: dt.date,
+    today: dt.date, confirmed: Iterable[tuple[str, str]] = (),
 ) -> tuple[PlanDraft, Screening]:
     """A draft from the engine for these facts and the condition's valid screening; PlanRefused names why not
     (no or stale screening, defer without override, refer without clearance, missing facts...)."""
@@ -180,6 +185,7 @@ def make_draft(
         draft = planning.generate_plan(
             library.protocol(protocol_id), facts, screening_result(screening), today, library=library,
             override=override, clearance=clearance, screening_valid_until=screening.valid_until,
+            confirmed=frozenset(confirmed),
         )
     except PlanBlocked as exc:
         raise PlanRefused(exc.problems) from None
@@ -192,9 +198,10 @@ def create_or_update_plan(
 ) -> tuple[Plan, bool]:
     """Generate a draft and store it: a new plan, or the new draft of the patient's plan for this condition
     (its approved revisions stay). (plan, created)."""
-    draft, screening = make_draft(db, patient, protocol_id, facts, library=library,
-                                  today=clinic_today(db, patient, now))
     plan = open_plan(db, patient, protocol_id)
+    confirmed = confirmed_criteria(db, plan) if plan is not None else set()
+    draft, screening = make_draft(db, patient, protocol_id, facts, library=library,
+                                  today=clinic_today(db, patient, now), confirmed=confirmed)
     created = plan is None
     if plan is None:
         plan = Plan(patient_id=patient.id, protocol_id=protocol_id, created_by=user.email, created_at=now,
@@ -509,36 +516,72 @@ def record_print(db: Session, revision: PlanRevision, key: str, kind: str, *, us
 # -------------------------------------------------------------------------------- stages, sessions
 
 
+def confirmations_of(db: Session, plan: Plan) -> list[StageConfirmation]:
+    """Every stage criterion confirmed for this plan, oldest first."""
+    return list(db.scalars(select(StageConfirmation).where(StageConfirmation.plan_id == plan.id)
+                           .order_by(StageConfirmation.at, StageConfirmation.id)))
+
+
+def confirmed_criteria(db: Session, plan: Plan) -> set[tuple[str, str]]:
+    """(stage id, criterion) pairs confirmed for this plan: what the engine needs to choose the current stage."""
+    return {(c.stage_id, c.criterion) for c in confirmations_of(db, plan)}
+
+
 def move_stage(
     db: Session, plan: Plan, patient: Patient, *, confirmed: tuple[str, ...], expected_version: int | None,
     library: Library, user: User, now: dt.datetime,
     render: Callable[[PlanRevision], tuple[str, bytes]] | None = None,
-) -> tuple[StageMove, PlanRevision]:
-    """Move the approved plan on to its next stage once its criteria are confirmed: the move is recorded and
-    the plan with its new current stage is approved as the next revision (so the handout follows)."""
+) -> tuple[StageMove, PlanRevision | None]:
+    """Move the plan on to its next stage once its entry criteria are confirmed; each criterion is recorded
+    (who, when, which). An approved plan's move is approved as its next revision (so the handout follows); a
+    plan never approved yet (the first visit) just starts at the later stage, for approval as usual."""
     if expected_version != plan.version:
         raise EditConflict()
     state = plan_state(db, plan, patient, library=library, today=clinic_today(db, patient, now))
-    if state.revision is None or state.unapproved_changes:
+    if state.revision is not None and state.unapproved_changes:
         raise PlanRefused(["Approve the plan before moving it on to the next stage."])
     if state.review:
         raise PlanRefused(state.review)
     draft = draft_of(plan)
     before = draft.current_stage or ""
+    already = confirmed_criteria(db, plan)
     try:
-        moved = move_to_next_stage(draft, confirmed, clinic_today(db, patient, now))
+        moved = move_to_next_stage(draft, confirmed, clinic_today(db, patient, now), already)
     except PlanEditError as exc:
         raise PlanRefused([str(exc)]) from None
+    target = moved.current_stage or ""
+    for criterion in dict.fromkeys(confirmed):
+        if (target, criterion) not in already:
+            db.add(StageConfirmation(plan_id=plan.id, patient_id=patient.id, stage_id=target, criterion=criterion,
+                                     by=user.email, by_name=user.full_name, at=now))
     plan.draft = planning.plan_to_canonical(moved)
     _touch(plan, user, now)
     db.flush()
-    revision = approve_plan(db, plan, patient, expected_version=plan.version, library=library, user=user, now=now,
-                            render=render)
-    move = StageMove(plan_id=plan.id, patient_id=patient.id, from_stage=before, to_stage=moved.current_stage or "",
-                     criteria={"confirmed": list(confirmed)}, revision_id=revision.id, by=user.email, at=now)
+    revision = None
+    if state.revision is not None:
+        revision = approve_plan(db, plan, patient, expected_version=plan.version, library=library, user=user,
+                                now=now, render=render)
+    move = StageMove(plan_id=plan.id, patient_id=patient.id, from_stage=before, to_stage=target,
+                     criteria={"confirmed": list(confirmed)}, revision_id=revision.id if revision else None,
+                     by=user.email, at=now)
     db.add(move)
     db.flush()
     return move, revision
+
+
+def confirm_reached_stages(db: Session, plan: Plan, patient: Patient, *, library: Library, user: User,
+                           now: dt.datetime) -> int:
+    """Confirm, for a plan not yet approved, the entry criteria of each next stage whose date has come (as the
+    demo's therapist does at the first visit); how many stages it moved on."""
+    moved = 0
+    while True:
+        draft = draft_of(plan)
+        coming = next_stage(draft)
+        if coming is None or not coming.date_reached:
+            return moved
+        move_stage(db, plan, patient, confirmed=next_stage_criteria(draft), expected_version=plan.version,
+                   library=library, user=user, now=now)
+        moved += 1
 
 
 def record_session(
@@ -693,7 +736,7 @@ def _plan_timeline(db: Session, patient: Patient) -> Iterable[TimelineEntry]:
     for s in sessions_of(db, patient):
         pain = (f" · pain {s.pain_before} → {s.pain_after}" if s.pain_before is not None and s.pain_after is not None
                 else "")
-        yield TimelineEntry(at=s.recorded_at, title=f"Session on {s.on_date.day} {s.on_date:%B %Y}",
+        yield TimelineEntry(at=s.recorded_at, title=f"Session on {format_day(s.on_date)}",
                             detail=f"{stage_title(s.plan_id, s.stage_id)}{pain} · by {who(s.recorded_by)}",
                             kind="session",
                             url=url_for("plans.show", patient_id=patient.id, plan_id=s.plan_id))

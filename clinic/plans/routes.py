@@ -16,8 +16,7 @@ from clinic import audit, localtime, staff
 from clinic.clock import now, today, zone_name
 from clinic.domain import plan_formats, planning
 from clinic.domain.planning import PlanEditError
-from clinic.domain.progress import current_stage, next_stage
-from clinic.domain.screening import CONDITIONS
+from clinic.domain.progress import current_stage, next_stage, next_stage_criteria
 from clinic.extensions import db
 from clinic.library import library
 from clinic.models import Patient, Plan, PlanRevision, Role
@@ -78,8 +77,7 @@ def new(patient_id: int):
     lib = library()
     condition = request.args.get("condition")
     if condition is None:
-        choices = [(c, lib.protocol(c).title, ops.open_plan(db.session, patient, c)) for c in CONDITIONS
-                   if c in lib.protocols]
+        choices = [(p.id, p.title, ops.open_plan(db.session, patient, p.id)) for p in lib.conditions()]
         return render_template("plans/choose.html", patient=patient, choices=choices)
     if condition not in lib.protocols:
         abort(404)
@@ -107,7 +105,11 @@ def new(patient_id: int):
                          detail=f"plan {plan.id}; {condition}; generated"
                          + (f"; edits kept {len(carried.get('kept', ()))}, not kept {lost}" if carried else ""))
             db.session.commit()
-            flash("Draft plan made. Check it, edit it if needed, then approve it." if created else
+            coming = next_stage(ops.draft_of(plan))
+            later = (f" Stage {coming.number} could start by its dates: if its criteria hold for this patient today, "
+                     f"confirm them with “Move to stage {coming.number}”." if coming is not None and coming.date_reached
+                     else "")
+            flash("Draft plan made. Check it, edit it if needed, then approve it." + later if created else
                   "The plan was made again from these facts. Check it, then approve it."
                   + (f" {lost} of your earlier changes could not be carried over: they are listed under the draft."
                      if lost else ""), "warning" if lost else "success")
@@ -146,6 +148,9 @@ def _page_values(plan: Plan, patient: Patient) -> dict:
         if state.unapproved_changes else [],
         "sessions": ops.sessions_of(db.session, patient, plan),
         "clinic_dose": handout.clinic_dose_words,
+        # a choice fact's answer in the protocol's words ("Ischaemic (a blocked blood vessel)")
+        "fact_labels": {f.name: {o.value: o.label for o in f.options}
+                        for f in (lib.protocol(plan.protocol_id).facts if plan.protocol_id in lib.protocols else ())},
         "earlier_rules": _earlier_rules(plan, state.revision),
     }
 
@@ -294,8 +299,12 @@ def history(patient_id: int, plan_id: int):
     draft_changes = None
     if previous is not None and planning.plan_digest(plan.draft) != previous.digest:
         draft_changes = planning.diff_plans(previous.canonical, plan.draft)
+    draft = ops.draft_of(plan)
+    titles = {s.id: f"Stage {s.number}: {s.title}" for s in draft.stages}
+    confirmations = [(c, titles.get(c.stage_id, "A stage no longer in the plan"))
+                     for c in ops.confirmations_of(db.session, plan)]
     page = render_template("plans/history.html", patient=patient, plan=plan, entries=list(reversed(entries)),
-                           draft_changes=draft_changes)
+                           draft_changes=draft_changes, confirmations=confirmations, title=draft.title)
     audit.record("patient_view", patient_ref=patient.id, detail=f"plan {plan.id} history")
     db.session.commit()
     return page
@@ -395,7 +404,7 @@ def move_stage(patient_id: int, plan_id: int):
     draft = ops.draft_of(plan)
     current, coming = current_stage(draft), next_stage(draft)
     form = forms.MoveForm() if request.method == "POST" else forms.MoveForm(data={"version": plan.version})
-    form.criteria.choices = [SelectChoice(c, c) for c in (current.move_on_when if current else ())]
+    form.criteria.choices = [SelectChoice(c, c) for c in next_stage_criteria(draft)]
     problems: tuple[str, ...] = ()
     if form.validate_on_submit():
         try:
@@ -412,13 +421,16 @@ def move_stage(patient_id: int, plan_id: int):
             problems = exc.problems
         else:
             audit.record("stage_move", patient_ref=patient.id,
-                         detail=f"plan {plan.id}; {move.from_stage} -> {move.to_stage}; revision {revision.number}")
+                         detail=f"plan {plan.id}; {move.from_stage} -> {move.to_stage}; "
+                                + (f"revision {revision.number}" if revision else "draft"))
             db.session.commit()
-            flash(f"Moved to the next stage. Revision {revision.number} is approved; print the new handout.",
-                  "success")
+            flash(f"Moved to the next stage. Revision {revision.number} is approved; print the new handout."
+                  if revision else "The plan now starts at the next stage. Check it, then approve it.", "success")
             return redirect(url_for("plans.show", patient_id=patient.id, plan_id=plan.id))
+    approved = ops.latest_revision(db.session, plan) is not None
     return render_template("plans/move.html", patient=patient, plan=plan, draft=draft, form=form, current=current,
-                           coming=coming, problems=problems), (409 if problems else 400 if form.errors else 200)
+                           coming=coming, problems=problems, approved=approved), (
+        409 if problems else 400 if form.errors else 200)
 
 
 # ------------------------------------------------------------------------------------- outcomes

@@ -26,7 +26,7 @@ from clinic.domain import bodymap
 from clinic.domain.protocols import CaseFact
 from clinic.domain.screening import (
     GROUP_TITLES,
-    PAST_EVENT_FACTS,
+    REGION_WORDS,
     REGIONS,
     Answer,
     Rule,
@@ -192,9 +192,9 @@ def _past_event(form, field) -> None:
 
 def _fact_field(fact: CaseFact):
     label = fact.question
-    if fact.type == "date":
+    if fact.is_date:
         validators = [Optional()]
-        if fact.name in PAST_EVENT_FACTS:
+        if fact.past_event:
             validators.append(_past_event)
         return FriendlyDateField(label, what="date", validators=validators, description=fact.help)
     if fact.type == "text":
@@ -204,6 +204,8 @@ def _fact_field(fact: CaseFact):
         words = SIDE_WORDS
     elif fact.type == "yes_no":
         words = {"yes": "Yes", "no": "No"}
+    elif fact.type == "region":
+        words = {region: REGION_WORDS.get(region, region.replace("_", " ")).capitalize() for region in fact.values}
     else:
         words = {option.value: option.label for option in fact.options}
     return RadioField(label, choices=_choices(words), validators=[Optional()], description=fact.help,
@@ -269,7 +271,7 @@ class OverrideForm(ClinicForm):
                     Length(min=OVERRIDE_MIN_REASON, max=2000,
                            message=f"Write at least {OVERRIDE_MIN_REASON} characters (at most 2000).")])
     password = PasswordField("Your password", description="Your login is more than a few minutes old: confirm it "
-                             "is you.")
+                             "is you.", validators=[Length(max=1000)])
 
 
 class ClearanceForm(ClinicForm):

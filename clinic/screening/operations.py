@@ -15,7 +15,6 @@ from clinic import localtime, staff
 from clinic.domain.headline import Headline
 from clinic.domain.headline import headline as headline_of
 from clinic.domain.screening import (
-    CONDITIONS,
     Answer,
     RuleSet,
     ScreeningResult,
@@ -23,13 +22,15 @@ from clinic.domain.screening import (
     result_to_json,
     screen,
 )
+from clinic.domain.wording import format_day
 from clinic.models import Clearance, Clinic, LoginSession, Patient, Role, Screening, ScreeningOverride, User
-from clinic.patients.registry import TimelineEntry, register_patient_table, timeline_source
+from clinic.patients.registry import TimelineEntry, register_patient_table, text_caps, timeline_source
 from clinic.staff import FORMER_STAFF
 
 register_patient_table(Screening, order_by=("screened_at", "id"))
-register_patient_table(ScreeningOverride, order_by=("at", "id"))
-register_patient_table(Clearance, order_by=("recorded_at", "id"))
+# Import holds these to the caps of the override and clearance forms (REL-12).
+register_patient_table(ScreeningOverride, order_by=("at", "id"), check=text_caps(reason=2000))
+register_patient_table(Clearance, order_by=("recorded_at", "id"), check=text_caps(note=2000, cleared_by=300))
 
 OVERRIDE_MIN_REASON = 20
 
@@ -97,7 +98,7 @@ def record_screening(
     valid_days: int,
 ) -> tuple[Screening, ScreeningResult]:
     """Screen ``patient`` today with the engine and store answers, facts, result and rules version."""
-    if condition is not None and condition not in CONDITIONS:
+    if condition is not None and condition not in rules.conditions:
         raise ValueError(f"unknown condition {condition!r}")
     on_date = localtime.local_date(now, _zone(db, patient.clinic_id))
     result = screen(answers, facts, rules, on_date, condition=condition)
@@ -159,7 +160,7 @@ def screening_status(screening: Screening, patient: Patient, today: dt.date) -> 
         return ScreeningStatus("stale", f"the history or medication changed on {day} after this screening")
     if today > screening.valid_until:
         day = screening.valid_until
-        return ScreeningStatus("stale", f"it expired after {day.day} {day:%B %Y}")
+        return ScreeningStatus("stale", f"it expired after {format_day(day)}")
     return ScreeningStatus("valid")
 
 
@@ -363,7 +364,7 @@ def _screening_timeline(db: Session, patient: Patient) -> Iterable[TimelineEntry
         if not head.allows_treatment:
             state = "does not allow treatment"
         elif status.valid:
-            state = f"valid until {s.valid_until.day} {s.valid_until:%B %Y}"
+            state = f"valid until {format_day(s.valid_until)}"
         else:
             state = f"stale: {status.reason}"
         yield TimelineEntry(
@@ -385,7 +386,7 @@ def _screening_timeline(db: Session, patient: Patient) -> Iterable[TimelineEntry
         words = finding_labels(screening, [c.rule_id]) if screening is not None else "a referral"
         yield TimelineEntry(
             at=c.recorded_at, title="Doctor's clearance recorded",
-            detail=f"{words} · cleared by {c.cleared_by} on {c.cleared_on.day} {c.cleared_on:%B %Y}",
+            detail=f"{words} · cleared by {c.cleared_by} on {format_day(c.cleared_on)}",
             kind="clearance", url=url_for("screening.result", screening_id=c.screening_id),
         )
 

@@ -14,7 +14,7 @@ from clinic import audit, staff
 from clinic.auth import operations as auth_ops
 from clinic.clock import now, today
 from clinic.domain.headline import prompts
-from clinic.domain.screening import CONDITIONS, REGION_WORDS, result_from_json
+from clinic.domain.screening import REGION_WORDS, result_from_json
 from clinic.extensions import db
 from clinic.library import library, screening_rules
 from clinic.models import Patient, Role, Screening
@@ -35,7 +35,7 @@ def _condition_arg() -> str | None:
     value = request.args.get("condition")
     if value is None:
         return None
-    if value != GENERAL and value not in CONDITIONS:
+    if value != GENERAL and value not in library().protocols:
         abort(404)
     return value
 
@@ -93,6 +93,12 @@ def staff_name_for_email(email: str | None) -> str:
 
 
 @bp.app_template_global()
+def screening_allows_treatment(screening: Screening) -> bool:
+    """True when nothing blocks treatment on this screening (only then is it shown as valid)."""
+    return ops.headline_of_screening(db.session, screening).allows_treatment
+
+
+@bp.app_template_global()
 def latest_screening_of(patient: Patient):
     """(screening, status, headline) of the patient's newest screening, or None (for the patient page)."""
     screening = ops.latest_screening(db.session, patient)
@@ -109,7 +115,7 @@ def start(patient_id: int):
     patient = _own_patient(patient_id)
     chosen = _condition_arg()
     if chosen is None:
-        protocols = [(c, library().protocol(c).title) for c in CONDITIONS if c in library().protocols]
+        protocols = [(p.id, p.title) for p in library().conditions()]
         return render_template("screening/choose.html", patient=patient, protocols=protocols)
     condition = None if chosen == GENERAL else chosen
     case_facts = library().protocol(condition).facts if condition else ()

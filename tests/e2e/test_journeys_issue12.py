@@ -3,13 +3,16 @@ to plan to approval (or its refusal) to the handout read back through pdftotext.
 
 from __future__ import annotations
 
+import re
 import subprocess
 
 import pytest
 
 from tests.conftest import PASSWORD, require_tool
 from tests.e2e.conftest import log_in
+from tests.e2e.test_journeys import TITLES, answer_every_question_no, fill_facts, open_screening, submit_screening
 from tests.e2e.test_plan_journey import screen_for_fracture
+from tests.web.plan_helpers import FACTS
 
 pytestmark = pytest.mark.e2e
 
@@ -42,6 +45,136 @@ def download_handout(page, tmp_path, name: str = "handout.pdf") -> str:
     path = tmp_path / name
     info.value.save_as(path)
     return pdf_words(path)
+
+
+def answer_yes(page, rule_id: str, regions: tuple[str, ...] = (), side: str | None = None, detail: str = "") -> None:
+    """Answer one screening question "yes" and mark where on the body map, as a therapist clicks it."""
+    page.locator(f"#q_{rule_id}").get_by_label("Yes", exact=True).check()
+    where = page.locator(f"#q_{rule_id}_regions")
+    for region in regions:
+        box = where.locator(f"input[value='{region}']")
+        if not box.is_visible():  # a joint of a digit: open "One joint of the thumb or a finger"
+            where.locator("details.joints summary").click()
+        box.check()
+    if side is not None:
+        page.locator(f"#q_{rule_id}_side input[value='{side}']").check()
+    if detail:
+        page.locator(f"#q_{rule_id}_detail").fill(detail)
+
+
+def screen_with(page, base: str, pid: int, condition: str, facts: dict[str, str], **findings) -> str:
+    """Screen for ``condition``: the facts, "no" to every question but the findings given; the headline."""
+    open_screening(page, base, pid, condition)
+    fill_facts(page, facts)
+    answer_every_question_no(page)
+    for rule_id, (regions, side) in findings.items():
+        answer_yes(page, rule_id, regions, side)
+    submit_screening(page)
+    return page.locator("h1").inner_text()
+
+
+def current_stage(page):
+    """The plan page's card of the current stage."""
+    card = page.locator(".stage-card.stage-current")
+    assert card.count() == 1, "no current stage on the plan page"
+    return card
+
+
+def clinic_items(card) -> str:
+    return card.locator("h3:text-is('In the clinic') + ul").inner_text()
+
+
+# ------------------------------------------------------------------------------------------- C06
+
+
+def test_c06_after_the_thumb_spica_the_right_wrist_gets_light_stroking_and_active_movement_never_a_stretch_or_load(
+        live_server, page, make_user, make_patient, tmp_path):
+    _, email = make_user("therapist")
+    pid = make_patient(family_name="Ellis", given_names="Margaret")
+    log_in(page, live_server, email, PASSWORD)
+    # Scaphoid broken 45 days ago, thumb spica off 3 days ago (today is 2 March 2026), healing not yet confirmed;
+    # the therapist answers the screening honestly: an unhealed fracture at the right wrist.
+    facts = {"fracture_date": "2026-01-16", "bone": "scaphoid", "affected_side": "right",
+             "treatment": "cast_or_splint", "cast_holds": "forearm_wrist_and_thumb", "cast_removal_date": "2026-02-27"}
+    headline = screen_with(page, live_server, pid, "fracture", facts, unhealed_fracture=(("wrist",), "right"))
+    assert "DO NOT TREAT" not in headline and "CLEARANCE" not in headline
+
+    make_plan(page, live_server, pid, TITLES["fracture"])
+    stage = current_stage(page)
+    assert "after the cast comes off" in stage.locator("h2").inner_text()
+    clinic = clinic_items(stage)
+    assert "Stroking" in clinic  # light stroking of the wrist area is back after the cast
+    assert "Nothing in the clinic in this stage" not in stage.inner_text()
+    passive = next(line for line in clinic.splitlines() if line.startswith("Passive"))
+    assert "Free fingers only" in passive and "no passive stretch there" in passive  # never the wrist
+    home = stage.locator(".exercise-name").all_inner_texts()
+    for wanted in ("Wrist circles", "Turn your palm up and down", "Tendon glides", "Raise your hand"):
+        assert wanted in home, (wanted, home)
+    assert not [name for name in home if re.search(r"squeez|grip|weight", name, re.I)]  # no load yet
+    assert "APPROVED — revision 1" in approve(page)
+
+    words = download_handout(page, tmp_path)
+    assert "Wrist circles" in words and "Tendon glides" in words
+    assert not re.search(r"[Dd]o not massage your right wrist", words)  # never beside "stroking of your wrist"
+    assert "cast or splint feels too tight" not in words  # a cast-only sign, and the cast is off
+    assert page.dialogs == []
+
+
+# ------------------------------------------------------------------------------------------- C10
+
+
+def test_c10_a_fresh_left_forearm_bruise_gets_a_protect_stage_today_and_massage_above_it_from_day_two(
+        live_server, page, make_user, make_patient, tmp_path):
+    _, email = make_user("therapist")
+    pid = make_patient(family_name="Moreau", given_names="Camille")
+    log_in(page, live_server, email, PASSWORD)
+    facts = {"injury_date": "2026-03-01", "bruise_area": "forearm", "affected_side": "left",
+             "vessel_or_muscle_damage": "no"}
+    headline = screen_with(page, live_server, pid, "bruise", facts, fresh_bruise=(("forearm",), "left"))
+    assert "DO NOT TREAT" not in headline  # a bruise is a local matter, never a whole-person deferral
+
+    make_plan(page, live_server, pid, TITLES["bruise"])
+    stage = current_stage(page)
+    assert "Protect" in stage.locator("h2").inner_text()
+    assert "forearm" not in stage.locator("h3:text-is('In the clinic') + *").inner_text().lower()
+    home = stage.locator(".exercise-name").all_inner_texts()
+    assert "Raise your hand" in home and any(re.search(r"finger|elbow", name, re.I) for name in home), home
+    later = page.locator(".stage-strip li").all_inner_texts()
+    assert any("from 3 March 2026" in item for item in later), later  # the first massage: injury + 2 days
+    assert "APPROVED — revision 1" in approve(page)
+
+    words = download_handout(page, tmp_path)
+    assert "Raise your hand" in words
+    assert re.search(r"do not massage[^.]*left forearm", words, re.I) and "heat" in words
+    assert page.dialogs == []
+
+
+# ------------------------------------------------------------------------------------------- C17
+
+
+def test_c17_a_hot_left_thumb_base_blocks_that_joint_only_and_the_plan_is_not_empty(
+        live_server, page, make_user, make_patient, tmp_path):
+    _, email = make_user("therapist")
+    pid = make_patient(family_name="Lindqvist", given_names="Ingrid")
+    log_in(page, live_server, email, PASSWORD)
+    facts = {**FACTS["arthritis"], "joints": "finger joints and thumb bases", "flare_settled_date": "2026-01-31"}
+    screen_with(page, live_server, pid, "arthritis", facts, acute_joint_flare=(("thumb_cmc",), "left"))
+    assert "gout or infection" in page.locator("main").inner_text()  # the therapist is prompted to rule them out
+
+    make_plan(page, live_server, pid, TITLES["arthritis"])
+    stage = current_stage(page)
+    text = stage.inner_text()
+    assert "Nothing in the clinic in this stage" not in text and "No home exercises" not in text
+    narrowed = (stage.locator(".narrowed").all_inner_texts()
+                + stage.locator("h3:has-text('Narrowed') + ul li").all_inner_texts())
+    assert narrowed and all("left thumb" in line.lower() for line in narrowed), narrowed
+    assert not re.search(r"right (hand|thumb)", " ".join(narrowed), re.I)  # the right hand is untouched
+    assert "APPROVED — revision 1" in approve(page)
+
+    words = download_handout(page, tmp_path)
+    assert re.search(r"base joint of your left thumb", words)
+    assert not re.search(r"growth|osteophyte", words, re.I)
+    assert page.dialogs == []
 
 
 # ------------------------------------------------------------------------------------------- C29
@@ -86,3 +219,43 @@ def test_c29_a_dose_changed_10_to_12_and_a_note_survive_the_cast_coming_off_late
     assert "Keep the hand up on a cushion in the evening." in words
     assert exercise in words and "12 times" in words
     assert page.dialogs == []
+
+
+# ------------------------------------------------------------------------------------------- C20
+
+
+def test_c20_a_raised_temperature_is_overridden_only_with_the_finding_chosen_and_a_reason_and_the_handout_says_so(
+        live_server, page, make_user, make_patient, tmp_path):
+    _, email = make_user("therapist")
+    pid = make_patient(family_name="Lindqvist", given_names="Ingrid")
+    log_in(page, live_server, email, PASSWORD)
+    open_screening(page, live_server, pid, "arthritis")
+    fill_facts(page, FACTS["arthritis"])
+    answer_every_question_no(page)
+    fever = page.locator("fieldset.q-answer", has_text="raised temperature")
+    fever.get_by_label("Yes", exact=True).check()
+    page.locator("#q_fever_detail").fill("37.8 °C, rechecked after 15 minutes")
+    submit_screening(page)
+    assert "DO NOT TREAT TODAY" in page.locator("h1").inner_text()
+    assert "✔ Valid" not in page.locator("main").inner_text()
+
+    page.get_by_role("link", name="Override…").click()
+    page.get_by_label("Reason").fill("Feels well")  # too short, and no finding chosen
+    with page.expect_navigation():
+        page.get_by_role("button", name="Record the override").click()
+    errors = page.locator("main").inner_text()
+    assert "Tick the contraindication you override." in errors and "at least 20 characters" in errors
+    assert page.get_by_label("Reason").input_value() == "Feels well"  # nothing typed is lost
+    page.get_by_label(re.compile("raised temperature", re.I)).check()
+    reason = "Rechecked at 37.8 °C; her GP advised that light hand work is fine today."
+    page.get_by_label("Reason").fill(reason)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Record the override").click()
+    assert "Overridden" in page.locator("main").inner_text()
+
+    make_plan(page, live_server, pid, TITLES["arthritis"])
+    assert "APPROVED — revision 1" in approve(page)
+    words = download_handout(page, tmp_path)
+    assert (f"Your therapist, Therapist 1, treated you on 2 March 2026 although you had a raised temperature, "
+            f"because: {reason}") in words
+    assert email not in words, "the handout shows the therapist's login"

@@ -186,6 +186,8 @@ def test_a_therapist_registers_a_patient_with_the_keyboard_alone(live_server, pa
     page.keyboard.type("Lovelace")
     tab_to(page, "#given_names", limit=1)
     page.keyboard.type("Ada")
+    tab_to(page, "[name=name_order]", limit=1)  # how she writes her name: one Tab stop, given names first
+    assert focused(page)["value"] == "given_first"
     tab_to(page, "#birth_date", limit=1)
     type_date(page, "1961-05-17")
     tab_to(page, "#sex")
@@ -289,7 +291,7 @@ def test_a_form_sent_with_a_required_field_missing_shows_the_error_by_the_field_
     page.goto(live_server + "/patients/new")
     tab_to(page, "#given_names")  # the family name is left out
     page.keyboard.type("Chidi")
-    tab_to(page, "#birth_date", limit=1)
+    tab_to(page, "#birth_date", limit=2)  # past the name-order radios
     type_date(page, "1970-08-09")
     send(page, "Register patient")
 

@@ -10,7 +10,9 @@ from tests.e2e.conftest import log_in
 pytestmark = pytest.mark.e2e
 
 
-def test_screening_a_fresh_bruise_shows_the_date_massage_may_start(live_server, page, make_user, make_patient):
+def test_screening_a_fresh_bruise_protects_the_bruise_and_shows_the_date_massage_may_start(
+        live_server, page, make_user, make_patient):
+    """Changed on purpose: the bruise gate guards the bruise only (CLINICAL.md §2), never the whole patient."""
     _, email = make_user("therapist")
     pid = make_patient(**{"history_facts.diabetes": "no"})
     log_in(page, live_server, email, PASSWORD)
@@ -27,8 +29,8 @@ def test_screening_a_fresh_bruise_shows_the_date_massage_may_start(live_server, 
     page.get_by_label("I have checked the answers").check()
     with page.expect_navigation():
         page.get_by_role("button", name="Screen", exact=True).click()
-    assert page.locator("h1").inner_text().endswith("DO NOT TREAT TODAY")
-    assert "Massage may start from 3 March 2026" in page.locator(".decision").inner_text()
+    assert page.locator("h1").inner_text().endswith("TREAT, AVOIDING THE RIGHT WRIST")
+    assert "Not before 3 March 2026" in page.locator(".finding-local").inner_text()
     assert page.dialogs == []
 
 

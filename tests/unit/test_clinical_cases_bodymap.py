@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from clinic.domain import bodymap
 from clinic.domain.planning import (
@@ -28,10 +29,11 @@ from clinic.domain.planning import (
 )
 from clinic.domain.protocols import illustration_ids_in, load_library
 from clinic.domain.screening import Answer, RuleSet, load_rules, parse_rules, questions_for, screen
+from tests.unit.test_planning import EVERY_CRITERION
 
 ROOT = Path(__file__).resolve().parents[2]
 LIBRARY = load_library([ROOT / "protocols"], illustration_ids_in(ROOT / "clinic" / "static" / "illustrations"))
-RULES = load_rules(ROOT / "protocols" / "contraindications.yaml")
+RULES = load_rules(ROOT / "protocols" / "contraindications.yaml", LIBRARY.case_facts())
 D = dt.date(2026, 3, 20)  # the day of the visit
 DAY = dt.timedelta(days=1)
 MASSAGE_LIKE = ("touch", "passive_movement", "active_movement", "load", "heat_water")
@@ -54,7 +56,10 @@ def plan_for(condition: str, facts: dict[str, Any], on: dt.date = D, rules: Rule
     result = screen(answers(condition, rules, **special), facts, rules, on, condition=condition)
     override = Override("Sam Lee", "therapist", "Override recorded for " + " and ".join(
         f.rule_id for f in result.findings if f.category == "absolute") + " after talking it through.", on)
-    return generate_plan(LIBRARY.protocol(condition), facts, result, on, library=LIBRARY, override=override)
+    # every stage reached on its dates has its criteria confirmed by the therapist (the cases say which stage
+    # the patient is in; how a stage begins is C02, tests/unit/test_clinical_cases_conditions.py)
+    return generate_plan(LIBRARY.protocol(condition), facts, result, on, library=LIBRARY, override=override,
+                         confirmed=EVERY_CRITERION)
 
 
 def kind_of(ref: str) -> str:
@@ -227,7 +232,14 @@ def test_c10_a_fresh_left_forearm_bruise_is_the_protocols_own_and_massage_above_
     assert first.earliest == BRUISE["injury_date"] + 2 * DAY
     assert working_on(draft, "preparatory", on("left", "forearm"), kinds=("touch", "heat_water", "load")) == []
     assert "hand_elevation" in items(draft, "preparatory")
-    # The protect stage from day 0 (raise the arm, move the free joints) is screening's content.
+    # From the day of the injury a protect stage is current (no whole-person deferral): raise the arm and
+    # move the fingers and elbow; no massage and no heat on the forearm.
+    current = draft.stages[0]
+    assert current.current and current.id == draft.current_stage
+    assert working_on(draft, current.id, on("left", "forearm"), kinds=("touch", "heat_water", "load")) == []
+    assert "hand_elevation" in items(draft, current.id)
+    assert any(kind_of(ref) == "active_movement" and on("left", "fingers") & places(i)
+               for ref, i in items(draft, current.id).items())
 
 
 def test_c11_on_day_four_the_upper_arm_above_the_bruise_is_stroked_and_nothing_touches_the_forearm():
@@ -336,7 +348,12 @@ def test_c28_a_fracture_of_the_right_wrist_during_a_left_stroke_plan_is_an_ordin
     assert draft.current_stage is not None and empty_plan_problems(draft) == []
     for stage in draft.stages:
         assert working_on(draft, stage.id, on("right", "wrist"), kinds=("touch", "passive_movement", "load")) == []
-    # Self-massage done with the right hand is not yet marked for a carer: noted in the report.
+    # Self-massage of the left arm is done with the right hand, which must be kept free: left out, for a carer.
+    self_massage = [r for s in draft.stages for r in s.removed if r.ref == "self_stroking_toward_elbow"]
+    assert self_massage and all("done with the right hand" in r.reason and "carer" in r.reason
+                                for r in self_massage)
+    for stage in draft.stages:
+        assert not [i.ref for i in stage.home if i.with_other_hand]
 
 
 # --------------------------------------------------------------------------------------------
@@ -362,12 +379,10 @@ def test_c31_when_findings_remove_every_item_of_the_current_stage_approval_is_re
 
 
 def _rules_with(*extra: dict) -> RuleSet:
-    import yaml
-
     raw = yaml.safe_load((ROOT / "protocols" / "contraindications.yaml").read_text(encoding="utf-8"))
     known = {item["id"] for item in raw["items"]}
     raw["items"] += [item for item in extra if item["id"] not in known]
-    return parse_rules(raw)
+    return parse_rules(raw, conditions=LIBRARY.case_facts())
 
 
 def _local(rule_id: str, blocks: list[str]) -> dict:
@@ -400,3 +415,31 @@ def test_c33_a_steroid_injection_in_the_right_thumb_side_tendon_blocks_load_ther
     assert {r.ref for r in draft.stage(stage).removed} >= {"light_weight_wrist"}
     # Touch at the site after the first 48 hours stays.
     assert any(on("right", "wrist") & places(i) for r, i in items(draft, stage).items() if kind_of(r) == "touch")
+
+
+def test_a_local_gate_of_the_protocols_own_condition_is_left_to_its_stages():
+    # Screening turns "the acute period of a tendinitis" into a local gate (CLINICAL.md §2); without
+    # regions it would block the whole arm. The tendinitis protocol owns it: its stages protect the tendon.
+    gate = {"id": "tendinitis_acute_period", "name": "a sore tendon in its first days", "group": "condition",
+            "conditions": ["tendinitis"], "category": "local",
+            "regions": [], "blocks": ["touch", "passive_movement", "load", "heat_water"],
+            "gate": {"until": [{"after": {"fact": "acute_over_date", "days": 0}}], "waits_for": ["acute_over_date"]},
+            "therapist_text": "Acute tendinitis.", "patient_text": "Rest your {side} hand.",
+            "source": "CLINICAL.md §3.3"}
+    raw = yaml.safe_load((ROOT / "protocols" / "contraindications.yaml").read_text(encoding="utf-8"))
+    raw["items"] = [gate if item["id"] == "tendinitis_acute_period" else item for item in raw["items"]]
+    rules = parse_rules(raw)
+    facts = {"tendon_area": "thumb_side_wrist", "affected_side": "right", "onset_date": D - 3 * DAY}
+    draft = plan_for("tendinitis", facts, rules=rules)
+    assert draft.avoid == () and draft.current_stage == "acute"
+    assert working_on(draft, "acute", on("right", "wrist", "thumb_cmc"), kinds=("touch", "load")) == []
+    assert {"hand_elevation", "shoulder_elbow_moves"} <= set(items(draft, "acute"))
+
+
+def test_the_history_says_when_a_new_finding_narrows_an_item():
+    from clinic.domain.planning import diff_plans, plan_to_canonical
+
+    before = plan_for("fracture", AFTER_CAST)
+    after = plan_for("fracture", AFTER_CAST, skin_condition=yes("index", side="right"))
+    lines = diff_plans(plan_to_canonical(before), plan_to_canonical(after))
+    assert "Stage 2, Stroking (effleurage): now leaves out the right index finger" in lines

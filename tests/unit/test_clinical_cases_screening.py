@@ -171,6 +171,7 @@ def test_c16_acute_tendinitis_gets_a_rest_stage_plan_not_a_deferral():
 
 
 def test_c16_raising_the_hand_is_kept_in_the_rest_stage():
+    """Position is never blocked by a local finding (CLINICAL.md §2.1)."""
     facts = {**GOOD_FACTS["tendinitis"], "tendon_area": "wrist_extensors", "acute_over_date": None}
     draft = plan("tendinitis", facts, screening=screened("tendinitis", facts))
     assert "hand_elevation" in _home(draft.stage("acute"))

@@ -17,7 +17,7 @@ from clinic.domain.screening import Answer, load_rules, questions_for, screen
 
 ROOT = Path(__file__).resolve().parents[2]
 LIBRARY = load_library([ROOT / "protocols"], illustration_ids_in(ROOT / "clinic" / "static" / "illustrations"))
-RULES = load_rules(ROOT / "protocols" / "contraindications.yaml")
+RULES = load_rules(ROOT / "protocols" / "contraindications.yaml", LIBRARY.case_facts())
 D = dt.date(2026, 3, 20)
 SAFE_KINDS = ("position", "active_movement", "education")
 

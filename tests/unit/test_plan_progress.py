@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from clinic.domain.planning import PlanEditError, plan_to_canonical
-from clinic.domain.progress import current_stage, move_to_next_stage, next_stage
+from clinic.domain.progress import current_stage, move_to_next_stage, next_stage, next_stage_criteria
 from clinic.handouts.context import ClinicInfo, HandoutOptions, PatientInfo
 from clinic.plans import chart, handout
 from tests.unit.test_planning import DAY, GOOD_FACTS, override_for, plan, screened, yes
@@ -20,13 +20,17 @@ PEOPLE = handout.People(clinic=ClinicInfo("Clinic", "1 Road", "555"),
 
 
 def test_moving_on_needs_the_criteria_and_the_stages_day_and_marks_only_the_new_stage_current():
+    # Stages by confirmed criteria: the move needs the current stage's move-on criteria AND the next stage's
+    # own confirm lines (its entry criteria), not the move-on criteria alone as before.
     draft = plan("tendinitis")  # acute over 10 March: loading from 24 March, back to activity from 7 April
     current, coming = current_stage(draft), next_stage(draft)
+    criteria = next_stage_criteria(draft)
+    assert criteria == (*current.move_on_when, *coming.confirmations)
     with pytest.raises(PlanEditError, match="Confirm every criterion"):
-        move_to_next_stage(draft, (), coming.earliest)
+        move_to_next_stage(draft, current.move_on_when, coming.earliest)
     with pytest.raises(PlanEditError, match="cannot start before"):
-        move_to_next_stage(draft, current.move_on_when, coming.earliest - dt.timedelta(days=1))
-    moved = move_to_next_stage(draft, current.move_on_when, coming.earliest)
+        move_to_next_stage(draft, criteria, coming.earliest - dt.timedelta(days=1))
+    moved = move_to_next_stage(draft, criteria, coming.earliest)
     assert moved.current_stage == coming.id and [s.id for s in moved.stages if s.current] == [coming.id]
     assert draft.current_stage == current.id  # the input is unchanged
 
@@ -34,7 +38,7 @@ def test_moving_on_needs_the_criteria_and_the_stages_day_and_marks_only_the_new_
 def test_a_stage_waiting_for_a_date_cannot_be_entered_and_the_last_stage_has_no_next():
     draft = plan("fracture", {**GOOD_FACTS["fracture"], "cast_removal_date": DAY - dt.timedelta(days=3)})
     with pytest.raises(PlanEditError, match="Record the missing date"):
-        move_to_next_stage(draft, current_stage(draft).move_on_when, DAY)
+        move_to_next_stage(draft, next_stage_criteria(draft), DAY)
     last = plan("tendinitis", on=dt.date(2026, 5, 1))
     assert next_stage(last) is None
     with pytest.raises(PlanEditError, match="last stage"):

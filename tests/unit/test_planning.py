@@ -48,7 +48,7 @@ from clinic.domain.screening import Answer, ScreeningResult, load_rules, questio
 
 ROOT = Path(__file__).resolve().parents[2]
 LIBRARY = load_library([ROOT / "protocols"], illustration_ids_in(ROOT / "clinic" / "static" / "illustrations"))
-RULES = load_rules(ROOT / "protocols" / "contraindications.yaml")
+RULES = load_rules(ROOT / "protocols" / "contraindications.yaml", LIBRARY.case_facts())
 PROTOCOLS = ("arthritis", "bruise", "fracture", "stroke", "tendinitis")
 DAY = dt.date(2026, 3, 20)
 D = dt.date
@@ -113,6 +113,23 @@ def screened(
     return screen(answers_for(condition, **special), facts, RULES, on, condition=condition)
 
 
+class _EveryCriterion:
+    """Every entry criterion of every stage confirmed: the stage is then chosen by its date alone. For tests
+    about a stage's content; tests of how stages begin pass ``confirmed`` themselves (C02)."""
+
+    def __contains__(self, item: object) -> bool:
+        return True
+
+    def __iter__(self):
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+EVERY_CRITERION = _EveryCriterion()
+
+
 def plan(
     condition: str,
     facts: dict[str, Any] | None = None,
@@ -122,6 +139,7 @@ def plan(
 ) -> PlanDraft:
     facts = GOOD_FACTS[condition] if facts is None else facts
     result = screening if screening is not None else screened(condition, facts, on)
+    kw.setdefault("confirmed", EVERY_CRITERION)
     return generate_plan(LIBRARY.protocol(condition), facts, result, on, library=LIBRARY, **kw)
 
 
@@ -377,7 +395,8 @@ def test_a_stroke_not_yet_declared_stable_is_referred():
     assert result.decision == "refer"
     with pytest.raises(PlanBlocked) as blocked:
         plan("stroke", facts, screening=result, clearance=CLEARANCE)
-    assert "Missing case fact medically_stable_date" in str(blocked.value)
+    assert "Missing case fact: On what date did the medical team declare the patient medically stable?" in str(
+        blocked.value)
 
 
 def test_an_incomplete_screening_lists_every_open_item():
@@ -389,8 +408,8 @@ def test_an_incomplete_screening_lists_every_open_item():
     with pytest.raises(PlanBlocked) as blocked:
         plan("bruise", facts, screening=result)
     text = str(blocked.value)
-    for name in ("fever", "diabetes", "vessel_or_muscle_damage", "open_wound"):
-        assert name in text
+    for name in ("fever", "diabetes", "“Could large blood vessels or muscles be damaged?”", "open_wound"):
+        assert name in text  # a case fact by its question (the rules' ids are the screening part's)
     assert 'Unanswered screening questions: fever.' in blocked.value.problems
     assert 'Screening questions answered "not known": diabetes.' in blocked.value.problems
 
@@ -786,44 +805,63 @@ def test_adding_an_exercise_on_a_precaution_region_attaches_the_precaution():
 # CS-04: missing or impossible facts block, naming each one
 # ---------------------------------------------------------------------------------------------
 
+def q(condition: str, name: str) -> str:
+    """A case fact as the therapist reads it in a message: its question, in quotes."""
+    return f"“{LIBRARY.protocol(condition).fact(name).question}”"
+
+
+# Facts are named by the questions the therapist answered, never by their internal names.
 FACT_PROBLEMS = [
-    pytest.param("fracture", {"fracture_date": None}, ["Missing case fact fracture_date (When was the bone broken?)"],
+    pytest.param("fracture", {"fracture_date": None}, ["Missing case fact: When was the bone broken?"],
                  id="missing-fracture-date"),
     pytest.param("fracture", {"fracture_date": D(2026, 3, 21)},
-                 ["fracture_date is 21 March 2026, after the plan date", "cast_removal_date (15 March 2026) is before"],
+                 [f"{q('fracture', 'fracture_date')} is 21 March 2026, after the plan date",
+                  f"{q('fracture', 'cast_removal_date')} (15 March 2026) is before"],
                  id="fracture-tomorrow"),
     pytest.param("fracture", {"cast_removal_date": D(2026, 1, 20)},
-                 ["Impossible dates: cast_removal_date (20 January 2026) is before fracture_date (1 February 2026)"],
+                 [f"Impossible dates: {q('fracture', 'cast_removal_date')} (20 January 2026) is before "
+                  f"{q('fracture', 'fracture_date')} (1 February 2026)"],
                  id="cast-off-before-fracture"),
     pytest.param("fracture", {"healing_confirmed_date": D(2026, 1, 30)},
-                 ["healing_confirmed_date (30 January 2026) is before fracture_date"], id="healed-before-fracture"),
+                 [f"{q('fracture', 'healing_confirmed_date')} (30 January 2026) is before "
+                  f"{q('fracture', 'fracture_date')}"],
+                 id="healed-before-fracture"),
     pytest.param("fracture", {"healing_confirmed_date": D(2026, 3, 25)},
-                 ["healing_confirmed_date is 25 March 2026, after the plan date"], id="healed-in-future"),
-    pytest.param("fracture", {"bone": "femur"}, ["bone must be one of distal_radius, scaphoid"],
-                 id="bone-not-an-option"),
-    pytest.param("fracture", {"affected_side": "middle"}, ["affected_side must be one of left, right, both"],
-                 id="no-such-side"),
-    pytest.param("fracture", {"fracture_date": "2026-02-01"}, ["fracture_date must be a date"], id="date-as-text"),
+                 [f"{q('fracture', 'healing_confirmed_date')} is 25 March 2026, after the plan date"],
+                 id="healed-in-future"),
+    pytest.param("fracture", {"bone": "femur"},
+                 [f"{q('fracture', 'bone')} must be one of: Wrist (distal radius), Scaphoid"], id="bone-not-an-option"),
+    pytest.param("fracture", {"affected_side": "middle"},
+                 [f"{q('fracture', 'affected_side')} must be one of: left, right"], id="no-such-side"),
+    pytest.param("fracture", {"fracture_date": "2026-02-01"},
+                 [f"{q('fracture', 'fracture_date')} must be a date"], id="date-as-text"),
     pytest.param("fracture", {"fracture_date": dt.datetime(2026, 2, 1, 23, 30, tzinfo=dt.UTC)},
-                 ["fracture_date must be a date (a day, no time)"], id="datetime-with-zone"),
+                 [f"{q('fracture', 'fracture_date')} must be a date (a day, no time)"], id="datetime-with-zone"),
     pytest.param("fracture", {"fracture_date": D(1899, 12, 31)}, ["before 1900"], id="date-before-1900"),
     pytest.param("fracture", {"colour": "blue"}, ["Unknown case fact 'colour'"], id="unknown-fact"),
     pytest.param("stroke", {"stroke_type": None, "cleared_by": " "},
-                 ["Missing case fact stroke_type", "cleared_by must be text"], id="stroke-type-and-who-cleared"),
+                 ["Missing case fact: What type of stroke was it?", f"{q('stroke', 'cleared_by')} must be text"],
+                 id="stroke-type-and-who-cleared"),
     pytest.param("stroke", {"medically_stable_date": D(2026, 2, 27)},
-                 ["medically_stable_date (27 February 2026) is before stroke_date"], id="stable-before-stroke"),
+                 [f"{q('stroke', 'medically_stable_date')} (27 February 2026) is before "
+                  f"{q('stroke', 'stroke_date')}"],
+                 id="stable-before-stroke"),
     pytest.param("tendinitis", {"onset_date": D(2026, 3, 25), "tendon_area": "elbow"},
-                 ["onset_date is 25 March 2026", "tendon_area must be one of",
-                  "acute_over_date (10 March 2026) is before"],
+                 [f"{q('tendinitis', 'onset_date')} is 25 March 2026",
+                  f"{q('tendinitis', 'tendon_area')} must be one of",
+                  f"{q('tendinitis', 'acute_over_date')} (10 March 2026) is before"],
                  id="tendinitis-onset-future-and-area"),
     pytest.param("arthritis", {"joints": None, "arthritis_type": "gout"},
-                 ["Missing case fact joints", "arthritis_type must be one of inflammatory_arthritis, osteoarthritis"],
+                 ["Missing case fact: Which joints are affected?",
+                  f"{q('arthritis', 'arthritis_type')} must be one of: Arthritis (inflamed joint lining"],
                  id="arthritis-joints-and-type"),
     pytest.param("bruise", {"swelling_pain_gone_date": D(2026, 3, 10)},
-                 ["swelling_pain_gone_date (10 March 2026) is before injury_date (14 March 2026)"],
+                 [f"{q('bruise', 'swelling_pain_gone_date')} (10 March 2026) is before {q('bruise', 'injury_date')} "
+                  "(14 March 2026)"],
                  id="swelling-gone-before-injury"),
     pytest.param("bruise", {"vessel_or_muscle_damage": "maybe", "injury_date": None},
-                 ["vessel_or_muscle_damage must be one of yes, no, not_known", "Missing case fact injury_date"],
+                 [f"{q('bruise', 'vessel_or_muscle_damage')} must be one of: Yes, No, Not known",
+                  "Missing case fact: When did the injury happen?"],
                  id="bruise-damage-and-date"),
 ]
 
@@ -861,7 +899,7 @@ def test_cs04_every_required_fact_left_out_is_named(condition):
     with pytest.raises(PlanBlocked) as blocked:
         plan(condition, {}, screening=screened(condition))
     for fact in protocol.facts:
-        assert (f"Missing case fact {fact.name} " in str(blocked.value)) == fact.required
+        assert (f"Missing case fact: {fact.question}" in str(blocked.value)) == fact.required
 
 
 # ---------------------------------------------------------------------------------------------

@@ -137,7 +137,7 @@ CASE_FACTS = [
     ("fracture", "bone", "choice", ("distal_radius", "scaphoid", "metacarpal", "finger_phalanx", "other")),
     ("fracture", "affected_side", "side", ("left", "right", "both")),
     ("fracture", "treatment", "choice", ("cast_or_splint", "surgery")),
-    ("fracture", "cast_removal_date", "date", ()),
+    ("fracture", "cast_removal_date", "planned_date", ()),
     ("fracture", "healing_confirmed_date", "date", ()),
     ("fracture", "broken_finger", "choice", ("thumb", "index", "middle", "ring", "little")),
     (

@@ -16,15 +16,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from clinic.domain.protocols import illustration_ids_in, load_library
 from clinic.domain.rules import DataFileError
 from clinic.domain.screening import (
     ANSWER_VALUES,
-    CASE_FACTS,
     CATEGORY_DECISION,
-    CONDITIONS,
     DECISION_ORDER,
     DECISION_WORDS,
-    FACT_CHOICES,
     GROUPS,
     RECORD_FIELDS,
     REGIONS,
@@ -41,7 +39,13 @@ from clinic.domain.screening import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-RULES = load_rules(ROOT / "protocols" / "contraindications.yaml")
+# The conditions are the shipped protocols: screening knows them only through the loaded library.
+LIBRARY = load_library([ROOT / "protocols"], illustration_ids_in(ROOT / "clinic" / "static" / "illustrations"))
+CONDITION_FACTS = LIBRARY.case_facts()
+CONDITIONS = tuple(CONDITION_FACTS)
+CASE_FACTS = {c: tuple(f.name for f in facts) for c, facts in CONDITION_FACTS.items()}
+FACT_CHOICES = {f.name: f.values for facts in CONDITION_FACTS.values() for f in facts if f.values}
+RULES = load_rules(ROOT / "protocols" / "contraindications.yaml", CONDITION_FACTS)
 DAY = dt.date(2026, 3, 20)
 D = dt.date
 
@@ -394,7 +398,7 @@ def test_every_local_rule_written_by_screening_says_what_it_blocks_and_never_pos
 def test_blocks_naming_position_or_an_unknown_kind_is_refused():
     item = {**VALID_ITEM, "category": "local", "regions": "chosen", "blocks": ["touch", "position", "massage"]}
     with pytest.raises(DataFileError) as caught:
-        parse_rules(_file(item))
+        parse_rules(_file(item), conditions=CONDITION_FACTS)
     text = str(caught.value)
     assert "position is never blocked by a local finding" in text
     assert 'got "massage"' in text
@@ -749,7 +753,8 @@ BROKEN = [
     (_file(_with(VALID_ITEM, id="Fever Today")),
      [F + 'items[0].id: expected a lower-case name like fresh_bruise, got "Fever Today"']),
     (_file(_with(VALID_GATE, gate={"until": [{"after": {"fact": "injury_dat", "days": 2}}]})),
-     [F + f'items[0].gate.until[0]: expected one of {BRUISE_FACTS}, got "injury_dat"']),
+     [F + "items[0].gate.until[0]: not a case fact of the bruise protocol: "
+          f'expected one of {BRUISE_FACTS}, got "injury_dat"']),
     (_file(_with(VALID_GATE, gate={"until": [{"after": {"fact": "injury_date", "days": -1}}]})),
      [F + "items[0].gate.until[0].after.days: expected a whole number of days from 0 to 3650, got -1"]),
     (_file(_with(VALID_GATE, gate={"until": [{"confirm": "Swelling gone"}]})),
@@ -783,12 +788,12 @@ BROKEN = [
 @pytest.mark.parametrize(("raw", "messages"), BROKEN, ids=[str(i) for i in range(len(BROKEN))])
 def test_a_broken_rule_file_lists_every_problem_with_file_and_key_path(raw, messages):
     with pytest.raises(DataFileError) as caught:
-        parse_rules(raw)
+        parse_rules(raw, conditions=CONDITION_FACTS)
     assert caught.value.problems == messages
 
 
 def test_a_valid_minimal_file_parses():
-    rules = parse_rules(_file(VALID_ITEM, VALID_GATE))
+    rules = parse_rules(_file(VALID_ITEM, VALID_GATE), conditions=CONDITION_FACTS)
     assert [r.id for r in rules.rules] == ["fever", "bruise_first_days"]
 
 
@@ -796,7 +801,7 @@ def test_load_rules_names_the_file_it_read(tmp_path):
     path = tmp_path / "our_rules.yaml"
     path.write_text("version: 2\nitems:\n  - id: fever\n    category: maybe\n", encoding="utf-8")
     with pytest.raises(DataFileError) as caught:
-        load_rules(path)
+        load_rules(path, CONDITION_FACTS)
     assert all(p.startswith("our_rules.yaml: items[0].") for p in caught.value.problems)
     assert (
         'our_rules.yaml: items[0].category: expected one of absolute, urgent_refer, refer, local, relative, got "maybe"'
@@ -808,7 +813,7 @@ def test_load_rules_reports_yaml_syntax_errors_with_the_file_name(tmp_path):
     path = tmp_path / "contraindications.yaml"
     path.write_text("version: 1\nitems: [\n", encoding="utf-8")
     with pytest.raises(DataFileError, match=r"^contraindications.yaml: not valid YAML"):
-        load_rules(path)
+        load_rules(path, CONDITION_FACTS)
 
 
 # --- JSON for `clinic screen` ----------------------------------------------------------------------
@@ -848,11 +853,11 @@ def test_answers_from_json_explains_what_is_wrong(obj, message):
 
 def test_facts_from_json_turns_iso_strings_into_dates_and_reads_the_condition():
     obj = {"condition": "bruise", "injury_date": "2026-03-10", "affected_side": "left", "bruise_area": None}
-    assert facts_from_json(obj) == {"injury_date": D(2026, 3, 10), "affected_side": "left"}
-    assert condition_from_json(obj) == "bruise"
+    assert facts_from_json(obj, RULES) == {"injury_date": D(2026, 3, 10), "affected_side": "left"}
+    assert condition_from_json(obj, RULES) == "bruise"
     arthritis = {"condition": "arthritis", "joints": ["thumb", "fingers"]}
-    assert facts_from_json(arthritis) == {"joints": ("thumb", "fingers")}
-    assert condition_from_json({}) is None
+    assert facts_from_json(arthritis, RULES) == {"joints": ("thumb", "fingers")}
+    assert condition_from_json({}, RULES) is None
 
 
 @pytest.mark.parametrize(
@@ -867,7 +872,8 @@ def test_facts_from_json_turns_iso_strings_into_dates_and_reads_the_condition():
             {"stroke_type": "lacunar"},
             'facts.stroke_type: expected one of ischaemic, haemorrhagic, not_known, got "lacunar"',
         ),
-        ({"bone": 3}, "facts.bone: expected text or a list of text, got 3"),
+        ({"cleared_by": 3}, "facts.cleared_by: expected text or a list of text, got 3"),
+        ({"bone": 3}, "facts.bone: expected one of distal_radius, scaphoid"),
         ({"injury_date": "20260310"}, 'facts.injury_date: expected a date like 2026-03-14, got "20260310"'),
         ({"injury_date": "2026-02-30"}, "facts.injury_date: 2026-02-30 is not a real date"),
         ({"condition": "bruise", "injury_dat": "2026-03-10"},
@@ -880,12 +886,13 @@ def test_facts_from_json_turns_iso_strings_into_dates_and_reads_the_condition():
 )
 def test_facts_from_json_explains_what_is_wrong(obj, message):
     with pytest.raises(ValueError, match=re.escape(message)):
-        facts_from_json(obj)
+        facts_from_json(obj, RULES)
 
 
 def test_condition_from_json_refuses_an_unknown_protocol():
-    with pytest.raises(ValueError, match=re.escape("facts.condition: expected one of stroke")):
-        condition_from_json({"condition": "sprain"})
+    expected = f'facts.condition: expected one of {", ".join(CONDITIONS)}, got "sprain"'
+    with pytest.raises(ValueError, match=re.escape(expected)):
+        condition_from_json({"condition": "sprain"}, RULES)
 
 
 def test_result_to_json_has_a_stable_key_order_and_iso_dates():
@@ -921,10 +928,10 @@ def test_the_worked_example_in_screening_md_gives_the_documented_output():
     answers_obj, facts_obj, expected = _json_blocks(doc)[:3]
     result = screen(
         answers_from_json(answers_obj),
-        facts_from_json(facts_obj),
+        facts_from_json(facts_obj, RULES),
         RULES,
         D(2026, 3, 11),
-        condition=condition_from_json(facts_obj),
+        condition=condition_from_json(facts_obj, RULES),
     )
     assert result_to_json(result) == expected
 
@@ -942,7 +949,7 @@ def test_the_worked_example_a_day_later_with_diabetes_answered_is_local():
     doc = (ROOT / "protocols" / "screening.md").read_text("utf-8")
     answers_obj, facts_obj, _ = _json_blocks(doc)[:3]
     answers_obj["diabetes"] = "no"
-    result = screen(answers_from_json(answers_obj), facts_from_json(facts_obj), RULES, D(2026, 3, 12),
-                    condition=condition_from_json(facts_obj))
+    result = screen(answers_from_json(answers_obj), facts_from_json(facts_obj, RULES), RULES, D(2026, 3, 12),
+                    condition=condition_from_json(facts_obj, RULES))
     assert result.decision == "local"
     assert [f.rule_id for f in result.findings] == ["open_wound", "fresh_bruise", "blood_thinners"]

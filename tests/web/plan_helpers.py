@@ -7,6 +7,8 @@ import re
 
 from sqlalchemy import select
 
+from clinic.domain import planning
+from clinic.domain.progress import next_stage, next_stage_criteria
 from clinic.extensions import db
 from clinic.models import Plan, PlanRevision
 from tests.web.test_screening_pages import form_data, screen_url
@@ -68,13 +70,35 @@ def revisions(app, plan_id: int | None = None) -> list[PlanRevision]:
         return rows
 
 
-def make_plan(browser, app, pid: int, condition: str = "fracture", answers=None, **fact_changes) -> int:
-    """Screen, then make a draft plan; its id."""
+def make_plan(browser, app, pid: int, condition: str = "fracture", answers=None, *, confirm: bool = True,
+              **fact_changes) -> int:
+    """Screen, then make a draft plan; its id. With ``confirm`` (the default) the therapist then confirms, at
+    this first visit, the entry criteria of every later stage whose date has come, so the plan starts at the
+    stage its dates allow; without it the plan starts at its first stage."""
     response = screen(browser, app, pid, condition, answers=answers, **fact_changes)
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     response = new_plan(browser, pid, condition, **fact_changes)
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
-    return plan_id_from(response)
+    plan_id = plan_id_from(response)
+    if confirm:
+        confirm_reached_stages(browser, app, pid, plan_id)
+    return plan_id
+
+
+def confirm_reached_stages(browser, app, pid: int, plan_id: int) -> int:
+    """Tick every entry criterion of each next stage whose date has come, through the move page; how many
+    stages the plan moved on."""
+    moved = 0
+    while True:
+        row = plan_row(app, plan_id)
+        draft = planning.plan_from_canonical(row.draft)
+        coming = next_stage(draft)
+        if coming is None or not coming.date_reached:
+            return moved
+        response = browser.post(f"/patients/{pid}/plans/{plan_id}/move",
+                                data={"version": str(row.version), "criteria": list(next_stage_criteria(draft))})
+        assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+        moved += 1
 
 
 def approve(browser, app, pid: int, plan_id: int, version: int | None = None):

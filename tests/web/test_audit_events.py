@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from clinic import audit
 from clinic.domain import planning
+from clinic.domain.progress import next_stage_criteria
 from clinic.extensions import db
 from clinic.models import AuditEvent, Patient, User
 from clinic.patients import operations as patient_ops
@@ -212,7 +213,7 @@ def records_dans_quickdash(d: Day) -> None:
 
 def moves_dan_on(d: Day) -> None:
     draft = d.dans_draft()
-    criteria = list(draft.stage(draft.current_stage).move_on_when)
+    criteria = list(next_stage_criteria(draft))  # the next stage's entry criteria
     d.post("therapist", f"/patients/{d.patients['dan']}/plans/{d.plans['dan']}/move",
            {"version": str(plan_row(d.app, d.plans["dan"]).version), "criteria": criteria})
 

@@ -46,3 +46,11 @@ def test_a_broken_setting_is_named_instead_of_a_traceback(no_app_env):
     assert result.exit_code != 0
     assert "The app cannot start" in result.output and "ten" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("bad", [str(2**31), str(2**63), "0", "9" * 40])
+def test_sec24_a_handout_revision_id_out_of_range_is_refused_by_the_command_not_a_traceback(runner, tmp_path, bad):
+    result = runner.invoke(args=["handout", bad, "-o", str(tmp_path / "x.pdf")])
+    assert result.exit_code == 2, result.output
+    assert "PLAN_REVISION" in result.output and "range" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)

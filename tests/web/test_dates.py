@@ -12,10 +12,11 @@ from wtforms import DateField
 from wtforms.fields.core import UnboundField
 
 from clinic.extensions import db
-from clinic.forms import ClinicForm, FriendlyDateField
+from clinic.forms import FriendlyDateField
 from clinic.inputs import DATE_RANGE_MESSAGE
 from clinic.models import Clearance, OutcomeMeasure, Patient, Screening, TreatmentSession
 from clinic.patients import fields as F
+from tests.helpers.forms import every_form_class
 from tests.web.plan_helpers import approved_plan, screen
 
 OUT_OF_RANGE = ["0001-01-01", "1899-12-31", "2201-01-01", "9999-12-31", "31/12/1899"]
@@ -45,24 +46,9 @@ def therapist(make_user, login):
     return login(make_user("therapist")[1])
 
 
-def _all_form_classes(cls=ClinicForm):
-    for sub in cls.__subclasses__():
-        yield sub
-        yield from _all_form_classes(sub)
-
-
 def test_rel13_every_date_field_of_every_form_is_the_one_checked_date_field(app):
-    from clinic.library import library, screening_rules
-    from clinic.plans.forms import facts_form_class
-    from clinic.screening.forms import screening_form_class
-
-    with app.test_request_context():
-        lib = library()
-        for protocol in lib.protocols.values():  # forms built from the data files
-            facts_form_class(protocol)
-            screening_form_class(screening_rules(), protocol.id, protocol.facts, {})
     seen = 0
-    for form_class in set(_all_form_classes()):
+    for form_class in every_form_class(app):
         for name in dir(form_class):
             field = getattr(form_class, name, None)
             if isinstance(field, UnboundField) and issubclass(field.field_class, DateField):

@@ -130,9 +130,29 @@ def test_rel12_the_web_s_field_caps_apply_to_an_import(app, runner, exported, tm
     assert after == before
 
 
+@pytest.mark.parametrize(("column", "length", "message"), [
+    ("note", 2_001, "clearances[0]: note: at most 2,000 characters"),
+    ("cleared_by", 301, "clearances[0].cleared_by: at most 300 characters"),
+])
+def test_rel12_a_clearance_keeps_the_clearance_form_s_caps(app, runner, exported, tmp_path, column, length, message):
+    edited = _as_new_record(exported[2])
+    assert edited["tables"]["screenings"], "the plan's screening is in the export"
+    row = {"screening_id": 0, "rule_id": "recent_fracture", "cleared_by": "Dr A. Smith, hand surgeon",
+           "cleared_on": "2026-03-01", "note": "Cleared for gentle movement.", "recorded_by": "t@example.org",
+           "recorded_at": "2026-03-02T09:00:00+00:00", column: "x" * length}
+    edited["tables"]["clearances"] = [row]
+    result, before, after = _import(app, runner, tmp_path, edited)
+    assert result.exit_code != 0
+    assert message in result.output
+    assert after == before
+    row[column] = "Dr B. Jones" if column == "cleared_by" else "Cleared."
+    assert _import(app, runner, tmp_path, edited)[0].exit_code == 0  # the same row within the caps imports
+
+
 @pytest.mark.parametrize(("field", "value", "message"), [
     ("phone", "call me maybe", "phone: Enter a phone number"),
-    ("birth_date", "1850-01-01", "birth_date: That would make the patient"),
+    ("birth_date", "1901-01-01", "birth_date: That would make the patient"),
+    ("birth_date", "1850-01-01", "birth_date: Enter a date between 1900 and 2200"),  # REL-13's range, via the form
     ("consent_data_on", "2026-01-05", "consent_data: Tick the box"),
     ("status", "deleted", "status: 'deleted' is not one of"),
 ])

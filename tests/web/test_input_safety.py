@@ -6,9 +6,10 @@ import pytest
 from werkzeug.routing import IntegerConverter
 
 from tests.conftest import PASSWORD, csrf_from
+from tests.helpers.forms import every_form_class
 from tests.web.sweep import all_rules
 
-OUT_OF_RANGE_IDS = [str(2**63), str(2**64 + 1), "9" * 40, "-1", "-9223372036854775809", "1" * 5000]
+OUT_OF_RANGE_IDS = [str(2**31), str(2**63), str(2**64 + 1), "9" * 40, "-1", "-9223372036854775809", "1" * 5000]
 
 
 def _urls_with(app, bad: str) -> list[tuple[str, str]]:
@@ -25,7 +26,8 @@ def _urls_with(app, bad: str) -> list[tuple[str, str]]:
     return out
 
 
-@pytest.mark.parametrize("bad", OUT_OF_RANGE_IDS, ids=["2^63", "2^64+1", "40 digits", "-1", "-2^63-1", "5000 digits"])
+@pytest.mark.parametrize("bad", OUT_OF_RANGE_IDS, ids=["2^31", "2^63", "2^64+1", "40 digits", "-1", "-2^63-1",
+                                                   "5000 digits"])
 def test_sec24_ids_out_of_range_in_every_id_bearing_url_are_404(app, make_user, login, make_patient, bad):
     _, email = make_user("admin")
     make_patient()
@@ -39,11 +41,12 @@ def test_sec24_ids_out_of_range_in_every_id_bearing_url_are_404(app, make_user, 
         assert b"Not found" in response.data
 
 
-def test_sec24_the_largest_real_id_is_a_plain_not_found(app, make_user, login):
+def test_sec24_the_largest_id_a_row_can_have_is_a_plain_not_found(app, make_user, login):
+    """2^31 - 1: every id column is INTEGER, 32-bit on PostgreSQL; the database answers "no such row"."""
     _, email = make_user("admin")
     browser = login(email)
-    for url in ("/patients/9223372036854775807", "/screenings/9223372036854775807", "/admin/users/9223372036854775807",
-                "/patients/1/plans/9223372036854775807"):
+    top = 2**31 - 1
+    for url in (f"/patients/{top}", f"/screenings/{top}", f"/admin/users/{top}", f"/patients/1/plans/{top}"):
         assert browser.get(url).status_code == 404, url
 
 
@@ -97,6 +100,31 @@ def test_sec22_a_body_over_the_cap_gets_a_page_that_says_the_limit_and_that_noth
     assert response.status_code == 413
     page = response.get_data(as_text=True)
     assert "1 MB" in page and "nothing was saved" in page and "Go back" in page
+
+
+def test_sec22_no_form_filled_in_a_browser_can_reach_the_size_cap_so_typed_text_is_never_lost_to_a_413(app):
+    """Every text field carries a maxlength (browsers stop typing and pasting there), and even with every field
+    full of four-byte characters (12 bytes each, percent-encoded) a form stays under MAX_CONTENT_LENGTH."""
+    from werkzeug.datastructures import MultiDict
+    from wtforms import HiddenField, StringField, TextAreaField
+
+    cap = app.config["MAX_CONTENT_LENGTH"]
+    largest = ("", 0)
+    for form_class in every_form_class(app):
+        with app.test_request_context(method="POST"):
+            try:
+                form = form_class(formdata=MultiDict(), meta={"csrf": False})
+            except TypeError:
+                continue
+            worst = 0
+            for field in form:
+                worst += len(field.name) + 64  # name, "=", "&" and a short value of a non-text field
+                if isinstance(field, StringField | TextAreaField) and not isinstance(field, HiddenField):
+                    maxlength = field.flags.maxlength
+                    assert maxlength, f"{form_class.__name__}.{field.name} has no maximum length"
+                    worst += 12 * maxlength
+        largest = max(largest, (form_class.__name__, worst), key=lambda x: x[1])
+    assert largest[1] < cap, largest
 
 
 def test_sec24_a_failed_csrf_check_is_logged_with_route_and_reason_but_no_personal_data(

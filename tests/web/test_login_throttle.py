@@ -174,3 +174,14 @@ def test_sec23_only_an_administrator_of_the_same_clinic_may_unlock(app, make_use
     _, foreign_admin = make_user("admin", clinic="Clinic B")
     assert login(therapist).post(f"/admin/users/{victim_id}/unlock").status_code == 403
     assert login(foreign_admin).post(f"/admin/users/{victim_id}/unlock").status_code == 404
+
+
+def test_sec23_failures_too_old_to_count_are_forgotten(app, make_user, clock):
+    _, email = make_user()
+    attacker = browser_at(app, ATTACKER_IP)
+    for i in range(3):
+        try_login(attacker, email, f"guess {i}")
+    clock.advance(days=2)
+    try_login(attacker, email, "one more")
+    with app.app_context():
+        assert len(db.session.scalars(select(LoginFailure)).all()) == 1

@@ -8,6 +8,8 @@ import hashlib
 import os
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -37,7 +39,8 @@ PINNED = {
     "c29a7e0d5b11_plan_carried_over.py": "9a894c6ea6e72873270f873d8f7bbb780f88f7f616b31e91e5561191be7fdfb6",
     "c7d2e91f4a10_patient_name_order.py": "e6945b42586ebacac623d8fd25fb9c213d0c6647f0f17f7fb1a5c2c2abe291d3",
     "c3d5e7f9a1b2_login_throttle_and_search.py": "fa67f3b723458097a4a547c69b61e13fb3a57b77f3cb38314d237201dba9c6a7",
-    "c5e7a1d2b9f4_clinic_settings.py": "7e7a303ac61ef576d049a066bc9f92e32a26eb1477e2642d7f9e6f19b244c7c5",
+    "c7d2e5a1f3b9_stage_confirmations.py": "2de29f67d16ec49faedd590674e41255b63b73eeb8ffd0af7e02eefb4e000db6",
+    "c5e7a1d2b9f4_clinic_settings.py": "01ac7be824039bd0c3d1f81c46ba809d70d676ec96eb97ca27bc95471d8211c5",
 }
 
 
@@ -137,7 +140,7 @@ def test_rel15_upgrade_from_the_first_migration_with_data_gives_the_fresh_schema
         upgraded = schema_of(engine)
         with engine.connect() as conn:
             assert conn.execute(sa.text("SELECT family_name FROM patients WHERE id = 1")).scalar() == "Okafor"
-            assert schema.pending_migrations(conn) is None
+            assert schema.pending_migrations(schema.database_heads(conn)) is None
 
     fresh = make_app(DATABASE_URL=_second_database(db_url, tmp_path))
     with fresh.app_context():
@@ -158,6 +161,66 @@ def test_rel16_two_upgrades_at_once_run_one_after_the_other(db_url, tmp_path):
     runs = [subprocess.Popen([clinic, "db", "upgrade"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              text=True) for _ in range(2)]
     outputs = [run.communicate(timeout=120) for run in runs]
+    _assert_both_succeeded(runs, outputs, db_url)
+
+
+def test_rel16_an_instance_keeps_answering_while_two_upgrades_run(make_app, db_url, tmp_path):
+    serving = make_app()
+    with serving.app_context():
+        upgrade(revision="a984a4e5c8c9")  # the release before: one migration is pending
+    client = serving.test_client()
+    assert client.get("/health").status_code == 503
+    answers: list[int] = []
+    stop = threading.Event()
+
+    def poll():
+        while not stop.is_set():
+            answers.append(client.get("/health").status_code)
+            answers.append(client.get("/login").status_code)
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    env = {**os.environ, "CLINIC_DATABASE_URL": db_url, "CLINIC_SECRET_KEY": TEST_SECRET,
+           "CLINIC_INSTANCE_PATH": str(tmp_path)}
+    clinic = str(Path(sys.executable).with_name("clinic"))
+    try:
+        runs = [subprocess.Popen([clinic, "db", "upgrade"], env=env, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True) for _ in range(2)]
+        outputs = [run.communicate(timeout=120) for run in runs]
+    finally:
+        stop.set()
+        poller.join(timeout=30)
+    _assert_both_succeeded(runs, outputs, db_url)
+    assert client.get("/health").status_code == 200
+    assert len(answers) > 4 and set(answers) <= {200, 503}, sorted(set(answers))  # no 500, nothing refused
+
+
+def test_rel16_an_upgrade_waits_while_another_holds_the_lock(make_app, db_url, tmp_path):
+    holder = make_app()
+    env = {**os.environ, "CLINIC_DATABASE_URL": db_url, "CLINIC_SECRET_KEY": TEST_SECRET,
+           "CLINIC_INSTANCE_PATH": str(tmp_path)}
+    clinic = str(Path(sys.executable).with_name("clinic"))
+    with holder.app_context(), db.engine.connect() as connection, schema.migration_lock(connection):
+        waiting = subprocess.Popen([clinic, "db", "upgrade"], env=env, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+        first_line = ""
+        while "Another" not in first_line:  # it says why it waits (INFO lines of Alembic may come first)
+            first_line = waiting.stderr.readline()
+            assert first_line or waiting.poll() is None, "the upgrade ended without waiting"
+        assert first_line.strip() == schema.WAITING
+        time.sleep(1)
+        assert waiting.poll() is None  # still waiting: nothing migrated under the holder's feet
+    _out, err = waiting.communicate(timeout=120)
+    assert waiting.returncode == 0, err
+    engine = sa.create_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            assert schema.pending_migrations(schema.database_heads(conn)) is None
+    finally:
+        engine.dispose()
+
+
+def _assert_both_succeeded(runs, outputs, db_url) -> None:
     for run, (_out, err) in zip(runs, outputs, strict=True):
         assert run.returncode == 0, err
         assert "Traceback" not in err
@@ -166,6 +229,6 @@ def test_rel16_two_upgrades_at_once_run_one_after_the_other(db_url, tmp_path):
         with engine.connect() as conn:
             assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all() == \
                 sorted(schema.script_heads())
-            assert schema.pending_migrations(conn) is None
+            assert schema.pending_migrations(schema.database_heads(conn)) is None
     finally:
         engine.dispose()

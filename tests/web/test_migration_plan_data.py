@@ -12,13 +12,30 @@ from sqlalchemy import MetaData, Table, select
 from clinic.auth import operations as auth_ops
 from clinic.domain import planning
 from clinic.extensions import db
-from clinic.models import Plan, PlanRevision, Screening
-from clinic.patients import operations as patient_ops
+from clinic.models import Clinic, Plan, PlanRevision
 from tests.conftest import PASSWORD, Browser, csrf_from
 from tests.web.test_legacy_data import _day, _when, fixture
 from tests.web.test_screening_pages import text_of
 
 BEFORE_ISSUE_12 = "a984a4e5c8c9"  # the head of the migrations when the legacy rows were stored
+
+
+def insert(conn, table_name: str, /, **values) -> int:
+    """Insert a row with the table as the database has it now; columns not given get a plain empty value."""
+    table = Table(table_name, MetaData(), autoload_with=conn)
+    for column in table.c:
+        if column.name in values or column.nullable or column.primary_key:
+            continue
+        values[column.name] = _empty(column)
+    return conn.execute(table.insert().values(**values).returning(table.c.id)).scalar_one()
+
+
+def _empty(column):
+    try:
+        kind = column.type.python_type
+    except NotImplementedError:
+        kind = dict
+    return {str: "", int: 0, bool: False, dict: {}}.get(kind, "")
 
 
 @pytest.mark.db  # runs on PostgreSQL too (it builds its app without the app fixture)
@@ -27,36 +44,32 @@ def test_item10_the_migrations_upgrade_a_database_with_a_plan_made_before_issue_
     app = make_app()
     with app.app_context():
         upgrade(revision=BEFORE_ISSUE_12)
-        clinic = auth_ops.get_or_create_clinic(db.session, data["clinic"]["name"], clock())
-        auth_ops.create_user(db.session, clinic=clinic, email="ann@example.org", full_name="Ann Berg",
-                             role="therapist", password=PASSWORD, now=clock())
+        # Every row is written with the tables as they were then (reflected), never with today's models.
+        conn = db.session.connection()
+        clinic_id = insert(conn, "clinics", name=data["clinic"]["name"], created_at=clock())
         p = data["patient"]
-        patient = patient_ops.create_patient(
-            db.session, clinic_id=clinic.id, values={**p, "birth_date": _day(p["birth_date"])}, user=None,
-            now=clock() - dt.timedelta(hours=1), actor="test")
+        patient_id = insert(conn, "patients", clinic_id=clinic_id, **{**p, "birth_date": _day(p["birth_date"])},
+                            sort_name=f"{p['family_name']} {p['given_names']}".lower(), history_facts={},
+                            created_at=clock() - dt.timedelta(hours=1), updated_at=clock() - dt.timedelta(hours=1),
+                            clinical_changed_at=clock() - dt.timedelta(hours=1), version=1)
         s = data["screening"]
-        screening = Screening(patient_id=patient.id, condition=s["condition"], answers=s["answers"], facts=s["facts"],
-                              result=s["result"], decision=s["decision"], rules_version=s["rules_version"],
-                              screened_by=s["screened_by"], screened_at=_when(s["screened_at"]),
-                              on_date=_day(s["on_date"]), valid_until=_day(s["valid_until"]))
-        db.session.add(screening)
-        db.session.flush()
-        # The plans table as it was then (no carried_over column): written with the old table, not the model.
-        plans = Table("plans", MetaData(), autoload_with=db.session.connection())
-        assert "carried_over" not in plans.c
+        screening_id = insert(conn, "screenings", patient_id=patient_id, condition=s["condition"], answers=s["answers"],
+                              facts=s["facts"], result=s["result"], decision=s["decision"],
+                              rules_version=s["rules_version"], screened_by=s["screened_by"],
+                              screened_at=_when(s["screened_at"]), on_date=_day(s["on_date"]),
+                              valid_until=_day(s["valid_until"]))
+        assert "carried_over" not in Table("plans", MetaData(), autoload_with=conn).c
         pl = data["plan"]
-        plan_id = db.session.execute(plans.insert().values(
-            patient_id=patient.id, protocol_id=pl["protocol_id"], status=pl["status"], draft=pl["draft"],
-            screening_id=screening.id, created_by=pl["created_by"], created_at=_when(pl["created_at"]),
-            updated_by=pl["updated_by"], updated_at=_when(pl["updated_at"]), version=pl["version"],
-        ).returning(plans.c.id)).scalar_one()
+        plan_id = insert(conn, "plans", patient_id=patient_id, protocol_id=pl["protocol_id"], status=pl["status"],
+                         draft=pl["draft"], screening_id=screening_id, created_by=pl["created_by"],
+                         created_at=_when(pl["created_at"]), updated_by=pl["updated_by"],
+                         updated_at=_when(pl["updated_at"]), version=pl["version"])
         for r in data["revisions"]:
-            db.session.add(PlanRevision(
-                plan_id=plan_id, patient_id=patient.id, number=r["number"], canonical=r["canonical"],
-                digest=r["digest"], protocol_id=r["protocol_id"], protocol_version=r["protocol_version"],
-                content_hash=r["content_hash"], screening_id=screening.id, approved_by=r["approved_by"],
-                approved_by_name=r["approved_by_name"], approved_at=_when(r["approved_at"])))
-        patient_id = patient.id
+            insert(conn, "plan_revisions", plan_id=plan_id, patient_id=patient_id, number=r["number"],
+                   canonical=r["canonical"], digest=r["digest"], protocol_id=r["protocol_id"],
+                   protocol_version=r["protocol_version"], content_hash=r["content_hash"], screening_id=screening_id,
+                   approved_by=r["approved_by"], approved_by_name=r["approved_by_name"],
+                   approved_at=_when(r["approved_at"]))
         db.session.commit()
         db.session.remove()  # the migration needs the database to itself
 
@@ -68,6 +81,10 @@ def test_item10_the_migrations_upgrade_a_database_with_a_plan_made_before_issue_
                                     .order_by(PlanRevision.number)).all()
         assert [(r.digest, r.canonical) for r in stored] == [(r["digest"], r["canonical"]) for r in data["revisions"]]
         assert all(planning.plan_digest(r.canonical) == r.digest for r in stored)
+        clinic = db.session.get(Clinic, clinic_id)
+        auth_ops.create_user(db.session, clinic=clinic, email="ann@example.org", full_name="Ann Berg",
+                             role="therapist", password=PASSWORD, now=clock())
+        db.session.commit()
         db.session.remove()
 
     client = app.test_client()

@@ -4,10 +4,11 @@ that is the custom), existing patients keep showing as before, and a Chinese nam
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from clinic.extensions import db
 from clinic.models import Patient, PatientChange
@@ -100,5 +101,34 @@ def test_ho02_changing_the_order_is_saved_and_recorded(app, therapist, make_pati
     with app.app_context():
         change = db.session.scalars(select(PatientChange).where(PatientChange.field == "name_order")).one()
         assert (change.old_value, change.new_value) == ("given_first", "family_first")
-    history = therapist.get(f"/patients/{pid}").get_data(as_text=True)
-    assert "family_first" not in history  # shown in words, never the stored code
+    history = therapist.get(f"/patients/{pid}/history").get_data(as_text=True)
+    assert "Family name first" in history and "family_first" not in history  # in words, never the stored code
+
+
+def test_ho02_the_migration_keeps_existing_patients_as_shown_and_makes_their_whole_name_searchable(make_app, clock):
+    from flask_migrate import downgrade, upgrade
+
+    from clinic.auth import operations as auth_ops
+    from clinic.models import PatientSearchTerm
+    from clinic.patients import operations as patient_ops
+
+    app = make_app()
+    with app.app_context():
+        upgrade()
+        c = auth_ops.get_or_create_clinic(db.session, "Clinic A", clock())
+        patient = patient_ops.create_patient(db.session, clinic_id=c.id, values={
+            "record_number": "P-000001", "family_name": "王", "given_names": "秀英",
+            "birth_date": dt.date(1950, 5, 1)}, user=None, now=clock(), actor="test")
+        db.session.commit()
+        pid, clinic_id = patient.id, c.id
+        db.session.execute(delete(PatientSearchTerm).where(PatientSearchTerm.term.in_(["王秀英", "秀英王"])))
+        db.session.commit()
+        db.session.remove()
+        downgrade(revision="c7d2e91f4a10-1")  # as a database made before names had an order
+        upgrade()
+        patient = db.session.get(Patient, pid)
+        assert patient.name_order == "given_first"  # shown as before: given names, then family name
+        assert F.full_name(patient.family_name, patient.given_names, patient.name_order) == "秀英王"
+        found = patient_ops.search_patients(db.session, clinic_id, "王秀英").patients
+        assert [p.id for p in found] == [pid]
+        db.session.remove()

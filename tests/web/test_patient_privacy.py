@@ -289,8 +289,10 @@ def get_family(app, pid: int) -> str:
 
 # Records the pages could have saved: import holds every row to the registration form (REL-12), so a
 # value the form refuses (a phone of letters, a consent date without its box) is refused on import too.
-_chars = st.characters(blacklist_categories=("Cs", "Cc", "Cf"))  # Cf: bidi overrides are refused (SEC-25)
-_text = st.text(_chars | st.sampled_from("\n\t"), max_size=60)
+# Cc, Cf, Zl, Zp: control, bidi and line-separator characters are refused in single-line fields (SEC-25).
+_chars = st.characters(blacklist_categories=("Cs", "Cc", "Cf", "Zl", "Zp"))
+_line = st.text(_chars, max_size=60)
+_text = st.text(_chars | st.sampled_from("\n\t"), max_size=60)  # notes and addresses: several lines
 _name = st.text(_chars, min_size=1, max_size=100).filter(lambda s: s.strip())
 _phone = st.just("") | st.from_regex(r"\+?[1-9][0-9]{5,14}", fullmatch=True)
 _email = st.just("") | st.from_regex(r"[a-z]{1,12}@[a-z]{1,12}\.org", fullmatch=True)
@@ -315,8 +317,8 @@ patients = st.fixed_dictionaries({
     "birth_date": st.dates(dt.date(1907, 1, 1), dt.date(2026, 3, 1)),
     "sex": st.sampled_from(list(F.SEXES)), "dominant_hand": st.sampled_from(list(F.DOMINANT_HANDS)),
     "phone": _phone,
-    "email": _email, "address": _text, "emergency_contact": _text, "occupation": _text,
-    "referring_doctor": _text, "history_notes": _text, "medications": _text,
+    "email": _email, "address": _text, "emergency_contact": _text, "occupation": _line,
+    "referring_doctor": _line, "history_notes": _text, "medications": _text,
     "consent_treatment": st.booleans(), "consent_treatment_on": st.none() | _consent_day,
     "consent_data": st.booleans(), "consent_data_on": st.none() | _consent_day,
     **{f"history_facts.{k}": st.sampled_from(list(F.ANSWERS)) for k in F.FACT_KEYS},

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from clinic.domain import planning
+from clinic.domain.progress import next_stage_criteria
 from clinic.extensions import db
 from clinic.models import (
     AuditEvent,
@@ -122,7 +123,7 @@ def test_cs04_missing_and_impossible_case_facts_are_named_and_no_plan_is_made(ap
     response = new_plan(therapist, patient, "fracture", fracture_date=None, cast_removal_date="2026-01-01")
     body = text_of(response)
     assert response.status_code == 422
-    assert "Missing case fact fracture_date" in body
+    assert "Missing case fact: When was the bone broken?" in body and "fracture_date" not in body
     assert count(app, Plan) == 0
 
 
@@ -186,16 +187,22 @@ def test_cs02_an_overridden_contraindication_gives_a_plan_that_shows_the_overrid
     assert "fever:" not in page
 
 
-def test_cs03_techniques_on_an_avoided_region_are_left_out_with_the_reason(app, therapist, patient):
+def test_cs03_touch_on_an_avoided_region_is_narrowed_or_left_out_with_the_reason(app, therapist, patient):
+    # Issue 12: per side and kind. An open wound on the left palm takes massage, grip and soaks off the
+    # left palm only; the rest of each item stays, with the place it leaves out and why (it used to remove
+    # every item on the palm of either hand).
     plan_id = make_plan(therapist, app, patient, "arthritis", answers={
         "open_wound": "yes", "open_wound_regions": "palm", "open_wound_side": "left"})
     draft = planning.plan_from_canonical(plan_row(app, plan_id).draft)
-    removed = [r for s in draft.stages for r in s.removed]
-    assert removed, "an open wound on the palm removes palm techniques"
+    narrowed = [i for s in draft.stages for i in (*s.clinic, *s.home) if i.leave_out]
+    assert narrowed, "an open wound on the left palm narrows palm work"
+    # Self-massage of the right hand is done with the left hand, so it leaves out the right side instead.
+    assert all("left:palm" in i.leave_out or i.with_other_hand for i in narrowed)
     page = text_of(therapist.get(plan_url(patient, plan_id)))
-    assert "Do not massage" in page and "Left out for this patient" in page
-    for r in removed:
-        assert r.name in page and "which must not be massaged" in page
+    assert "Do not massage" in page and "Leave out the left palm." in page and "Broken skin." in page
+    for s in draft.stages:
+        for r in s.removed:
+            assert r.name in page and "Left out for this patient" in page
 
 
 def test_reception_can_neither_make_nor_see_a_plan(app, make_user, login, therapist, patient):
@@ -257,12 +264,13 @@ def test_adding_an_exercise_from_the_library_and_an_edit_the_engine_refuses(app,
     plan_id = make_plan(therapist, app, patient, "tendinitis")
     draft, stage, _exercise = first_home(app, plan_id)
     data = edit_form(app, therapist, patient, plan_id)
-    data[f"s{stage.number}__add"] = "spread_close_fingers"
+    # The rest stage already moves the fingers (spread and close); piano taps are another free-joint movement.
+    data[f"s{stage.number}__add"] = "piano_taps"
     assert therapist.post(plan_url(patient, plan_id, "/edit"), data=data).status_code == 302
     _draft, stage, _e = first_home(app, plan_id)
-    assert "spread_close_fingers" in [e.ref for e in stage.home]
+    assert "piano_taps" in [e.ref for e in stage.home]
     data = edit_form(app, therapist, patient, plan_id)
-    data[f"s{stage.number}__add"] = "spread_close_fingers"  # already there
+    data[f"s{stage.number}__add"] = "piano_taps"  # already there
     response = therapist.post(plan_url(patient, plan_id, "/edit"), data=data)
     assert response.status_code == 422 and "is already in stage" in text_of(response)
 
@@ -369,7 +377,8 @@ def test_aud01_approve_and_print_leave_exactly_one_row_each_without_names(app, t
     for r in (row, printed):
         assert "Zebrafamily" not in r.detail and "Quokka" not in r.detail and "1980" not in r.detail
     timeline = text_of(therapist.get(f"/patients/{pid}"))
-    assert "Handout printed" in timeline and "Plan approved (fracture, revision 1)" in timeline
+    assert "Handout printed" in timeline
+    assert "Plan approved (Fracture of the wrist, hand or fingers, revision 1)" in timeline
 
 
 # ------------------------------------------------------------------------------ CS-06 / CS-11
@@ -488,37 +497,40 @@ def test_a_session_is_recorded_with_pain_before_and_after_and_shows_on_the_plan_
 
 def test_moving_on_needs_every_criterion_and_the_stages_day_then_makes_a_revision(app, therapist, patient, clock,
                                                                                  login):
-    plan_id = approved_plan(therapist, app, patient, "tendinitis")
+    plan_id = approved_plan(therapist, app, patient, "tendinitis")  # the first visit confirmed the reached stages
+    moves_before = len(audit_rows(app, "stage_move"))
     draft = planning.plan_from_canonical(plan_row(app, plan_id).draft)
     current = draft.stage(draft.current_stage)
     coming = draft.stages[current.number]  # the next one (numbers count from 1)
+    # its entry criteria: the current stage's move-on criteria and the next stage's own confirm lines
+    criteria = next_stage_criteria(draft)
+    assert criteria == (*current.move_on_when, *coming.confirmations)
     version = plan_row(app, plan_id).version
     url = plan_url(patient, plan_id, "/move")
-    response = therapist.post(url, data={"version": str(version), "criteria": list(current.move_on_when)})
+    response = therapist.post(url, data={"version": str(version), "criteria": list(criteria)})
     assert response.status_code == 409 and f"cannot start before {planning.format_day(coming.earliest)}" in \
         text_of(response)
     clock.current = dt.datetime.combine(coming.earliest, dt.time(9), tzinfo=dt.UTC)
     therapist = login(therapist.email)
-    response = therapist.post(url, data={"version": str(version), "criteria": list(current.move_on_when)[:-1]})
+    response = therapist.post(url, data={"version": str(version), "criteria": list(criteria)[:-1]})
     assert response.status_code == 409 and "Confirm every criterion" in text_of(response)
-    response = therapist.post(url, data={"version": str(version), "criteria": list(current.move_on_when)})
+    response = therapist.post(url, data={"version": str(version), "criteria": list(criteria)})
     assert response.status_code == 302
     first, second = revisions(app, plan_id)
     assert planning.plan_from_canonical(second.canonical).current_stage == coming.id
     assert first.canonical["plan"]["current_stage"] == current.id  # the approved revision never changed
     with app.app_context():
-        move = db.session.scalars(select(StageMove)).one()
+        move = db.session.scalars(select(StageMove).where(StageMove.revision_id.is_not(None))).one()
         assert (move.from_stage, move.to_stage, move.revision_id) == (current.id, coming.id, second.id)
-        assert move.criteria == {"confirmed": list(current.move_on_when)} and move.by == therapist.email
-    assert len(audit_rows(app, "stage_move")) == 1 and len(audit_rows(app, "approve")) == 2
+        assert move.criteria == {"confirmed": list(criteria)} and move.by == therapist.email
+    assert len(audit_rows(app, "stage_move")) == moves_before + 1 and len(audit_rows(app, "approve")) == 2
 
 
 def test_a_stage_waiting_for_a_date_says_to_record_it_first(app, therapist, patient):
     plan_id = approved_plan(therapist, app, patient, "fracture")  # strengthening waits for healing confirmed
     draft = planning.plan_from_canonical(plan_row(app, plan_id).draft)
-    current = draft.stage(draft.current_stage)
     response = therapist.post(plan_url(patient, plan_id, "/move"), data={
-        "version": str(plan_row(app, plan_id).version), "criteria": list(current.move_on_when)})
+        "version": str(plan_row(app, plan_id).version), "criteria": list(next_stage_criteria(draft))})
     assert response.status_code == 409 and "Record the missing date in the case facts first" in text_of(response)
 
 

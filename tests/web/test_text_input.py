@@ -12,11 +12,11 @@ from wtforms import HiddenField, PasswordField, StringField, TextAreaField
 
 from clinic.domain import planning
 from clinic.extensions import db
-from clinic.forms import ClinicForm
 from clinic.inputs import LINE_MESSAGE
 from clinic.models import Patient, Plan, TreatmentSession
 from clinic.patients import fields as F
 from tests.conftest import csrf_from
+from tests.helpers.forms import every_form_class
 from tests.web.plan_helpers import approved_plan
 
 HOSTILE = {"NUL": "\x00", "ESC": "\x1b[31m", "CRLF": "\r\n", "RLO": "\u202e", "RLI": "\u2067", "C1": "\x85",
@@ -85,26 +85,11 @@ def test_sec25_login_and_search_with_nul_or_bidi_answer_with_a_message_never_a_5
     assert found.status_code == 200 and "invisible control" in found.get_data(as_text=True)
 
 
-def _all_form_classes(cls=ClinicForm):
-    for sub in cls.__subclasses__():
-        yield sub
-        yield from _all_form_classes(sub)
-
-
 def test_sec25_every_text_field_of_every_form_refuses_or_cleans_through_the_one_check(app):
     """Single-line fields refuse, multi-line fields clean: for every field of every form, including the ones
     built from the protocol files."""
-    from clinic.library import library, screening_rules
-    from clinic.plans.forms import facts_form_class
-    from clinic.screening.forms import screening_form_class
-
-    with app.test_request_context():
-        lib = library()
-        for protocol in lib.protocols.values():
-            facts_form_class(protocol)
-            screening_form_class(screening_rules(), protocol.id, protocol.facts, {})
     checked = {"line": 0, "notes": 0}
-    for form_class in set(_all_form_classes()):
+    for form_class in every_form_class(app):
         fields = {}
         with app.test_request_context(method="POST"):
             try:

@@ -1,7 +1,7 @@
 """clinic settings: emergency number, logo, time zone, paper size, screening validity
 
 Revision ID: c5e7a1d2b9f4
-Revises: c7d2e91f4a10
+Revises: c7d2e5a1f3b9
 Create Date: 2026-11-30 01:50:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c5e7a1d2b9f4'
-down_revision = 'c7d2e91f4a10'
+down_revision = 'c7d2e5a1f3b9'
 branch_labels = None
 depends_on = None
 
