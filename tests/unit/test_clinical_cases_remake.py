@@ -123,7 +123,8 @@ def test_c29_an_exercise_the_therapist_took_out_stays_out_and_one_they_added_com
     before = remove_home_exercise(before, stage.id, 0)
     chosen = HomeDose(times_per_day=2, repetitions=7)
     addable = next(ref for ref, t in sorted(LIBRARY.techniques.items())
-                   if t.done_in == "home" and ref not in {e.ref for e in stage.home} and _can_add(before, stage.id, ref))
+                   if t.done_in == "home"
+                   and ref not in {e.ref for e in stage.home} and _can_add(before, stage.id, ref))
     before = add_home_exercise(before, stage.id, addable, LIBRARY, chosen)
     new = plan("tendinitis", {**GOOD_FACTS["tendinitis"], "acute_over_date": D(2026, 3, 11)})
     assert taken_out.ref in [e.ref for e in new.stage(stage.id).home]
