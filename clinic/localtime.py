@@ -1,9 +1,9 @@
 """Dates and times as the clinic reads them (WF-02): the one home for "the clinic's today" and for formatting.
 
 Stored times stay aware UTC; they are turned into the clinic's time zone (an IANA name, a clinic setting) only
-when a person reads them. Formatting uses Babel, so month names and patterns come from CLDR rather than from
-``strftime`` and the server's locale. No Flask here: operations, PDFs and the CLI call these with the clinic's
-zone; ``clinic.clock`` supplies the zone of the logged-in user's clinic in a request.
+when a person reads them; the words of a day are the domain's (``clinic.domain.wording.format_day``, one
+spelling everywhere, independent of the server's locale). No Flask here: operations, PDFs and the CLI call
+these with the clinic's zone; ``clinic.clock`` supplies the zone of the logged-in user's clinic in a request.
 """
 
 from __future__ import annotations
@@ -12,15 +12,11 @@ import datetime as dt
 import functools
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from babel.dates import format_datetime
-
 from clinic.domain import wording
 
 UTC_NAME = "UTC"
-LOCALE = "en"
 NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
 DAY_PATTERN = wording.DAY_PATTERN  # '14 March 2026': unambiguous in every country (no 03/14 against 14/03)
-WHEN_PATTERN = "d MMMM y, HH:mm"
 
 
 @functools.cache
@@ -74,13 +70,12 @@ def format_when(value: dt.datetime | None, zone_name: str | None = None) -> str:
     """'14 March 2026, 09:30' on the clinic's clock."""
     if value is None:
         return ""
-    if value.tzinfo is None:
-        raise ValueError("a naive datetime has no place in the clinic's time line")
-    return format_datetime(value, WHEN_PATTERN, tzinfo=zone(zone_name), locale=LOCALE)
+    moment = local(value, zone_name)
+    return f"{wording.format_day(moment.date())}, {moment:%H:%M}"
 
 
 def format_time(value: dt.datetime | None, zone_name: str | None = None) -> str:
     """'09:30' on the clinic's clock."""
     if value is None:
         return ""
-    return format_datetime(value, "HH:mm", tzinfo=zone(zone_name), locale=LOCALE)
+    return f"{local(value, zone_name):%H:%M}"
