@@ -428,7 +428,7 @@ def test_a_local_gate_of_the_protocols_own_condition_is_left_to_its_stages():
             "source": "CLINICAL.md §3.3"}
     raw = yaml.safe_load((ROOT / "protocols" / "contraindications.yaml").read_text(encoding="utf-8"))
     raw["items"] = [gate if item["id"] == "tendinitis_acute_period" else item for item in raw["items"]]
-    rules = parse_rules(raw)
+    rules = parse_rules(raw, conditions=LIBRARY.case_facts())
     facts = {"tendon_area": "thumb_side_wrist", "affected_side": "right", "onset_date": D - 3 * DAY}
     draft = plan_for("tendinitis", facts, rules=rules)
     assert draft.avoid == () and draft.current_stage == "acute"
