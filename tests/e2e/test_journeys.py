@@ -120,13 +120,21 @@ def test_therapist_registers_screens_plans_approves_and_prints(live_server, page
     assert page.dialogs == []
 
 
+def answer_raised_temperature(page) -> None:
+    """Every question "no" except a raised temperature today: a whole-person deferral (a fresh bruise is local)."""
+    answer_every_question_no(page)
+    page.locator("#q_fever").get_by_label("Yes", exact=True).check()
+
+
 def test_deferred_bruise_is_blocked_then_overridden(live_server, page, make_user, make_patient, tmp_path):
+    # Changed on purpose (issue 12): a fresh bruise is a local finding now (C10), so the deferral here is a
+    # raised temperature on the day of a fresh bruise.
     _, email = make_user("therapist")
     pid = make_patient(family_name="Fresh", given_names="Bruno")
     log_in(page, live_server, email, PASSWORD)
     open_screening(page, live_server, pid, "bruise")
     fill_facts(page, {**FACTS["bruise"], "injury_date": "2026-03-02", "swelling_pain_gone_date": ""})
-    answer_every_question_no(page)
+    answer_raised_temperature(page)
     submit_screening(page)
     assert page.locator("h1").inner_text().endswith("DO NOT TREAT TODAY")
     result_url = page.url
@@ -171,7 +179,7 @@ def test_override_after_the_login_went_stale_asks_for_the_password(live_server, 
     log_in(page, live_server, email, PASSWORD)
     open_screening(page, live_server, pid, "bruise")
     fill_facts(page, {**FACTS["bruise"], "injury_date": "2026-03-02", "swelling_pain_gone_date": ""})
-    answer_every_question_no(page)
+    answer_raised_temperature(page)
     submit_screening(page)
     assert page.locator("h1").inner_text().endswith("DO NOT TREAT TODAY")
     clock.advance(minutes=6)  # past FRESH_LOGIN_MINUTES, well within the idle timeout
