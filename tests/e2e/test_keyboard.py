@@ -50,7 +50,7 @@ def focused(page) -> dict | None:
     return page.evaluate(FOCUSED, ["*", None])
 
 
-def tab_to(page, selector: str, text: str | None = None, *, back: bool = False, limit: int = 120) -> dict:
+def tab_to(page, selector: str, text: str | None = None, *, back: bool = False, limit: int = 400) -> dict:
     """Press Tab (Shift+Tab when ``back``) until the focused element matches ``selector`` (and has exactly the
     visible ``text``); every stop on the way must show a focus indicator. Stops are kept on ``page.focus_stops``."""
     if not hasattr(page, "focus_stops"):
