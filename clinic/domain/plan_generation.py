@@ -42,9 +42,7 @@ from clinic.domain.protocol_model import (
     HomeExercise,
     Library,
     Protocol,
-    Sequence,
     Stage,
-    Technique,
     TechniqueUse,
 )
 from clinic.domain.rules import MissingFact
@@ -224,9 +222,7 @@ def _item_regions(sequence: str | None, regions: tuple[str, ...], library: Libra
 
 
 def _planned_technique(use: TechniqueUse, library: Library) -> PlannedTechnique:
-    found: Technique | Sequence | None = (
-        library.techniques.get(use.technique) if use.technique else library.sequences.get(use.sequence or "")
-    )
+    found = library.item(use.technique, use.sequence)
     if found is None:
         raise PlanBlocked([f"The technique or sequence {use.ref!r} is not in the technique library."])
     return PlannedTechnique(

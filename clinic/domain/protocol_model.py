@@ -351,6 +351,10 @@ class Library:
         """The sequence with this id; KeyError if there is none."""
         return self.sequences[sequence_id]
 
+    def item(self, technique: str | None, sequence: str | None) -> Technique | Sequence | None:
+        """What a plan item refers to: its technique, else its sequence; None when the library has neither."""
+        return self.techniques.get(technique) if technique else self.sequences.get(sequence or "")
+
     def techniques_used(self, protocol: Protocol) -> tuple[str, ...]:
         """Ids of every technique a protocol uses, directly or inside a sequence, sorted."""
         used: set[str] = set()

@@ -39,7 +39,7 @@ def outline(protocol: Protocol, library: Library) -> str:
             "  In the clinic:" if stage.clinic else "  In the clinic: nothing (no massage in this stage)"
         )
         for use in stage.clinic:
-            found = library.techniques.get(use.technique or "") or library.sequences.get(use.sequence or "")
+            found = library.item(use.technique, use.sequence)
             name = found.name if found is not None else use.ref
             out.append(
                 f"    - {name} [{use.ref}] on {', '.join(use.regions)}: {describe_clinic_dose(use.dose)}"

@@ -85,6 +85,10 @@ class _Refs:
     sequence_ids: set[str]
     illustrations: set[str]
 
+    def find(self, key: str, ref: str) -> Technique | Sequence | None:
+        """The technique (key "technique") or sequence (key "sequence") with this id, if it loaded."""
+        return self.techniques.get(ref) if key == "technique" else self.sequences.get(ref)
+
 
 def _parse_stop_groups(raw: Any, path: str, problems: Problems) -> tuple[StopSigns, ...]:
     out: list[StopSigns] = []
@@ -326,7 +330,7 @@ def _resolve_ref(
     if not isinstance(ref, str) or ref not in known:
         problems.add(f"{path}.{key}", f"unknown {key} {_show(ref)}{_guess(ref, known)}")
         return None
-    found = refs.techniques.get(ref) if key == "technique" else refs.sequences.get(ref)
+    found = refs.find(key, ref)
     if found is None:
         problems.add(f"{path}.{key}", f"{ref!r} could not be read; see the problems in {TECHNIQUES_FILE}")
         return None
@@ -366,10 +370,9 @@ def _parse_clinic_use(raw: Any, path: str, problems: Problems, refs: _Refs) -> T
     if len(problems.items) != before or ref is None or dose is None:
         return None
     key, rid = ref
+    found = refs.find(key, rid)
     if regions is None:
-        found = refs.techniques.get(rid) if key == "technique" else refs.sequences.get(rid)
         regions = found.regions if found is not None else ()
-    found = refs.techniques.get(rid) if key == "technique" else refs.sequences.get(rid)
     return TechniqueUse(
         technique=rid if key == "technique" else None,
         sequence=rid if key == "sequence" else None,
@@ -421,7 +424,7 @@ def _parse_home(raw: Any, path: str, problems: Problems, refs: _Refs) -> HomeExe
     if len(problems.items) != before or ref is None or dose is None:
         return None
     key, rid = ref
-    found = refs.techniques.get(rid) if key == "technique" else refs.sequences.get(rid)
+    found = refs.find(key, rid)
     if found is None:  # the technique itself has problems, reported in techniques.yaml
         return None
     default_steps = tuple(step.text for step in found.steps) if isinstance(found, Sequence) else found.steps

@@ -101,6 +101,29 @@ def _parse_techniques_file(
     return out
 
 
+def _names_and_descriptions(body: Mapping[str, Any], path: str, problems: Problems) -> dict[str, str | None]:
+    """The therapist's and the patient's name and description of a technique or sequence."""
+    return {
+        key: _text(body[key], f"{path}.{key}", problems)
+        for key in ("name", "description", "patient_name", "patient_description")
+        if key in body
+    }
+
+
+def _home_illustration(
+    body: Mapping[str, Any], kind: str | None, what: str, path: str, problems: Problems, illustration_ids: set[str]
+) -> str | None:
+    """A home technique or sequence needs a picture for the handout; a clinic one has none."""
+    if kind == "home":
+        if "illustration" not in body:
+            problems.add(f"{path}.illustration", f"missing; a home {what} needs a picture for the handout")
+            return None
+        return _illustration(body["illustration"], f"{path}.illustration", problems, illustration_ids)
+    if kind == "clinic" and "illustration" in body:
+        problems.add(f"{path}.illustration", f"only home {what}s have this; remove it or set done_in: home")
+    return None
+
+
 def _parse_technique(raw: Any, path: str, problems: Problems, illustration_ids: set[str]) -> Technique | None:
     before = len(problems.items)
     body = _mapping(
@@ -116,29 +139,17 @@ def _parse_technique(raw: Any, path: str, problems: Problems, illustration_ids: 
     tid = _identifier(body.get("id"), f"{path}.id", problems) if "id" in body else None
     kind = _done_in(body, path, problems)
     item_kind = _item_kind(body, path, problems)
-    texts = {
-        key: _text(body[key], f"{path}.{key}", problems)
-        for key in ("name", "description", "patient_name", "patient_description")
-        if key in body
-    }
+    texts = _names_and_descriptions(body, path, problems)
     regions = _regions(body["regions"], f"{path}.regions", problems) if "regions" in body else None
-    illustration = None
+    illustration = _home_illustration(body, kind, "technique", path, problems, illustration_ids)
     steps: tuple[str, ...] = ()
     if kind == "home":
-        if "illustration" not in body:
-            problems.add(f"{path}.illustration", "missing; a home technique needs a picture for the handout")
-        else:
-            illustration = _illustration(
-                body["illustration"], f"{path}.illustration", problems, illustration_ids
-            )
         if "steps" not in body:
             problems.add(f"{path}.steps", "missing; a home technique needs numbered steps for the patient")
         else:
             steps = _texts(body["steps"], f"{path}.steps", problems, allow_empty=False)
-    elif kind == "clinic":
-        for key in ("illustration", "steps"):
-            if key in body:
-                problems.add(f"{path}.{key}", "only home techniques have this; remove it or set done_in: home")
+    elif kind == "clinic" and "steps" in body:
+        problems.add(f"{path}.steps", "only home techniques have this; remove it or set done_in: home")
     if len(problems.items) != before or tid is None or kind is None or regions is None or item_kind is None:
         return None
     return Technique(
@@ -172,21 +183,8 @@ def _parse_sequence(
     sid = _identifier(body.get("id"), f"{path}.id", problems) if "id" in body else None
     kind = _done_in(body, path, problems)
     item_kind = _item_kind(body, path, problems)
-    texts = {
-        key: _text(body[key], f"{path}.{key}", problems)
-        for key in ("name", "description", "patient_name", "patient_description")
-        if key in body
-    }
-    illustration = None
-    if kind == "home":
-        if "illustration" not in body:
-            problems.add(f"{path}.illustration", "missing; a home sequence needs a picture for the handout")
-        else:
-            illustration = _illustration(
-                body["illustration"], f"{path}.illustration", problems, illustration_ids
-            )
-    elif kind == "clinic" and "illustration" in body:
-        problems.add(f"{path}.illustration", "only home sequences have this; remove it or set done_in: home")
+    texts = _names_and_descriptions(body, path, problems)
+    illustration = _home_illustration(body, kind, "sequence", path, problems, illustration_ids)
     steps: list[SequenceStep] = []
     for i, item in enumerate(_list(body.get("steps"), f"{path}.steps", problems, "steps", allow_empty=False)):
         here = f"{path}.steps[{i}]"

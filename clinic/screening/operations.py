@@ -436,7 +436,7 @@ def headline_of_screening(db: Session, screening: Screening) -> Headline:
 def headline_words(screening: Screening, head: Headline) -> str:
     """The headline in capitals: the date for a wait, the areas to avoid for a local result."""
     if head.key == "wait" and head.start is not None:
-        return f"{head.words} {head.start.day} {head.start:%B %Y}".upper()
+        return f"{head.words} {format_day(head.start)}".upper()
     if head.key == "local":
         places = [where_words(f) for f in findings_of(screening, "local")]
         places = [p for p in dict.fromkeys(places) if p]

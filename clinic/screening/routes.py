@@ -10,7 +10,7 @@ import datetime as dt
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from wtforms import SelectChoice
 
-from clinic import audit, staff
+from clinic import audit
 from clinic.auth import operations as auth_ops
 from clinic.clock import now, today
 from clinic.domain.headline import prompts
@@ -83,13 +83,6 @@ def screening_headline(screening: Screening) -> str:
 def staff_name(user_id: int | None) -> str:
     """A staff member's full name for a page (never the login e-mail)."""
     return ops.staff_name(db.session, user_id)
-
-
-@bp.app_template_global()
-def staff_name_for_email(email: str | None) -> str:
-    """The full name of the staff member with this stored login e-mail (never the e-mail itself)."""
-    names = staff.names_by_email(db.session, g.user.clinic_id) if getattr(g, "user", None) else {}
-    return staff.name_for_email(names, email)
 
 
 @bp.app_template_global()
