@@ -16,7 +16,6 @@ from clinic.domain import wording
 
 UTC_NAME = "UTC"
 NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
-DAY_PATTERN = wording.DAY_PATTERN  # '14 March 2026': unambiguous in every country (no 03/14 against 14/03)
 
 
 @functools.cache

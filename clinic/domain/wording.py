@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 
+from babel import Locale
 from babel.dates import format_date
 
 from clinic.domain.protocol_model import ClinicDose, HomeDose
@@ -17,8 +18,13 @@ DAY_PATTERN = "d MMMM y"
 LOCALE = "en"
 
 
+def plural(n: int, one: str, other: str) -> str:
+    """``one`` or ``other`` by the locale's plural rule for ``n`` (CLDR, through Babel)."""
+    return one if Locale.parse(LOCALE).plural_form(n) == "one" else other
+
+
 def _count(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+    return f"{n} {plural(n, word, word + 's')}"
 
 
 def describe_start_rule(rule: StartRule) -> str:
@@ -26,7 +32,7 @@ def describe_start_rule(rule: StartRule) -> str:
     parts: list[str] = []
     for term in rule.dates:
         if term.days_by_fact is None:
-            parts.append(f"{term.fact} + {term.days} day{'s' if term.days != 1 else ''}")
+            parts.append(f"{term.fact} + {_count(term.days, 'day')}")
         else:
             table = ", ".join(
                 f"{n} days if {term.days_by_fact} is {value}" for value, n in term.days_by_value
@@ -54,13 +60,13 @@ def describe_home_dose(dose: HomeDose) -> str:
     """A home dose in the patient's words, e.g. '10 times, 2 sets, 3 times a day'."""
     parts = []
     if dose.repetitions is not None:
-        parts.append(f"{dose.repetitions} time{'s' if dose.repetitions != 1 else ''}")
+        parts.append(_count(dose.repetitions, "time"))
     if dose.hold_seconds is not None:
         parts.append(f"hold {dose.hold_seconds} seconds")
     if dose.minutes is not None:
-        parts.append(f"{dose.minutes} minute{'s' if dose.minutes != 1 else ''}")
+        parts.append(_count(dose.minutes, "minute"))
     if dose.sets is not None:
-        parts.append(f"{dose.sets} set{'s' if dose.sets != 1 else ''}")
+        parts.append(_count(dose.sets, "set"))
     parts.append("once a day" if dose.times_per_day == 1 else f"{dose.times_per_day} times a day")
     return ", ".join(parts)
 
@@ -76,7 +82,7 @@ def _when(events: list[tuple[str, int]], event_words: Mapping[str, str]) -> str:
 
     plain = [words(fact) for fact, days in events if not days]
     parts = [f"when {_join(plain)}"] if plain else []
-    parts += [f"{days} day{'s' if days != 1 else ''} after {words(fact)}" for fact, days in events if days]
+    parts += [f"{_count(days, 'day')} after {words(fact)}" for fact, days in events if days]
     return ", and ".join(parts)
 
 

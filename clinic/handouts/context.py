@@ -13,7 +13,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from clinic.domain.wording import format_day
+from clinic.domain.wording import format_day, plural
 
 # Caps (SEC-22). Long enough for any real value, short enough that a handout stays a handout.
 NAME_CHARS = 200  # names, titles, phone numbers, record numbers
@@ -129,10 +129,6 @@ class HandoutOptions:
             raise ValueError(f"paper must be one of {PAPER_SIZES}, not {self.paper!r}")
 
 
-def _plural(n: int, one: str, many: str) -> str:
-    return one if n == 1 else many
-
-
 @dataclass(frozen=True)
 class Dose:
     """How much of one exercise: every field optional; :meth:`in_words` says it in plain sentences."""
@@ -157,14 +153,14 @@ class Dose:
             lines.append(f"Do this {times}.")
         if self.hold_seconds:
             what = "Hold each one" if self.repetitions and self.repetitions > 1 else "Hold it"
-            lines.append(f"{what} for {self.hold_seconds} {_plural(self.hold_seconds, 'second', 'seconds')}.")
+            lines.append(f"{what} for {self.hold_seconds} {plural(self.hold_seconds, 'second', 'seconds')}.")
         if self.sets and self.sets > 1:
             if self.repetitions:
                 lines.append(f"Rest, then do it all again. {self.sets} rounds in all.")
             else:
                 lines.append(f"Do {self.sets} rounds, with a rest in between.")
         if self.minutes:
-            minutes = f"{self.minutes} {_plural(self.minutes, 'minute', 'minutes')}"
+            minutes = f"{self.minutes} {plural(self.minutes, 'minute', 'minutes')}"
             lines.append(f"Take about {minutes} for this." if self.repetitions else f"Do this for {minutes}.")
         if self.times_per_day:
             per_day = {1: "Once a day.", 2: "2 times a day."}.get(self.times_per_day,
