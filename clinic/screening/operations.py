@@ -12,9 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clinic import localtime, staff
+from clinic.clock import today as clinic_today
+from clinic.clock import zone_name
+from clinic.domain import planning
 from clinic.domain.headline import Headline
 from clinic.domain.headline import headline as headline_of
 from clinic.domain.screening import (
+    REGION_WORDS,
     Answer,
     RuleSet,
     ScreeningResult,
@@ -23,6 +27,7 @@ from clinic.domain.screening import (
     screen,
 )
 from clinic.domain.wording import format_day
+from clinic.library import library, screening_rules
 from clinic.models import Clearance, Clinic, LoginSession, Patient, Role, Screening, ScreeningOverride, User
 from clinic.patients.registry import TimelineEntry, register_patient_table, text_caps, timeline_source
 from clinic.staff import FORMER_STAFF
@@ -140,7 +145,6 @@ class ScreeningStatus:
 def made_with_earlier_rules(screening: Screening) -> int | None:
     """The current rules version when ``screening`` was made with an earlier one (it did not ask what was added
     since), else None."""
-    from clinic.library import screening_rules
 
     current = screening_rules().version
     return current if screening.rules_version < current else None
@@ -154,8 +158,6 @@ def screening_status(screening: Screening, patient: Patient, today: dt.date) -> 
     if current is not None:
         return ScreeningStatus("stale", "it was made with the earlier screening rules")
     if patient.clinical_changed_at > screening.screened_at:
-        from clinic.clock import zone_name
-
         day = localtime.format_day(patient.clinical_changed_at, zone_name())  # a time: the clinic's day of it
         return ScreeningStatus("stale", f"the history or medication changed on {day} after this screening")
     if today > screening.valid_until:
@@ -315,8 +317,6 @@ def planning_inputs(db: Session, screening: Screening) -> tuple[Any, Any]:
     """(Override, Clearance) of ``clinic.domain.planning`` for this screening, or None each while any absolute
     finding is not overridden or any refer finding not cleared. The override reason starts with the words of
     the overridden contraindications, as the plan engine asks (CS-02)."""
-    from clinic.domain import planning
-
     still = open_findings(db, screening)
     override = clearance = None
     records = overrides_of(db, screening)
@@ -342,8 +342,6 @@ def planning_inputs(db: Session, screening: Screening) -> tuple[Any, Any]:
 
 def condition_title(condition: str | None) -> str:
     """'general' or the protocol's own title, from the loaded library (nothing here lists the conditions)."""
-    from clinic.library import library
-
     if condition is None:
         return "general"
     protocol = library().protocols.get(condition)
@@ -353,8 +351,6 @@ def condition_title(condition: str | None) -> str:
 @timeline_source
 def _screening_timeline(db: Session, patient: Patient) -> Iterable[TimelineEntry]:
     """Each screening (decision in words, valid or stale), override and clearance."""
-    from clinic.clock import today as clinic_today
-
     today = clinic_today(db.get(Clinic, patient.clinic_id))
     screenings = db.scalars(select(Screening).where(Screening.patient_id == patient.id)).all()
     by_id = {s.id: s for s in screenings}
@@ -410,8 +406,6 @@ def finding_labels(screening: Screening, rule_ids: Iterable[str]) -> str:
 
 def where_words(finding: Mapping[str, Any]) -> str:
     """'left wrist and back of the left hand' for a finding's side and regions (therapist wording)."""
-    from clinic.domain.screening import REGION_WORDS
-
     side = {"left": "left", "right": "right", "both": "left and right"}.get(finding.get("side") or "", "")
     parts = []
     for region in finding.get("regions") or []:
