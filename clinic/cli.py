@@ -98,7 +98,7 @@ def protocols_show(protocol_id: str) -> None:
               help="The screening day, YYYY-MM-DD (never today by default).")
 def screen_command(answers_file, facts_file, on_date) -> None:
     """Screen answers against the rules and print the result as JSON (for protocol authors)."""
-    from clinic.domain import screening
+    from clinic.domain import screening, screening_json
     from clinic.domain.rules import DataFileError
     from clinic.library import load_all
 
@@ -108,13 +108,13 @@ def screen_command(answers_file, facts_file, on_date) -> None:
         raise click.ClickException(f"the screening rules have problems:\n{exc}") from None
     try:
         facts_obj = json.load(facts_file) if facts_file else {}
-        answers = screening.answers_from_json(json.load(answers_file))
-        facts = screening.facts_from_json(facts_obj, rules)
-        condition = screening.condition_from_json(facts_obj, rules)
+        answers = screening_json.answers_from_json(json.load(answers_file))
+        facts = screening_json.facts_from_json(facts_obj, rules)
+        condition = screening_json.condition_from_json(facts_obj, rules)
     except (ValueError, json.JSONDecodeError) as exc:
         raise click.ClickException(str(exc)) from None
     result = screening.screen(answers, facts, rules, on_date.date(), condition=condition)
-    click.echo(json.dumps(screening.result_to_json(result), indent=2, ensure_ascii=False))
+    click.echo(json.dumps(screening_json.result_to_json(result), indent=2, ensure_ascii=False))
 
 
 def _app_commands() -> tuple[click.Command, ...]:

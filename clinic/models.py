@@ -291,11 +291,11 @@ class Screening(db.Model):
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
     # The protocol screened for, or NULL for a general screening.
     condition: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    # rule id -> {"answer", "detail", "regions", "side"} (the JSON of ``answers_from_json``).
+    # rule id -> {"answer", "detail", "regions", "side"} (the JSON of ``screening_json.answers_from_json``).
     answers: Mapped[dict] = mapped_column(JSON, default=dict)
-    # case fact name -> value, dates as ISO text (the JSON of ``facts_from_json``).
+    # case fact name -> value, dates as ISO text (the JSON of ``screening_json.facts_from_json``).
     facts: Mapped[dict] = mapped_column(JSON, default=dict)
-    # ``result_to_json`` of the engine's result.
+    # ``screening_json.result_to_json`` of the engine's result.
     result: Mapped[dict] = mapped_column(JSON, default=dict)
     decision: Mapped[str] = mapped_column(String(20))
     rules_version: Mapped[int] = mapped_column()

@@ -86,7 +86,7 @@ _RULE_KEYS = {
 }
 _GATE_KEYS = {"until", "waits_for", "when", "region_fact"}
 _PLACEHOLDERS = {"side", "regions", "where"}
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -202,17 +202,17 @@ def parse_rules(raw: Any, file: str = "contraindications.yaml", *, conditions: C
     """Validate already-loaded YAML data; DataFileError lists every problem with its key path."""
     problems = Problems(file)
     if not isinstance(raw, dict):
-        problems.add("", f"expected a mapping with 'version' and 'items', got {_got(raw)}")
+        problems.add("", f"expected a mapping with 'version' and 'items', got {json_shown(raw)}")
         problems.raise_if_any()
     for key in sorted(set(raw) - {"version", "items"}):
         problems.add(key, "unknown key; expected 'version' or 'items'")
     version = raw.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        problems.add("version", f"expected a whole number of 1 or more, got {_got(version)}")
+        problems.add("version", f"expected a whole number of 1 or more, got {json_shown(version)}")
     items = raw.get("items")
     rules: list[Rule] = []
     if not isinstance(items, list) or not items:
-        problems.add("items", f"expected a list of rules, got {_got(items)}")
+        problems.add("items", f"expected a list of rules, got {json_shown(items)}")
     else:
         seen: set[str] = set()
         for i, item in enumerate(items):
@@ -220,7 +220,7 @@ def parse_rules(raw: Any, file: str = "contraindications.yaml", *, conditions: C
             if rule is None:
                 continue
             if rule.id in seen:
-                problems.add(f"items[{i}].id", f"duplicate id {_got(rule.id)}")
+                problems.add(f"items[{i}].id", f"duplicate id {json_shown(rule.id)}")
             seen.add(rule.id)
             rules.append(rule)
     problems.raise_if_any()
@@ -229,14 +229,14 @@ def parse_rules(raw: Any, file: str = "contraindications.yaml", *, conditions: C
 
 def _parse_rule(item: Any, path: str, problems: Problems, catalogue: ConditionFacts) -> Rule | None:
     if not isinstance(item, dict):
-        problems.add(path, f"expected a mapping, got {_got(item)}")
+        problems.add(path, f"expected a mapping, got {json_shown(item)}")
         return None
     before = len(problems.items)
     for key in sorted(set(item) - _RULE_KEYS, key=str):
         problems.add(f"{path}.{key}", f"unknown key; expected one of {', '.join(sorted(_RULE_KEYS))}")
     rule_id = item.get("id")
     if not (isinstance(rule_id, str) and rule_id.isidentifier() and rule_id.islower()):
-        problems.add(f"{path}.id", f"expected a lower-case name like fresh_bruise, got {_got(rule_id)}")
+        problems.add(f"{path}.id", f"expected a lower-case name like fresh_bruise, got {json_shown(rule_id)}")
     group = _choice(item, "group", GROUPS, path, problems)
     category = _choice(item, "category", CATEGORIES, path, problems)
     texts = {key: _text(item, key, path, problems) for key in ("therapist_text", "patient_text", "source")}
@@ -253,23 +253,23 @@ def _parse_rule(item: Any, path: str, problems: Problems, catalogue: ConditionFa
     if not chosen:
         if not isinstance(regions_raw, list):
             problems.add(
-                f"{path}.regions", f"expected a list of regions or 'chosen', got {_got(regions_raw)}"
+                f"{path}.regions", f"expected a list of regions or 'chosen', got {json_shown(regions_raw)}"
             )
         else:
             for j, region in enumerate(regions_raw):
                 if region not in REGIONS:
-                    problems.add(f"{path}.regions[{j}]", _one_of(REGIONS, region))
+                    problems.add(f"{path}.regions[{j}]", expected_one_of(REGIONS, region))
             regions = tuple(r for r in regions_raw if r in REGIONS)
 
     conditions: tuple[str, ...] = ()
     if "conditions" in item:
         raw_conditions = item["conditions"]
         if not isinstance(raw_conditions, list) or not raw_conditions:
-            problems.add(f"{path}.conditions", f"expected a list of protocol ids, got {_got(raw_conditions)}")
+            problems.add(f"{path}.conditions", f"expected a list of protocol ids, got {json_shown(raw_conditions)}")
         else:
             for j, condition in enumerate(raw_conditions):
                 if condition not in catalogue:
-                    problems.add(f"{path}.conditions[{j}]", _one_of(tuple(catalogue), condition))
+                    problems.add(f"{path}.conditions[{j}]", expected_one_of(tuple(catalogue), condition))
             conditions = tuple(c for c in raw_conditions if c in catalogue)
 
     record_field = None
@@ -330,19 +330,20 @@ def _parse_blocks(item: dict, path: str, category: str, problems: Problems) -> t
         return ()
     raw = item["blocks"]
     if not isinstance(raw, list) or not raw:
-        problems.add(f"{path}.blocks", f"expected a list of kinds from {', '.join(BLOCKABLE_KINDS)}, got {_got(raw)}")
+        kinds = ", ".join(BLOCKABLE_KINDS)
+        problems.add(f"{path}.blocks", f"expected a list of kinds from {kinds}, got {json_shown(raw)}")
         return ()
     for j, kind in enumerate(raw):
         if kind in NEVER_BLOCKED:
             problems.add(f"{path}.blocks[{j}]", f"{kind} is never blocked by a local finding; remove it")
         elif kind not in BLOCKABLE_KINDS:
-            problems.add(f"{path}.blocks[{j}]", _one_of(BLOCKABLE_KINDS, kind))
+            problems.add(f"{path}.blocks[{j}]", expected_one_of(BLOCKABLE_KINDS, kind))
     return tuple(k for k in BLOCKABLE_KINDS if k in raw)
 
 
 def _parse_gate(raw: Any, path: str, conditions: ConditionFacts, problems: Problems) -> Gate | None:
     if not isinstance(raw, dict):
-        problems.add(path, f"expected a mapping with 'until', 'waits_for' or 'when', got {_got(raw)}")
+        problems.add(path, f"expected a mapping with 'until', 'waits_for' or 'when', got {json_shown(raw)}")
         return None
     for key in sorted(set(raw) - _GATE_KEYS, key=str):
         problems.add(f"{path}.{key}", "unknown key; expected one of region_fact, until, waits_for, when")
@@ -351,7 +352,7 @@ def _parse_gate(raw: Any, path: str, conditions: ConditionFacts, problems: Probl
         for condition, facts in conditions.items():
             names = tuple(sorted(f.name for f in facts))
             if fact not in names:
-                problems.add(where, f"not a case fact of the {condition} protocol: {_one_of(names, fact)}")
+                problems.add(where, f"not a case fact of the {condition} protocol: {expected_one_of(names, fact)}")
 
     until = None
     if "until" in raw:
@@ -365,7 +366,7 @@ def _parse_gate(raw: Any, path: str, conditions: ConditionFacts, problems: Probl
     if "waits_for" in raw:
         raw_waits = raw["waits_for"]
         if not isinstance(raw_waits, list) or not all(isinstance(f, str) for f in raw_waits):
-            problems.add(f"{path}.waits_for", f"expected a list of case-fact names, got {_got(raw_waits)}")
+            problems.add(f"{path}.waits_for", f"expected a list of case-fact names, got {json_shown(raw_waits)}")
         else:
             for j, fact in enumerate(raw_waits):
                 check_fact(fact, f"{path}.waits_for[{j}]")
@@ -375,17 +376,17 @@ def _parse_gate(raw: Any, path: str, conditions: ConditionFacts, problems: Probl
         body = raw["when"]
         if (not isinstance(body, dict) or set(body) != {"fact", "equals"}
                 or not isinstance(body["fact"], str) or not isinstance(body["equals"], str)):
-            problems.add(f"{path}.when", f"expected {{fact: NAME, equals: VALUE}}, got {_got(body)}")
+            problems.add(f"{path}.when", f"expected {{fact: NAME, equals: VALUE}}, got {json_shown(body)}")
         else:
             check_fact(body["fact"], f"{path}.when.fact")
             choices = next((f.values for facts in conditions.values() for f in facts if f.name == body["fact"]), ())
             if choices and body["equals"] not in choices:
-                problems.add(f"{path}.when.equals", _one_of(choices, body['equals']))
+                problems.add(f"{path}.when.equals", expected_one_of(choices, body['equals']))
             when = FactEquals(body["fact"], body["equals"])
     region_fact = None
     if "region_fact" in raw:
         if not isinstance(raw["region_fact"], str):
-            problems.add(f"{path}.region_fact", f"expected a case-fact name, got {_got(raw['region_fact'])}")
+            problems.add(f"{path}.region_fact", f"expected a case-fact name, got {json_shown(raw['region_fact'])}")
         else:
             check_fact(raw["region_fact"], f"{path}.region_fact")
             region_fact = raw["region_fact"]
@@ -397,7 +398,7 @@ def _parse_gate(raw: Any, path: str, conditions: ConditionFacts, problems: Probl
 def _choice(item: dict, key: str, allowed: tuple[str, ...], path: str, problems: Problems) -> str:
     value = item.get(key)
     if value not in allowed:
-        problems.add(f"{path}.{key}", _one_of(allowed, value))
+        problems.add(f"{path}.{key}", expected_one_of(allowed, value))
     return value
 
 
@@ -406,7 +407,7 @@ def _text(item: dict, key: str, path: str, problems: Problems, required: bool = 
     if value is None and not required:
         return None
     if not isinstance(value, str) or not value.strip():
-        problems.add(f"{path}.{key}", f"expected a sentence, got {_got(value)}")
+        problems.add(f"{path}.{key}", f"expected a sentence, got {json_shown(value)}")
         return None
     return value.strip()
 
@@ -424,11 +425,11 @@ def _check_placeholders(text: str | None, path: str, problems: Problems) -> None
             problems.add(path, f"expected placeholders {{where}}, {{side}}, {{regions}} only, got {{{name}}}")
 
 
-def _one_of(allowed: tuple[str, ...], value: Any) -> str:
-    return f"expected one of {', '.join(allowed)}, got {_got(value)}"
+def expected_one_of(allowed: tuple[str, ...], value: Any) -> str:
+    return f"expected one of {', '.join(allowed)}, got {json_shown(value)}"
 
 
-def _got(value: Any) -> str:
+def json_shown(value: Any) -> str:
     try:
         return json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError):
@@ -707,148 +708,3 @@ def _join(words: list[str]) -> str:
     if len(words) < 2:
         return "".join(words)
     return ", ".join(words[:-1]) + " and " + words[-1]
-
-
-# --------------------------------------------------------------------------------------------
-# JSON for `clinic screen`
-# --------------------------------------------------------------------------------------------
-
-
-def answers_from_json(obj: Any) -> dict[str, Answer]:
-    """Answers from JSON: {"fever": "no", "open_wound": {"answer": "yes", "regions": [...]}}."""
-    if not isinstance(obj, dict):
-        raise ValueError(f"answers: expected an object of question id → answer, got {_got(obj)}")
-    answers: dict[str, Answer] = {}
-    for rule_id, raw in obj.items():
-        if isinstance(raw, str):
-            raw = {"answer": raw}
-        if not isinstance(raw, dict):
-            raise ValueError(f"answers.{rule_id}: expected yes, no, not_known or an object, got {_got(raw)}")
-        unknown = set(raw) - {"answer", "detail", "regions", "side"}
-        if unknown:
-            first = sorted(unknown)[0]
-            raise ValueError(f"answers.{rule_id}.{first}: expected one of answer, detail, regions, side")
-        regions = raw.get("regions", [])
-        if not isinstance(regions, list):
-            raise ValueError(f"answers.{rule_id}.regions: expected a list, got {_got(regions)}")
-        try:
-            answers[rule_id] = Answer(
-                value=raw.get("answer"),
-                detail=raw.get("detail", ""),
-                regions=tuple(regions),
-                side=raw.get("side"),
-            )
-        except ValueError as exc:
-            raise ValueError(f"answers.{rule_id}: {exc}") from None
-    return answers
-
-
-def facts_from_json(obj: Any, rules: RuleSet) -> dict[str, Any]:
-    """Case facts from JSON, typed by the protocol's facts (dates become dates); "condition" is skipped."""
-    if not isinstance(obj, dict):
-        raise ValueError(f"facts: expected an object of fact name → value, got {_got(obj)}")
-    condition = condition_from_json(obj, rules)
-    by_name = {fact.name: fact for fact in rules.facts_of(condition)}
-    known = tuple(by_name)
-    facts: dict[str, Any] = {}
-    for name, value in obj.items():
-        if name == "condition" or value is None:
-            continue
-        if name not in known:
-            of = condition or "any protocol"
-            raise ValueError(f"facts.{name}: not a case fact of {of}; {_one_of(known, name)}")
-        fact = by_name[name]
-        if fact.is_date:
-            if not (isinstance(value, str) and _ISO_DATE.fullmatch(value)):
-                raise ValueError(f"facts.{name}: expected a date like 2026-03-14, got {_got(value)}")
-            try:
-                facts[name] = dt.date.fromisoformat(value)
-            except ValueError:
-                raise ValueError(f"facts.{name}: {value} is not a real date") from None
-        elif fact.values:
-            if value not in fact.values:
-                raise ValueError(f"facts.{name}: {_one_of(fact.values, value)}")
-            facts[name] = value
-        elif isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value)):
-            facts[name] = tuple(value) if isinstance(value, list) else value
-        else:
-            raise ValueError(f"facts.{name}: expected text or a list of text, got {_got(value)}")
-    return facts
-
-
-def condition_from_json(obj: Any, rules: RuleSet) -> str | None:
-    """The protocol id in a facts file's "condition" key, or None when it has none."""
-    if not isinstance(obj, dict) or obj.get("condition") is None:
-        return None
-    condition = obj["condition"]
-    if condition not in rules.conditions:
-        raise ValueError(
-            f"facts.condition: expected one of {', '.join(rules.conditions)}, got {_got(condition)}"
-        )
-    return condition
-
-
-def result_to_json(result: ScreeningResult) -> dict[str, Any]:
-    """The result as JSON-ready data with a stable key order and ISO dates."""
-
-    def iso(day: dt.date | None) -> str | None:
-        return day.isoformat() if day else None
-
-    return {
-        "decision": result.decision,
-        "urgent": result.urgent,
-        "words": result.words,
-        "on_date": iso(result.on_date),
-        "condition": result.condition,
-        "rules_version": result.rules_version,
-        "earliest_date": iso(result.earliest_date),
-        "findings": [
-            {
-                "rule_id": f.rule_id,
-                "category": f.category,
-                "regions": list(f.regions),
-                "side": f.side,
-                "therapist_text": f.therapist_text,
-                "patient_text": f.patient_text,
-                "detail": f.detail,
-                "earliest_date": iso(f.earliest_date),
-                "start_when": f.start_when,
-                "waiting_for": list(f.waiting_for),
-                "blocks": list(f.blocks),
-                "name": f.name,
-            }
-            for f in result.findings
-        ],
-        "unanswered": list(result.unanswered),
-        "not_known": list(result.not_known),
-        "missing_facts": list(result.missing_facts),
-        "impossible_facts": list(result.impossible_facts),
-        "unmarked": list(result.unmarked),
-        "ignored": list(result.ignored),
-    }
-
-
-def result_from_json(obj: Mapping[str, Any]) -> ScreeningResult:
-    """A stored result (``result_to_json``) back as a ScreeningResult; keys added later default."""
-
-    def day(value: Any) -> dt.date | None:
-        return dt.date.fromisoformat(value) if value else None
-
-    findings = tuple(
-        Finding(
-            rule_id=f["rule_id"], category=f["category"], regions=tuple(f.get("regions") or ()),
-            side=f.get("side"), therapist_text=f.get("therapist_text", ""), patient_text=f.get("patient_text", ""),
-            detail=f.get("detail", ""), earliest_date=day(f.get("earliest_date")),
-            start_when=f.get("start_when", ""), waiting_for=tuple(f.get("waiting_for") or ()),
-            name=f.get("name", ""),
-        )
-        for f in obj.get("findings", [])
-    )
-    return ScreeningResult(
-        decision=obj["decision"], findings=findings, earliest_date=day(obj.get("earliest_date")),
-        unanswered=tuple(obj.get("unanswered", ())), not_known=tuple(obj.get("not_known", ())),
-        missing_facts=tuple(obj.get("missing_facts", ())), impossible_facts=tuple(obj.get("impossible_facts", ())),
-        unmarked=tuple(obj.get("unmarked", ())), ignored=tuple(obj.get("ignored", ())),
-        on_date=day(obj.get("on_date")) or dt.date.min, condition=obj.get("condition"),
-        rules_version=obj.get("rules_version", 0),
-    )

@@ -25,7 +25,8 @@ from clinic.domain.outcomes import grip_percent, quickdash
 from clinic.domain.planning import PlanBlocked, PlanDraft, PlanEditError
 from clinic.domain.progress import move_to_next_stage, next_stage, next_stage_criteria
 from clinic.domain.protocols import HomeDose, Library
-from clinic.domain.screening import Finding, ScreeningResult, facts_from_json
+from clinic.domain.screening import Finding, ScreeningResult
+from clinic.domain.screening_json import facts_from_json
 from clinic.domain.wording import format_day
 from clinic.library import library, screening_rules
 from clinic.models import (

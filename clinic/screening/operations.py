@@ -22,10 +22,9 @@ from clinic.domain.screening import (
     Answer,
     RuleSet,
     ScreeningResult,
-    result_from_json,
-    result_to_json,
     screen,
 )
+from clinic.domain.screening_json import result_from_json, result_to_json
 from clinic.domain.wording import format_day
 from clinic.library import library, screening_rules
 from clinic.models import Clearance, Clinic, LoginSession, Patient, Role, Screening, ScreeningOverride, User

@@ -28,15 +28,12 @@ from clinic.domain.screening import (
     REGIONS,
     SIDES,
     Answer,
-    answers_from_json,
-    condition_from_json,
-    facts_from_json,
     load_rules,
     parse_rules,
     questions_for,
-    result_to_json,
     screen,
 )
+from clinic.domain.screening_json import answers_from_json, condition_from_json, facts_from_json, result_to_json
 
 ROOT = Path(__file__).resolve().parents[2]
 # The conditions are the shipped protocols: screening knows them only through the loaded library.

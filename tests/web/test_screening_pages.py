@@ -580,7 +580,8 @@ def test_screenings_overrides_and_clearances_travel_in_the_export_and_go_with_er
 
 def test_an_overridden_and_cleared_screening_satisfies_the_plan_engines_checks(app, therapist, patient):
     from clinic.domain import planning
-    from clinic.domain.screening import answers_from_json, screen
+    from clinic.domain.screening import screen
+    from clinic.domain.screening_json import answers_from_json
 
     row, _ = screened(therapist, app, patient, answers={"fever": "yes", "suspected_malignancy": "yes"})
     with app.app_context():
