@@ -8,7 +8,7 @@ from flask import Flask, current_app
 
 from clinic.domain.protocols import Library, illustration_ids_in, load_library
 from clinic.domain.rules import DataFileError
-from clinic.domain.screening import RuleSet, load_rules
+from clinic.domain.screening_rules import RuleSet, load_rules
 
 RULES_FILE = "contraindications.yaml"
 

@@ -13,7 +13,8 @@ import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from clinic.domain.screening import RuleSet, ScreeningResult
+from clinic.domain.screening import ScreeningResult
+from clinic.domain.screening_rules import RuleSet
 
 # key -> (headline in capitals, icon: never colour alone)
 HEADLINES: dict[str, tuple[str, str]] = {

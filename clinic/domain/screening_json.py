@@ -9,15 +9,8 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from clinic.domain.screening import (
-    ISO_DATE,
-    Answer,
-    Finding,
-    RuleSet,
-    ScreeningResult,
-    expected_one_of,
-    json_shown,
-)
+from clinic.domain.screening import Answer, Finding, ScreeningResult
+from clinic.domain.screening_rules import ISO_DATE, RuleSet, expected_one_of, json_shown
 
 
 def answers_from_json(obj: Any) -> dict[str, Answer]:

@@ -10,7 +10,7 @@ from babel.dates import format_date
 
 from clinic.domain.protocol_model import ClinicDose, HomeDose
 from clinic.domain.rules import StartRule
-from clinic.domain.screening import REGION_WORDS
+from clinic.domain.screening_rules import REGION_WORDS
 
 # A day is written the same way for every reader, whatever the machine's locale: "14 March 2026" (CLDR
 # month names through Babel; clinic.localtime uses the same for the clinic's own dates and times).

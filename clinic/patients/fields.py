@@ -1,6 +1,6 @@
 """What a patient record holds, grouped by who may see it, and the one text normaliser search uses.
 
-The history fact keys are the ones screening reads (``clinic.domain.screening.RECORD_FIELDS``); the
+The history fact keys are the ones screening reads (``clinic.domain.screening_rules.RECORD_FIELDS``); the
 answers are the screening answers: ``yes``, ``no``, ``not_known``.
 """
 

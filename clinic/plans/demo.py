@@ -7,7 +7,8 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
-from clinic.domain.screening import Answer, questions_for
+from clinic.domain.screening import Answer
+from clinic.domain.screening_rules import questions_for
 from clinic.library import library, screening_rules
 from clinic.models import Patient, User
 from clinic.plans import operations as ops

@@ -24,15 +24,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from clinic.clock import today
 from clinic.domain import bodymap
 from clinic.domain.protocols import CaseFact
-from clinic.domain.screening import (
-    GROUP_TITLES,
-    REGION_WORDS,
-    REGIONS,
-    Answer,
-    Rule,
-    RuleSet,
-    questions_for,
-)
+from clinic.domain.screening import Answer
+from clinic.domain.screening_rules import GROUP_TITLES, REGION_WORDS, REGIONS, Rule, RuleSet, questions_for
 from clinic.forms import ClinicForm, FriendlyDateField
 
 ANSWER_WORDS = {"yes": "Yes", "no": "No", "not_known": "Not known"}

@@ -17,14 +17,9 @@ from clinic.clock import zone_name
 from clinic.domain import planning
 from clinic.domain.headline import Headline
 from clinic.domain.headline import headline as headline_of
-from clinic.domain.screening import (
-    REGION_WORDS,
-    Answer,
-    RuleSet,
-    ScreeningResult,
-    screen,
-)
+from clinic.domain.screening import Answer, ScreeningResult, screen
 from clinic.domain.screening_json import result_from_json, result_to_json
+from clinic.domain.screening_rules import REGION_WORDS, RuleSet
 from clinic.domain.wording import format_day
 from clinic.library import library, screening_rules
 from clinic.models import Clearance, Clinic, LoginSession, Patient, Role, Screening, ScreeningOverride, User

@@ -14,8 +14,8 @@ from clinic import audit
 from clinic.auth import operations as auth_ops
 from clinic.clock import now, today
 from clinic.domain.headline import prompts
-from clinic.domain.screening import REGION_WORDS
 from clinic.domain.screening_json import result_from_json
+from clinic.domain.screening_rules import REGION_WORDS
 from clinic.extensions import db
 from clinic.library import library, screening_rules
 from clinic.models import Patient, Role, Screening

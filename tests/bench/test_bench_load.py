@@ -38,7 +38,7 @@ from sqlalchemy import select
 
 from clinic.app import create_app
 from clinic.demo import CLINIC_NAME
-from clinic.domain.screening import questions_for
+from clinic.domain.screening_rules import questions_for
 from clinic.extensions import db
 from clinic.library import screening_rules
 from clinic.models import Clinic, User

@@ -28,7 +28,8 @@ from clinic.domain.planning import (
     leave_out_words,
 )
 from clinic.domain.protocols import illustration_ids_in, load_library
-from clinic.domain.screening import Answer, RuleSet, load_rules, parse_rules, questions_for, screen
+from clinic.domain.screening import Answer, screen
+from clinic.domain.screening_rules import RuleSet, load_rules, parse_rules, questions_for
 from tests.unit.test_planning import EVERY_CRITERION
 
 ROOT = Path(__file__).resolve().parents[2]

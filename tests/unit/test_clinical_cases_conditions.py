@@ -14,7 +14,8 @@ import pytest
 from clinic.domain.planning import PlanBlocked, format_day, generate_plan
 from clinic.domain.progress import move_to_next_stage, next_stage_criteria
 from clinic.domain.protocols import illustration_ids_in, load_library
-from clinic.domain.screening import Answer, load_rules, questions_for, screen
+from clinic.domain.screening import Answer, screen
+from clinic.domain.screening_rules import load_rules, questions_for
 from clinic.domain.staging import entry_criteria
 
 ROOT = Path(__file__).resolve().parents[2]

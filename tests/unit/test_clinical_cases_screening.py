@@ -13,7 +13,8 @@ import pytest
 from clinic.domain.headline import headline, prompts
 from clinic.domain.plan_checks import check_urgent
 from clinic.domain.planning import Clearance, Override, PlanBlocked, needs_review, plan_to_canonical
-from clinic.domain.screening import Answer, questions_for, screen
+from clinic.domain.screening import Answer, screen
+from clinic.domain.screening_rules import questions_for
 from clinic.plans import handout
 from tests.unit.test_planning import GOOD_FACTS, LIBRARY, RULES, plan, screened, yes
 

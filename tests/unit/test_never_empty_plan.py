@@ -13,7 +13,8 @@ import pytest
 
 from clinic.domain.planning import generate_plan
 from clinic.domain.protocols import illustration_ids_in, load_library
-from clinic.domain.screening import Answer, load_rules, questions_for, screen
+from clinic.domain.screening import Answer, screen
+from clinic.domain.screening_rules import load_rules, questions_for
 
 ROOT = Path(__file__).resolve().parents[2]
 LIBRARY = load_library([ROOT / "protocols"], illustration_ids_in(ROOT / "clinic" / "static" / "illustrations"))

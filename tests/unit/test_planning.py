@@ -44,7 +44,8 @@ from clinic.domain.planning import (
     set_notes,
 )
 from clinic.domain.protocols import BODY_REGIONS, HomeDose, illustration_ids_in, load_library
-from clinic.domain.screening import Answer, ScreeningResult, load_rules, questions_for, screen
+from clinic.domain.screening import Answer, ScreeningResult, screen
+from clinic.domain.screening_rules import load_rules, questions_for
 
 ROOT = Path(__file__).resolve().parents[2]
 LIBRARY = load_library([ROOT / "protocols"], illustration_ids_in(ROOT / "clinic" / "static" / "illustrations"))

@@ -18,22 +18,9 @@ from hypothesis import strategies as st
 
 from clinic.domain.protocols import illustration_ids_in, load_library
 from clinic.domain.rules import DataFileError
-from clinic.domain.screening import (
-    ANSWER_VALUES,
-    CATEGORY_DECISION,
-    DECISION_ORDER,
-    DECISION_WORDS,
-    GROUPS,
-    RECORD_FIELDS,
-    REGIONS,
-    SIDES,
-    Answer,
-    load_rules,
-    parse_rules,
-    questions_for,
-    screen,
-)
+from clinic.domain.screening import ANSWER_VALUES, CATEGORY_DECISION, DECISION_ORDER, DECISION_WORDS, Answer, screen
 from clinic.domain.screening_json import answers_from_json, condition_from_json, facts_from_json, result_to_json
+from clinic.domain.screening_rules import GROUPS, RECORD_FIELDS, REGIONS, SIDES, load_rules, parse_rules, questions_for
 
 ROOT = Path(__file__).resolve().parents[2]
 # The conditions are the shipped protocols: screening knows them only through the loaded library.

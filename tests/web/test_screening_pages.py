@@ -10,7 +10,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from clinic.domain.screening import questions_for
+from clinic.domain.screening_rules import questions_for
 from clinic.extensions import db
 from clinic.models import AuditEvent, Clearance, Patient, Screening, ScreeningOverride, User
 from clinic.patients import operations as patient_ops
