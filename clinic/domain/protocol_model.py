@@ -232,11 +232,13 @@ class Injury:
 
 @dataclass(frozen=True)
 class StopSigns:
-    """Signs that mean "stop", with what to do; ``emergency`` marks call-an-ambulance signs."""
+    """Signs that mean "stop", with what to do. ``emergency`` marks signs that cannot wait for us: call an
+    ambulance, or, with ``a_and_e``, go to A&E now (a cast too tight, an infected tendon sheath)."""
 
     action: str
     signs: tuple[str, ...]
     emergency: bool = False
+    a_and_e: bool = False
 
 
 @dataclass(frozen=True)

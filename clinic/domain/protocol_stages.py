@@ -90,6 +90,15 @@ class _Refs:
         return self.techniques.get(ref) if key == "technique" else self.sequences.get(ref)
 
 
+def _flag(body: Mapping[str, Any], key: str, path: str, problems: Problems) -> bool:
+    """An optional true/false key (false when absent)."""
+    value = body.get(key, False)
+    if not isinstance(value, bool):
+        problems.add(path, f"expected true or false, got {_show(value)}")
+        return False
+    return value
+
+
 def _parse_stop_groups(raw: Any, path: str, problems: Problems) -> tuple[StopSigns, ...]:
     out: list[StopSigns] = []
     for i, item in enumerate(_list(raw, path, problems, "stop-and-call groups")):
@@ -99,7 +108,7 @@ def _parse_stop_groups(raw: Any, path: str, problems: Problems) -> tuple[StopSig
             here,
             problems,
             {"action": "what to do, in the patient's words", "signs": "a list of signs"},
-            {"emergency": "true or false"},
+            {"emergency": "true or false", "a_and_e": "true when the patient should go to A&E, not call an ambulance"},
         )
         if body is None:
             continue
@@ -107,12 +116,11 @@ def _parse_stop_groups(raw: Any, path: str, problems: Problems) -> tuple[StopSig
         signs = (
             _texts(body.get("signs"), f"{here}.signs", problems, allow_empty=False) if "signs" in body else ()
         )
-        emergency = body.get("emergency", False)
-        if not isinstance(emergency, bool):
-            problems.add(f"{here}.emergency", f"expected true or false, got {_show(emergency)}")
-            emergency = False
+        emergency, a_and_e = (_flag(body, key, f"{here}.{key}", problems) for key in ("emergency", "a_and_e"))
+        if a_and_e and not emergency:
+            problems.add(f"{here}.a_and_e", "going to A&E is an emergency; add emergency: true")
         if action and signs:
-            out.append(StopSigns(action, signs, emergency))
+            out.append(StopSigns(action, signs, emergency, a_and_e))
     return tuple(out)
 
 

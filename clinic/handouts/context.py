@@ -217,11 +217,13 @@ class HomeExercise:
 
 @dataclass(frozen=True)
 class StopAndCall:
-    """The boxed warning: signs that mean stop and call. ``emergency``: call an ambulance (stroke)."""
+    """The boxed warning: signs that mean stop and call. ``emergency``: call an ambulance (stroke), or with
+    ``a_and_e`` go to A&E now (a cast too tight)."""
 
     action: str
     signs: tuple[str, ...]
     emergency: bool = False
+    a_and_e: bool = False
 
     def __post_init__(self):
         _cap_fields(self, {"action": LINE_CHARS})

@@ -86,7 +86,8 @@ def warnings(draft: PlanDraft, stage: PlannedStage | None) -> Warnings:
     boxes: list[StopAndCall] = []
     for s in stages:
         precautions += [*s.precautions, *(p.patient_text for p in s.screening_precautions)]
-        boxes += [StopAndCall(action=b.action, signs=b.signs, emergency=b.emergency) for b in s.stop_and_call]
+        boxes += [StopAndCall(action=b.action, signs=b.signs, emergency=b.emergency, a_and_e=b.a_and_e)
+                  for b in s.stop_and_call]
     return Warnings(
         # The plan's findings, then what each printed stage keeps clear of on the injured area.
         avoid=tuple(dict.fromkeys([*(line.patient_text for line in draft.avoid),

@@ -808,3 +808,17 @@ def test_any_broken_value_gives_problems_never_a_crash(where, value):
         except DataFileError as error:
             assert error.problems
             assert all(problem.startswith(f"{folder}/fracture.yaml: ") for problem in error.problems)
+
+
+def test_a_go_to_a_and_e_group_must_be_an_emergency():
+    from clinic.domain.protocol_model import StopSigns
+    from clinic.domain.protocol_stages import _parse_stop_groups
+    from clinic.domain.rules import Problems
+
+    problems = Problems("x.yaml")
+    groups = _parse_stop_groups(
+        [{"action": "Go to A&E now.", "a_and_e": True, "signs": ["The cast feels too tight."]},
+         {"action": "Go to A&E now.", "emergency": True, "a_and_e": True, "signs": ["Rubbing under the cast."]}],
+        "stop_and_call", problems)
+    assert [p for p in problems.items if "a_and_e" in p] and "add emergency: true" in " ".join(problems.items)
+    assert StopSigns("Go to A&E now.", ("Rubbing under the cast.",), True, True) in groups

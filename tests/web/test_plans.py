@@ -687,3 +687,12 @@ def test_sec20_notes_with_markup_are_shown_as_text_and_a_huge_note_is_refused(ap
     assert response.status_code == 400 and "At most 10,000 characters" in text_of(response)
     data["team_notes"] = "x" * 2_000_000
     assert therapist.post(plan_url(patient, plan_id, "/edit"), data=data).status_code == 413
+
+
+def test_cs12_the_plan_page_heads_the_cast_emergency_go_to_a_and_e_as_the_handout_does(app, therapist, patient):
+    # The cast signs send the patient to A&E (CLINICAL.md §3.2); the plan page used to head them "Call an
+    # ambulance if" while the handout said "Go to A&E now if".
+    plan_id = make_plan(therapist, app, patient, "fracture")
+    page = text_of(therapist.get(plan_url(patient, plan_id)))
+    assert "Go to A&E now if" in page and "The cast or splint feels too tight." in page
+    assert "Call an ambulance if" not in page
