@@ -353,6 +353,11 @@ class Library:
         """The sequence with this id; KeyError if there is none."""
         return self.sequences[sequence_id]
 
+    def title_of(self, protocol_id: str | None, missing: str | None = None) -> str | None:
+        """A protocol's title for people to read; ``missing`` when the library no longer has it."""
+        protocol = self.protocols.get(protocol_id or "")
+        return protocol.title if protocol is not None else missing
+
     def item(self, technique: str | None, sequence: str | None) -> Technique | Sequence | None:
         """What a plan item refers to: its technique, else its sequence; None when the library has neither."""
         return self.techniques.get(technique) if technique else self.sequences.get(sequence or "")

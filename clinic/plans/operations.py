@@ -714,8 +714,7 @@ def _plan_timeline(db: Session, patient: Patient) -> Iterable[TimelineEntry]:
         return "an earlier stage" if stage_id else "no stage"
 
     def title_of(protocol_id: str) -> str:
-        protocol = library().protocols.get(protocol_id)
-        return protocol.title if protocol is not None else "an earlier protocol"
+        return library().title_of(protocol_id, "an earlier protocol")
 
     for plan in plans:
         yield TimelineEntry(at=plan.created_at, title=f"Plan started ({title_of(plan.protocol_id)})",

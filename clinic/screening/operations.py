@@ -338,8 +338,7 @@ def condition_title(condition: str | None) -> str:
     """'general' or the protocol's own title, from the loaded library (nothing here lists the conditions)."""
     if condition is None:
         return "general"
-    protocol = library().protocols.get(condition)
-    return protocol.title if protocol is not None else "a condition no longer in the library"
+    return library().title_of(condition, "a condition no longer in the library")
 
 
 @timeline_source

@@ -152,8 +152,7 @@ def result(screening_id: int):
         open=ops.open_findings(db.session, screening), questions=questions,
         fact_words=_fact_words(screening.condition), region_words=REGION_WORDS,
         value_words=_fact_value_words(screening.condition),
-        protocol_title=library().protocol(screening.condition).title if screening.condition in library().protocols
-        else None,
+        protocol_title=library().title_of(screening.condition),
         may_override=g.user.has_role(Role.THERAPIST),
         chosen=screening.condition or GENERAL,
         earlier_rules=ops.made_with_earlier_rules(screening),
