@@ -45,6 +45,13 @@ def _clinic_day(db: Session, screening: Screening, moment: dt.datetime) -> dt.da
     return localtime.local_date(moment, _zone(db, patient.clinic_id))
 
 
+# Why an urgent refer can be neither overridden nor cleared, in the words the pages show.
+URGENT_NO_OVERRIDE = ("This screening found a possible emergency: it can never be overridden. Send the patient to A&E "
+                      "or their doctor today.")
+URGENT_NO_CLEARANCE = ("This screening found a possible emergency: send the patient to A&E or their doctor today, "
+                       "then screen again.")
+
+
 class ScreeningRefused(ValueError):
     """An override or clearance that the rules do not allow; the message says why."""
 
@@ -243,8 +250,7 @@ def record_override(
         raise ScreeningRefused(f"Give a reason of at least {OVERRIDE_MIN_REASON} characters.")
     chosen = list(dict.fromkeys(rule_ids))
     if findings_of(screening, "urgent_refer"):
-        raise ScreeningRefused("This screening found a possible emergency: it can never be overridden. "
-                               "Send the patient to A&E or their doctor today.")
+        raise ScreeningRefused(URGENT_NO_OVERRIDE)
     allowed = open_findings(db, screening)["defer"]
     if screening.decision != "defer" or not allowed:
         raise ScreeningRefused("This screening has no contraindication left to override.")
@@ -284,8 +290,7 @@ def record_clearance(
 ) -> Clearance:
     """Record a doctor's clearance of one refer finding (the patient is then screened again)."""
     if findings_of(screening, "urgent_refer"):
-        raise ScreeningRefused("This screening found a possible emergency: send the patient to A&E or their doctor "
-                               "today, then screen again. A clearance cannot be recorded on it.")
+        raise ScreeningRefused(f"{URGENT_NO_CLEARANCE} A clearance cannot be recorded on it.")
     if rule_id not in open_findings(db, screening)["refer"]:
         raise ScreeningRefused("Not a refer finding of this screening that is still waiting for clearance.")
     if not (cleared_by or "").strip():

@@ -179,8 +179,7 @@ def override(screening_id: int):
     still = ops.open_findings(db.session, screening)
     allowed = still["defer"]
     if still["urgent"]:
-        flash("This screening found a possible emergency: it can never be overridden. Send the patient to A&E or "
-              "their doctor today.", "error")
+        flash(ops.URGENT_NO_OVERRIDE, "error")
         return redirect(url_for("screening.result", screening_id=screening.id))
     if screening.decision != "defer" or not allowed:
         flash("This screening has no contraindication left to override.", "info")
@@ -248,8 +247,7 @@ def clearance(screening_id: int):
     still = ops.open_findings(db.session, screening)
     waiting = still["refer"]
     if still["urgent"]:
-        flash("This screening found a possible emergency: send the patient to A&E or their doctor today, then "
-              "screen again.", "error")
+        flash(ops.URGENT_NO_CLEARANCE, "error")
         return redirect(url_for("screening.result", screening_id=screening.id))
     if not waiting:
         flash("No finding of this screening is waiting for a doctor's clearance.", "info")
