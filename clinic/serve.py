@@ -2,15 +2,25 @@
 gunicorn is serving.
 
 ``python -m clinic.serve check HOST PORT`` exits 1 with a message when the port is taken. The module is also
-gunicorn's config (``gunicorn -c python:clinic.serve``): its ``when_ready`` hook prints the address when the
-workers can answer. No environment is read here; the Makefile passes HOST and PORT.
+gunicorn's config (``gunicorn -c python:clinic.serve``): the production settings of ``clinic/gunicorn.conf.py``
+(access log without query strings, no control socket, worker timeout), and a ``when_ready`` hook that prints the
+address when the workers can answer. The Makefile passes HOST and PORT.
 """
 
 from __future__ import annotations
 
 import errno
+import runpy
 import socket
 import sys
+from pathlib import Path
+
+# One home for gunicorn's settings: make run serves with the same ones as the README's deployment.
+_PRODUCTION = runpy.run_path(str(Path(__file__).with_name("gunicorn.conf.py")))
+timeout = _PRODUCTION["timeout"]
+access_log_format = _PRODUCTION["access_log_format"]
+forwarded_allow_ips = _PRODUCTION["forwarded_allow_ips"]
+control_socket_disable = _PRODUCTION["control_socket_disable"]
 
 
 def port_problem(host: str, port: int) -> str | None:
