@@ -143,7 +143,7 @@ def _page_values(plan: Plan, patient: Patient) -> dict:
         "coming": next_stage(draft), "revisions": ops.revisions_of(db.session, plan),
         "programme": {s.id: handout.home_programme(s) for s in draft.stages},
         "stage_warnings": {s.id: handout.warnings(draft, s) for s in draft.stages},
-        "avoid": handout.warnings(draft, None).avoid, "override_lines": handout.override_lines(draft),
+        "override_lines": handout.override_lines(draft),
         "approve_problems": ops.draft_problems(db.session, plan, patient, library=lib, today=_today())
         if state.unapproved_changes else [],
         "sessions": ops.sessions_of(db.session, patient, plan),

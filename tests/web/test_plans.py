@@ -696,3 +696,12 @@ def test_cs12_the_plan_page_heads_the_cast_emergency_go_to_a_and_e_as_the_handou
     page = text_of(therapist.get(plan_url(patient, plan_id)))
     assert "Go to A&E now if" in page and "The cast or splint feels too tight." in page
     assert "Call an ambulance if" not in page
+
+
+def test_a_plan_without_a_local_finding_shows_no_empty_do_not_massage_box(app, therapist, patient):
+    # The box listed the findings' lines but was shown whenever the handout had any "do not" line (a stage's
+    # own protection of the injured area included), so a plan with no finding showed an empty red box.
+    plan_id = make_plan(therapist, app, patient, "fracture")
+    page = therapist.get(plan_url(patient, plan_id)).get_data(as_text=True)
+    assert 'id="avoid-head"' not in page
+    assert "The injured area in this stage" in text_of(therapist.get(plan_url(patient, plan_id)))
