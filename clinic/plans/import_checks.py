@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import functools
 
+from sqlalchemy import func, select
+
 from clinic.domain.outcomes import grip_values, quickdash_values, session_problems
 from clinic.domain.plan_json import plan_from_canonical
 from clinic.domain.protocols import illustration_ids_in
 from clinic.domain.stored_plans import revision_problems, stored_plan_problems
 from clinic.library import ILLUSTRATIONS
-from clinic.models import Plan, PlanStatus, Screening
+from clinic.models import Plan, PlanRevision, PlanStatus, Screening
 from clinic.patients.registry import ImportContext
 
 MEASURE_INPUTS = {"quickdash": ("items",), "grip": ("side", "affected_kg", "other_kg")}
@@ -33,17 +35,32 @@ def _urgent_screening(context: ImportContext, screening_id: int | None) -> list[
     return []
 
 
+def _body_problems(row: dict, content: object, columns: tuple[str, ...]) -> list[str]:
+    """Columns copied from the plan body when the pages store a plan must be what its body says."""
+    body = content.get("plan") if isinstance(content, dict) else None
+    if not isinstance(body, dict):
+        return []
+    return [f"{name}: {row[name]!r} is not its plan's {body.get(name)!r}" for name in columns
+            if row[name] != body.get(name)]
+
+
 def imported_plan_problems(row: dict, context: ImportContext) -> list[str]:
     """A plan's draft must be a plan the pages could have made."""
     problems = [f"draft: {p}" for p in stored_plan_problems(row.get("draft"), _illustrations())]
+    problems += _body_problems(row, row.get("draft"), ("protocol_id",))
     if row.get("status") not in {s.value for s in PlanStatus}:
         problems.append(f"status: {row.get('status')!r} is not one of {sorted(s.value for s in PlanStatus)}")
     return problems + _urgent_screening(context, row.get("screening_id"))
 
 
 def imported_revision_problems(row: dict, context: ImportContext) -> list[str]:
-    """An approved revision: a valid plan whose digest is the digest of its content (CS-09)."""
+    """An approved revision: a valid plan whose digest is the digest of its content (CS-09), numbered on from
+    its plan's last revision as approving numbers it."""
     problems = revision_problems(row.get("canonical"), row.get("digest"), _illustrations())
+    problems += _body_problems(row, row.get("canonical"), ("protocol_id", "protocol_version", "content_hash"))
+    last = context.db.scalar(select(func.max(PlanRevision.number)).where(PlanRevision.plan_id == row["plan_id"]))
+    if row["number"] != (last or 0) + 1:
+        problems.append(f"number: {row['number']} does not follow its plan's revision {last or 0}")
     problems += context.not_after_now("approved_at", row["approved_at"])
     return problems + _urgent_screening(context, row.get("screening_id"))
 

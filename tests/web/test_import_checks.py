@@ -462,3 +462,21 @@ def test_rel12_sec25_notes_lose_control_and_direction_characters_as_the_forms_re
         assert patient.address == "1 High St\nTown"
         session = db.session.scalars(select(TreatmentSession).where(TreatmentSession.patient_id == patient.id)).one()
         assert session.notes == "Went well."
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda t: t["plan_revisions"].append(copy.deepcopy(t["plan_revisions"][0])),
+     "plan_revisions[1]: number: 1 does not follow its plan's revision 1"),
+    (lambda t: t["plan_revisions"][0].update(number=7), "plan_revisions[0]: number: 7 does not follow"),
+    (lambda t: t["plan_revisions"][0].update(protocol_id="bruise"), "plan_revisions[0]: protocol_id: 'bruise' is "
+                                                                    "not its plan's 'fracture'"),
+    (lambda t: t["plans"][0].update(protocol_id="bruise"), "plans[0]: protocol_id: 'bruise' is not its plan's"),
+    (lambda t: t["plans"][0].update(status="approved-by-nobody"), "plans[0]: status: 'approved-by-nobody'"),
+])
+def test_rel12_a_plan_and_its_revisions_agree_with_their_content_and_numbering(
+        app, runner, exported, tmp_path, change, message):
+    edited = _as_new_record(exported[2])
+    change(edited["tables"])
+    result, before, after = _import(app, runner, tmp_path, edited)
+    _refused(result, message)  # a duplicate revision number once reached the database's unique key: a traceback
+    assert after == before
