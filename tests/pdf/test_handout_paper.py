@@ -12,7 +12,7 @@ from clinic.extensions import db
 from clinic.handouts.context import HandoutOptions
 from clinic.models import Patient, Plan, PlanRevision
 from clinic.plans import handout, printing
-from tests.pdf.handout_helpers import body_fill, page_count, pages_text, squash
+from tests.helpers.handouts import body_fill, page_count, pages_text, squash
 
 pytestmark = pytest.mark.pdf
 
