@@ -281,10 +281,10 @@ def import_patient(source: Path, clinic_name: str | None, new_clinic: bool) -> N
 def handout_command(revision_id: int, output: Path, large_print: bool, letter: bool, no_next_stage: bool,
                     summary: bool) -> None:
     """Write the handout of an approved plan revision (its id, shown on the plan history) to a PDF file."""
+    from clinic.handouts import printing
     from clinic.library import library
     from clinic.models import Patient, Plan, PlanRevision
     from clinic.plans import operations as plan_ops
-    from clinic.plans import printing
 
     revision = db.session.get(PlanRevision, revision_id)
     if revision is None:
@@ -302,10 +302,10 @@ def handout_command(revision_id: int, output: Path, large_print: bool, letter: b
     if not_set_up:
         raise click.ClickException("This handout cannot be printed now:\n" + "\n".join(f"- {p}" for p in not_set_up))
     paper = "Letter" if letter or str(clinic.paper_size).lower() == "letter" else "A4"
-    options = plan_ops.HandoutOptionsKey("summary" if summary else "handout", paper, large_print=large_print,
+    options = printing.HandoutOptionsKey("summary" if summary else "handout", paper, large_print=large_print,
                                          show_next_stage=not no_next_stage)
     key, pdf, cached = printing.handout_pdf(db.session, revision, patient, options, now())
-    plan_ops.record_print(db.session, revision, key, options.kind, user=None, now=now(), clinic_id=patient.clinic_id)
+    printing.record_print(db.session, revision, key, options.kind, user=None, now=now(), clinic_id=patient.clinic_id)
     db.session.commit()
     output.write_bytes(pdf)
     click.echo(f"Wrote {output} ({len(pdf):,} bytes{', from the cache' if cached else ''}).")

@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 
 from clinic.domain.screening import Answer
 from clinic.domain.screening_rules import questions_for
+from clinic.handouts import printing
 from clinic.library import library, screening_rules
 from clinic.models import Patient, User
 from clinic.plans import operations as ops
-from clinic.plans import printing
 from clinic.screening import operations as screening_ops
 
 # Record number of the demo patient (in clinic.demo.PATIENTS order) -> condition and case facts, with dates
@@ -69,7 +69,7 @@ def load_case(db: Session, patient: Patient, condition: str, raw: dict, therapis
     paper = ops.clinic_of(db, patient).paper_size
     ops.approve_plan(db, plan, patient, expected_version=plan.version, library=library(), user=therapist, now=now,
                      render=lambda revision: printing.render(
-                         db, revision, patient, ops.HandoutOptionsKey("handout", paper)))
+                         db, revision, patient, printing.HandoutOptionsKey("handout", paper)))
     stage = plan.draft["plan"]["current_stage"]
     draft = ops.draft_of(plan)
     done = [t.ref for t in draft.stage(stage).clinic][:3]

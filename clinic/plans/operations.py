@@ -8,14 +8,12 @@ to the caller's transaction, which commits once or rolls everything back.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from flask import url_for
 from sqlalchemy import event, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from clinic import audit, localtime, staff
@@ -28,6 +26,7 @@ from clinic.domain.protocols import HomeDose, Library
 from clinic.domain.screening import Finding, ScreeningResult
 from clinic.domain.screening_json import facts_from_json
 from clinic.domain.wording import format_day
+from clinic.handouts import printing
 from clinic.library import library, screening_rules
 from clinic.models import (
     Clinic,
@@ -424,27 +423,6 @@ def plan_state(db: Session, plan: Plan, patient: Patient, *, library: Library, t
     return PlanState(status, revision, reasons, unapproved)
 
 
-Renderer = Callable[[PlanRevision, "HandoutOptionsKey"], bytes]
-
-
-@dataclass(frozen=True)
-class HandoutOptionsKey:
-    """A handout's print options and the cache key they make with the header values they print."""
-
-    kind: str  # "handout" or "summary"
-    paper: str
-    large_print: bool = False
-    show_next_stage: bool = True
-
-    def key(self, header: str) -> str:
-        """'handout:A4:normal:next:<12 hex of the header values>' (a renamed patient gets a new render)."""
-        fingerprint = hashlib.sha256(header.encode("utf-8")).hexdigest()[:12]
-        if self.kind == "summary":
-            return f"summary:{self.paper}:{fingerprint}"
-        return (f"handout:{self.paper}:{'large' if self.large_print else 'normal'}:"
-                f"{'next' if self.show_next_stage else 'nonext'}:{fingerprint}")
-
-
 def approve_plan(
     db: Session, plan: Plan, patient: Patient, *, expected_version: int | None, library: Library, user: User,
     now: dt.datetime, render: Callable[[PlanRevision], tuple[str, bytes]] | None = None,
@@ -478,40 +456,8 @@ def approve_plan(
                  detail=f"plan {plan.id} revision {revision.number} {digest[:19]}")
     if render is not None:
         key, pdf = render(revision)
-        store_handout(db, revision, key, pdf, now)
+        printing.store_handout(db, revision, key, pdf, now)
     return revision
-
-
-def store_handout(db: Session, revision: PlanRevision, key: str, pdf: bytes, now: dt.datetime) -> HandoutFile:
-    """Keep a rendered PDF of a revision under its options key (a concurrent identical render is fine)."""
-    row = HandoutFile(revision_id=revision.id, patient_id=revision.patient_id, options=key, pdf=pdf,
-                      sha256=hashlib.sha256(pdf).hexdigest(), created_at=now)
-    try:
-        with db.begin_nested():
-            db.add(row)
-    except IntegrityError:  # another worker stored the same bytes first; serve theirs
-        return cached_handout(db, revision, key)
-    return row
-
-
-def cached_handout(db: Session, revision: PlanRevision, key: str) -> HandoutFile | None:
-    """The stored PDF of this revision and options key, or None."""
-    return db.scalars(select(HandoutFile).where(HandoutFile.revision_id == revision.id,
-                                                HandoutFile.options == key)).first()
-
-
-def record_print(db: Session, revision: PlanRevision, key: str, kind: str, *, user: User | None,
-                 now: dt.datetime, clinic_id: int | None = None) -> HandoutPrint:
-    """A handout or summary was handed out: a print row (timeline) and an audit row (AUD-01). Without a
-    user (the command line) the actor is ``cli``."""
-    row = HandoutPrint(revision_id=revision.id, patient_id=revision.patient_id, kind=kind, options=key,
-                       by=user.email if user else "cli", at=now)
-    db.add(row)
-    db.flush()
-    audit.record("print_handout", patient_ref=revision.patient_id, user=user, clinic_id=clinic_id,
-                 actor=None if user else "cli",
-                 detail=f"plan {revision.plan_id} revision {revision.number} {key.rsplit(':', 1)[0]}")
-    return row
 
 
 # -------------------------------------------------------------------------------- stages, sessions

@@ -18,12 +18,14 @@ from clinic.domain import plan_formats, planning
 from clinic.domain.planning import PlanEditError
 from clinic.domain.progress import current_stage, next_stage, next_stage_criteria
 from clinic.extensions import db
+from clinic.handouts import plan_context as handout
+from clinic.handouts import printing
+from clinic.handouts.printing import HandoutOptionsKey
 from clinic.library import library
 from clinic.models import Patient, Plan, PlanRevision, Role
 from clinic.patients.routes import _own_patient
-from clinic.plans import chart, forms, handout, printing
+from clinic.plans import chart, forms
 from clinic.plans import operations as ops
-from clinic.plans.operations import HandoutOptionsKey
 from clinic.security import roles_required
 from clinic.settings import operations as settings_ops
 
@@ -335,7 +337,7 @@ def _send_pdf(patient: Patient, plan: Plan, number: int, options: HandoutOptions
         ])
     key, pdf, _cached = printing.handout_pdf(db.session, revision, patient, options, now())
     name = printing.file_name(patient, revision, options.kind)
-    ops.record_print(db.session, revision, key, options.kind, user=g.user, now=now())
+    printing.record_print(db.session, revision, key, options.kind, user=g.user, now=now())
     db.session.commit()
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})

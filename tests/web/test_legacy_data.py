@@ -19,10 +19,10 @@ from sqlalchemy import select
 
 from clinic.domain import planning
 from clinic.extensions import db
+from clinic.handouts import printing
+from clinic.handouts.printing import HandoutOptionsKey
 from clinic.models import Patient, Plan, PlanRevision, Screening
 from clinic.patients import operations as patient_ops
-from clinic.plans import printing
-from clinic.plans.operations import HandoutOptionsKey
 from tests.conftest import require_tool
 from tests.web.plan_helpers import approve, new_plan, plan_row, screen
 from tests.web.test_screening_pages import text_of

@@ -1,7 +1,8 @@
 """Handout PDFs of approved revisions: render once, keep the bytes, serve them again (PERFORMANCE target 1).
 
-Used by the web routes, the approval (which renders the default handout inside its transaction) and
-``clinic handout``. WeasyPrint is imported only when a PDF is actually rendered.
+Print options and their cache key, the header values, the stored PDFs and the print records. Used by the
+web routes, the approval (which renders the default handout inside its transaction) and ``clinic handout``.
+WeasyPrint is imported only when a PDF is actually rendered.
 """
 
 from __future__ import annotations
@@ -9,22 +10,41 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from dataclasses import dataclass
 
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from clinic import localtime, staff
+from clinic import audit, localtime, staff
+from clinic.handouts import plan_context as handout
 from clinic.handouts.context import ClinicInfo, HandoutOptions, PatientInfo
-from clinic.models import Patient, PlanRevision
+from clinic.models import Clinic, HandoutFile, HandoutPrint, Patient, PlanRevision, User
 from clinic.patients.fields import full_name
-from clinic.plans import handout
-from clinic.plans import operations as ops
-from clinic.plans.operations import HandoutOptionsKey
 from clinic.settings import operations as settings_ops
+
+
+@dataclass(frozen=True)
+class HandoutOptionsKey:
+    """A handout's print options and the cache key they make with the header values they print."""
+
+    kind: str  # "handout" or "summary"
+    paper: str
+    large_print: bool = False
+    show_next_stage: bool = True
+
+    def key(self, header: str) -> str:
+        """'handout:A4:normal:next:<12 hex of the header values>' (a renamed patient gets a new render)."""
+        fingerprint = hashlib.sha256(header.encode("utf-8")).hexdigest()[:12]
+        if self.kind == "summary":
+            return f"summary:{self.paper}:{fingerprint}"
+        return (f"handout:{self.paper}:{'large' if self.large_print else 'normal'}:"
+                f"{'next' if self.show_next_stage else 'nonext'}:{fingerprint}")
 
 
 def people(db: Session, revision: PlanRevision, patient: Patient) -> handout.People:
     """Clinic, patient and approving therapist of a revision, as printed in the header."""
-    clinic = ops.clinic_of(db, patient)
+    clinic = db.get(Clinic, patient.clinic_id)
     logo = settings_ops.logo_of(clinic)
     return handout.People(
         clinic=ClinicInfo(name=clinic.name, address=clinic.address or "", phone=clinic.phone or "",
@@ -69,11 +89,11 @@ def handout_pdf(db: Session, revision: PlanRevision, patient: Patient, options: 
                 now: dt.datetime) -> tuple[str, bytes, bool]:
     """(key, bytes, from_cache): the stored PDF, or a fresh render that is stored for next time."""
     key = cache_key(db, revision, patient, options)
-    row = ops.cached_handout(db, revision, key)
+    row = cached_handout(db, revision, key)
     if row is not None:
         return key, row.pdf, True
     key, pdf = render(db, revision, patient, options)
-    ops.store_handout(db, revision, key, pdf, now)
+    store_handout(db, revision, key, pdf, now)
     return key, pdf, False
 
 
@@ -81,3 +101,35 @@ def file_name(patient: Patient, revision: PlanRevision, kind: str) -> str:
     """``handout-P-000123-r2.pdf``: the record number and revision, never a name or birth date (PRIV-05)."""
     safe = re.sub(r"[^A-Za-z0-9-]", "-", patient.record_number) or str(patient.id)
     return f"{kind}-{safe}-r{revision.number}.pdf"
+
+
+def store_handout(db: Session, revision: PlanRevision, key: str, pdf: bytes, now: dt.datetime) -> HandoutFile:
+    """Keep a rendered PDF of a revision under its options key (a concurrent identical render is fine)."""
+    row = HandoutFile(revision_id=revision.id, patient_id=revision.patient_id, options=key, pdf=pdf,
+                      sha256=hashlib.sha256(pdf).hexdigest(), created_at=now)
+    try:
+        with db.begin_nested():
+            db.add(row)
+    except IntegrityError:  # another worker stored the same bytes first; serve theirs
+        return cached_handout(db, revision, key)
+    return row
+
+
+def cached_handout(db: Session, revision: PlanRevision, key: str) -> HandoutFile | None:
+    """The stored PDF of this revision and options key, or None."""
+    return db.scalars(select(HandoutFile).where(HandoutFile.revision_id == revision.id,
+                                                HandoutFile.options == key)).first()
+
+
+def record_print(db: Session, revision: PlanRevision, key: str, kind: str, *, user: User | None,
+                 now: dt.datetime, clinic_id: int | None = None) -> HandoutPrint:
+    """A handout or summary was handed out: a print row (timeline) and an audit row (AUD-01). Without a
+    user (the command line) the actor is ``cli``."""
+    row = HandoutPrint(revision_id=revision.id, patient_id=revision.patient_id, kind=kind, options=key,
+                       by=user.email if user else "cli", at=now)
+    db.add(row)
+    db.flush()
+    audit.record("print_handout", patient_ref=revision.patient_id, user=user, clinic_id=clinic_id,
+                 actor=None if user else "cli",
+                 detail=f"plan {revision.plan_id} revision {revision.number} {key.rsplit(':', 1)[0]}")
+    return row
