@@ -80,6 +80,20 @@ def render(db: Session, revision: PlanRevision, patient: Patient, options: Hando
     return key, render_handout(ctx)
 
 
+def paper_of(clinic: Clinic) -> str:
+    """The clinic's paper size as the handout options name it: "A4" or "Letter"."""
+    return "Letter" if str(clinic.paper_size).lower() == "letter" else "A4"
+
+
+def render_at_approval(db: Session, revision: PlanRevision, patient: Patient) -> tuple[str, bytes] | None:
+    """(cache key, PDF) of the default handout of a revision being approved (REL-05: it is stored in the
+    approval's transaction); None while the clinic cannot print yet (its settings page says why)."""
+    clinic = db.get(Clinic, patient.clinic_id)
+    if settings_ops.print_problems(clinic):
+        return None
+    return render(db, revision, patient, HandoutOptionsKey("handout", paper_of(clinic)))
+
+
 def cache_key(db: Session, revision: PlanRevision, patient: Patient, options: HandoutOptionsKey) -> str:
     """The cache key of these options for this revision and today's header values."""
     return options.key(_header(people(db, revision, patient)))

@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 
 from clinic.domain.screening import Answer
 from clinic.domain.screening_rules import questions_for
-from clinic.handouts import printing
 from clinic.library import library, screening_rules
 from clinic.models import Patient, User
 from clinic.plans import operations as ops
@@ -66,10 +65,7 @@ def load_case(db: Session, patient: Patient, condition: str, raw: dict, therapis
     plan, _created = ops.create_or_update_plan(db, patient, condition, facts, library=library(), user=therapist,
                                                now=now)
     ops.confirm_reached_stages(db, plan, patient, library=library(), user=therapist, now=now)
-    paper = ops.clinic_of(db, patient).paper_size
-    ops.approve_plan(db, plan, patient, expected_version=plan.version, library=library(), user=therapist, now=now,
-                     render=lambda revision: printing.render(
-                         db, revision, patient, printing.HandoutOptionsKey("handout", paper)))
+    ops.approve_plan(db, plan, patient, expected_version=plan.version, library=library(), user=therapist, now=now)
     stage = plan.draft["plan"]["current_stage"]
     draft = ops.draft_of(plan)
     done = [t.ref for t in draft.stage(stage).clinic][:3]

@@ -8,7 +8,7 @@ to the caller's transaction, which commits once or rolls everything back.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -425,10 +425,10 @@ def plan_state(db: Session, plan: Plan, patient: Patient, *, library: Library, t
 
 def approve_plan(
     db: Session, plan: Plan, patient: Patient, *, expected_version: int | None, library: Library, user: User,
-    now: dt.datetime, render: Callable[[PlanRevision], tuple[str, bytes]] | None = None,
+    now: dt.datetime,
 ) -> PlanRevision:
-    """Freeze the draft as the next revision, audit ``approve`` and (when ``render`` is given) store the
-    rendered default handout, all in the caller's transaction (REL-05). PlanRefused says why not."""
+    """Freeze the draft as the next revision, audit ``approve`` and store its rendered default handout (when
+    the clinic can print), all in the caller's transaction (REL-05). PlanRefused says why not."""
     if expected_version != plan.version:
         raise EditConflict()
     if not user.has_role("therapist"):
@@ -447,6 +447,8 @@ def approve_plan(
         content_hash=body["content_hash"], screening_id=plan.screening_id, approved_by=user.email,
         approved_by_name=user.full_name or user.email, approved_by_id=user.id, approved_at=now,
     )
+    # Rendered before anything is written, so on SQLite no write lock is held while the PDF renders.
+    rendered = printing.render_at_approval(db, revision, patient)
     db.add(revision)
     plan.status = PlanStatus.APPROVED.value
     plan.carried_over = None  # seen and approved
@@ -454,9 +456,8 @@ def approve_plan(
     db.flush()
     audit.record("approve", patient_ref=patient.id, user=user,
                  detail=f"plan {plan.id} revision {revision.number} {digest[:19]}")
-    if render is not None:
-        key, pdf = render(revision)
-        printing.store_handout(db, revision, key, pdf, now)
+    if rendered is not None:
+        printing.store_handout(db, revision, *rendered, now)
     return revision
 
 
@@ -477,7 +478,6 @@ def confirmed_criteria(db: Session, plan: Plan) -> set[tuple[str, str]]:
 def move_stage(
     db: Session, plan: Plan, patient: Patient, *, confirmed: tuple[str, ...], expected_version: int | None,
     library: Library, user: User, now: dt.datetime,
-    render: Callable[[PlanRevision], tuple[str, bytes]] | None = None,
 ) -> tuple[StageMove, PlanRevision | None]:
     """Move the plan on to its next stage once its entry criteria are confirmed; each criterion is recorded
     (who, when, which). An approved plan's move is approved as its next revision (so the handout follows); a
@@ -507,7 +507,7 @@ def move_stage(
     revision = None
     if state.revision is not None:
         revision = approve_plan(db, plan, patient, expected_version=plan.version, library=library, user=user,
-                                now=now, render=render)
+                                now=now)
     move = StageMove(plan_id=plan.id, patient_id=patient.id, from_stage=before, to_stage=target,
                      criteria={"confirmed": list(confirmed)}, revision_id=revision.id if revision else None,
                      by=user.email, at=now)
