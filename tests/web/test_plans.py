@@ -308,8 +308,7 @@ def test_rel01_approving_an_old_version_is_refused(app, make_user, login, therap
 def test_rel05_a_failure_anywhere_in_approval_leaves_no_revision_audit_row_or_pdf(
         app, therapist, patient, monkeypatch, where):
     from clinic import audit
-    from clinic.plans import operations as ops
-    from clinic.plans import printing
+    from clinic.handouts import printing
 
     plan_id = make_plan(therapist, app, patient, "fracture")
     before = plan_row(app, plan_id)
@@ -324,7 +323,7 @@ def test_rel05_a_failure_anywhere_in_approval_leaves_no_revision_audit_row_or_pd
     elif where == "render":
         monkeypatch.setattr(printing, "render", boom)
     elif where == "store":
-        monkeypatch.setattr(ops, "store_handout", boom)
+        monkeypatch.setattr(printing, "store_handout", boom)
     else:
         real_commit = db.session.commit
 
@@ -427,7 +426,7 @@ def test_cs11_a_newer_protocol_version_lists_the_plan_for_review_and_leaves_the_
 
 def test_the_handout_is_rendered_once_and_then_served_from_the_cache_with_safe_headers(
         app, therapist, patient, monkeypatch):
-    from clinic.plans import printing
+    from clinic.handouts import printing
 
     plan_id = approved_plan(therapist, app, patient, "fracture")
     url = plan_url(patient, plan_id, "/revisions/1/handout.pdf")
