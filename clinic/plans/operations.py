@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from clinic import audit, localtime, staff
 from clinic.domain import carryover, planning
 from clinic.domain.carryover import CarryOver
-from clinic.domain.outcomes import grip_percent, quickdash
+from clinic.domain.outcomes import grip_values, quickdash_values, session_problems
 from clinic.domain.planning import PlanBlocked, PlanDraft, PlanEditError
 from clinic.domain.progress import move_to_next_stage, next_stage, next_stage_criteria
 from clinic.domain.protocols import HomeDose, Library
@@ -51,9 +51,9 @@ from clinic.screening import operations as screening_ops
 register_patient_table(Plan, check=import_checks.imported_plan_problems)
 register_patient_table(PlanRevision, check=import_checks.imported_revision_problems)
 register_patient_table(TreatmentSession, check=import_checks.imported_session_problems)
-register_patient_table(StageMove)
-register_patient_table(StageConfirmation)
-register_patient_table(OutcomeMeasure)
+register_patient_table(StageMove, check=import_checks.imported_stage_move_problems)
+register_patient_table(StageConfirmation, check=import_checks.imported_confirmation_problems)
+register_patient_table(OutcomeMeasure, check=import_checks.imported_measure_problems)
 register_patient_table(HandoutPrint)
 register_patient_table(HandoutFile, exported=False)  # derived: rendered again from the revision
 
@@ -536,14 +536,10 @@ def record_session(
     pain_after: int | None, notes: str, user: User, now: dt.datetime,
 ) -> TreatmentSession:
     """Store one treatment session of the plan (the stage must be one of the plan's)."""
-    draft = draft_of(plan)
-    if stage_id not in {s.id for s in draft.stages}:
-        raise PlanRefused([f"The plan has no stage {stage_id!r}."])
-    if on_date > clinic_today(db, db.get(Patient, plan.patient_id), now):
-        raise PlanRefused(["A session cannot be recorded for a day after today."])
-    for name, value in (("before", pain_before), ("after", pain_after)):
-        if value is not None and not 0 <= value <= 10:
-            raise PlanRefused([f"Pain {name} must be from 0 to 10."])
+    problems = session_problems([s.id for s in draft_of(plan).stages], on_date, stage_id, pain_before, pain_after,
+                                clinic_today(db, db.get(Patient, plan.patient_id), now))
+    if problems:
+        raise PlanRefused(problems[:1])
     row = TreatmentSession(plan_id=plan.id, patient_id=plan.patient_id, on_date=on_date, stage_id=stage_id,
                            techniques={"done": list(techniques)}, pain_before=pain_before, pain_after=pain_after,
                            notes=notes.strip(), recorded_by=user.email, recorded_at=now)
@@ -571,10 +567,7 @@ def plans_of(db: Session, patient: Patient) -> list[Plan]:
 def record_quickdash(db: Session, patient: Patient, *, on_date: dt.date, items: list[int | None], user: User,
                      now: dt.datetime) -> OutcomeMeasure:
     """Store a QuickDASH (11 items 1–5); its score is None when fewer than 10 were answered."""
-    result = quickdash(items)
-    row = OutcomeMeasure(patient_id=patient.id, on_date=on_date, kind="quickdash",
-                         values={"items": list(items), "answered": result.answered,
-                                 "score": round(result.score, 1) if result.score is not None else None},
+    row = OutcomeMeasure(patient_id=patient.id, on_date=on_date, kind="quickdash", values=quickdash_values(items),
                          recorded_by=user.email, recorded_at=now)
     db.add(row)
     db.flush()
@@ -584,11 +577,8 @@ def record_quickdash(db: Session, patient: Patient, *, on_date: dt.date, items: 
 def record_grip(db: Session, patient: Patient, *, on_date: dt.date, side: str, affected_kg: float,
                 other_kg: float, user: User, now: dt.datetime) -> OutcomeMeasure:
     """Store grip strength of both hands; the score is the affected side as a percentage of the other."""
-    percent = grip_percent(affected_kg, other_kg)
     row = OutcomeMeasure(patient_id=patient.id, on_date=on_date, kind="grip",
-                         values={"affected_kg": affected_kg, "other_kg": other_kg, "side": side,
-                                 "score": round(percent, 1) if percent is not None else None},
-                         recorded_by=user.email, recorded_at=now)
+                         values=grip_values(side, affected_kg, other_kg), recorded_by=user.email, recorded_at=now)
     db.add(row)
     db.flush()
     return row
