@@ -21,6 +21,9 @@ TEST_SECRET = "test-secret-key-" + "x" * 40
 PASSWORD = "correct horse battery"
 # A clinic as the tests find it: set up, with a phone number, so its handouts print (WF-01).
 SET_UP_CLINIC = {"phone": "01632 960 000", "address": "1 Test Street"}
+# The cheapest argon2id cost: every user and login of the suite would otherwise pay production's ~0.3 s.
+# tests/web/test_auth.py checks that production's settings are the safe ones.
+CHEAP_PASSWORD_HASH = {"PASSWORD_HASH_TIME_COST": 1, "PASSWORD_HASH_MEMORY_KIB": 8, "PASSWORD_HASH_PARALLELISM": 1}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -97,6 +100,7 @@ def make_app(tmp_path, db_url, clock) -> Callable:
             "DATABASE_URL": db_url,
             "NOW": clock,
             "SESSION_COOKIE_SECURE": False,
+            **CHEAP_PASSWORD_HASH,
         }
         config.update(overrides)
         app = create_app(config)
@@ -161,15 +165,28 @@ def csrf_from(html: bytes | str) -> str:
 
 
 class Browser:
-    """A logged-in test client that sends the page's CSRF token with every form post."""
+    """A logged-in test client that sends the page's CSRF token with every form post.
+
+    The token is read from a page once and reused while the session holds the same secret it was made from (as a
+    browser reuses the token of the page it shows); it is read again after a login, logout or expiry cleared it."""
 
     def __init__(self, client, email: str | None = None):
         self.client = client
         self.email = email
+        self._token = ""
+        self._made_from: str | None = None
+
+    def _session_secret(self) -> str | None:
+        with self.client.session_transaction() as session:
+            return session.get("csrf_token")
 
     def token(self) -> str:
-        page = self.client.get("/login" if self.email is None else "/")
-        return csrf_from(page.data)
+        secret = self._session_secret()
+        if secret is None or secret != self._made_from:
+            page = self.client.get("/login" if self.email is None else "/")
+            self._token = csrf_from(page.data)
+            self._made_from = self._session_secret()
+        return self._token
 
     def get(self, url, **kw):
         return self.client.get(url, **kw)
