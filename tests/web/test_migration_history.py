@@ -115,12 +115,13 @@ def insert(engine: sa.Engine, table: str, **values) -> None:
 def _second_database(db_url: str, tmp_path: Path) -> str:
     if not db_url.startswith("postgresql"):
         return f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    fresh = f"{make_url(db_url).database}_fresh"  # beside this worker's database (pytest-xdist)
     admin = sa.create_engine(db_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(sa.text("DROP DATABASE IF EXISTS clinic_test_fresh"))
-        conn.execute(sa.text("CREATE DATABASE clinic_test_fresh"))
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{fresh}"'))
+        conn.execute(sa.text(f'CREATE DATABASE "{fresh}"'))
     admin.dispose()
-    return make_url(db_url).set(database="clinic_test_fresh").render_as_string(hide_password=False)
+    return make_url(db_url).set(database=fresh).render_as_string(hide_password=False)
 
 
 def test_rel15_upgrade_from_the_first_migration_with_data_gives_the_fresh_schema(make_app, db_url, tmp_path):
