@@ -69,15 +69,14 @@ def _header(p: handout.People) -> str:
 
 def render(db: Session, revision: PlanRevision, patient: Patient, options: HandoutOptionsKey) -> tuple[str, bytes]:
     """(cache key, PDF bytes) of a revision's handout or therapist summary."""
-    from clinic.handouts.render import render_handout, render_summary
+    from clinic.handouts.render import render_document
 
     p = people(db, revision, patient)
     key = options.key(_header(p))
     if options.kind == "summary":
-        return key, render_summary(handout.summary_context(revision.canonical, revision.digest, p, options.paper))
-    ctx = handout.handout_context(revision.canonical, revision.digest, p, HandoutOptions(
-        paper=options.paper, large_print=options.large_print, show_next_stage=options.show_next_stage))
-    return key, render_handout(ctx)
+        return key, render_document(handout.summary_context(revision.canonical, revision.digest, p, options.paper))
+    return key, render_document(handout.handout_context(revision.canonical, revision.digest, p, HandoutOptions(
+        paper=options.paper, large_print=options.large_print, show_next_stage=options.show_next_stage)))
 
 
 def paper_of(clinic: Clinic) -> str:
