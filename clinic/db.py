@@ -99,12 +99,21 @@ def reading_first() -> Iterator[None]:
         _reading_first.reset(token)
 
 
+def reads_first(view):
+    """Mark a view that posts but reads (and renders) a long while before it writes, like an approval, which
+    renders its PDF first: its transaction starts read-only too, so no other writer waits meanwhile."""
+    view.clinic_reads_first = True
+    return view
+
+
 def init_app(app: Flask) -> None:
-    """Safe requests (GET, HEAD) begin read-only transactions; register before anything reads the database."""
+    """Safe requests (GET, HEAD) and ``reads_first`` views begin read-only transactions; register before
+    anything reads the database."""
 
     @app.before_request
     def _start_reading_first():
-        if request.method in SAFE_METHODS:
+        view = app.view_functions.get(request.endpoint or "")
+        if request.method in SAFE_METHODS or getattr(view, "clinic_reads_first", False):
             _reading_first.set(True)
 
     @app.teardown_request

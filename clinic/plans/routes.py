@@ -14,6 +14,7 @@ from wtforms import SelectChoice
 
 from clinic import audit, localtime, staff
 from clinic.clock import now, today, zone_name
+from clinic.db import reads_first
 from clinic.domain import plan_formats, planning
 from clinic.domain.planning import PlanEditError
 from clinic.domain.progress import current_stage, next_stage, next_stage_criteria
@@ -246,6 +247,7 @@ def _conflict(patient_id: int, plan_id: int, typed):
 
 @bp.post("/patients/<int:patient_id>/plans/<int:plan_id>/approve")
 @roles_required(Role.THERAPIST)
+@reads_first  # the handout renders before anything is written: the SQLite write lock is not held meanwhile
 def approve(patient_id: int, plan_id: int):
     """Freeze the draft as a revision, audit it and render its handout: all in one transaction (REL-05)."""
     plan, patient = _own_plan(patient_id, plan_id)
