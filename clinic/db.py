@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 
 from flask import Flask, request
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import ORMExecuteState, Session
 
@@ -96,6 +96,23 @@ def reading_first() -> Iterator[None]:
     try:
         yield
     finally:
+        _reading_first.reset(token)
+
+
+@contextlib.contextmanager
+def read_only_snapshot(session: Session) -> Iterator[None]:
+    """One consistent, read-only view of the database for a long read (``clinic audit verify``) that never
+    blocks a writer: on SQLite a deferred read transaction (WAL readers and writers do not wait for each
+    other), on PostgreSQL REPEATABLE READ, READ ONLY. The session's transaction ends on leaving."""
+    session.rollback()
+    token = _reading_first.set(True)
+    try:
+        if session.get_bind().dialect.name == "postgresql":
+            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+            session.execute(text("SET TRANSACTION READ ONLY"))
+        yield
+    finally:
+        session.rollback()
         _reading_first.reset(token)
 
 
