@@ -123,7 +123,7 @@ def _app_commands() -> tuple[click.Command, ...]:
     from flask_migrate.cli import db as db_group
 
     return (db_group, user, demo, backup, audit_group, export_patient, import_patient, handout_command,
-            settings_command)
+            prune_handouts, settings_command)
 
 
 def init_app(app) -> None:
@@ -315,6 +315,18 @@ def handout_command(revision_id: int, output: Path, large_print: bool, letter: b
     db.session.commit()
     output.write_bytes(printed.pdf)
     click.echo(f"Wrote {output} ({len(printed.pdf):,} bytes{', from the cache' if printed.from_cache else ''}).")
+
+
+@click.command("prune-handouts")
+@with_appcontext
+def prune_handouts() -> None:
+    """Delete stored handout PDFs of revisions replaced more than SUPERSEDED_HANDOUT_DAYS days ago."""
+    from clinic.handouts import printing
+
+    days = int(current_app.config["SUPERSEDED_HANDOUT_DAYS"])
+    deleted = printing.prune_superseded(db.session, days=days, now=now())
+    db.session.commit()
+    click.echo(f"Deleted {deleted} stored PDF(s) of revisions replaced more than {days} days ago.")
 
 
 @click.command("settings")

@@ -12,9 +12,9 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from clinic import audit, localtime, staff
 from clinic.handouts import plan_context as handout
@@ -146,3 +146,13 @@ def record_print(db: Session, revision: PlanRevision, key: str, kind: str, *, us
                  actor=None if user else "cli",
                  detail=f"plan {revision.plan_id} revision {revision.number} {key.rsplit(':', 1)[0]}")
     return row
+
+
+def prune_superseded(db: Session, *, days: int, now: dt.datetime) -> int:
+    """Delete the stored PDFs of revisions replaced by a newer revision at least ``days`` ago (how many).
+    A revision never changes, so its PDF renders again, with the same cache key, if it is ever asked for."""
+    newer = aliased(PlanRevision)
+    replaced = select(PlanRevision.id).where(exists().where(
+        newer.plan_id == PlanRevision.plan_id, newer.number > PlanRevision.number,
+        newer.approved_at <= now - dt.timedelta(days=days)))
+    return db.execute(delete(HandoutFile).where(HandoutFile.revision_id.in_(replaced))).rowcount or 0

@@ -93,3 +93,42 @@ def test_an_approval_holds_no_sqlite_write_lock_while_its_handout_renders(app, t
     with app.app_context():  # and the approval is whole: its revision with its stored handout (REL-05)
         revision = db.session.scalars(select(PlanRevision).where(PlanRevision.plan_id == plan_id)).one()
         assert db.session.scalars(select(HandoutFile.revision_id)).all() == [revision.id]
+
+
+def test_stored_pdfs_of_revisions_replaced_long_ago_are_deleted_and_render_again_the_same(
+        app, therapist, make_patient, clock, runner):
+    from clinic.handouts import printing
+
+    pid = make_patient()
+    plan_id = approved_plan(therapist, app, pid, "fracture")
+    clock.advance(minutes=10)
+    with app.app_context():
+        row = db.session.get(Patient, pid)
+        patient_ops.update_patient(db.session, row, {"medications": "Warfarin 5 mg"}, expected_version=row.version,
+                                   user=None, now=clock())
+        db.session.commit()
+    clock.advance(minutes=10)
+    assert screen(therapist, app, pid, "fracture").status_code == 302
+    assert new_plan(therapist, pid, "fracture").status_code == 302
+    assert approve(therapist, app, pid, plan_id).status_code == 302
+    first, second = _revision_id(app, plan_id, 1), _revision_id(app, plan_id, 2)
+
+    def stored() -> dict[int, list[str]]:
+        with app.app_context():
+            rows = db.session.execute(select(HandoutFile.revision_id, HandoutFile.options, HandoutFile.sha256)).all()
+        return {revision: [(key, sha) for r, key, sha in rows if r == revision] for revision in (first, second)}
+
+    kept = stored()
+    assert len(kept[first]) == len(kept[second]) == 1
+    assert "Deleted 0 stored PDF(s)" in runner.invoke(args=["prune-handouts"]).output  # replaced today
+    clock.advance(days=app.config["SUPERSEDED_HANDOUT_DAYS"] + 1)
+    assert "Deleted 1 stored PDF(s)" in runner.invoke(args=["prune-handouts"]).output
+    assert stored() == {first: [], second: kept[second]}  # the newest revision's handout stays
+    with app.app_context():  # asked for again (a held revision printed after review): rendered from the revision
+        revision = db.session.get(PlanRevision, first)
+        patient = db.session.get(Patient, pid)
+        key, pdf, cached = printing.handout_pdf(db.session, revision, patient,
+                                                printing.HandoutOptionsKey("handout", "A4"), clock())
+        db.session.commit()
+    assert not cached and pdf.startswith(b"%PDF")
+    assert stored()[first] == kept[first]  # the same key and the same bytes as the PDF made at approval
