@@ -36,6 +36,7 @@ from clinic.patients.registry import (
     ImportContext,
     PatientTable,
     TimelineEntry,
+    Window,
     register_patient_table,
     timeline_source,
 )
@@ -731,14 +732,19 @@ _WORDS_FOR_STATUS = {"archived": "Archived", "active": "Back in use", "restricte
 
 
 @timeline_source
-def _record_timeline(db: Session, patient: Patient) -> Iterable[TimelineEntry]:
-    """Registration and every saved change of the record itself."""
+def _record_timeline(db: Session, patient: Patient, window: Window) -> Iterable[TimelineEntry]:
+    """Registration and every saved change of the record itself (the window's newest saves)."""
     names = staff.names_by_email(db, patient.clinic_id)
     yield TimelineEntry(at=patient.created_at, title="Registered",
                         detail=f"by {staff.name_for_email(names, patient.created_by)}" if patient.created_by else "",
                         clinical=False, kind="record")
+    seen = [PatientChange.patient_id == patient.id, *window.where(PatientChange.at)]
+    if not window.clinical:
+        seen.append(PatientChange.clinical.is_(False))
+    saves = select(PatientChange.revision).where(*seen).group_by(PatientChange.revision) \
+        .order_by(func.max(PatientChange.at).desc()).limit(window.limit)
     changes = db.scalars(
-        select(PatientChange).where(PatientChange.patient_id == patient.id)
+        select(PatientChange).where(*seen, PatientChange.revision.in_(saves))
         .order_by(PatientChange.at, PatientChange.id)
     ).all()
     for (_revision, at, actor), group in itertools.groupby(changes, key=lambda c: (c.revision, c.at, c.actor)):

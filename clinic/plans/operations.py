@@ -43,7 +43,7 @@ from clinic.models import (
     TreatmentSession,
     User,
 )
-from clinic.patients.registry import TimelineEntry, register_patient_table, timeline_source
+from clinic.patients.registry import TimelineEntry, Window, register_patient_table, timeline_source
 from clinic.plans import import_checks
 from clinic.screening import operations as screening_ops
 
@@ -320,6 +320,19 @@ def revisions_of(db: Session, plan: Plan) -> list[PlanRevision]:
                            .order_by(PlanRevision.number)))
 
 
+def revision_count(db: Session, plan: Plan) -> int:
+    """How many revisions the plan has had approved (without reading them)."""
+    return db.scalar(select(func.count(PlanRevision.id)).where(PlanRevision.plan_id == plan.id)) or 0
+
+
+def newest_revisions(db: Session, plan: Plan, limit: int, before: int | None = None) -> list[PlanRevision]:
+    """The plan's newest ``limit`` revisions numbered below ``before`` (None: all), newest first."""
+    query = select(PlanRevision).where(PlanRevision.plan_id == plan.id)
+    if before is not None:
+        query = query.where(PlanRevision.number < before)
+    return list(db.scalars(query.order_by(PlanRevision.number.desc()).limit(limit)))
+
+
 def latest_revision(db: Session, plan: Plan) -> PlanRevision | None:
     """The newest approved revision, or None when the plan was never approved."""
     return db.scalars(select(PlanRevision).where(PlanRevision.plan_id == plan.id)
@@ -548,6 +561,14 @@ def record_session(
     return row
 
 
+def newest_sessions(db: Session, plan: Plan, limit: int, offset: int = 0) -> tuple[list[TreatmentSession], bool]:
+    """A page of the plan's sessions, newest first, and whether there are older ones."""
+    rows = list(db.scalars(select(TreatmentSession).where(TreatmentSession.plan_id == plan.id)
+                           .order_by(TreatmentSession.on_date.desc(), TreatmentSession.id.desc())
+                           .offset(offset).limit(limit + 1)))
+    return rows[:limit], len(rows) > limit
+
+
 def sessions_of(db: Session, patient: Patient, plan: Plan | None = None) -> list[TreatmentSession]:
     """The patient's (or one plan's) sessions, oldest first."""
     query = select(TreatmentSession).where(TreatmentSession.patient_id == patient.id)
@@ -629,10 +650,15 @@ def clinic_today(db: Session, patient: Patient, now: dt.datetime) -> dt.date:
 
 
 @timeline_source
-def _plan_timeline(db: Session, patient: Patient) -> Iterable[TimelineEntry]:
-    """Plans made, revisions approved, stage moves, sessions, outcome measures and handouts printed; people by
-    name and stages by title (never a login e-mail or an internal id)."""
+def _plan_timeline(db: Session, patient: Patient, window: Window) -> Iterable[TimelineEntry]:
+    """Plans made, revisions approved, stage moves, sessions, outcome measures and handouts printed (the
+    window's newest of each); people by name and stages by title (never a login e-mail or an internal id)."""
+    if not window.clinical:
+        return
     names = staff.names_by_email(db, patient.clinic_id)
+
+    def newest(query, at):
+        return query.where(*window.where(at)).order_by(at.desc()).limit(window.limit)
 
     def who(email: str | None) -> str:
         return staff.name_for_email(names, email)
@@ -641,6 +667,7 @@ def _plan_timeline(db: Session, patient: Patient) -> Iterable[TimelineEntry]:
     plans = list(db.execute(select(Plan.id, Plan.protocol_id, Plan.created_at, Plan.created_by)
                             .where(Plan.patient_id == patient.id)))
     protocol_of = {plan.id: plan.protocol_id for plan in plans}
+    plans = [plan for plan in plans if window.before is None or plan.created_at < window.before]
 
     def stage_title(plan_id: int, stage_id: str | None) -> str:
         protocol = library().protocols.get(protocol_of.get(plan_id, ""))
@@ -656,33 +683,41 @@ def _plan_timeline(db: Session, patient: Patient) -> Iterable[TimelineEntry]:
         yield TimelineEntry(at=plan.created_at, title=f"Plan started ({title_of(plan.protocol_id)})",
                             detail=f"by {who(plan.created_by)}", kind="plan",
                             url=url_for("plans.show", patient_id=patient.id, plan_id=plan.id))
-    revisions = {r.id: r for r in db.execute(
-        select(PlanRevision.id, PlanRevision.plan_id, PlanRevision.number, PlanRevision.protocol_id,
-               PlanRevision.approved_at, PlanRevision.approved_by, PlanRevision.digest)
-        .where(PlanRevision.patient_id == patient.id))}
+    revision_columns = (PlanRevision.id, PlanRevision.plan_id, PlanRevision.number, PlanRevision.protocol_id,
+                        PlanRevision.approved_at, PlanRevision.approved_by, PlanRevision.digest)
+    revisions = {r.id: r for r in db.execute(newest(select(*revision_columns)
+                                                    .where(PlanRevision.patient_id == patient.id),
+                                                    PlanRevision.approved_at))}
     for r in revisions.values():
         yield TimelineEntry(at=r.approved_at, title=f"Plan approved ({title_of(r.protocol_id)}, revision {r.number})",
                             detail=f"by {who(r.approved_by)} · {r.digest[7:19]}", kind="plan",
                             url=url_for("plans.show", patient_id=patient.id, plan_id=r.plan_id))
-    for m in db.scalars(select(StageMove).where(StageMove.patient_id == patient.id)):
+    for m in db.scalars(newest(select(StageMove).where(StageMove.patient_id == patient.id), StageMove.at)):
         yield TimelineEntry(at=m.at, title="Moved to the next stage",
                             detail=f"{stage_title(m.plan_id, m.from_stage)} → {stage_title(m.plan_id, m.to_stage)}"
                                    f" · by {who(m.by)}", kind="plan",
                             url=url_for("plans.show", patient_id=patient.id, plan_id=m.plan_id))
-    for s in sessions_of(db, patient):
+    for s in db.scalars(newest(select(TreatmentSession).where(TreatmentSession.patient_id == patient.id),
+                               TreatmentSession.recorded_at)):
         pain = (f" · pain {s.pain_before} → {s.pain_after}" if s.pain_before is not None and s.pain_after is not None
                 else "")
         yield TimelineEntry(at=s.recorded_at, title=f"Session on {format_day(s.on_date)}",
                             detail=f"{stage_title(s.plan_id, s.stage_id)}{pain} · by {who(s.recorded_by)}",
                             kind="session",
                             url=url_for("plans.show", patient_id=patient.id, plan_id=s.plan_id))
-    for o in outcomes_of(db, patient):
+    for o in db.scalars(newest(select(OutcomeMeasure).where(OutcomeMeasure.patient_id == patient.id),
+                               OutcomeMeasure.recorded_at)):
         score = o.score
         words = "not scored (fewer than 10 answers)" if score is None else (
             f"{score:g}" if o.kind == "quickdash" else f"{score:g} % of the other hand")
         yield TimelineEntry(at=o.recorded_at, title="QuickDASH" if o.kind == "quickdash" else "Grip strength",
                             detail=f"{words} · by {who(o.recorded_by)}", kind="outcome")
-    for p in db.scalars(select(HandoutPrint).where(HandoutPrint.patient_id == patient.id)):
+    prints = list(db.scalars(newest(select(HandoutPrint).where(HandoutPrint.patient_id == patient.id),
+                                    HandoutPrint.at)))
+    missing = {p.revision_id for p in prints} - revisions.keys()
+    if missing:  # printed in the window, approved before it
+        revisions |= {r.id: r for r in db.execute(select(*revision_columns).where(PlanRevision.id.in_(missing)))}
+    for p in prints:
         revision = revisions.get(p.revision_id)
         number = revision.number if revision else "?"
         yield TimelineEntry(at=p.at, title="Handout printed" if p.kind == "handout" else "Therapist summary printed",

@@ -14,6 +14,7 @@ from wtforms import SelectChoice
 
 from clinic import audit, localtime, staff
 from clinic.clock import now, today, zone_name
+from clinic.db import reads_first
 from clinic.domain import plan_formats, planning
 from clinic.domain.planning import PlanEditError
 from clinic.domain.progress import current_stage, next_stage, next_stage_criteria
@@ -125,20 +126,32 @@ def _earlier_rules(plan: Plan, revision) -> list[str]:
     return out
 
 
+SESSIONS_PAGE = 20
+HISTORY_PAGE = 10
+
+
+def _number_arg(name: str) -> int:
+    """A non-negative whole number from the query string (0 when absent or mangled)."""
+    value = request.args.get(name, "")
+    return min(int(value), 10**9) if value.isdigit() else 0
+
+
 def _page_values(plan: Plan, patient: Patient) -> dict:
     lib = library()
+    older = _number_arg("older")
+    sessions, more = ops.newest_sessions(db.session, plan, SESSIONS_PAGE, older)
     draft = ops.draft_of(plan)
     state = ops.plan_state(db.session, plan, patient, library=lib, today=_today())
     current = current_stage(draft)
     return {
         "patient": patient, "plan": plan, "draft": draft, "state": state, "current": current,
-        "coming": next_stage(draft), "revisions": ops.revisions_of(db.session, plan),
+        "coming": next_stage(draft), "revision_count": ops.revision_count(db.session, plan),
         "programme": {s.id: handout.home_programme(s) for s in draft.stages},
         "stage_warnings": {s.id: handout.warnings(draft, s) for s in draft.stages},
         "override_lines": handout.override_lines(draft),
         "approve_problems": ops.draft_problems(db.session, plan, patient, library=lib, today=_today())
         if state.unapproved_changes else [],
-        "sessions": ops.sessions_of(db.session, patient, plan),
+        "sessions": sessions, "older_sessions": older + SESSIONS_PAGE if more else None,
         "clinic_dose": handout.clinic_dose_words,
         # a choice fact's answer in the protocol's words ("Ischaemic (a blocked blood vessel)")
         "fact_labels": {f.name: {o.value: o.label for o in f.options}
@@ -246,6 +259,7 @@ def _conflict(patient_id: int, plan_id: int, typed):
 
 @bp.post("/patients/<int:patient_id>/plans/<int:plan_id>/approve")
 @roles_required(Role.THERAPIST)
+@reads_first  # the handout renders before anything is written: the SQLite write lock is not held meanwhile
 def approve(patient_id: int, plan_id: int):
     """Freeze the draft as a revision, audit it and render its handout: all in one transaction (REL-05)."""
     plan, patient = _own_plan(patient_id, plan_id)
@@ -281,21 +295,21 @@ def approve(patient_id: int, plan_id: int):
 def history(patient_id: int, plan_id: int):
     """Every revision, newest first, with what changed from the one before (and the unapproved draft)."""
     plan, patient = _own_plan(patient_id, plan_id)
-    revisions = ops.revisions_of(db.session, plan)
-    entries = []
-    previous = None
-    for revision in revisions:
-        changes = planning.diff_plans(previous.canonical, revision.canonical) if previous else []
-        entries.append((revision, changes))
-        previous = revision
+    before = _number_arg("before") or None
+    # The page's revisions and the one before the oldest of them (to say what changed): never all of them.
+    newest = ops.newest_revisions(db.session, plan, HISTORY_PAGE + 1, before)
+    entries = [(revision, planning.diff_plans(older.canonical, revision.canonical) if older else [])
+               for revision, older in zip(newest[:HISTORY_PAGE], [*newest[1:], None], strict=False)]
+    older_page = newest[HISTORY_PAGE - 1].number if len(newest) > HISTORY_PAGE else None
+    latest = newest[0] if newest and before is None else None  # the draft is shown on the first page only
     draft_changes = None
-    if previous is not None and planning.plan_digest(plan.draft) != previous.digest:
-        draft_changes = planning.diff_plans(previous.canonical, plan.draft)
+    if latest is not None and planning.plan_digest(plan.draft) != latest.digest:
+        draft_changes = planning.diff_plans(latest.canonical, plan.draft)
     draft = ops.draft_of(plan)
     titles = {s.id: f"Stage {s.number}: {s.title}" for s in draft.stages}
     confirmations = [(c, titles.get(c.stage_id, "A stage no longer in the plan"))
                      for c in ops.confirmations_of(db.session, plan)]
-    page = render_template("plans/history.html", patient=patient, plan=plan, entries=list(reversed(entries)),
+    page = render_template("plans/history.html", patient=patient, plan=plan, entries=entries, older=older_page,
                            draft_changes=draft_changes, confirmations=confirmations, title=draft.title)
     audit.record("patient_view", patient_ref=patient.id, detail=f"plan {plan.id} history")
     db.session.commit()

@@ -23,7 +23,7 @@ from clinic.domain.screening_rules import REGION_WORDS, RuleSet
 from clinic.domain.wording import format_day
 from clinic.library import library, screening_rules
 from clinic.models import Clearance, Clinic, LoginSession, Patient, Role, Screening, ScreeningOverride, User
-from clinic.patients.registry import TimelineEntry, all_of, register_patient_table, text_caps, timeline_source
+from clinic.patients.registry import TimelineEntry, Window, all_of, register_patient_table, text_caps, timeline_source
 from clinic.screening import import_checks
 from clinic.staff import FORMER_STAFF
 
@@ -370,13 +370,23 @@ def condition_title(condition: str | None) -> str:
 
 
 @timeline_source
-def _screening_timeline(db: Session, patient: Patient) -> Iterable[TimelineEntry]:
-    """Each screening (decision in words, valid or stale), override and clearance."""
+def _screening_timeline(db: Session, patient: Patient, window: Window) -> Iterable[TimelineEntry]:
+    """Each screening (decision in words, valid or stale), override and clearance (the window's newest)."""
+    if not window.clinical:
+        return
     today = clinic_today(db.get(Clinic, patient.clinic_id))
-    screenings = db.scalars(select(Screening).where(Screening.patient_id == patient.id)).all()
+
+    def newest(model, at):
+        return list(db.scalars(select(model).where(model.patient_id == patient.id, *window.where(at))
+                               .order_by(at.desc()).limit(window.limit)))
+
+    screenings = newest(Screening, Screening.screened_at)
+    overrides = newest(ScreeningOverride, ScreeningOverride.at)
+    clearances = newest(Clearance, Clearance.recorded_at)
     by_id = {s.id: s for s in screenings}
-    overrides = list(db.scalars(select(ScreeningOverride).where(ScreeningOverride.patient_id == patient.id)))
-    clearances = list(db.scalars(select(Clearance).where(Clearance.patient_id == patient.id)))
+    # An override or clearance in the window may belong to an older screening: named from it all the same.
+    named = by_id | {s.id: s for s in db.scalars(select(Screening).where(Screening.id.in_(
+        {o.screening_id for o in overrides} | {c.screening_id for c in clearances})))}
     names = staff_names(db, [*(s.screened_by_id for s in screenings), *(o.by_id for o in overrides),
                              *(c.recorded_by_id for c in clearances)])
     for s in screenings:
@@ -394,16 +404,16 @@ def _screening_timeline(db: Session, patient: Patient) -> Iterable[TimelineEntry
             url=url_for("screening.result", screening_id=s.id),
         )
     for o in overrides:
-        screening = by_id.get(o.screening_id)
+        screening = named.get(o.screening_id)
         words = finding_labels(screening, o.rules) if screening is not None else "a contraindication"
         yield TimelineEntry(
             at=o.at, title="Contraindication overridden",
             detail=f"{words} · by {names.get(o.by_id, FORMER_STAFF)}",
             kind="override", url=url_for("screening.result", screening_id=o.screening_id)
-            if o.screening_id in by_id else None,
+            if o.screening_id in named else None,
         )
     for c in clearances:
-        screening = by_id.get(c.screening_id)
+        screening = named.get(c.screening_id)
         words = finding_labels(screening, [c.rule_id]) if screening is not None else "a referral"
         yield TimelineEntry(
             at=c.recorded_at, title="Doctor's clearance recorded",
