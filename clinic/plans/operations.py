@@ -221,6 +221,21 @@ def create_or_update_plan(
     return plan, created
 
 
+def plan_from_screening(
+    db: Session, patient: Patient, screening: Screening, *, library: Library, user: User, now: dt.datetime,
+) -> tuple[Plan, bool]:
+    """Make (or make again) the plan of the screening's condition from the case facts given at screening, so
+    nothing is typed twice; PlanRefused says why not (no condition, facts unreadable, or what the engine says)."""
+    if screening.condition is None or screening.condition not in library.protocols:
+        raise PlanRefused(["This screening was not for a condition with a protocol: choose the plan's condition."])
+    try:
+        facts = facts_from_json({"condition": screening.condition, **screening.facts}, screening_rules())
+    except ValueError:
+        raise PlanRefused(["The case facts of this screening could not be read: enter them on the plan form."]) \
+            from None
+    return create_or_update_plan(db, patient, screening.condition, facts, library=library, user=user, now=now)
+
+
 def keep_therapists_work(db: Session, plan: Plan, new: PlanDraft, *, library: Library) -> CarryOver:
     """The engine's new draft with the therapist's edits of the plan's latest approved revision and current draft
     made again (C29). A draft that is an edit of that revision (same facts and screening) holds all the edits

@@ -18,8 +18,9 @@ from clinic.domain import plan_formats, planning
 from clinic.domain.planning import PlanEditError
 from clinic.domain.progress import current_stage, next_stage, next_stage_criteria
 from clinic.extensions import db
+from clinic.forms import ClinicForm
 from clinic.library import library
-from clinic.models import Patient, Plan, PlanRevision, Role
+from clinic.models import Patient, Plan, PlanRevision, Role, Screening
 from clinic.patients.routes import _own_patient
 from clinic.plans import chart, forms, handout, printing
 from clinic.plans import operations as ops
@@ -118,6 +119,34 @@ def new(patient_id: int):
         status = 400
     return render_template("plans/facts.html", patient=patient, form=form, protocol=protocol, check=check,
                            problems=problems, existing=existing), status
+
+
+@bp.post("/patients/<int:patient_id>/plans/from-screening/<int:screening_id>")
+@roles_required(Role.THERAPIST)
+def from_screening(patient_id: int, screening_id: int):
+    """"Make the plan" on a screening result: the condition and case facts come from the screening."""
+    patient = _own_patient(patient_id)
+    screening = db.session.get(Screening, screening_id)
+    if screening is None or screening.patient_id != patient.id:
+        abort(404)
+    if not ClinicForm().validate_on_submit():
+        abort(400)
+    try:
+        plan, created = ops.plan_from_screening(db.session, patient, screening, library=library(), user=g.user,
+                                                now=now())
+    except ops.PlanRefused as exc:
+        db.session.rollback()
+        for problem in exc.problems:
+            flash(problem, "error")
+        if screening.condition in library().protocols:
+            return redirect(url_for("plans.new", patient_id=patient.id, condition=screening.condition))
+        return redirect(url_for("plans.new", patient_id=patient.id))
+    audit.record("plan_create" if created else "plan_update", patient_ref=patient.id,
+                 detail=f"plan {plan.id}; {plan.protocol_id}; generated from screening {screening.id}")
+    db.session.commit()
+    flash("Draft plan made from the screening. Check it, then approve it." if created else
+          "The plan was made again from this screening. Check it, then approve it.", "success")
+    return redirect(url_for("plans.show", patient_id=patient.id, plan_id=plan.id))
 
 
 # ----------------------------------------------------------------------------------------- show

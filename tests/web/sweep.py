@@ -38,6 +38,7 @@ PROTECTED = {
     "screening.override",
     "screening.clearance",
     "plans.new",
+    "plans.from_screening",
     "plans.show",
     "plans.edit",
     "plans.approve",
