@@ -432,10 +432,39 @@ def move_stage(patient_id: int, plan_id: int):
     plan, patient = _own_plan(patient_id, plan_id)
     draft = ops.draft_of(plan)
     current, coming = current_stage(draft), next_stage(draft)
-    form = forms.MoveForm() if request.method == "POST" else forms.MoveForm(data={"version": plan.version})
+    lib = library()
+    date_facts = ops.start_date_facts(lib.protocol(plan.protocol_id), draft) if plan.protocol_id in lib.protocols \
+        else ()
+    form_class = forms.move_form_class(date_facts)
+    if request.method == "POST":
+        form = form_class()
+    else:
+        known = draft.fact_values()
+        form = form_class(data={"version": plan.version} | {f"date_{f.name}": known.get(f.name) for f in date_facts})
     form.criteria.choices = [SelectChoice(c, c) for c in next_stage_criteria(draft)]
     problems: tuple[str, ...] = ()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and date_facts:
+        try:
+            move = ops.move_stage_on_dates(db.session, plan, patient, dates=form.dates(),
+                                           confirmed=tuple(form.criteria.data or ()),
+                                           expected_version=form.version.data, library=lib, user=g.user, now=now())
+        except (ops.EditConflict, StaleDataError):
+            db.session.rollback()
+            plan, patient = _own_plan(patient_id, plan_id)
+            problems = ("Someone changed the plan after you opened this page. Look at the plan again first.",)
+        except ops.PlanRefused as exc:
+            db.session.rollback()
+            plan, patient = _own_plan(patient_id, plan_id)
+            problems = exc.problems
+        else:
+            audit.record("stage_move", patient_ref=patient.id,
+                         detail=f"plan {plan.id}; {move.from_stage} -> {move.to_stage}; dates recorded; draft")
+            db.session.commit()
+            flash(f"The plan was made again from the new date{'s' if len(date_facts) != 1 else ''} and starts at "
+                  "the next stage, your changes carried over. Check it, then approve it to print the new handout.",
+                  "success")
+            return redirect(url_for("plans.show", patient_id=patient.id, plan_id=plan.id))
+    elif form.validate_on_submit():
         try:
             move, revision = ops.move_stage(db.session, plan, patient, confirmed=tuple(form.criteria.data or ()),
                                             expected_version=form.version.data, library=library(), user=g.user,
@@ -458,7 +487,7 @@ def move_stage(patient_id: int, plan_id: int):
             return redirect(url_for("plans.show", patient_id=patient.id, plan_id=plan.id))
     approved = ops.latest_revision(db.session, plan) is not None
     return render_template("plans/move.html", patient=patient, plan=plan, draft=draft, form=form, current=current,
-                           coming=coming, problems=problems, approved=approved), (
+                           coming=coming, problems=problems, approved=approved, date_facts=date_facts), (
         409 if problems else 400 if form.errors else 200)
 
 

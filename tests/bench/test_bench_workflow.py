@@ -166,15 +166,17 @@ def new_patient(flow: Flow, base: str) -> None:
     flow.type(page.locator("#birth_date"), "1961-05-04")
     # Her history: blood thinners yes, the rest no (a clinician answers every line).
     facts = page.locator("table.facts tbody tr")
+    nothing = page.locator("#history_none")
     for i in range(facts.count()):
         answer = "yes" if i == 0 else "no"
+        if answer == "no" and nothing.count():
+            continue  # "None of these" answers the rest
         radio = facts.nth(i).locator(f"input[value={answer}]")
         if radio.is_checked():
             continue  # already so: confirmed at submit
         flow.choose(radio)
-    nothing = page.locator("input[name$='_none']")
-    for i in range(nothing.count()):  # "none of these" per group, where the form has it
-        flow.choose(nothing.nth(i))
+    if nothing.count():
+        flow.choose(nothing)
     flow.choose(page.locator("#consent_treatment"))
     if not page.locator("#consent_treatment_on").input_value():
         flow.type(page.locator("#consent_treatment_on"), dt.date(2026, 3, 2).isoformat())
@@ -198,7 +200,7 @@ def new_patient(flow: Flow, base: str) -> None:
     for i in range(nones.count()):
         flow.choose(nones.nth(i))
     for group in page.locator("fieldset.q-answer").all():
-        if not group.locator("input:checked").count():
+        if not nones.count() and not group.locator("input:checked").count():
             flow.choose(group.get_by_label("No", exact=True))
     confirm = page.get_by_label("I have checked the answers")
     if confirm.count():
@@ -265,6 +267,9 @@ def returning_patient(flow: Flow, base: str, record_number: str) -> None:
         flow.click(_button(page, "Approve the plan"))
         move = page.get_by_role("link", name="Move to stage").first
     flow.click(move)
+    dates = page.locator("input[name^=date_]")
+    for i in range(dates.count()):  # the cast came off on the planned day: confirmed as it stands
+        assert dates.nth(i).input_value()
     criteria = page.locator("#criteria input")
     for i in range(criteria.count()):
         flow.choose(criteria.nth(i))

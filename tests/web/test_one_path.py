@@ -140,3 +140,59 @@ def test_wf03_no_make_the_plan_when_the_screening_does_not_allow_treatment(app, 
     assert therapist.post(f"/patients/{pid}/plans/from-screening/1").status_code == 302
     with app.app_context():
         assert db.session.scalars(select(Plan)).all() == []
+
+
+def test_wf03_the_next_stage_waiting_on_a_planned_date_moves_in_one_form_with_edits_carried_over(
+        app, make_user, login, make_patient, clock):
+    from clinic.domain.progress import next_stage_criteria
+    from clinic.models import StageMove
+    from tests.web.plan_helpers import approve, make_plan
+
+    email = make_user("therapist")[1]
+    therapist = login(email)
+    pid = make_patient()
+    plan_id = make_plan(therapist, app, pid, "fracture", cast_removal_date="2026-03-06")  # the cast is on
+    edited = therapist.post(f"/patients/{pid}/plans/{plan_id}/edit", data={
+        "version": str(plan_row(app, plan_id).version), "patient_notes": "Keep the sling on outdoors."})
+    assert edited.status_code == 302
+    assert approve(therapist, app, pid, plan_id).status_code == 302
+    clock.advance(days=8)  # a week later: the cast came off
+    therapist = login(email)
+    text = therapist.get(f"/patients/{pid}/plans/{plan_id}/move").get_data(as_text=True)
+    assert 'name="date_cast_removal_date"' in text and 'value="2026-03-06"' in text
+    draft = planning.plan_from_canonical(plan_row(app, plan_id).draft)
+    moved = therapist.post(f"/patients/{pid}/plans/{plan_id}/move", data={
+        "version": str(plan_row(app, plan_id).version), "date_cast_removal_date": "2026-03-05",
+        "criteria": list(next_stage_criteria(draft))})
+    assert moved.status_code == 302, moved.get_data(as_text=True)[:3000]
+    new = planning.plan_from_canonical(plan_row(app, plan_id).draft)
+    assert new.current_stage == new.stages[1].id
+    assert new.fact_values()["cast_removal_date"] == dt.date(2026, 3, 5)
+    assert new.patient_notes == "Keep the sling on outdoors."  # the therapist's edit carried over
+    plan_page = therapist.get(f"/patients/{pid}/plans/{plan_id}").get_data(as_text=True)
+    assert "DRAFT" in plan_page and "Approve the plan" in plan_page
+    with app.app_context():
+        move = db.session.scalars(select(StageMove)).one()
+        assert move.criteria["dates"] == {"cast_removal_date": "2026-03-05"} and move.revision_id is None
+
+
+def test_wf03_a_move_without_the_criteria_or_the_date_changes_nothing_and_says_why(
+        app, make_user, login, make_patient, clock):
+    from tests.web.plan_helpers import approve, make_plan
+
+    email = make_user("therapist")[1]
+    therapist = login(email)
+    pid = make_patient()
+    plan_id = make_plan(therapist, app, pid, "fracture", cast_removal_date="2026-03-06")
+    assert approve(therapist, app, pid, plan_id).status_code == 302
+    clock.advance(days=8)
+    therapist = login(email)
+    before = plan_row(app, plan_id).draft
+    response = therapist.post(f"/patients/{pid}/plans/{plan_id}/move", data={
+        "version": str(plan_row(app, plan_id).version), "date_cast_removal_date": ""})
+    assert response.status_code == 400
+    assert "Enter the date" in response.get_data(as_text=True)
+    response = therapist.post(f"/patients/{pid}/plans/{plan_id}/move", data={
+        "version": str(plan_row(app, plan_id).version), "date_cast_removal_date": "2026-03-05"})
+    assert response.status_code == 409 and "Confirm every criterion" in response.get_data(as_text=True)
+    assert plan_row(app, plan_id).draft == before
