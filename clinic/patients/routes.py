@@ -139,6 +139,9 @@ def search():
     if request.form.get("clear"):
         auth_ops.remember_search(db.session, g.login, None)
     elif form.validate_on_submit():
+        exact = ops.patient_by_record_number(db.session, g.user.clinic_id, form.q.data or "")
+        if exact is not None:  # a record number typed in full opens the patient (WF-04)
+            return redirect(url_for("patients.show", patient_id=exact.id))
         auth_ops.remember_search(db.session, g.login, {"q": form.q.data or "", "archived": bool(form.archived.data)})
     else:
         flash(next(iter(form.errors.values()))[0], "error")
