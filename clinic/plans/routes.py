@@ -380,6 +380,25 @@ def handout_pdf(patient_id: int, plan_id: int, number: int):
     return _send_pdf(patient, plan, number, options)
 
 
+@bp.get("/patients/<int:patient_id>/plans/<int:plan_id>/handout.pdf")
+@roles_required(*CLINICAL_ROLES, Role.RECEPTION)
+def current_handout(patient_id: int, plan_id: int):
+    """The current approved handout, as printed for the patient (reception reprints it from the patient page,
+    WF-09): the newest revision only; when it may not print, reception reads why in words that hold nothing
+    clinical, and a therapist gets the reasons."""
+    plan, patient = _own_plan(patient_id, plan_id)
+    latest = ops.latest_revision(db.session, plan)
+    if latest is None:
+        abort(404)
+    if not g.user.has_role(*CLINICAL_ROLES) and (
+            settings_ops.print_problems(ops.clinic_of(db.session, patient))
+            or ops.review_reasons(db.session, plan, latest, patient, library=library(), today=_today())):
+        return _refused(patient, "This handout cannot be printed now", [
+            "The therapist must look at this patient's plan again before its handout is printed. Ask them, or "
+            "book the patient in with them."])
+    return _send_pdf(patient, plan, latest.number, HandoutOptionsKey("handout", _paper()))
+
+
 @bp.get("/patients/<int:patient_id>/plans/<int:plan_id>/revisions/<int:number>/summary.pdf")
 @roles_required(*CLINICAL_ROLES)
 def summary_pdf(patient_id: int, plan_id: int, number: int):
@@ -550,6 +569,12 @@ def patient_plans(patient: Patient) -> list[tuple[Plan, ops.PlanState]]:
     lib = library()
     return [(p, ops.plan_state(db.session, p, patient, library=lib, today=_today()))
             for p in ops.plans_of(db.session, patient)]
+
+
+@bp.app_template_global()
+def current_handouts(patient: Patient) -> list[tuple[Plan, PlanRevision]]:
+    """(plan, newest revision) of each approved plan of the patient, for the reprint buttons."""
+    return [(p, r) for p in ops.plans_of(db.session, patient) if (r := ops.latest_revision(db.session, p))]
 
 
 @bp.app_template_global()

@@ -44,6 +44,7 @@ PROTECTED = {
     "plans.approve",
     "plans.history",
     "plans.handout_pdf",
+    "plans.current_handout",
     "plans.summary_pdf",
     "plans.record_session",
     "plans.move_stage",
