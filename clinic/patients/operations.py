@@ -184,6 +184,31 @@ def _record_changes(
     return names
 
 
+def patient_by_record_number(db: Session, clinic_id: int, text: str) -> Patient | None:
+    """The clinic's patient whose record number is exactly ``text`` (case aside), archived ones included;
+    None when there is none (or it is restricted)."""
+    text = text.strip()
+    if not text or len(text) > 20:
+        return None
+    return db.scalars(select(Patient).where(
+        Patient.clinic_id == clinic_id, func.upper(Patient.record_number) == text.upper(),
+        Patient.status != PatientStatus.RESTRICTED.value).limit(1)).first()
+
+
+def same_person(db: Session, clinic_id: int, family_name: str, given_names: str,
+                birth_date: dt.date | None) -> list[Patient]:
+    """Patients of the clinic who may be this person: the same birth date and the same names once case,
+    accents, spaces and punctuation are set aside ("Zoë  Ångström" is "zoe angstrom"). Restricted records are
+    left out (they are hidden from everyone but the administrator)."""
+    if birth_date is None:
+        return []
+    wanted = (F.search_key(family_name or ""), F.search_key(given_names or ""))
+    candidates = db.scalars(select(Patient).where(
+        Patient.clinic_id == clinic_id, Patient.birth_date == birth_date,
+        Patient.status != PatientStatus.RESTRICTED.value).order_by(Patient.id))
+    return [p for p in candidates if (F.search_key(p.family_name), F.search_key(p.given_names)) == wanted]
+
+
 def create_patient(
     db: Session, *, clinic_id: int, values: Mapping[str, Any], user: User | None, now: dt.datetime,
     actor: str | None = None,

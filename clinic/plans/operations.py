@@ -220,6 +220,21 @@ def create_or_update_plan(
     return plan, created
 
 
+def plan_from_screening(
+    db: Session, patient: Patient, screening: Screening, *, library: Library, user: User, now: dt.datetime,
+) -> tuple[Plan, bool]:
+    """Make (or make again) the plan of the screening's condition from the case facts given at screening, so
+    nothing is typed twice; PlanRefused says why not (no condition, facts unreadable, or what the engine says)."""
+    if screening.condition is None or screening.condition not in library.protocols:
+        raise PlanRefused(["This screening was not for a condition with a protocol: choose the plan's condition."])
+    try:
+        facts = facts_from_json({"condition": screening.condition, **screening.facts}, screening_rules())
+    except ValueError:
+        raise PlanRefused(["The case facts of this screening could not be read: enter them on the plan form."]) \
+            from None
+    return create_or_update_plan(db, patient, screening.condition, facts, library=library, user=user, now=now)
+
+
 def keep_therapists_work(db: Session, plan: Plan, new: PlanDraft, *, library: Library) -> CarryOver:
     """The engine's new draft with the therapist's edits of the plan's latest approved revision and current draft
     made again (C29). A draft that is an edit of that revision (same facts and screening) holds all the edits
@@ -527,6 +542,55 @@ def move_stage(
     db.add(move)
     db.flush()
     return move, revision
+
+
+def start_date_facts(protocol: Any, draft: PlanDraft) -> tuple[Any, ...]:
+    """The case facts (dates) the next stage's start waits on, when its day is not firm yet: the stage-move
+    form asks them with the criteria, so the move is one form (issue 15)."""
+    coming = next_stage(draft)
+    if coming is None or coming.firm:
+        return ()
+    names = [term.fact for term in protocol.stage(coming.id).starts.dates]
+    # only the dates not firm yet: still to be recorded, or planned (the cast "comes off" on a planned day)
+    return tuple(f for f in protocol.facts if f.name in names and f.is_date
+                 and (f.name in coming.waiting_for or f.type == "planned_date"))
+
+
+def move_stage_on_dates(
+    db: Session, plan: Plan, patient: Patient, *, dates: Mapping[str, dt.date], confirmed: tuple[str, ...],
+    expected_version: int | None, library: Library, user: User, now: dt.datetime,
+) -> StageMove:
+    """Move on to a next stage whose day was not firm: record the dates it waits on (the cast came off on…)
+    and the confirmed criteria, make the draft again from the facts with the therapist's edits carried over,
+    and leave it ready to approve (a new revision once approved). PlanRefused says why not."""
+    if expected_version != plan.version:
+        raise EditConflict()
+    draft = draft_of(plan)
+    coming = next_stage(draft)
+    if coming is None:
+        raise PlanRefused(["This is the last stage of the plan; there is no stage to move on to."])
+    already = confirmed_criteria(db, plan)
+    missing = [c for c in next_stage_criteria(draft) if c not in confirmed and (coming.id, c) not in already]
+    if missing:
+        raise PlanRefused(["Confirm every criterion before moving on: " + "; ".join(missing)])
+    for criterion in dict.fromkeys(confirmed):
+        if (coming.id, criterion) not in already:
+            db.add(StageConfirmation(plan_id=plan.id, patient_id=patient.id, stage_id=coming.id, criterion=criterion,
+                                     by=user.email, by_name=user.full_name, at=now))
+    db.flush()
+    before = draft.current_stage or ""
+    facts = {**draft.fact_values(), **dates}
+    plan, _created = create_or_update_plan(db, patient, plan.protocol_id, facts, library=library, user=user, now=now)
+    moved = draft_of(plan)
+    if moved.current_stage != coming.id:
+        target = next(s for s in moved.stages if s.id == coming.id)
+        raise PlanRefused([f"Stage {target.number} ({target.title}) cannot start yet: {target.window}."])
+    move = StageMove(plan_id=plan.id, patient_id=patient.id, from_stage=before, to_stage=coming.id,
+                     criteria={"confirmed": list(confirmed), "dates": {k: v.isoformat() for k, v in dates.items()}},
+                     revision_id=None, by=user.email, at=now)
+    db.add(move)
+    db.flush()
+    return move
 
 
 def confirm_reached_stages(db: Session, plan: Plan, patient: Patient, *, library: Library, user: User,

@@ -22,7 +22,8 @@ from clinic.domain.screening_json import result_from_json, result_to_json
 from clinic.domain.screening_rules import REGION_WORDS, RuleSet
 from clinic.domain.wording import format_day
 from clinic.library import library, screening_rules
-from clinic.models import Clearance, Clinic, LoginSession, Patient, Role, Screening, ScreeningOverride, User
+from clinic.models import Clearance, Clinic, LoginSession, Patient, Plan, Role, Screening, ScreeningOverride, User
+from clinic.patients import operations as patient_ops
 from clinic.patients.registry import TimelineEntry, Window, all_of, register_patient_table, text_caps, timeline_source
 from clinic.screening import import_checks
 from clinic.staff import FORMER_STAFF
@@ -106,7 +107,8 @@ def record_screening(
     now: dt.datetime,
     valid_days: int,
 ) -> tuple[Screening, ScreeningResult]:
-    """Screen ``patient`` today with the engine and store answers, facts, result and rules version."""
+    """Screen ``patient`` today with the engine and store answers, facts, result and rules version (the web
+    form first writes answers that differ from the record into it: ``update_history_from_answers``)."""
     if condition is not None and condition not in rules.conditions:
         raise ValueError(f"unknown condition {condition!r}")
     on_date = localtime.local_date(now, _zone(db, patient.clinic_id))
@@ -128,6 +130,25 @@ def record_screening(
     db.add(screening)
     db.flush()
     return screening, result
+
+
+def update_history_from_answers(
+    db: Session, patient: Patient, answers: Mapping[str, Answer], rules: RuleSet, *, user: User | None,
+    now: dt.datetime,
+) -> list[str]:
+    """Write into the patient's history each definite answer (yes or no) of a question that reads the record
+    and differs from it; "Not known" never erases what the record knows. The changed field names."""
+    record = patient_ops.facts_for_screening(patient)
+    changes: dict[str, str] = {}
+    for rule in rules.rules:
+        answer = answers.get(rule.id)
+        if rule.record_field is None or answer is None or answer.value not in ("yes", "no"):
+            continue
+        if record.get(rule.record_field) != answer.value:
+            changes[f"history_facts.{rule.record_field}"] = answer.value
+    if not changes:
+        return []
+    return patient_ops.update_patient(db, patient, changes, expected_version=patient.version, user=user, now=now)
 
 
 # --------------------------------------------------------------------------------------- validity
@@ -183,6 +204,26 @@ def latest_screening(db: Session, patient: Patient) -> Screening | None:
     """The patient's newest screening, or None."""
     return db.scalars(select(Screening).where(Screening.patient_id == patient.id)
                       .order_by(Screening.screened_at.desc(), Screening.id.desc()).limit(1)).first()
+
+
+def plan_offer(db: Session, screening: Screening, patient: Patient, user: User, today: dt.date) -> str | None:
+    """What the result page offers a therapist: "new" (make the plan) or "again" (make the open plan again from
+    this screening), when this is the newest valid screening for a condition with a protocol and it allows
+    treatment; else None."""
+    if screening.condition is None or screening.condition not in library().protocols:
+        return None
+    if not user.has_role(Role.THERAPIST) or patient.status == "restricted":
+        return None
+    newest = db.scalars(select(Screening.id).where(Screening.patient_id == patient.id,
+                                                   Screening.condition == screening.condition)
+                        .order_by(Screening.screened_at.desc(), Screening.id.desc()).limit(1)).first()
+    if newest != screening.id or not screening_status(screening, patient, today).valid:
+        return None
+    if not headline_of_screening(db, screening).allows_treatment:
+        return None
+    has_plan = db.scalars(select(Plan.id).where(Plan.patient_id == patient.id,
+                                                Plan.protocol_id == screening.condition).limit(1)).first()
+    return "again" if has_plan else "new"
 
 
 def overrides_of(db: Session, screening: Screening) -> list[ScreeningOverride]:
