@@ -29,11 +29,12 @@ MEASURE = """() => {
 }"""
 
 
-def role_pages(chromium, base):
-    """One logged-in page per role (and one logged out), each in its own browser context."""
+def role_pages(chromium, base, *, user_styles: bool = False):
+    """One logged-in page per role (and one logged out), each in its own browser context; ``user_styles`` lets
+    the test add a style sheet as a reader's own would be (our CSP forbids inline styles to pages)."""
     pages = {}
     for role in ("anonymous", *DEMO_PASSWORDS):
-        context = chromium.new_context(viewport={"width": 320, "height": 640})
+        context = chromium.new_context(viewport={"width": 320, "height": 640}, bypass_csp=user_styles)
         page = context.new_page()
         page.set_default_timeout(10_000)
         if role != "anonymous":
@@ -75,3 +76,42 @@ def test_wf08_no_page_scrolls_sideways_at_320_and_390_px(app, runner, live_serve
     print(f"\nWF-08: {len({w.split(' at ')[0] for w in wide})} of {seen_states} page states scroll sideways")
     print("\n".join(wide))
     assert wide == []
+
+
+# WCAG 1.4.4 (text at 200 %) and 1.4.12 (text spacing): the bookmarklet's spacing on top of doubled text.
+BIG_SPACED_TEXT = """html { font-size: 34px !important; }
+* { line-height: 1.5 !important; letter-spacing: .12em !important; word-spacing: .16em !important; }
+p { margin-bottom: 2em !important; }"""
+
+CLIPPED = """() => {
+  const width = window.innerWidth;
+  const clipped = [...document.querySelectorAll('body *')].filter(el => {
+    const style = getComputedStyle(el);
+    if (el.closest('.sr') || el.offsetParent === null || el.clientWidth <= 1) return false;
+    const hides = v => v === 'hidden' || v === 'clip';
+    return (hides(style.overflowX) && el.scrollWidth > el.clientWidth + 1)
+        || (hides(style.overflowY) && el.scrollHeight > el.clientHeight + 1)
+        || (style.textOverflow === 'ellipsis' && el.scrollWidth > el.clientWidth + 1);
+  }).slice(0, 3).map(el => el.tagName.toLowerCase() + '.' + el.className + ': ' + el.textContent.trim().slice(0, 40));
+  return {width: document.documentElement.scrollWidth, clipped: clipped};
+}"""
+
+
+def test_wf10_at_200_percent_text_with_wide_text_spacing_nothing_is_cut_off(app, runner, live_server, chromium):
+    ids = load_demo(app, runner)
+    pages = role_pages(chromium, live_server, user_styles=True)
+    found = []
+    try:
+        for state in page_states(ids):
+            page = pages[state.role]
+            page.set_viewport_size({"width": 1280, "height": 900})
+            open_state(page, live_server, state)
+            page.add_style_tag(content=BIG_SPACED_TEXT)
+            seen = page.evaluate(CLIPPED)
+            if seen["width"] > 1280 or seen["clipped"]:
+                wide = page.evaluate(MEASURE)["culprits"]
+                found.append(f"{state.name}: {seen['width']} px wide ({', '.join(wide)}); cut off: {seen['clipped']}")
+    finally:
+        for page in pages.values():
+            page.context.close()
+    assert found == []
