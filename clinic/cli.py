@@ -281,34 +281,27 @@ def import_patient(source: Path, clinic_name: str | None, new_clinic: bool) -> N
 def handout_command(revision_id: int, output: Path, large_print: bool, letter: bool, no_next_stage: bool,
                     summary: bool) -> None:
     """Write the handout of an approved plan revision (its id, shown on the plan history) to a PDF file."""
+    from clinic.handouts import operations as handout_ops
+    from clinic.handouts import printing
     from clinic.library import library
-    from clinic.models import Patient, Plan, PlanRevision
-    from clinic.plans import operations as plan_ops
-    from clinic.plans import printing
+    from clinic.models import Clinic, Patient, PlanRevision
 
     revision = db.session.get(PlanRevision, revision_id)
     if revision is None:
         raise click.ClickException(f"No plan revision {revision_id}.")
-    plan, patient = db.session.get(Plan, revision.plan_id), db.session.get(Patient, revision.patient_id)
-    state = plan_ops.plan_state(db.session, plan, patient, library=library(),
-                                today=plan_ops.clinic_today(db.session, patient, now()))
-    problems = list(state.review)
-    if state.revision is not None and state.revision.id != revision.id:
-        problems.insert(0, f"Revision {revision.number} was replaced by revision {state.revision.number}.")
-    if problems:
-        raise click.ClickException("This handout cannot be printed now:\n" + "\n".join(f"- {p}" for p in problems))
-    clinic = plan_ops.clinic_of(db.session, patient)
-    not_set_up = print_problems(clinic)
-    if not_set_up:
-        raise click.ClickException("This handout cannot be printed now:\n" + "\n".join(f"- {p}" for p in not_set_up))
-    paper = "Letter" if letter or str(clinic.paper_size).lower() == "letter" else "A4"
-    options = plan_ops.HandoutOptionsKey("summary" if summary else "handout", paper, large_print=large_print,
-                                         show_next_stage=not no_next_stage)
-    key, pdf, cached = printing.handout_pdf(db.session, revision, patient, options, now())
-    plan_ops.record_print(db.session, revision, key, options.kind, user=None, now=now(), clinic_id=patient.clinic_id)
+    clinic = db.session.get(Clinic, db.session.get(Patient, revision.patient_id).clinic_id)
+    options = printing.HandoutOptionsKey("summary" if summary else "handout",
+                                         "Letter" if letter else printing.paper_of(clinic),
+                                         large_print=large_print, show_next_stage=not no_next_stage)
+    try:
+        printed = handout_ops.print_revision(db.session, revision, options, library=library(), user=None, now=now())
+    except handout_ops.PrintRefused as exc:
+        reasons = exc.check.problems + exc.check.not_set_up
+        raise click.ClickException("This handout cannot be printed now:\n" + "\n".join(f"- {p}" for p in reasons)
+                                   ) from None
     db.session.commit()
-    output.write_bytes(pdf)
-    click.echo(f"Wrote {output} ({len(pdf):,} bytes{', from the cache' if cached else ''}).")
+    output.write_bytes(printed.pdf)
+    click.echo(f"Wrote {output} ({len(printed.pdf):,} bytes{', from the cache' if printed.from_cache else ''}).")
 
 
 @click.command("settings")

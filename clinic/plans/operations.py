@@ -8,14 +8,12 @@ to the caller's transaction, which commits once or rolls everything back.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from flask import url_for
 from sqlalchemy import event, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from clinic import audit, localtime, staff
@@ -28,6 +26,7 @@ from clinic.domain.protocols import HomeDose, Library
 from clinic.domain.screening import Finding, ScreeningResult
 from clinic.domain.screening_json import facts_from_json
 from clinic.domain.wording import format_day
+from clinic.handouts import printing
 from clinic.library import library, screening_rules
 from clinic.models import (
     Clinic,
@@ -424,33 +423,12 @@ def plan_state(db: Session, plan: Plan, patient: Patient, *, library: Library, t
     return PlanState(status, revision, reasons, unapproved)
 
 
-Renderer = Callable[[PlanRevision, "HandoutOptionsKey"], bytes]
-
-
-@dataclass(frozen=True)
-class HandoutOptionsKey:
-    """A handout's print options and the cache key they make with the header values they print."""
-
-    kind: str  # "handout" or "summary"
-    paper: str
-    large_print: bool = False
-    show_next_stage: bool = True
-
-    def key(self, header: str) -> str:
-        """'handout:A4:normal:next:<12 hex of the header values>' (a renamed patient gets a new render)."""
-        fingerprint = hashlib.sha256(header.encode("utf-8")).hexdigest()[:12]
-        if self.kind == "summary":
-            return f"summary:{self.paper}:{fingerprint}"
-        return (f"handout:{self.paper}:{'large' if self.large_print else 'normal'}:"
-                f"{'next' if self.show_next_stage else 'nonext'}:{fingerprint}")
-
-
 def approve_plan(
     db: Session, plan: Plan, patient: Patient, *, expected_version: int | None, library: Library, user: User,
-    now: dt.datetime, render: Callable[[PlanRevision], tuple[str, bytes]] | None = None,
+    now: dt.datetime,
 ) -> PlanRevision:
-    """Freeze the draft as the next revision, audit ``approve`` and (when ``render`` is given) store the
-    rendered default handout, all in the caller's transaction (REL-05). PlanRefused says why not."""
+    """Freeze the draft as the next revision, audit ``approve`` and store its rendered default handout (when
+    the clinic can print), all in the caller's transaction (REL-05). PlanRefused says why not."""
     if expected_version != plan.version:
         raise EditConflict()
     if not user.has_role("therapist"):
@@ -469,6 +447,8 @@ def approve_plan(
         content_hash=body["content_hash"], screening_id=plan.screening_id, approved_by=user.email,
         approved_by_name=user.full_name or user.email, approved_by_id=user.id, approved_at=now,
     )
+    # Rendered before anything is written, so on SQLite no write lock is held while the PDF renders.
+    rendered = printing.render_at_approval(db, revision, patient)
     db.add(revision)
     plan.status = PlanStatus.APPROVED.value
     plan.carried_over = None  # seen and approved
@@ -476,42 +456,9 @@ def approve_plan(
     db.flush()
     audit.record("approve", patient_ref=patient.id, user=user,
                  detail=f"plan {plan.id} revision {revision.number} {digest[:19]}")
-    if render is not None:
-        key, pdf = render(revision)
-        store_handout(db, revision, key, pdf, now)
+    if rendered is not None:
+        printing.store_handout(db, revision, *rendered, now)
     return revision
-
-
-def store_handout(db: Session, revision: PlanRevision, key: str, pdf: bytes, now: dt.datetime) -> HandoutFile:
-    """Keep a rendered PDF of a revision under its options key (a concurrent identical render is fine)."""
-    row = HandoutFile(revision_id=revision.id, patient_id=revision.patient_id, options=key, pdf=pdf,
-                      sha256=hashlib.sha256(pdf).hexdigest(), created_at=now)
-    try:
-        with db.begin_nested():
-            db.add(row)
-    except IntegrityError:  # another worker stored the same bytes first; serve theirs
-        return cached_handout(db, revision, key)
-    return row
-
-
-def cached_handout(db: Session, revision: PlanRevision, key: str) -> HandoutFile | None:
-    """The stored PDF of this revision and options key, or None."""
-    return db.scalars(select(HandoutFile).where(HandoutFile.revision_id == revision.id,
-                                                HandoutFile.options == key)).first()
-
-
-def record_print(db: Session, revision: PlanRevision, key: str, kind: str, *, user: User | None,
-                 now: dt.datetime, clinic_id: int | None = None) -> HandoutPrint:
-    """A handout or summary was handed out: a print row (timeline) and an audit row (AUD-01). Without a
-    user (the command line) the actor is ``cli``."""
-    row = HandoutPrint(revision_id=revision.id, patient_id=revision.patient_id, kind=kind, options=key,
-                       by=user.email if user else "cli", at=now)
-    db.add(row)
-    db.flush()
-    audit.record("print_handout", patient_ref=revision.patient_id, user=user, clinic_id=clinic_id,
-                 actor=None if user else "cli",
-                 detail=f"plan {revision.plan_id} revision {revision.number} {key.rsplit(':', 1)[0]}")
-    return row
 
 
 # -------------------------------------------------------------------------------- stages, sessions
@@ -531,7 +478,6 @@ def confirmed_criteria(db: Session, plan: Plan) -> set[tuple[str, str]]:
 def move_stage(
     db: Session, plan: Plan, patient: Patient, *, confirmed: tuple[str, ...], expected_version: int | None,
     library: Library, user: User, now: dt.datetime,
-    render: Callable[[PlanRevision], tuple[str, bytes]] | None = None,
 ) -> tuple[StageMove, PlanRevision | None]:
     """Move the plan on to its next stage once its entry criteria are confirmed; each criterion is recorded
     (who, when, which). An approved plan's move is approved as its next revision (so the handout follows); a
@@ -561,7 +507,7 @@ def move_stage(
     revision = None
     if state.revision is not None:
         revision = approve_plan(db, plan, patient, expected_version=plan.version, library=library, user=user,
-                                now=now, render=render)
+                                now=now)
     move = StageMove(plan_id=plan.id, patient_id=patient.id, from_stage=before, to_stage=target,
                      criteria={"confirmed": list(confirmed)}, revision_id=revision.id if revision else None,
                      by=user.email, at=now)

@@ -18,12 +18,15 @@ from clinic.domain import plan_formats, planning
 from clinic.domain.planning import PlanEditError
 from clinic.domain.progress import current_stage, next_stage, next_stage_criteria
 from clinic.extensions import db
+from clinic.handouts import operations as handout_ops
+from clinic.handouts import plan_context as handout
+from clinic.handouts import printing
+from clinic.handouts.printing import HandoutOptionsKey
 from clinic.library import library
-from clinic.models import Patient, Plan, PlanRevision, Role
+from clinic.models import Patient, Plan, Role
 from clinic.patients.routes import _own_patient
-from clinic.plans import chart, forms, handout, printing
+from clinic.plans import chart, forms
 from clinic.plans import operations as ops
-from clinic.plans.operations import HandoutOptionsKey
 from clinic.security import roles_required
 from clinic.settings import operations as settings_ops
 
@@ -47,18 +50,7 @@ def _today() -> dt.date:
 
 def _paper() -> str:
     """The clinic's paper size (a clinic setting)."""
-    return "Letter" if str(g.user.clinic.paper_size).lower() == "letter" else "A4"
-
-
-def _renderer(patient: Patient):
-    """Render the default handout at approval, inside the approval's transaction (REL-05); nothing while the
-    clinic cannot print yet (no phone number): the print route then says why."""
-    if settings_ops.print_problems(ops.clinic_of(db.session, patient)):
-        return None
-
-    def render(revision: PlanRevision) -> tuple[str, bytes]:
-        return printing.render(db.session, revision, patient, HandoutOptionsKey("handout", _paper()))
-    return render
+    return printing.paper_of(g.user.clinic)
 
 
 def _refused(patient: Patient, title: str, problems, status: int = 409, plan: Plan | None = None, links=()):
@@ -262,7 +254,7 @@ def approve(patient_id: int, plan_id: int):
         abort(400)
     try:
         revision = ops.approve_plan(db.session, plan, patient, expected_version=form.version.data,
-                                    library=library(), user=g.user, now=now(), render=_renderer(patient))
+                                    library=library(), user=g.user, now=now())
     except (ops.EditConflict, StaleDataError):
         db.session.rollback()
         plan, patient = _own_plan(patient_id, plan_id)
@@ -319,26 +311,20 @@ def _send_pdf(patient: Patient, plan: Plan, number: int, options: HandoutOptions
     revision = ops.revision_by_number(db.session, plan, number)
     if revision is None:
         abort(404)
-    latest = ops.latest_number(db.session, plan)
-    not_set_up = settings_ops.print_problems(ops.clinic_of(db.session, patient))
-    if not_set_up:
-        links = [("Clinic settings", url_for("settings.edit"))] if g.user.has_role(Role.ADMIN) else []
-        return _refused(patient, "Handouts cannot be printed yet", not_set_up, plan=plan, links=links)
-    if latest != revision.number:
-        problems = [f"Revision {revision.number} was replaced by revision {latest}; print the newest one."]
-    else:
-        problems = ops.review_reasons(db.session, plan, revision, patient, library=library(), today=_today())
-    if problems:
-        return _refused(patient, "This handout cannot be printed now", problems, plan=plan, links=[
+    try:
+        printed = handout_ops.print_revision(db.session, revision, options, library=library(), user=g.user,
+                                             now=now())
+    except handout_ops.PrintRefused as exc:
+        if exc.check.not_set_up:
+            links = [("Clinic settings", url_for("settings.edit"))] if g.user.has_role(Role.ADMIN) else []
+            return _refused(patient, "Handouts cannot be printed yet", exc.check.not_set_up, plan=plan, links=links)
+        return _refused(patient, "This handout cannot be printed now", exc.check.problems, plan=plan, links=[
             ("Screen the patient", url_for("screening.start", patient_id=patient.id, condition=plan.protocol_id)),
             ("Update the plan", url_for("plans.new", patient_id=patient.id, condition=plan.protocol_id)),
         ])
-    key, pdf, _cached = printing.handout_pdf(db.session, revision, patient, options, now())
-    name = printing.file_name(patient, revision, options.kind)
-    ops.record_print(db.session, revision, key, options.kind, user=g.user, now=now())
     db.session.commit()
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+    return Response(printed.pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{printed.file_name}"', "Cache-Control": "no-store"})
 
 
 @bp.get("/patients/<int:patient_id>/plans/<int:plan_id>/revisions/<int:number>/handout.pdf")
@@ -410,7 +396,7 @@ def move_stage(patient_id: int, plan_id: int):
         try:
             move, revision = ops.move_stage(db.session, plan, patient, confirmed=tuple(form.criteria.data or ()),
                                             expected_version=form.version.data, library=library(), user=g.user,
-                                            now=now(), render=_renderer(patient))
+                                            now=now())
         except (ops.EditConflict, StaleDataError):
             db.session.rollback()
             plan, patient = _own_plan(patient_id, plan_id)

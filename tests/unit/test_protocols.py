@@ -28,7 +28,7 @@ from clinic.domain.rules import MissingFact
 
 ROOT = Path(__file__).resolve().parents[2]
 PROTOCOLS = ROOT / "protocols"
-from tests.unit.test_illustrations import IDS as ILLUSTRATION_ID_LIST  # noqa: E402
+from tests.helpers.illustrations import IDS as ILLUSTRATION_ID_LIST  # noqa: E402
 
 MINI = Path(__file__).parent / "data" / "mini"
 ILLUSTRATION_FOLDER = ROOT / "clinic" / "static" / "illustrations"

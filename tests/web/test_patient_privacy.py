@@ -19,7 +19,7 @@ from clinic.patients import fields as F
 from clinic.patients import operations as ops
 from clinic.patients.forms import RECORD_NUMBER_RE
 from tests.conftest import csrf_from
-from tests.web.sweep import all_rules, snapshot
+from tests.helpers.sweep import all_rules, snapshot
 
 
 def canaries(tag: str) -> dict:
