@@ -79,7 +79,7 @@ def check_names(names: Names, rules: dict, condition: str | None) -> None:
 
 
 def test_wf10_plan_edit_dose_boxes_and_their_errors_name_the_exercise_and_stage(app, make_user, login, make_patient):
-    from tests.web.plan_helpers import make_plan
+    from tests.helpers.plans import make_plan
 
     _, email = make_user()
     browser = login(email)
