@@ -36,6 +36,7 @@ from clinic.patients.registry import (
     ImportContext,
     PatientTable,
     TimelineEntry,
+    Window,
     register_patient_table,
     timeline_source,
 )
@@ -181,6 +182,31 @@ def _record_changes(
         ))
         names.append(name)
     return names
+
+
+def patient_by_record_number(db: Session, clinic_id: int, text: str) -> Patient | None:
+    """The clinic's patient whose record number is exactly ``text`` (case aside), archived ones included;
+    None when there is none (or it is restricted)."""
+    text = text.strip()
+    if not text or len(text) > 20:
+        return None
+    return db.scalars(select(Patient).where(
+        Patient.clinic_id == clinic_id, func.upper(Patient.record_number) == text.upper(),
+        Patient.status != PatientStatus.RESTRICTED.value).limit(1)).first()
+
+
+def same_person(db: Session, clinic_id: int, family_name: str, given_names: str,
+                birth_date: dt.date | None) -> list[Patient]:
+    """Patients of the clinic who may be this person: the same birth date and the same names once case,
+    accents, spaces and punctuation are set aside ("Zoë  Ångström" is "zoe angstrom"). Restricted records are
+    left out (they are hidden from everyone but the administrator)."""
+    if birth_date is None:
+        return []
+    wanted = (F.search_key(family_name or ""), F.search_key(given_names or ""))
+    candidates = db.scalars(select(Patient).where(
+        Patient.clinic_id == clinic_id, Patient.birth_date == birth_date,
+        Patient.status != PatientStatus.RESTRICTED.value).order_by(Patient.id))
+    return [p for p in candidates if (F.search_key(p.family_name), F.search_key(p.given_names)) == wanted]
 
 
 def create_patient(
@@ -731,14 +757,19 @@ _WORDS_FOR_STATUS = {"archived": "Archived", "active": "Back in use", "restricte
 
 
 @timeline_source
-def _record_timeline(db: Session, patient: Patient) -> Iterable[TimelineEntry]:
-    """Registration and every saved change of the record itself."""
+def _record_timeline(db: Session, patient: Patient, window: Window) -> Iterable[TimelineEntry]:
+    """Registration and every saved change of the record itself (the window's newest saves)."""
     names = staff.names_by_email(db, patient.clinic_id)
     yield TimelineEntry(at=patient.created_at, title="Registered",
                         detail=f"by {staff.name_for_email(names, patient.created_by)}" if patient.created_by else "",
                         clinical=False, kind="record")
+    seen = [PatientChange.patient_id == patient.id, *window.where(PatientChange.at)]
+    if not window.clinical:
+        seen.append(PatientChange.clinical.is_(False))
+    saves = select(PatientChange.revision).where(*seen).group_by(PatientChange.revision) \
+        .order_by(func.max(PatientChange.at).desc()).limit(window.limit)
     changes = db.scalars(
-        select(PatientChange).where(PatientChange.patient_id == patient.id)
+        select(PatientChange).where(*seen, PatientChange.revision.in_(saves))
         .order_by(PatientChange.at, PatientChange.id)
     ).all()
     for (_revision, at, actor), group in itertools.groupby(changes, key=lambda c: (c.revision, c.at, c.actor)):

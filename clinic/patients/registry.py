@@ -115,8 +115,23 @@ class TimelineEntry:
     changes: tuple[str, ...] = field(default_factory=tuple)
 
 
-TimelineSource = Callable[[Session, object], Iterable[TimelineEntry]]
+@dataclass(frozen=True)
+class Window:
+    """Which entries a timeline source gives: its newest ``limit`` from before ``before`` (None: from now).
+    A source applies both to each of its queries, so a page costs the same after ten years as after one."""
+
+    limit: int
+    before: dt.datetime | None = None
+    clinical: bool = True  # False: the reader sees no clinical entries, so a source need not read them
+
+    def where(self, column) -> list:
+        """The filter on ``column`` (a timestamp) for this window, as a list to splat into ``where()``."""
+        return [column < self.before] if self.before is not None else []
+
+
+TimelineSource = Callable[[Session, object, Window], Iterable[TimelineEntry]]
 TIMELINE_SOURCES: list[TimelineSource] = []
+TIMELINE_PAGE = 50
 
 
 def timeline_source(function: TimelineSource) -> TimelineSource:
@@ -126,8 +141,21 @@ def timeline_source(function: TimelineSource) -> TimelineSource:
     return function
 
 
-def timeline(session: Session, patient, *, clinical: bool, limit: int = 100) -> list[TimelineEntry]:
-    """Every source's entries for ``patient``, newest first; without clinical ones when ``clinical`` is False."""
-    entries = [e for source in TIMELINE_SOURCES for e in source(session, patient) if clinical or not e.clinical]
+@dataclass(frozen=True)
+class TimelinePage:
+    """The newest entries of a timeline page, newest first, and where the next (older) page starts."""
+
+    entries: list[TimelineEntry]
+    older: dt.datetime | None  # pass as ``before`` for the older entries; None: there are none
+
+
+def timeline(session: Session, patient, *, clinical: bool, limit: int = TIMELINE_PAGE,
+             before: dt.datetime | None = None) -> TimelinePage:
+    """The patient's newest ``limit`` entries before ``before`` from every source, newest first; without
+    clinical ones when ``clinical`` is False. Each source reads at most ``limit`` rows of each kind."""
+    window = Window(limit + 1, before, clinical)
+    entries = [e for source in TIMELINE_SOURCES for e in source(session, patient, window)
+               if (clinical or not e.clinical) and (before is None or e.at < before)]
     entries.sort(key=lambda e: e.at, reverse=True)
-    return entries[:limit]
+    page = entries[:limit]
+    return TimelinePage(page, page[-1].at if len(entries) > limit else None)

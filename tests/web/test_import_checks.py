@@ -14,7 +14,7 @@ from clinic.domain.planning import plan_digest
 from clinic.extensions import db
 from clinic.models import Clinic, HandoutFile, Patient, Plan, PlanRevision
 from clinic.patients import operations as patient_ops
-from tests.web.plan_helpers import approved_plan, plan_row, screen
+from tests.helpers.plans import approved_plan, plan_row, screen
 
 pytestmark = pytest.mark.db
 

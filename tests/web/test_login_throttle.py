@@ -10,7 +10,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from clinic.auth import operations as ops
+from clinic.auth import passwords
 from clinic.extensions import db
 from clinic.models import AuditEvent, LoginFailure
 from tests.conftest import PASSWORD, csrf_from
@@ -44,7 +44,7 @@ def remembered_browser(app, email: str, ip: str = OFFICE_IP):
 def count_hashes(monkeypatch):
     """How many argon2 verifications the app runs."""
     calls = {"n": 0}
-    real = ops._hasher
+    real = passwords._hasher
 
     class Counting:
         def verify(self, *args, **kwargs):
@@ -54,7 +54,7 @@ def count_hashes(monkeypatch):
         def __getattr__(self, name):
             return getattr(real, name)
 
-    monkeypatch.setattr(ops, "_hasher", Counting())
+    monkeypatch.setattr(passwords, "_hasher", Counting())
     return calls
 
 

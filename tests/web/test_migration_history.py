@@ -42,6 +42,7 @@ PINNED = {
     "c3d5e7f9a1b2_login_throttle_and_search.py": "fa67f3b723458097a4a547c69b61e13fb3a57b77f3cb38314d237201dba9c6a7",
     "c7d2e5a1f3b9_stage_confirmations.py": "2de29f67d16ec49faedd590674e41255b63b73eeb8ffd0af7e02eefb4e000db6",
     "c5e7a1d2b9f4_clinic_settings.py": "fb2f9bdce59df15feb6bf774013a2f53d93d4de261fd7b58ec0e515d8e87209f",
+    "d1a4c7e2f805_audit_checkpoints.py": "b1c09e3459b7d965de6829d6caf4cbb51e250a4d312a41d3b5d71e69b2450907",
 }
 
 
@@ -115,12 +116,13 @@ def insert(engine: sa.Engine, table: str, **values) -> None:
 def _second_database(db_url: str, tmp_path: Path) -> str:
     if not db_url.startswith("postgresql"):
         return f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    fresh = f"{make_url(db_url).database}_fresh"  # beside this worker's database (pytest-xdist)
     admin = sa.create_engine(db_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(sa.text("DROP DATABASE IF EXISTS clinic_test_fresh"))
-        conn.execute(sa.text("CREATE DATABASE clinic_test_fresh"))
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{fresh}"'))
+        conn.execute(sa.text(f'CREATE DATABASE "{fresh}"'))
     admin.dispose()
-    return make_url(db_url).set(database="clinic_test_fresh").render_as_string(hide_password=False)
+    return make_url(db_url).set(database=fresh).render_as_string(hide_password=False)
 
 
 def test_rel15_upgrade_from_the_first_migration_with_data_gives_the_fresh_schema(make_app, db_url, tmp_path):
