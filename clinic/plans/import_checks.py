@@ -10,15 +10,13 @@ import functools
 
 from sqlalchemy import func, select
 
-from clinic.domain.outcomes import grip_values, quickdash_values, session_problems
+from clinic.domain.outcomes import STORED_MEASURES, session_problems
 from clinic.domain.plan_json import plan_from_canonical
 from clinic.domain.protocols import illustration_ids_in
 from clinic.domain.stored_plans import revision_problems, stored_plan_problems
 from clinic.library import ILLUSTRATIONS
 from clinic.models import Plan, PlanRevision, PlanStatus, Screening
 from clinic.patients.registry import ImportContext
-
-MEASURE_INPUTS = {"quickdash": ("items",), "grip": ("side", "affected_kg", "other_kg")}
 
 
 @functools.cache
@@ -84,29 +82,23 @@ def imported_session_problems(row: dict, context: ImportContext) -> list[str]:
 
 def imported_measure_problems(row: dict, context: ImportContext) -> list[str]:
     """An outcome measure the measure pages record, scored again: its stored values must be exactly what the
-    page stores for its inputs (a QuickDASH score of 0 on answers that score 100 is refused)."""
+    page stores for its inputs (a QuickDASH score of 0 on answers that score 50 is refused)."""
     values = row["values"]
     kind = row["kind"]
-    if kind not in MEASURE_INPUTS:
-        return [f"kind: {kind!r} is not a measure this clinic records ({', '.join(MEASURE_INPUTS)})"]
-    missing = [name for name in MEASURE_INPUTS[kind] if name not in values]
+    if kind not in STORED_MEASURES:
+        return [f"kind: {kind!r} is not a measure this clinic records ({', '.join(STORED_MEASURES)})"]
+    inputs, stored_values = STORED_MEASURES[kind]
+    missing = [name for name in inputs if name not in values]
     if missing:
         return [f"values: {', '.join(missing)} missing"]
     try:
-        if kind == "quickdash":
-            items = values["items"]
-            expected = quickdash_values(items if isinstance(items, list) else str(items))
-        else:
-            affected, other = values["affected_kg"], values["other_kg"]
-            expected = grip_values(values["side"], affected, other)
-            if other == 0:  # the grip page asks 0.1 to 200 kg for the other hand: a percentage of nothing is none
-                raise ValueError("other grip (kg): expected a number from 0.1 to 200, got 0")
+        expected = stored_values(*(values[name] for name in inputs))
     except (ValueError, TypeError) as exc:
         return [f"values: {exc}"]
     problems = []
     if values != expected:
         problems.append(f"values: the stored score {values.get('score')!r} is not the score of its answers "
-                        f"({expected['score']!r}), or it holds values the page does not store")
+                        f"({expected.get('score')!r}), or it holds values the page does not store")
     if row["on_date"] > context.local_date(min(row["recorded_at"], context.now)):
         problems.append("on_date: a measure cannot be dated after it was recorded")
     return problems + context.not_after_now("recorded_at", row["recorded_at"])
