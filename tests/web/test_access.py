@@ -103,7 +103,7 @@ def test_sec11_dashboard_is_not_cached(app, make_user, login):
 
 
 def test_app_refuses_to_start_with_a_missing_or_weak_secret(make_app):
-    from clinic.app import ConfigError
+    from clinic.config import ConfigError
 
     for secret in (None, "dev", "short-secret"):
         with pytest.raises(ConfigError, match="SECRET_KEY"):
