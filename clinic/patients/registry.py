@@ -1,14 +1,7 @@
-"""Extension points for later features (screenings, plans, sessions, handouts).
-
-* ``register_patient_table``: a table whose rows belong to one patient. Export writes its rows, import
-  reads them back, erasure deletes them (children first, in reverse registration order) before the
-  patient row. Give such tables ``ForeignKey("patients.id", ondelete="CASCADE")`` as well, so even raw
-  SQL cannot leave orphans. Pass ``check=`` to hold imported rows to the rules the pages apply.
-* ``timeline_source``: a function ``(session, patient) -> iterable of TimelineEntry`` whose entries
-  appear on the patient's timeline.
-
-Register at import time of the feature's ``operations`` module (the blueprint import in ``create_app``
-imports it).
+"""The patient's timeline, an extension point for features (screenings, plans, sessions, handouts):
+``timeline_source`` registers a function ``(session, patient) -> iterable of TimelineEntry`` whose entries appear
+on the timeline, at import time of the feature's ``operations`` module (the blueprint import in ``create_app``
+imports it). The tables a patient's rows live in are listed in clinic/patients/tables.py instead.
 """
 
 from __future__ import annotations
@@ -18,47 +11,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
-
-
-@dataclass(frozen=True)
-class PatientTable:
-    """A table of patient rows. Export leaves out surrogate keys, the patient column and columns that
-    point at accounts (keep a text copy of who did it, like ``PatientChange.actor``); columns that point
-    at another registered table are written as the position of that row in its list."""
-
-    model: type
-    patient_column: str = "patient_id"
-    order_by: tuple[str, ...] = ("id",)
-    exported: bool = True
-    export_name: str = ""
-    # Import (REL-12): ``check(values) -> problems`` runs on each decoded row before it is written, with the
-    # same rules the pages apply; one problem stops the import naming the row.
-    check: Callable[[dict], list[str]] | None = None
-
-    @property
-    def name(self) -> str:
-        """The key of this table in an export."""
-        return self.export_name or self.model.__tablename__
-
-
-PATIENT_TABLES: list[PatientTable] = []
-
-
-def text_caps(**caps: int) -> Callable[[dict], list[str]]:
-    """An import ``check`` holding text columns to the caps their web form applies: ``text_caps(note=2000)``."""
-
-    def check(row: dict) -> list[str]:
-        return [f"{name}: at most {cap:,} characters" for name, cap in caps.items()
-                if isinstance(row.get(name), str) and len(row[name]) > cap]
-
-    return check
-
-
-def register_patient_table(model: type, **options) -> None:
-    """Declare ``model`` as holding patient rows (register parents before children)."""
-    if any(t.model is model for t in PATIENT_TABLES):
-        return
-    PATIENT_TABLES.append(PatientTable(model, **options))
 
 
 @dataclass(frozen=True)

@@ -23,13 +23,8 @@ from clinic.domain.screening_rules import REGION_WORDS, RuleSet
 from clinic.domain.wording import format_day
 from clinic.library import library, screening_rules
 from clinic.models import Clearance, Clinic, LoginSession, Patient, Role, Screening, ScreeningOverride, User
-from clinic.patients.registry import TimelineEntry, register_patient_table, text_caps, timeline_source
+from clinic.patients.registry import TimelineEntry, timeline_source
 from clinic.staff import FORMER_STAFF
-
-register_patient_table(Screening, order_by=("screened_at", "id"))
-# Import holds these to the caps of the override and clearance forms (REL-12).
-register_patient_table(ScreeningOverride, order_by=("at", "id"), check=text_caps(reason=2000))
-register_patient_table(Clearance, order_by=("recorded_at", "id"), check=text_caps(note=2000, cleared_by=300))
 
 OVERRIDE_MIN_REASON = 20
 
