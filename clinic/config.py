@@ -57,6 +57,9 @@ DEFAULTS: dict[str, object] = {
     "PASSWORD_HASH_MEMORY_KIB": 65536,
     "PASSWORD_HASH_PARALLELISM": 4,
     "SCREENING_VALID_DAYS": 30,
+    # Stored handout PDFs of a revision replaced by a newer one this many days ago are deleted by
+    # `clinic prune-handouts` (run it daily); they render again from the unchanging revision if ever asked for.
+    "SUPERSEDED_HANDOUT_DAYS": 90,
     # Extra protocol folders of the clinic, searched after ours (colon-separated in the environment).
     "PROTOCOL_DIRS": [],
     # Uploads and form posts larger than this are refused with 413.

@@ -250,8 +250,8 @@ def find_form_draft(db: Session, user: User, path: str, now: dt.datetime, max_ag
 
 def discard_form_drafts(db: Session, user: User, path: str | None = None) -> None:
     """Forget the user's drafts (on ``path`` only, when given): the form was sent successfully."""
-    query = delete(FormDraft).where(FormDraft.user_id == user.id)
-    if path is not None:
-        query = query.where(FormDraft.path == path)
-    db.execute(query)
-    db.flush()
+    where = [FormDraft.user_id == user.id] + ([FormDraft.path == path] if path is not None else [])
+    # Read first: a DELETE of nothing would still take SQLite's write lock for the rest of the request.
+    if db.scalar(select(FormDraft.id).where(*where).limit(1)) is not None:
+        db.execute(delete(FormDraft).where(*where))
+        db.flush()

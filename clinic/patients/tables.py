@@ -27,7 +27,9 @@ from clinic.models import (
     StageMove,
     TreatmentSession,
 )
+from clinic.patients.registry import ImportContext, all_of, text_caps
 from clinic.plans import import_checks as plan_checks
+from clinic.screening import import_checks as screening_checks
 
 
 @dataclass(frozen=True)
@@ -41,9 +43,11 @@ class PatientTable:
     order_by: tuple[str, ...] = ("id",)
     exported: bool = True
     export_name: str = ""
-    # Import (REL-12): ``check(values) -> problems`` runs on each decoded row before it is written, with the
-    # same rules the pages apply; one problem stops the import naming the row.
-    check: Callable[[dict], list[str]] | None = None
+    # Import (REL-12): ``check(values, context) -> problems`` runs on each decoded row before it is written, with
+    # the same rules the pages apply; one problem stops the import naming the row. References to other rows
+    # are already the new ids (their rows are flushed), so a check may read them; it may also replace a
+    # derived value in ``values`` with the one this installation computes.
+    check: Callable[[dict, ImportContext], list[str]] | None = None
 
     @property
     def name(self) -> str:
@@ -51,29 +55,22 @@ class PatientTable:
         return self.export_name or self.model.__tablename__
 
 
-def text_caps(**caps: int) -> Callable[[dict], list[str]]:
-    """An import ``check`` holding text columns to the caps their web form applies: ``text_caps(note=2000)``."""
-
-    def check(row: dict) -> list[str]:
-        return [f"{name}: at most {cap:,} characters" for name, cap in caps.items()
-                if isinstance(row.get(name), str) and len(row[name]) > cap]
-
-    return check
-
-
 PATIENT_TABLES: tuple[PatientTable, ...] = (
     PatientTable(PatientChange, order_by=("at", "id")),
     PatientTable(PatientSearchTerm, order_by=("term",), exported=False),  # derived: made again from the names
-    PatientTable(Screening, order_by=("screened_at", "id")),
-    # Import holds these to the caps of the override and clearance forms (REL-12).
-    PatientTable(ScreeningOverride, order_by=("at", "id"), check=text_caps(reason=2000)),
-    PatientTable(Clearance, order_by=("recorded_at", "id"), check=text_caps(note=2000, cleared_by=300)),
+    # Import judges screenings again and holds overrides and clearances to the rules and caps of their pages
+    # (REL-12).
+    PatientTable(Screening, order_by=("screened_at", "id"), check=screening_checks.imported_screening_problems),
+    PatientTable(ScreeningOverride, order_by=("at", "id"),
+                 check=all_of(text_caps(reason=2000), screening_checks.imported_override_problems)),
+    PatientTable(Clearance, order_by=("recorded_at", "id"),
+                 check=all_of(text_caps(note=2000, cleared_by=300), screening_checks.imported_clearance_problems)),
     PatientTable(Plan, check=plan_checks.imported_plan_problems),
     PatientTable(PlanRevision, check=plan_checks.imported_revision_problems),
     PatientTable(TreatmentSession, check=plan_checks.imported_session_problems),
-    PatientTable(StageMove),
-    PatientTable(StageConfirmation),
-    PatientTable(OutcomeMeasure),
+    PatientTable(StageMove, check=plan_checks.imported_stage_move_problems),
+    PatientTable(StageConfirmation, check=plan_checks.imported_confirmation_problems),
+    PatientTable(OutcomeMeasure, check=plan_checks.imported_measure_problems),
     PatientTable(HandoutPrint),
     PatientTable(HandoutFile, exported=False),  # derived: rendered again from the revision
 )

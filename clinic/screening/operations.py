@@ -22,11 +22,18 @@ from clinic.domain.screening_json import result_from_json, result_to_json
 from clinic.domain.screening_rules import REGION_WORDS, RuleSet
 from clinic.domain.wording import format_day
 from clinic.library import library, screening_rules
-from clinic.models import Clearance, Clinic, LoginSession, Patient, Role, Screening, ScreeningOverride, User
-from clinic.patients.registry import TimelineEntry, timeline_source
+from clinic.models import Clearance, Clinic, LoginSession, Patient, Plan, Role, Screening, ScreeningOverride, User
+from clinic.patients import operations as patient_ops
+from clinic.patients.registry import TimelineEntry, Window, timeline_source
+from clinic.screening.findings import (
+    clearance_problem,
+    clearances_of,
+    findings_of,
+    open_findings,
+    override_problem,
+    overrides_of,
+)
 from clinic.staff import FORMER_STAFF
-
-OVERRIDE_MIN_REASON = 20
 
 
 def _zone(db: Session, clinic_id: int) -> str | None:
@@ -38,13 +45,6 @@ def _clinic_day(db: Session, screening: Screening, moment: dt.datetime) -> dt.da
     """The screened patient's clinic's date at ``moment`` (WF-02)."""
     patient = db.get(Patient, screening.patient_id)
     return localtime.local_date(moment, _zone(db, patient.clinic_id))
-
-
-# Why an urgent refer can be neither overridden nor cleared, in the words the pages show.
-URGENT_NO_OVERRIDE = ("This screening found a possible emergency: it can never be overridden. Send the patient to A&E "
-                      "or their doctor today.")
-URGENT_NO_CLEARANCE = ("This screening found a possible emergency: send the patient to A&E or their doctor today, "
-                       "then screen again.")
 
 
 class ScreeningRefused(ValueError):
@@ -98,7 +98,8 @@ def record_screening(
     now: dt.datetime,
     valid_days: int,
 ) -> tuple[Screening, ScreeningResult]:
-    """Screen ``patient`` today with the engine and store answers, facts, result and rules version."""
+    """Screen ``patient`` today with the engine and store answers, facts, result and rules version (the web
+    form first writes answers that differ from the record into it: ``update_history_from_answers``)."""
     if condition is not None and condition not in rules.conditions:
         raise ValueError(f"unknown condition {condition!r}")
     on_date = localtime.local_date(now, _zone(db, patient.clinic_id))
@@ -120,6 +121,25 @@ def record_screening(
     db.add(screening)
     db.flush()
     return screening, result
+
+
+def update_history_from_answers(
+    db: Session, patient: Patient, answers: Mapping[str, Answer], rules: RuleSet, *, user: User | None,
+    now: dt.datetime,
+) -> list[str]:
+    """Write into the patient's history each definite answer (yes or no) of a question that reads the record
+    and differs from it; "Not known" never erases what the record knows. The changed field names."""
+    record = patient_ops.facts_for_screening(patient)
+    changes: dict[str, str] = {}
+    for rule in rules.rules:
+        answer = answers.get(rule.id)
+        if rule.record_field is None or answer is None or answer.value not in ("yes", "no"):
+            continue
+        if record.get(rule.record_field) != answer.value:
+            changes[f"history_facts.{rule.record_field}"] = answer.value
+    if not changes:
+        return []
+    return patient_ops.update_patient(db, patient, changes, expected_version=patient.version, user=user, now=now)
 
 
 # --------------------------------------------------------------------------------------- validity
@@ -177,16 +197,24 @@ def latest_screening(db: Session, patient: Patient) -> Screening | None:
                       .order_by(Screening.screened_at.desc(), Screening.id.desc()).limit(1)).first()
 
 
-def overrides_of(db: Session, screening: Screening) -> list[ScreeningOverride]:
-    """Overrides recorded on ``screening``, oldest first."""
-    return list(db.scalars(select(ScreeningOverride).where(ScreeningOverride.screening_id == screening.id)
-                           .order_by(ScreeningOverride.at, ScreeningOverride.id)))
-
-
-def clearances_of(db: Session, screening: Screening) -> list[Clearance]:
-    """Clearances recorded on ``screening``, oldest first."""
-    return list(db.scalars(select(Clearance).where(Clearance.screening_id == screening.id)
-                           .order_by(Clearance.recorded_at, Clearance.id)))
+def plan_offer(db: Session, screening: Screening, patient: Patient, user: User, today: dt.date) -> str | None:
+    """What the result page offers a therapist: "new" (make the plan) or "again" (make the open plan again from
+    this screening), when this is the newest valid screening for a condition with a protocol and it allows
+    treatment; else None."""
+    if screening.condition is None or screening.condition not in library().protocols:
+        return None
+    if not user.has_role(Role.THERAPIST) or patient.status == "restricted":
+        return None
+    newest = db.scalars(select(Screening.id).where(Screening.patient_id == patient.id,
+                                                   Screening.condition == screening.condition)
+                        .order_by(Screening.screened_at.desc(), Screening.id.desc()).limit(1)).first()
+    if newest != screening.id or not screening_status(screening, patient, today).valid:
+        return None
+    if not headline_of_screening(db, screening).allows_treatment:
+        return None
+    has_plan = db.scalars(select(Plan.id).where(Plan.patient_id == patient.id,
+                                                Plan.protocol_id == screening.condition).limit(1)).first()
+    return "again" if has_plan else "new"
 
 
 def staff_names(db: Session, user_ids: Iterable[int | None]) -> dict[int | None, str]:
@@ -197,22 +225,6 @@ def staff_names(db: Session, user_ids: Iterable[int | None]) -> dict[int | None,
 def staff_name(db: Session, user_id: int | None) -> str:
     """One staff member's full name, or 'a former member of staff'."""
     return staff.names_by_id(db, [user_id]).get(user_id, FORMER_STAFF)
-
-
-def findings_of(screening: Screening, category: str) -> list[dict[str, Any]]:
-    """The stored findings of one category (``absolute`` for defer, ``refer``...)."""
-    return [f for f in screening.result.get("findings", []) if f["category"] == category]
-
-
-def open_findings(db: Session, screening: Screening) -> dict[str, list[str]]:
-    """Rule ids still blocking a plan: absolute ones not overridden, refer ones not cleared."""
-    overridden = {r for o in overrides_of(db, screening) for r in o.rules}
-    cleared = {c.rule_id for c in clearances_of(db, screening)}
-    return {
-        "defer": [f["rule_id"] for f in findings_of(screening, "absolute") if f["rule_id"] not in overridden],
-        "refer": [f["rule_id"] for f in findings_of(screening, "refer") if f["rule_id"] not in cleared],
-        "urgent": [f["rule_id"] for f in findings_of(screening, "urgent_refer")],
-    }
 
 
 # --------------------------------------------------------------------------------- override (CS-02)
@@ -241,19 +253,10 @@ def record_override(
     if login is None or login.user_id != user.id or not login_is_fresh(login, now, fresh_minutes):
         raise ScreeningRefused("Confirm your password first: overriding needs a fresh login.")
     reason = (reason or "").strip()
-    if len(reason) < OVERRIDE_MIN_REASON:
-        raise ScreeningRefused(f"Give a reason of at least {OVERRIDE_MIN_REASON} characters.")
     chosen = list(dict.fromkeys(rule_ids))
-    if findings_of(screening, "urgent_refer"):
-        raise ScreeningRefused(URGENT_NO_OVERRIDE)
-    allowed = open_findings(db, screening)["defer"]
-    if screening.decision != "defer" or not allowed:
-        raise ScreeningRefused("This screening has no contraindication left to override.")
-    if not chosen:
-        raise ScreeningRefused("Name the contraindication you override.")
-    wrong = [r for r in chosen if r not in allowed]
-    if wrong:
-        raise ScreeningRefused(f"Not an absolute finding of this screening: {', '.join(wrong)}.")
+    problem = override_problem(db, screening, chosen, reason)
+    if problem:
+        raise ScreeningRefused(problem)
     override = ScreeningOverride(
         patient_id=screening.patient_id, screening_id=screening.id, rule_ids=",".join(chosen), reason=reason,
         by=user.email, by_id=user.id, at=now,
@@ -284,16 +287,10 @@ def record_clearance(
     now: dt.datetime,
 ) -> Clearance:
     """Record a doctor's clearance of one refer finding (the patient is then screened again)."""
-    if findings_of(screening, "urgent_refer"):
-        raise ScreeningRefused(f"{URGENT_NO_CLEARANCE} A clearance cannot be recorded on it.")
-    if rule_id not in open_findings(db, screening)["refer"]:
-        raise ScreeningRefused("Not a refer finding of this screening that is still waiting for clearance.")
-    if not (cleared_by or "").strip():
-        raise ScreeningRefused("Say who cleared the patient.")
-    if not (note or "").strip():
-        raise ScreeningRefused("Write what the doctor cleared.")
-    if cleared_on > _clinic_day(db, screening, now):
-        raise ScreeningRefused("The clearance date cannot be in the future.")
+    problem = clearance_problem(db, screening, rule_id=rule_id, cleared_by=cleared_by, cleared_on=cleared_on,
+                                note=note, today=_clinic_day(db, screening, now))
+    if problem:
+        raise ScreeningRefused(problem)
     clearance = Clearance(
         patient_id=screening.patient_id, screening_id=screening.id, rule_id=rule_id, cleared_by=cleared_by.strip(),
         cleared_on=cleared_on, note=(note or "").strip(), recorded_by=user.email, recorded_by_id=user.id,
@@ -342,13 +339,23 @@ def condition_title(condition: str | None) -> str:
 
 
 @timeline_source
-def _screening_timeline(db: Session, patient: Patient) -> Iterable[TimelineEntry]:
-    """Each screening (decision in words, valid or stale), override and clearance."""
+def _screening_timeline(db: Session, patient: Patient, window: Window) -> Iterable[TimelineEntry]:
+    """Each screening (decision in words, valid or stale), override and clearance (the window's newest)."""
+    if not window.clinical:
+        return
     today = clinic_today(db.get(Clinic, patient.clinic_id))
-    screenings = db.scalars(select(Screening).where(Screening.patient_id == patient.id)).all()
+
+    def newest(model, at):
+        return list(db.scalars(select(model).where(model.patient_id == patient.id, *window.where(at))
+                               .order_by(at.desc()).limit(window.limit)))
+
+    screenings = newest(Screening, Screening.screened_at)
+    overrides = newest(ScreeningOverride, ScreeningOverride.at)
+    clearances = newest(Clearance, Clearance.recorded_at)
     by_id = {s.id: s for s in screenings}
-    overrides = list(db.scalars(select(ScreeningOverride).where(ScreeningOverride.patient_id == patient.id)))
-    clearances = list(db.scalars(select(Clearance).where(Clearance.patient_id == patient.id)))
+    # An override or clearance in the window may belong to an older screening: named from it all the same.
+    named = by_id | {s.id: s for s in db.scalars(select(Screening).where(Screening.id.in_(
+        {o.screening_id for o in overrides} | {c.screening_id for c in clearances})))}
     names = staff_names(db, [*(s.screened_by_id for s in screenings), *(o.by_id for o in overrides),
                              *(c.recorded_by_id for c in clearances)])
     for s in screenings:
@@ -366,16 +373,16 @@ def _screening_timeline(db: Session, patient: Patient) -> Iterable[TimelineEntry
             url=url_for("screening.result", screening_id=s.id),
         )
     for o in overrides:
-        screening = by_id.get(o.screening_id)
+        screening = named.get(o.screening_id)
         words = finding_labels(screening, o.rules) if screening is not None else "a contraindication"
         yield TimelineEntry(
             at=o.at, title="Contraindication overridden",
             detail=f"{words} · by {names.get(o.by_id, FORMER_STAFF)}",
             kind="override", url=url_for("screening.result", screening_id=o.screening_id)
-            if o.screening_id in by_id else None,
+            if o.screening_id in named else None,
         )
     for c in clearances:
-        screening = by_id.get(c.screening_id)
+        screening = named.get(c.screening_id)
         words = finding_labels(screening, [c.rule_id]) if screening is not None else "a referral"
         yield TimelineEntry(
             at=c.recorded_at, title="Doctor's clearance recorded",

@@ -21,6 +21,7 @@ from clinic.library import library, screening_rules
 from clinic.models import Patient, Role, Screening
 from clinic.patients import operations as patient_ops
 from clinic.patients.routes import _own_patient
+from clinic.screening import findings
 from clinic.screening import operations as ops
 from clinic.screening.forms import ClearanceForm, OverrideForm, prefill_data, screening_form_class
 from clinic.security import client_address, device_for, login_policy, roles_required
@@ -117,8 +118,13 @@ def start(patient_id: int):
     form_class = screening_form_class(rules, condition, case_facts, patient_ops.facts_for_screening(patient))
     form = form_class(data=prefill_data(form_class)) if request.method == "GET" else form_class()
     if form.validate_on_submit():
+        answers = form.to_answers()
+        changed = ops.update_history_from_answers(db.session, patient, answers, rules, user=g.user, now=now())
+        if changed:  # history asked once: what the patient says today corrects the record, old value kept
+            audit.record("patient_update", patient_ref=patient.id, detail="fields: " + ", ".join(changed)
+                         + "; from screening")
         screening, _result = ops.record_screening(
-            db.session, patient, answers=form.to_answers(), facts=form.to_facts(), condition=condition,
+            db.session, patient, answers=answers, facts=form.to_facts(), condition=condition,
             rules=rules, user=g.user, now=now(), valid_days=g.user.clinic.screening_valid_days,
         )
         audit.record("screen", patient_ref=patient.id,
@@ -139,8 +145,8 @@ def result(screening_id: int):
     rules = screening_rules()
     questions = {r.id: r.question for r in rules.rules if r.question}
     head = ops.headline_of_screening(db.session, screening)
-    overrides = ops.overrides_of(db.session, screening)
-    clearances = ops.clearances_of(db.session, screening)
+    overrides = findings.overrides_of(db.session, screening)
+    clearances = findings.clearances_of(db.session, screening)
     page = render_template(
         "screening/result.html", patient=patient, s=screening, r=screening.result,
         head=head, headline_text=ops.headline_words(screening, head),
@@ -149,13 +155,14 @@ def result(screening_id: int):
         overrides=overrides, clearances=clearances, label=lambda rule_id: ops.finding_label(screening, rule_id),
         names=ops.staff_names(db.session, [screening.screened_by_id, *(o.by_id for o in overrides),
                                            *(c.recorded_by_id for c in clearances)]),
-        open=ops.open_findings(db.session, screening), questions=questions,
+        open=findings.open_findings(db.session, screening), questions=questions,
         fact_words=_fact_words(screening.condition), region_words=REGION_WORDS,
         value_words=_fact_value_words(screening.condition),
         protocol_title=library().title_of(screening.condition),
         may_override=g.user.has_role(Role.THERAPIST),
         chosen=screening.condition or GENERAL,
         earlier_rules=ops.made_with_earlier_rules(screening),
+        plan_offer=ops.plan_offer(db.session, screening, patient, g.user, today()),
     )
     audit.record("patient_view", patient_ref=patient.id, detail=f"screening {screening.id}")
     db.session.commit()
@@ -164,7 +171,7 @@ def result(screening_id: int):
 
 def _finding_choices(screening: Screening, category: str, rule_ids: list[str]) -> list[SelectChoice]:
     """The findings a therapist may choose, in plain words (their name, then what the rule says)."""
-    texts = {f["rule_id"]: f["therapist_text"] for f in ops.findings_of(screening, category)}
+    texts = {f["rule_id"]: f["therapist_text"] for f in findings.findings_of(screening, category)}
     return [SelectChoice(rule_id, f"{ops.finding_label(screening, rule_id)} — {texts[rule_id]}")
             for rule_id in rule_ids]
 
@@ -176,10 +183,10 @@ def override(screening_id: int):
     screening, patient = _own_screening(screening_id)
     if patient.status == "restricted":
         abort(404)
-    still = ops.open_findings(db.session, screening)
+    still = findings.open_findings(db.session, screening)
     allowed = still["defer"]
     if still["urgent"]:
-        flash(ops.URGENT_NO_OVERRIDE, "error")
+        flash(findings.URGENT_NO_OVERRIDE, "error")
         return redirect(url_for("screening.result", screening_id=screening.id))
     if screening.decision != "defer" or not allowed:
         flash("This screening has no contraindication left to override.", "info")
@@ -244,10 +251,10 @@ def clearance(screening_id: int):
     screening, patient = _own_screening(screening_id)
     if patient.status == "restricted":
         abort(404)
-    still = ops.open_findings(db.session, screening)
+    still = findings.open_findings(db.session, screening)
     waiting = still["refer"]
     if still["urgent"]:
-        flash(ops.URGENT_NO_CLEARANCE, "error")
+        flash(findings.URGENT_NO_CLEARANCE, "error")
         return redirect(url_for("screening.result", screening_id=screening.id))
     if not waiting:
         flash("No finding of this screening is waiting for a doctor's clearance.", "info")

@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from clinic.extensions import db
+from clinic.handouts import plan_context as handout
+from clinic.handouts import printing
 from clinic.handouts.context import HandoutOptions
 from clinic.models import Patient, Plan, PlanRevision
-from clinic.plans import handout, printing
 from tests.helpers.handouts import body_fill, page_count, pages_text, squash
 
 pytestmark = pytest.mark.pdf

@@ -1,5 +1,5 @@
 """SEC-20 and SEC-21 through the web: hostile text typed into the app's own forms, stored in the database,
-turned into the handout by the app's code (clinic/plans/printing.py, clinic/plans/handout.py) and
+turned into the handout by the app's code (clinic/handouts/printing.py, clinic/handouts/plan_context.py) and
 downloaded from the app's routes prints literally, makes the renderer fetch nothing and leaves no
 attachment, script, launch, link or open action in the PDF.
 
@@ -22,9 +22,10 @@ from sqlalchemy import select
 
 import clinic.pdf as pdf_module
 from clinic.extensions import db
+from clinic.handouts import plan_context as handout
+from clinic.handouts import printing
 from clinic.handouts.context import HandoutContext, HandoutOptions, TherapistSummaryContext
 from clinic.models import Clinic, Patient, Plan, PlanRevision, Screening
-from clinic.plans import handout, printing
 from clinic.plans import operations as plan_ops
 from clinic.plans.forms import DOSE_FIELDS, dose_name
 from tests.conftest import PASSWORD

@@ -17,10 +17,10 @@ from sqlalchemy import select
 
 from clinic.domain import planning
 from clinic.extensions import db
+from clinic.handouts import printing
+from clinic.handouts.printing import HandoutOptionsKey
 from clinic.models import Patient, Plan, PlanRevision, Screening
 from clinic.patients import operations as patient_ops
-from clinic.plans import printing
-from clinic.plans.operations import HandoutOptionsKey
 from tests.conftest import require_tool
 from tests.helpers.legacy import LEGACY, as_day, as_when, legacy_fixture
 from tests.helpers.pages import text_of

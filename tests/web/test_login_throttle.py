@@ -185,3 +185,16 @@ def test_sec23_failures_too_old_to_count_are_forgotten(app, make_user, clock):
     try_login(attacker, email, "one more")
     with app.app_context():
         assert len(db.session.scalars(select(LoginFailure)).all()) == 1
+
+
+def test_sec23_rotating_secret_key_forgets_remembered_browsers_as_the_readme_says(app, make_app, make_user):
+    """README "Keys": after a new SECRET_KEY the remembered-device cookie exempts nothing until its owner
+    logs in again, so a throttled account waits out its window for its owner too (or an administrator unlocks)."""
+    _, victim = make_user()
+    desk_cookie = remembered_browser(app, victim).get_cookie("clinic_device").value
+    rotated = make_app(SECRET_KEY="rotated-secret-key-" + "y" * 40)
+    attacker = browser_at(rotated, ATTACKER_IP)
+    assert [try_login(attacker, victim, f"guess {i}").status_code for i in range(11)][-1] == 429
+    desk = browser_at(rotated, OFFICE_IP)
+    desk.set_cookie("clinic_device", desk_cookie)
+    assert try_login(desk, victim, PASSWORD).status_code == 429  # the old cookie no longer vouches for the browser
