@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from clinic import db as dbsetup
+from clinic import transactions
 from clinic.auth import passwords
 from clinic.config import ROOT, build_config, finish_config, instance_path
 from clinic.extensions import csrf, db, migrate
@@ -37,8 +37,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)
     with app.app_context():
-        dbsetup.configure_engine(db.engine)
-    dbsetup.init_app(app)  # before anything that reads the database in a request
+        transactions.configure_engine(db.engine)
+    transactions.init_app(app)  # before anything that reads the database in a request
 
     from clinic import library
 

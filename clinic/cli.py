@@ -15,8 +15,7 @@ from flask import current_app
 from flask.cli import NoAppException, with_appcontext
 from sqlalchemy import func, select
 
-from clinic import audit
-from clinic import db as dbsetup
+from clinic import audit, transactions
 from clinic.auth import operations as auth_ops
 from clinic.clock import now
 from clinic.config import build_config, protocol_dirs
@@ -194,7 +193,7 @@ def audit_verify(full: bool) -> None:
     It reads one snapshot and never blocks the app's writes. A verify that finds the chain intact leaves an
     HMAC'd checkpoint, and the next one checks only the rows written since (``--full``: every row).
     """
-    with dbsetup.read_only_snapshot(db.session):
+    with transactions.read_only_snapshot(db.session):
         verified = audit.verify(db.session, full=full)
         count = db.session.scalar(select(func.count(audit.AuditEvent.id)))
     problems = verified.problems

@@ -20,7 +20,7 @@ from clinic.extensions import db
 from clinic.library import library, screening_rules
 from clinic.models import Patient, Role, Screening
 from clinic.patients import operations as patient_ops
-from clinic.patients.routes import _own_patient
+from clinic.patients.access import patient_in_my_clinic
 from clinic.screening import findings
 from clinic.screening import operations as ops
 from clinic.screening.forms import ClearanceForm, OverrideForm, prefill_data, screening_form_class
@@ -47,7 +47,7 @@ def _own_screening(screening_id: int) -> tuple[Screening, Patient]:
     screening = db.session.get(Screening, screening_id)
     if screening is None:
         abort(404)
-    return screening, _own_patient(screening.patient_id, restricted_ok=True)
+    return screening, patient_in_my_clinic(screening.patient_id, restricted_ok=True)
 
 
 def _fact_words(condition: str | None) -> dict[str, str]:
@@ -107,7 +107,7 @@ def latest_screening_of(patient: Patient):
 @roles_required(*CLINICAL_ROLES)
 def start(patient_id: int):
     """Choose what to screen for, then the form generated from the rules and the protocol's case facts."""
-    patient = _own_patient(patient_id)
+    patient = patient_in_my_clinic(patient_id)
     chosen = _condition_arg()
     if chosen is None:
         protocols = [(p.id, p.title) for p in library().conditions()]
