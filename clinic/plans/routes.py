@@ -26,7 +26,7 @@ from clinic.handouts.printing import HandoutOptionsKey
 from clinic.library import library
 from clinic.models import Patient, Plan, PlanRevision, Role, Screening
 from clinic.patients.access import patient_in_my_clinic
-from clinic.plans import chart, forms
+from clinic.plans import chart, conflicts, forms
 from clinic.plans import operations as ops
 from clinic.security import roles_required
 from clinic.settings import operations as settings_ops
@@ -249,36 +249,12 @@ def _conflict(patient_id: int, plan_id: int, typed):
     form = forms.edit_form_class(draft, library())(formdata=request.form)
     form.version.data = plan.version
     form.version.raw_data = [str(plan.version)]
-    rows = []
-    for stage in draft.stages:
-        for exercise, key in zip(stage.home, ops.exercise_keys(stage), strict=True):
-            if forms.remove_name(stage.number, key) in request.form:
-                rows.append((f"Stage {stage.number}, {exercise.title}", " ".join(handout.dose(exercise.dose)
-                             .in_words()), "Remove"))
-                continue
-            values = {n: request.form.get(forms.dose_name(stage.number, key, n), "").strip()
-                      for n, _l, _m in forms.DOSE_FIELDS}
-            saved = {n: "" if getattr(exercise.dose, n) is None else str(getattr(exercise.dose, n))
-                     for n, _l, _m in forms.DOSE_FIELDS}
-            if any(values.values()) and values != saved:
-                rows.append((f"Stage {stage.number}, {exercise.title}",
-                             " ".join(handout.dose(exercise.dose).in_words()),
-                             ", ".join(f"{label.lower()} {values[n]}" for n, label, _m in forms.DOSE_FIELDS
-                                       if values[n])))
-    for name, label in (("patient_notes", "Notes for the patient"), ("team_notes", "Notes for the team")):
-        mine = (request.form.get(name) or "").replace("\r\n", "\n").strip()
-        theirs = getattr(draft, name)
-        if mine != theirs:
-            rows.append((label, theirs or "—", mine or "—"))
-    typed_keys = {k for k in request.form if "__" in k and not k.endswith("__add")}
-    known = {forms.dose_name(s.number, key, n) for s in draft.stages for key in ops.exercise_keys(s)
-             for n, _l, _m in forms.DOSE_FIELDS} | {forms.remove_name(s.number, key) for s in draft.stages
-                                                   for key in ops.exercise_keys(s)}
-    lost = sorted({k.split("__")[1] for k in typed_keys - known})
+    conflict = conflicts.compare(draft, request.form)
     audit.record("plan_update", patient_ref=patient.id, outcome="conflict", detail=f"plan {plan.id}")
     db.session.commit()
     return render_template("plans/edit.html", patient=patient, plan=plan, draft=draft, form=form, edit_error=None,
-                           conflict={"rows": rows, "by": plan.updated_by, "at": plan.updated_at, "lost": lost},
+                           conflict={"rows": conflict.rows, "by": plan.updated_by, "at": plan.updated_at,
+                                     "lost": conflict.lost},
                            F=forms, keys=ops.exercise_keys, zip=zip,
                            programme={s.id: handout.home_programme(s) for s in draft.stages}), 409
 
