@@ -31,18 +31,8 @@ from clinic.models import (
 )
 from clinic.patients import fields as F
 from clinic.patients import import_checks
-from clinic.patients.registry import (
-    PATIENT_TABLES,
-    ImportContext,
-    PatientTable,
-    TimelineEntry,
-    Window,
-    register_patient_table,
-    timeline_source,
-)
-
-register_patient_table(PatientChange, order_by=("at", "id"))
-register_patient_table(PatientSearchTerm, order_by=("term",), exported=False)
+from clinic.patients.registry import ImportContext, TimelineEntry, Window, timeline_source
+from clinic.patients.tables import PATIENT_TABLES, PatientTable
 
 RECORD_PREFIX = "P-"
 EXPORT_FORMAT = "clinic.patient"
@@ -305,7 +295,7 @@ class EraseResult:
 
 
 def erase_patient(db: Session, patient: Patient, *, user: User | None, now: dt.datetime) -> EraseResult:
-    """Delete every row of the patient (registered tables, children first, then the patient, and any form
+    """Delete every row of the patient (listed tables, children first, then the patient, and any form
     drafts typed on their pages). With a retention hold the record is restricted instead: hidden from
     search and read-only, the hold recorded as the reason (PRIV-03). Call ``checkpoint`` after commit."""
     if patient.retention_hold.strip():
@@ -587,7 +577,7 @@ def _check_json(where: str, value: Any) -> None:
 
 
 def _columns(table: PatientTable):
-    """(column, kind) for the exported columns of a registered table: kind is 'value' or ('ref', table)."""
+    """(column, kind) for the exported columns of a listed table: kind is 'value' or ('ref', table)."""
     registered = {t.model.__tablename__: t for t in PATIENT_TABLES}
     out = []
     for column in inspect(table.model).columns:

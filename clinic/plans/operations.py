@@ -43,19 +43,8 @@ from clinic.models import (
     TreatmentSession,
     User,
 )
-from clinic.patients.registry import TimelineEntry, Window, register_patient_table, timeline_source
-from clinic.plans import import_checks
+from clinic.patients.registry import TimelineEntry, Window, timeline_source
 from clinic.screening import operations as screening_ops
-
-# Parents before children (export positions, erasure in reverse).
-register_patient_table(Plan, check=import_checks.imported_plan_problems)
-register_patient_table(PlanRevision, check=import_checks.imported_revision_problems)
-register_patient_table(TreatmentSession, check=import_checks.imported_session_problems)
-register_patient_table(StageMove, check=import_checks.imported_stage_move_problems)
-register_patient_table(StageConfirmation, check=import_checks.imported_confirmation_problems)
-register_patient_table(OutcomeMeasure, check=import_checks.imported_measure_problems)
-register_patient_table(HandoutPrint)
-register_patient_table(HandoutFile, exported=False)  # derived: rendered again from the revision
 
 MAX_HOME_EXERCISES = 12  # what one handout prints (clinic.handouts.context.MAX_EXERCISES)
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from clinic import audit
-from clinic.app import ConfigError
+from clinic.config import ConfigError
 from clinic.extensions import db
 
 pytestmark = pytest.mark.db
