@@ -110,7 +110,7 @@ def test_bench_dashboard_and_audit_verify_at_a_million_audit_rows(app, make_user
     writer.join()
     assert full.exit_code == 0, full.output
     print(f"bench history [{engine}] audit verify --full over {AUDIT_ROWS} rows: {full_s:.1f} s; app writes "
-          f"meanwhile that failed: {len(failures)} (target 0); cores={CORES}")
+          f"meanwhile: {len(writes)}, failed: {len(failures)} (target 0); cores={CORES}")
     with app.app_context():
         _seed_audit(app, 1000, user_id, clinic_id)
     started = time.perf_counter()
