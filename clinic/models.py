@@ -276,8 +276,8 @@ class PatientSearchTerm(db.Model):
     Derived from the patient row on every save (never exported: import rebuilds it)."""
 
     __tablename__ = "patient_search_terms"
-    # Covering: a prefix search reads the matching patient ids from the index alone.
-    __table_args__ = (Index("ix_patient_search_terms_clinic_term", "clinic_id", "term", "patient_id"),)
+    # Covering: a prefix search reads the matching patients, in list order, from the index alone.
+    __table_args__ = (Index("ix_patient_search_terms_clinic_term", "clinic_id", "term", "sort_name", "patient_id"),)
 
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True)
     # Binary ("C") order on PostgreSQL so a prefix is a plain index range whatever the database locale.
@@ -285,6 +285,8 @@ class PatientSearchTerm(db.Model):
         String(100).with_variant(String(100, collation="C"), "postgresql"), primary_key=True
     )
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"))
+    # The patient's ``sort_name`` (folded: case and accents removed), copied beside each word.
+    sort_name: Mapped[str] = mapped_column(String(201), default="", server_default="")
 
 
 class PatientNumberCounter(db.Model):

@@ -42,6 +42,7 @@ PINNED = {
     "c7d2e5a1f3b9_stage_confirmations.py": "2de29f67d16ec49faedd590674e41255b63b73eeb8ffd0af7e02eefb4e000db6",
     "c5e7a1d2b9f4_clinic_settings.py": "01ac7be824039bd0c3d1f81c46ba809d70d676ec96eb97ca27bc95471d8211c5",
     "d1a4c7e2f805_audit_checkpoints.py": "b1c09e3459b7d965de6829d6caf4cbb51e250a4d312a41d3b5d71e69b2450907",
+    "d2b7e4a9c316_search_sort_name.py": "7df60bcf71110be46653367ec3d7ee5ed1367ae66f7c20f57b973e77f7aef2b2",
 }
 
 
