@@ -148,8 +148,10 @@ class AuditEvent(db.Model):
     __tablename__ = "audit_events"
     __table_args__ = (
         Index("ix_audit_events_clinic_at", "clinic_id", "at"),
-        # The dashboard's "your recent activity": the newest rows of one user without reading everyone's.
-        Index("ix_audit_events_user_id_id", "user_id", "id"),
+        # The dashboard: "your recent activity" (the user's newest rows about no patient) and "Today" (the
+        # patients the user saw in the last two weeks), without reading everyone's rows or all of theirs.
+        Index("ix_audit_events_user_patient_id", "user_id", "patient_ref", "id"),
+        Index("ix_audit_events_user_at", "user_id", "at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

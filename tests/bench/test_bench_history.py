@@ -21,7 +21,7 @@ from sqlalchemy import insert, select, update
 from clinic import audit
 from clinic.extensions import db
 from clinic.models import AuditChainHead, AuditEvent, User
-from tests.web.plan_helpers import add_years_of_history, approved_plan
+from tests.helpers.plans import add_years_of_history, approved_plan
 
 AUDIT_ROWS = int(os.environ.get("BENCH_AUDIT_ROWS", "1000000"))
 RUNS = 200

@@ -47,7 +47,7 @@ from clinic.patients import fields as patient_fields
 from clinic.patients import operations as patient_ops
 from clinic.plans import demo as plan_demo
 from tests.conftest import TEST_SECRET, csrf_from, reset_postgres
-from tests.e2e.test_two_instances import free_port
+from tests.helpers.ports import free_port
 
 USERS = 20
 ROUNDS = 6

@@ -29,11 +29,11 @@ from clinic.models import Clinic, Patient, Plan, PlanRevision, Screening
 from clinic.plans import operations as plan_ops
 from clinic.plans.forms import DOSE_FIELDS, dose_name
 from tests.conftest import PASSWORD
-from tests.payloads import FETCHES, XSS
-from tests.pdf.handout_helpers import band_text, page_count, shown_in_header, squash
-from tests.web.plan_helpers import approve, new_plan, plan_id_from, screen
-from tests.web.test_patients import patient_form
-from tests.web.test_screening_pages import screenings
+from tests.helpers.handouts import band_text, page_count, shown_in_header, squash
+from tests.helpers.patients import patient_form
+from tests.helpers.payloads import FETCHES, XSS
+from tests.helpers.plans import approve, new_plan, plan_id_from, screen
+from tests.helpers.screening import screenings
 
 pytestmark = pytest.mark.pdf
 
@@ -153,7 +153,7 @@ PDF_ACTIONS = (b"/EmbeddedFile", b"/JavaScript", b"/JS ", b"/Launch", b"/URI", b
 ODD_RECORD_NUMBER = "R1/../../etc/passwd"
 EDITED_REPETITIONS = 17
 
-# A spread of tests/payloads.py: every 7th markup/template payload and every 2nd fetch payload (file://,
+# A spread of tests/helpers/payloads.py: every 7th markup/template payload and every 2nd fetch payload (file://,
 # http://127.0.0.1, @import, <link rel="attachment">), plus template syntax and pre-escaped entities.
 SAMPLE = [*XSS[::7], XSS[25], XSS[30], *FETCHES[::2]]
 

@@ -16,7 +16,7 @@ from clinic.domain.planning import Clearance, Override, PlanBlocked, needs_revie
 from clinic.domain.screening import Answer, screen
 from clinic.domain.screening_rules import questions_for
 from clinic.handouts import plan_context as handout
-from tests.unit.test_planning import GOOD_FACTS, LIBRARY, RULES, plan, screened, yes
+from tests.helpers.planning import GOOD_FACTS, LIBRARY, RULES, plan, screened, yes
 
 D = dt.date(2026, 3, 20)
 DAY = dt.timedelta(days=1)

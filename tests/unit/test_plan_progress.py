@@ -13,7 +13,7 @@ from clinic.domain.progress import current_stage, move_to_next_stage, next_stage
 from clinic.handouts import plan_context as handout
 from clinic.handouts.context import ClinicInfo, HandoutOptions, PatientInfo
 from clinic.plans import chart
-from tests.unit.test_planning import DAY, GOOD_FACTS, override_for, plan, screened, yes
+from tests.helpers.planning import DAY, GOOD_FACTS, override_for, plan, screened, yes
 
 PEOPLE = handout.People(clinic=ClinicInfo("Clinic", "1 Road", "555"),
                         patient=PatientInfo("Ann Example", dt.date(1950, 1, 1), "P-000001"),

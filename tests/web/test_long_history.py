@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import event
 
 from clinic.extensions import db
-from tests.web.plan_helpers import add_years_of_history, approved_plan
+from tests.helpers.plans import add_years_of_history, approved_plan
 
 
 @pytest.fixture

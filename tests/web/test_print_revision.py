@@ -11,7 +11,7 @@ from sqlalchemy import select
 from clinic.extensions import db
 from clinic.models import HandoutFile, Patient, PlanRevision
 from clinic.patients import operations as patient_ops
-from tests.web.plan_helpers import approve, approved_plan, new_plan, screen
+from tests.helpers.plans import approve, approved_plan, new_plan, screen
 
 
 @pytest.fixture
@@ -68,7 +68,7 @@ def test_an_approval_holds_no_sqlite_write_lock_while_its_handout_renders(app, t
 
     from clinic.db import sqlite_path
     from clinic.handouts import printing
-    from tests.web.plan_helpers import make_plan
+    from tests.helpers.plans import make_plan
 
     pid = make_patient()
     plan_id = make_plan(therapist, app, pid, "fracture")
