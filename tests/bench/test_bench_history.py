@@ -24,7 +24,7 @@ from clinic.models import AuditChainHead, AuditEvent, User
 from tests.helpers.plans import add_years_of_history, approved_plan
 
 AUDIT_ROWS = int(os.environ.get("BENCH_AUDIT_ROWS", "1000000"))
-RUNS = 200
+RUNS = int(os.environ.get("BENCH_RUNS", "200"))
 TARGET_MS = 25.0
 CORES = os.cpu_count()
 
