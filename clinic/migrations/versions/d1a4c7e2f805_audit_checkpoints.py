@@ -1,4 +1,4 @@
-"""audit: checkpoints for an incremental verify, and indexes on the user column for the dashboard
+"""audit: checkpoints for an incremental verify, and an index on the user column for recent activity
 
 Revision ID: d1a4c7e2f805
 Revises: c5e7a1d2b9f4
@@ -29,12 +29,10 @@ def upgrade():
         sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_checkpoints')),
     )
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
-        batch_op.create_index('ix_audit_events_user_patient_id', ['user_id', 'patient_ref', 'id'], unique=False)
-        batch_op.create_index('ix_audit_events_user_at', ['user_id', 'at'], unique=False)
+        batch_op.create_index('ix_audit_events_user_id_id', ['user_id', 'id'], unique=False)
 
 
 def downgrade():
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
-        batch_op.drop_index('ix_audit_events_user_at')
-        batch_op.drop_index('ix_audit_events_user_patient_id')
+        batch_op.drop_index('ix_audit_events_user_id_id')
     op.drop_table('audit_checkpoints')
