@@ -156,6 +156,8 @@ def _earlier_rules(plan: Plan, revision) -> list[str]:
 
 
 SESSIONS_PAGE = 20
+CHART_SESSIONS = 40  # the progress chart's newest sessions and outcome measures
+CHART_OUTCOMES = 20
 HISTORY_PAGE = 10
 
 
@@ -555,5 +557,7 @@ def current_handouts(patient: Patient) -> list[tuple[Plan, PlanRevision]]:
 
 @bp.app_template_global()
 def progress_chart(patient: Patient) -> chart.Chart | None:
-    """The progress chart's geometry (pain, QuickDASH, grip over time), or None with nothing to draw."""
-    return chart.build(ops.sessions_of(db.session, patient), ops.outcomes_of(db.session, patient))
+    """The progress chart's geometry (pain, QuickDASH, grip over time) of the newest sessions and measures, or
+    None with nothing to draw. Bounded: after years of sessions the recent course is what a chart can show."""
+    return chart.build(ops.sessions_of(db.session, patient, newest=CHART_SESSIONS),
+                       ops.outcomes_of(db.session, patient, newest=CHART_OUTCOMES))

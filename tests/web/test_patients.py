@@ -406,7 +406,7 @@ def test_timeline_collects_entries_from_registered_sources(app, therapist, make_
     pid = make_patient()
 
     @timeline_source
-    def fake_screenings(session, patient):
+    def fake_screenings(session, patient, window):
         yield TimelineEntry(at=clock() + dt.timedelta(days=2), title="Screening: caution", kind="screening",
                             url=f"/patients/{patient.id}")
 
