@@ -186,9 +186,16 @@ def show(patient_id: int):
     """The patient page: banner, details the role may see, timeline."""
     patient = _own_patient(patient_id, restricted_ok=True)
     clinical = sees_clinical()
+    try:
+        before = dt.datetime.fromisoformat(request.args["before"]) if "before" in request.args else None
+    except ValueError:
+        before = None  # a mangled link: the newest entries
+    if before is not None and before.tzinfo is None:
+        before = before.replace(tzinfo=dt.UTC)
     page = render_template(
         "patients/show.html", patient=patient, clinical=clinical,
-        entries=timeline(db.session, patient, clinical=clinical), facts=ops.facts_for_screening(patient),
+        timeline=timeline(db.session, patient, clinical=clinical, before=before),
+        facts=ops.facts_for_screening(patient),
         fact_list=F.HISTORY_FACTS,
         hold_form=HoldForm(formdata=None, data={"reason": patient.retention_hold}),
     )

@@ -134,10 +134,13 @@ def edit_form_class(draft: PlanDraft, library: Library) -> type[EditFormBase]:
     attrs: dict[str, Any] = {"draft": draft}
     choices = home_choices(library)
     for stage in draft.stages:
-        for key in exercise_keys(stage):
+        for exercise, key in zip(stage.home, exercise_keys(stage), strict=True):
             for name, label, low in DOSE_FIELDS:
                 validators = [Optional(), NumberRange(min=low or 1, max=600, message="A whole number from 1 to 600.")]
-                attrs[dose_name(stage.number, key, name)] = IntegerField(label, validators=validators)
+                # Named with its exercise and stage, so an error summary (and a screen reader) says which of the
+                # many "Times a day" boxes is meant (WF-10).
+                attrs[dose_name(stage.number, key, name)] = IntegerField(
+                    f"{label}, {exercise.title}, stage {stage.number}", validators=validators)
             attrs[remove_name(stage.number, key)] = BooleanField("Remove")
         attrs[add_name(stage.number)] = SelectField(f"Add a home exercise to stage {stage.number}", choices=choices,
                                                     default="", validate_choice=True)

@@ -6,13 +6,13 @@ import pytest
 
 from clinic.extensions import db
 from tests.conftest import TEST_SECRET, csrf_from
-from tests.web.sweep import PROTECTED, PUBLIC, all_rules, snapshot
+from tests.helpers.sweep import PROTECTED, PUBLIC, all_rules, snapshot
 
 
 def test_sec01_every_route_is_classified_public_or_protected(app):
     endpoints = {rule.endpoint for rule, _m, _u in all_rules(app)}
     unknown = endpoints - PUBLIC - PROTECTED
-    assert not unknown, f"classify these endpoints in tests/web/sweep.py: {sorted(unknown)}"
+    assert not unknown, f"classify these endpoints in tests/helpers/sweep.py: {sorted(unknown)}"
 
 
 def test_sec01_without_a_session_nothing_but_the_allow_list_answers_2xx(app):

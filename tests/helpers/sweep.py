@@ -15,6 +15,7 @@ PROTECTED = {
     "main.dashboard",
     "auth.logout",
     "auth.change_password",
+    "auth.still_here",
     "admin.users",
     "admin.new_user",
     "admin.edit_user",
