@@ -475,7 +475,7 @@ def _move_after_session(plan: Plan, patient: Patient, form, date_facts: tuple, l
         return ("The plan was made again from the new dates and starts at the next stage, your changes carried "
                 "over: check it, then approve it to print the new handout.")
     move, revision = ops.move_stage(db.session, plan, patient, confirmed=confirmed, expected_version=plan.version,
-                                    library=lib, user=g.user, now=now(), render=_renderer(patient))
+                                    library=lib, user=g.user, now=now())
     audit.record("stage_move", patient_ref=patient.id,
                  detail=f"plan {plan.id}; {move.from_stage} -> {move.to_stage}; with a session; "
                         + (f"revision {revision.number}" if revision else "draft"))
