@@ -150,7 +150,7 @@ def registry(make_patient):
     ("siobhan", {"siobhan"}),
     ("marquez", {"jose"}),
     ("garcia jose", {"jose"}),
-    ("P-000002", {"eleni"}),
+    ("000002", {"eleni"}),  # changed on purpose (WF-04): the whole record number now opens the patient
     ("p000003", {"dmitri"}),
     ("4", {"siobhan"}),
     ("1984-03-27", {"zoe", "zoey"}),
@@ -391,7 +391,7 @@ def test_timeline_collects_entries_from_registered_sources(app, therapist, make_
     pid = make_patient()
 
     @timeline_source
-    def fake_screenings(session, patient):
+    def fake_screenings(session, patient, window=None):
         yield TimelineEntry(at=clock() + dt.timedelta(days=2), title="Screening: caution", kind="screening",
                             url=f"/patients/{patient.id}")
 
