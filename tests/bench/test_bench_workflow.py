@@ -264,7 +264,7 @@ def returning_patient(flow: Flow, base: str, record_number: str) -> None:
             flow.choose(criteria.nth(i))
     flow.submit(_button(page, "Record the session"))
 
-    flow.step("next stage")
+    flow.step("next stage: approve" if moves_with_session else "next stage")
     if not moves_with_session:  # no move-on section: the plan page, the move page (and before issue 15 a remake)
         move = page.get_by_role("link", name="Move to stage").first
         if not move.count():
