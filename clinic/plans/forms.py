@@ -207,9 +207,37 @@ class SessionForm(ClinicForm):
     notes = TextAreaField("Notes", filters=[_crlf],
                           validators=[Length(max=NOTES_MAX, message=f"At most {NOTES_MAX:,} characters.")])
 
+    date_facts: tuple = ()
+    coming_number: int | None = None
+
+    @property
+    def moving_on(self) -> bool:
+        """True when the therapist asked to move on to the next stage with this session."""
+        return self.coming_number is not None and bool(self["move_on"].data)
+
+    def dates(self) -> dict[str, dt.date]:
+        """The stage dates given, by fact name."""
+        return {f.name: self[f"date_{f.name}"].data for f in self.date_facts if self[f"date_{f.name}"].data}
+
     def pains(self) -> tuple[int | None, int | None]:
         """Pain before and after as numbers (None when not asked)."""
         return _pain(self.pain_before.data), _pain(self.pain_after.data)
+
+
+def session_form_class(coming_number: int | None, criteria: tuple[str, ...], date_facts: tuple) -> type[SessionForm]:
+    """The session form; while a next stage exists it also offers moving on to it after this session (its
+    criteria and, when its day is not firm, the dates it waits on), so a visit that ends a stage is one form."""
+    if coming_number is None:
+        return SessionForm
+    attrs: dict[str, Any] = {
+        "date_facts": tuple(date_facts), "coming_number": coming_number,
+        "move_on": BooleanField(f"Move to stage {coming_number} after this session"),
+        "criteria": MultiCheckboxField("I confirm, today:", choices=[SelectChoice(c, c) for c in criteria]),
+    }
+    for fact in date_facts:
+        attrs[f"date_{fact.name}"] = FriendlyDateField(fact.question, what="date", description=fact.help,
+                                                       validators=[Optional(), _past_event])
+    return type("SessionForm", (SessionForm,), attrs)
 
 
 # -------------------------------------------------------------------------------------- outcomes

@@ -540,9 +540,13 @@ def start_date_facts(protocol: Any, draft: PlanDraft) -> tuple[Any, ...]:
     if coming is None or coming.firm:
         return ()
     names = [term.fact for term in protocol.stage(coming.id).starts.dates]
-    # only the dates not firm yet: still to be recorded, or planned (the cast "comes off" on a planned day)
+    known = draft.fact_values()
+    # only the dates not firm yet: still to be recorded, or planned for a day after the plan was made (the cast
+    # "comes off" on a planned day; one planned for a day already past when the plan was made is firm)
     return tuple(f for f in protocol.facts if f.name in names and f.is_date
-                 and (f.name in coming.waiting_for or f.type == "planned_date"))
+                 and (f.name in coming.waiting_for
+                      or (f.type == "planned_date" and (known.get(f.name) is None
+                                                        or known[f.name] > draft.on_date))))
 
 
 def move_stage_on_dates(

@@ -394,8 +394,18 @@ def record_session(patient_id: int, plan_id: int):
     """Record a treatment session: date, stage, techniques done, pain before and after, notes."""
     plan, patient = _own_plan(patient_id, plan_id)
     draft = ops.draft_of(plan)
-    form = forms.SessionForm() if request.method == "POST" else forms.SessionForm(
-        data={"on_date": _today(), "stage_id": draft.current_stage or draft.stages[0].id})
+    lib = library()
+    coming = next_stage(draft)
+    state = ops.plan_state(db.session, plan, patient, library=lib, today=_today())
+    may_move = coming is not None and state.revision is not None and not state.unapproved_changes \
+        and not state.review and plan.protocol_id in lib.protocols
+    date_facts = ops.start_date_facts(lib.protocol(plan.protocol_id), draft) if may_move else ()
+    form_class = forms.session_form_class(coming.number if may_move else None,
+                                          next_stage_criteria(draft) if may_move else (), date_facts)
+    known = draft.fact_values()
+    form = form_class() if request.method == "POST" else form_class(
+        data={"on_date": _today(), "stage_id": draft.current_stage or draft.stages[0].id}
+        | {f"date_{f.name}": known.get(f.name) for f in date_facts})
     form.stage_id.choices = [SelectChoice(s.id, f"{s.number}. {s.title}") for s in draft.stages]
     refs = {}
     for s in draft.stages:
@@ -407,19 +417,48 @@ def record_session(patient_id: int, plan_id: int):
     problems: tuple[str, ...] = ()
     if form.validate_on_submit():
         before, after = form.pains()
+        moved = None
         try:
             ops.record_session(db.session, plan, on_date=form.on_date.data, stage_id=form.stage_id.data,
                                techniques=form.techniques.data or [], pain_before=before, pain_after=after,
                                notes=form.notes.data or "", user=g.user, now=now())
+            if form.moving_on:  # the visit ends the stage: move on in the same form (and the same commit)
+                moved = _move_after_session(plan, patient, form, date_facts, lib)
+        except (ops.EditConflict, StaleDataError):
+            db.session.rollback()
+            plan, patient = _own_plan(patient_id, plan_id)
+            problems = ("Someone changed the plan after you opened this page. Nothing was saved: look at the plan "
+                        "again first.",)
         except ops.PlanRefused as exc:
+            db.session.rollback()  # nothing of this form is saved; everything typed stays in it
+            plan, patient = _own_plan(patient_id, plan_id)
             problems = exc.problems
         else:
             audit.record("session_record", patient_ref=patient.id, detail=f"plan {plan.id}")
             db.session.commit()
-            flash("Session recorded.", "success")
+            flash("Session recorded. " + (moved or ""), "success")
             return redirect(url_for("plans.show", patient_id=patient.id, plan_id=plan.id))
     return render_template("plans/session.html", patient=patient, plan=plan, draft=draft, form=form,
-                           problems=problems), (400 if form.errors or problems else 200)
+                           problems=problems, coming=coming), (400 if form.errors or problems else 200)
+
+
+def _move_after_session(plan: Plan, patient: Patient, form, date_facts: tuple, lib) -> str:
+    """Move on to the next stage as the session form asks; what happened, in words (PlanRefused: why not)."""
+    confirmed = tuple(form.criteria.data or ())
+    if date_facts:
+        move = ops.move_stage_on_dates(db.session, plan, patient, dates=form.dates(), confirmed=confirmed,
+                                       expected_version=plan.version, library=lib, user=g.user, now=now())
+        audit.record("stage_move", patient_ref=patient.id,
+                     detail=f"plan {plan.id}; {move.from_stage} -> {move.to_stage}; with a session; draft")
+        return ("The plan was made again from the new dates and starts at the next stage, your changes carried "
+                "over: check it, then approve it to print the new handout.")
+    move, revision = ops.move_stage(db.session, plan, patient, confirmed=confirmed, expected_version=plan.version,
+                                    library=lib, user=g.user, now=now())
+    audit.record("stage_move", patient_ref=patient.id,
+                 detail=f"plan {plan.id}; {move.from_stage} -> {move.to_stage}; with a session; "
+                        + (f"revision {revision.number}" if revision else "draft"))
+    return (f"Moved to the next stage: revision {revision.number} is approved; print the new handout."
+            if revision else "The plan now starts at the next stage. Check it, then approve it.")
 
 
 @bp.route("/patients/<int:patient_id>/plans/<int:plan_id>/move", methods=["GET", "POST"])

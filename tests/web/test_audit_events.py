@@ -290,8 +290,10 @@ DAY: tuple[Step, ...] = (
     Step("she registers a new patient", registers_ant, (Row("patient_create", T, "ant"),)),
     Step("she opens the patient's page", _g(T, "/patients/{ant}"), (Row("patient_view", T, "ant"),)),
     Step("she corrects the phone number", edits_ants_phone, (Row("patient_update", T, "ant"),)),
+    # Issue 15 (WF-03), changed on purpose: her answers that differ from the record (it held "Not known") correct
+    # the history first, audited as a record change, then the screening.
     Step("she screens the patient for a fracture: fever defers, a lump refers", screens_ant,
-         (Row("screen", T, "ant"),)),
+         (Row("patient_update", T, "ant"), Row("screen", T, "ant"))),
     Step("her login is no longer fresh; the override asks for her password and she mistypes it",
          override_with_wrong_password, (Row("reauthenticate", T, outcome="denied"),), minutes=6),
     Step("she types it right: the password is confirmed and the deferral overridden", override_with_password,

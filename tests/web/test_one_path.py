@@ -196,3 +196,39 @@ def test_wf03_a_move_without_the_criteria_or_the_date_changes_nothing_and_says_w
         "version": str(plan_row(app, plan_id).version), "date_cast_removal_date": "2026-03-05"})
     assert response.status_code == 409 and "Confirm every criterion" in response.get_data(as_text=True)
     assert plan_row(app, plan_id).draft == before
+
+
+def _session(plan_id_: int, app, **extra) -> dict:
+    draft = planning.plan_from_canonical(plan_row(app, plan_id_).draft)
+    return {"on_date": "2026-03-10", "stage_id": draft.current_stage, "pain_before": "4", "pain_after": "2", **extra}
+
+
+def test_wf03_a_session_that_ends_the_stage_moves_on_in_the_same_form(app, make_user, login, make_patient, clock):
+    from clinic.domain.progress import next_stage_criteria
+    from clinic.models import TreatmentSession
+    from tests.helpers.plans import approve, make_plan
+
+    email = make_user("therapist")[1]
+    therapist = login(email)
+    pid = make_patient()
+    plan_id = make_plan(therapist, app, pid, "fracture", cast_removal_date="2026-03-06")
+    assert approve(therapist, app, pid, plan_id).status_code == 302
+    clock.advance(days=8)
+    therapist = login(email)
+    url = f"/patients/{pid}/plans/{plan_id}/sessions/new"
+    form = therapist.get(url).get_data(as_text=True)
+    assert "Move to stage 2 after this session" in form and 'name="date_cast_removal_date"' in form
+    criteria = list(next_stage_criteria(planning.plan_from_canonical(plan_row(app, plan_id).draft)))
+    refused = therapist.post(url, data=_session(plan_id, app, move_on="y", notes="Cast off, skin fine"))
+    assert refused.status_code == 400 and "Confirm every criterion" in refused.get_data(as_text=True)
+    assert "Cast off, skin fine" in refused.get_data(as_text=True)  # nothing typed is lost
+    with app.app_context():
+        assert db.session.scalars(select(TreatmentSession)).all() == []  # and nothing half-saved
+    done = therapist.post(url, data=_session(plan_id, app, move_on="y", criteria=criteria,
+                                             date_cast_removal_date="2026-03-06"))
+    assert done.status_code == 302, done.get_data(as_text=True)[:3000]
+    new = planning.plan_from_canonical(plan_row(app, plan_id).draft)
+    assert new.current_stage == new.stages[1].id
+    with app.app_context():
+        assert len(db.session.scalars(select(TreatmentSession)).all()) == 1
+    assert "Approve the plan" in therapist.get(done.headers["Location"]).get_data(as_text=True)

@@ -165,7 +165,7 @@ def registry(make_patient):
     ("siobhan", {"siobhan"}),
     ("marquez", {"jose"}),
     ("garcia jose", {"jose"}),
-    ("P-000002", {"eleni"}),
+    ("000002", {"eleni"}),  # changed on purpose (WF-04): the whole record number now opens the patient
     ("p000003", {"dmitri"}),
     ("4", {"siobhan"}),
     ("1984-03-27", {"zoe", "zoey"}),

@@ -590,7 +590,7 @@ def test_sec03_no_plan_route_opens_another_clinics_plan_and_no_body_carries_thei
         combos = ((theirs, their_plan), (mine, their_plan), (theirs, my_plan)) if "plan_id" in rule.arguments \
             else ((theirs, None),)
         for patient_id, plan_id in combos:
-            args = {"patient_id": patient_id, "plan_id": plan_id, "number": 1}
+            args = {"patient_id": patient_id, "plan_id": plan_id, "number": 1, "screening_id": 1}
             with app.test_request_context():
                 url = url_for(rule.endpoint, **{k: v for k, v in args.items() if k in rule.arguments})
             form = {"notes": "BeeNote", "patient_notes": "BeeNote", "version": "1", "csrf_token": therapist.token()}
