@@ -12,9 +12,9 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from clinic import audit, localtime, staff
 from clinic.handouts import plan_context as handout
@@ -69,15 +69,14 @@ def _header(p: handout.People) -> str:
 
 def render(db: Session, revision: PlanRevision, patient: Patient, options: HandoutOptionsKey) -> tuple[str, bytes]:
     """(cache key, PDF bytes) of a revision's handout or therapist summary."""
-    from clinic.handouts.render import render_handout, render_summary
+    from clinic.handouts.render import render_document
 
     p = people(db, revision, patient)
     key = options.key(_header(p))
     if options.kind == "summary":
-        return key, render_summary(handout.summary_context(revision.canonical, revision.digest, p, options.paper))
-    ctx = handout.handout_context(revision.canonical, revision.digest, p, HandoutOptions(
-        paper=options.paper, large_print=options.large_print, show_next_stage=options.show_next_stage))
-    return key, render_handout(ctx)
+        return key, render_document(handout.summary_context(revision.canonical, revision.digest, p, options.paper))
+    return key, render_document(handout.handout_context(revision.canonical, revision.digest, p, HandoutOptions(
+        paper=options.paper, large_print=options.large_print, show_next_stage=options.show_next_stage)))
 
 
 def paper_of(clinic: Clinic) -> str:
@@ -147,3 +146,13 @@ def record_print(db: Session, revision: PlanRevision, key: str, kind: str, *, us
                  actor=None if user else "cli",
                  detail=f"plan {revision.plan_id} revision {revision.number} {key.rsplit(':', 1)[0]}")
     return row
+
+
+def prune_superseded(db: Session, *, days: int, now: dt.datetime) -> int:
+    """Delete the stored PDFs of revisions replaced by a newer revision at least ``days`` ago (how many).
+    A revision never changes, so its PDF renders again, with the same cache key, if it is ever asked for."""
+    newer = aliased(PlanRevision)
+    replaced = select(PlanRevision.id).where(exists().where(
+        newer.plan_id == PlanRevision.plan_id, newer.number > PlanRevision.number,
+        newer.approved_at <= now - dt.timedelta(days=days)))
+    return db.execute(delete(HandoutFile).where(HandoutFile.revision_id.in_(replaced))).rowcount or 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from wtforms import (
@@ -163,10 +164,25 @@ class VersionForm(ClinicForm):
 
 
 class MoveForm(ClinicForm):
-    """Confirm the current stage's move-on criteria."""
+    """Confirm the current stage's move-on criteria (and, when the next stage waits on a date, that date)."""
 
     version = HiddenField(validators=[_version_int])
     criteria = MultiCheckboxField("I confirm, today:")
+    date_facts: tuple = ()
+
+    def dates(self) -> dict[str, dt.date]:
+        """The dates given, by fact name."""
+        return {f.name: self[f"date_{f.name}"].data for f in self.date_facts if self[f"date_{f.name}"].data}
+
+
+def move_form_class(date_facts: tuple) -> type[MoveForm]:
+    """The stage-move form, with one date field per fact the next stage's start waits on (required)."""
+    attrs: dict[str, Any] = {"date_facts": tuple(date_facts)}
+    for fact in date_facts:
+        attrs[f"date_{fact.name}"] = FriendlyDateField(
+            fact.question, what="date", description=fact.help,
+            validators=[InputRequired(f"Enter the date: {fact.question}"), _past_event])
+    return type("MoveForm", (MoveForm,), attrs)
 
 
 # -------------------------------------------------------------------------------------- sessions

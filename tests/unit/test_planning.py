@@ -59,6 +59,7 @@ from tests.helpers.planning import (
     screened,
     yes,
 )
+from tests.helpers.properties import examples
 
 ONE = dt.timedelta(days=1)
 
@@ -425,7 +426,7 @@ def independently_valid(override: Override | None, result: ScreeningResult, on: 
     )
 
 
-@settings(max_examples=10_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(10_000), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(patient=patient_with_absolute_finding(), kind=st.sampled_from(OVERRIDE_KINDS))
 def test_cs01_no_plan_for_an_absolute_contraindication_without_a_valid_override(patient, kind):
     condition, answers, facts, on = patient
@@ -621,7 +622,7 @@ def test_cs03_one_finger_joint_narrows_finger_work_to_the_rest_of_the_hand():
     assert breaches(draft, [("skin_condition", ("index_pip",), "right")]) == []
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     condition=st.sampled_from(PROTOCOLS),
     findings=st.lists(
@@ -855,7 +856,7 @@ def test_cs05_stage_boundaries_min_minus_one_min_min_plus_one(condition, stage_i
         assert stage.current == (not later_reached)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(condition=st.sampled_from(PROTOCOLS), days=st.integers(-60, 60))
 def test_cs05_no_stage_is_current_before_its_earliest_day_on_any_date(condition, days):
     draft = plan_on(condition, DAY + dt.timedelta(days=days))
@@ -994,7 +995,7 @@ def edited_plan(draw) -> PlanDraft:
     return draft
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(draft=edited_plan())
 def test_cs09_an_approved_plan_round_trips_through_its_canonical_json_exactly(draft):
     canonical = plan_to_canonical(draft)

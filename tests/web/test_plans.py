@@ -510,12 +510,16 @@ def test_moving_on_needs_every_criterion_and_the_stages_day_then_makes_a_revisio
     assert len(audit_rows(app, "stage_move")) == moves_before + 1 and len(audit_rows(app, "approve")) == 2
 
 
-def test_a_stage_waiting_for_a_date_says_to_record_it_first(app, therapist, patient):
+def test_a_stage_waiting_for_a_date_asks_for_it_on_the_move_form(app, therapist, patient):
+    # Changed on purpose (issue 15, WF-03): the move form asks the missing date itself instead of sending the
+    # therapist to "Update case facts" first.
     plan_id = approved_plan(therapist, app, patient, "fracture")  # strengthening waits for healing confirmed
     draft = planning.plan_from_canonical(plan_row(app, plan_id).draft)
+    form = therapist.get(plan_url(patient, plan_id, "/move"))
+    assert 'name="date_healing_confirmed_date"' in form.get_data(as_text=True)
     response = therapist.post(plan_url(patient, plan_id, "/move"), data={
         "version": str(plan_row(app, plan_id).version), "criteria": list(next_stage_criteria(draft))})
-    assert response.status_code == 409 and "Record the missing date in the case facts first" in text_of(response)
+    assert response.status_code == 400 and "Enter the date: On what date did the doctor confirm" in text_of(response)
 
 
 # ---------------------------------------------------------------------------------- outcomes
