@@ -13,7 +13,7 @@ from clinic.extensions import db
 
 # GET endpoints that are not pages a person reads in the browser: files, the health probe, static assets.
 NOT_PAGES = frozenset({"static", "main.health", "patients.export_json", "patients.export_pdf", "plans.handout_pdf",
-                       "plans.summary_pdf"})
+                       "plans.current_handout", "plans.summary_pdf"})
 
 DEMO_PASSWORDS = {"admin": ("admin@demo.clinic", "demo-admin-pass"),
                   "therapist": ("therapist@demo.clinic", "demo-therapist-pass"),
