@@ -581,6 +581,12 @@ def review():
 
 
 @bp.app_template_global()
+def protocol_name(protocol_id: str) -> str:
+    """A protocol's title for people to read, never its file id."""
+    return library().title_of(protocol_id, missing="A protocol no longer in the library")
+
+
+@bp.app_template_global()
 def patient_plans(patient: Patient) -> list[tuple[Plan, ops.PlanState]]:
     """(plan, state) for the patient page."""
     lib = library()

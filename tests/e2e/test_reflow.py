@@ -115,3 +115,15 @@ def test_wf10_at_200_percent_text_with_wide_text_spacing_nothing_is_cut_off(app,
         for page in pages.values():
             page.context.close()
     assert found == []
+
+
+def test_wf08_the_reflow_check_can_fail(chromium):
+    context = chromium.new_context(viewport={"width": 320, "height": 640})
+    try:
+        page = context.new_page()
+        page.set_content('<html lang="en"><body><header><a href="#">Menu</a></header>'
+                         '<table><tr><td style="min-width: 500px">wide</td></tr></table></body></html>')
+        seen = page.evaluate(MEASURE)
+        assert seen["width"] > 320 and seen["culprits"] == ["table"]
+    finally:
+        context.close()

@@ -5,7 +5,7 @@ some fields filled (a form with errors, search results)."""
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
@@ -13,7 +13,7 @@ from clinic.extensions import db
 
 # GET endpoints that are not pages a person reads in the browser: files, the health probe, static assets.
 NOT_PAGES = frozenset({"static", "main.health", "patients.export_json", "patients.export_pdf", "plans.handout_pdf",
-                       "plans.summary_pdf", "plans.current_handout"})
+                       "plans.current_handout", "plans.summary_pdf"})
 
 DEMO_PASSWORDS = {"admin": ("admin@demo.clinic", "demo-admin-pass"),
                   "therapist": ("therapist@demo.clinic", "demo-therapist-pass"),
@@ -30,16 +30,15 @@ class PageState:
     url: str
     submit: dict[str, str] | None = None
     errors: bool = False
-    extra: dict = field(default_factory=dict)
 
 
 def load_demo(app, runner) -> dict[str, int]:
     """Run ``clinic demo``, add a deferred and a referred screening (so the override and clearance pages
     exist); the ids the page states need."""
     from clinic.domain.screening import Answer
+    from clinic.domain.screening_rules import questions_for
     from clinic.library import screening_rules
     from clinic.models import Patient, Plan, Screening, User
-    from clinic.plans import demo as plan_demo
     from clinic.screening import operations as screening_ops
 
     result = runner.invoke(args=["demo"])
@@ -53,7 +52,8 @@ def load_demo(app, runner) -> dict[str, int]:
                "screening": db.session.scalars(select(Screening.id).where(Screening.patient_id == patient.id)).first()}
         others = db.session.scalars(select(Patient).where(Patient.id != patient.id).order_by(Patient.id)).all()
         for key, patient_, question in (("deferred", others[0], "fever"), ("referred", others[1], "pinched_nerve")):
-            answers = plan_demo._answers(patient_, None)
+            answers = {rule.id: Answer("no") for group in questions_for(screening_rules(), None)
+                       for rule in group.questions}
             answers[question] = Answer("yes")
             screening, _ = screening_ops.record_screening(
                 db.session, patient_, answers=answers, facts={}, condition=None, rules=screening_rules(),

@@ -1,6 +1,6 @@
 """WF-10: every field a screen reader lands on is named distinctly. The screening form's detail boxes and its
 "If yes, where?" and "Side" groups are named with their question; the plan-edit dose boxes with their exercise
-and stage, in the error summary too; a dose error is tied to its box."""
+and stage, in the error summary too; a dose error is tied to its box; the sorted column says so on its header."""
 
 from __future__ import annotations
 
@@ -107,3 +107,15 @@ def test_wf10_plan_edit_dose_boxes_and_their_errors_name_the_exercise_and_stage(
         assert 'aria-invalid="true"' in box
         error_id = re.search(r'aria-describedby="([^"]+)"', box).group(1)
         assert f'id="{error_id}"' in page
+
+
+def test_wf10_the_sorted_column_of_the_patient_list_says_so_on_its_header_cell(app, make_user, login, make_patient):
+    _, email = make_user()
+    make_patient()
+    browser = login(email)
+    for sort, column, state in (("name", "Name", "ascending"), ("-birth", "Date of birth", "descending")):
+        html = browser.get(f"/patients/?sort={sort}").get_data(as_text=True)
+        heads = re.findall(r"<th[^>]*>.*?</th>", html, re.S)
+        sorted_heads = [h for h in heads if "aria-sort" in h]
+        assert len(sorted_heads) == 1 and f'aria-sort="{state}"' in sorted_heads[0] and column in sorted_heads[0]
+        assert not re.search(r"<a [^>]*aria-sort", html)
