@@ -426,6 +426,9 @@ class TreatmentSession(db.Model):
     notes: Mapped[str] = mapped_column(Text, default="")
     recorded_by: Mapped[str] = mapped_column(String(254), default="")
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # Withdrawn (WF-05): kept, shown struck through in the history, left out of charts and letters.
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    withdrawn_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class StageMove(db.Model):
@@ -469,7 +472,8 @@ class StageConfirmation(db.Model):
 
 
 class OutcomeMeasure(db.Model):
-    """An outcome measure (a FHIR Observation): QuickDASH items or grip strengths, and the score."""
+    """An outcome measure (a FHIR Observation): the answers or measurements of one kind, and the score.
+    ``clinic.measures.kinds`` says what ``values`` holds for each kind."""
 
     __tablename__ = "outcome_measures"
     __table_args__ = (Index("ix_outcome_measures_patient_date", "patient_id", "on_date"),)
@@ -477,17 +481,65 @@ class OutcomeMeasure(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
     on_date: Mapped[dt.date] = mapped_column(Date)
-    kind: Mapped[str] = mapped_column(String(20))  # "quickdash" or "grip"
-    # quickdash: {"items": [1-5 or null ×11], "answered": n, "score": 0-100 or null}
-    # grip: {"affected_kg": x, "other_kg": y, "side": "left", "score": percent or null}
+    # quickdash, grip, prwe, psfs, pain, rom, pinch (``clinic.measures.kinds``)
+    kind: Mapped[str] = mapped_column(String(20))
+    # quickdash: {"items": [1-5 or null ×11], "answered": n, "score": 0-100 or null, "modules": {...}}
+    # grip: {"affected_kg": x, "other_kg": y, "side": "left", "score": percent or null}; the others likewise.
     values: Mapped[dict] = mapped_column(JSON)
     recorded_by: Mapped[str] = mapped_column(String(254), default="")
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # Withdrawn (WF-05): kept, shown struck through in the history, left out of charts and letters.
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    withdrawn_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     @property
     def score(self) -> float | None:
         """QuickDASH 0–100 (None when fewer than 10 answers) or grip as % of the other side."""
         return self.values.get("score")
+
+
+class DiaryEntry(db.Model):
+    """One day of the printed exercise diary brought back (OUT-06): ticks per exercise against the boxes printed,
+    and the pain before and after exercising that day."""
+
+    __tablename__ = "diary_days"
+    __table_args__ = (UniqueConstraint("plan_id", "day", name="uq_diary_days_plan_day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    # The approved revision whose handout the sheet came with (its exercises and doses).
+    revision_id: Mapped[int | None] = mapped_column(ForeignKey("plan_revisions.id", ondelete="SET NULL"),
+                                                    nullable=True)
+    day: Mapped[dt.date] = mapped_column(Date)
+    # {"exercise ref": [ticks, boxes printed]}
+    ticks: Mapped[dict] = mapped_column(JSON, default=dict)
+    pain_before: Mapped[int | None] = mapped_column(nullable=True)
+    pain_after: Mapped[int | None] = mapped_column(nullable=True)
+    recorded_by: Mapped[str] = mapped_column(String(254), default="")
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class RecordCorrection(db.Model):
+    """A correction or withdrawal of a measure or a session (WF-05): the values before and after, the reason,
+    who and when. Rows are inserted once and never changed; the measure or session row holds the current value."""
+
+    __tablename__ = "record_corrections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    outcome_id: Mapped[int | None] = mapped_column(ForeignKey("outcome_measures.id", ondelete="CASCADE"),
+                                                   nullable=True, index=True)
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("treatment_sessions.id", ondelete="CASCADE"),
+                                                   nullable=True, index=True)
+    action: Mapped[str] = mapped_column(String(20))  # "corrected" or "withdrawn"
+    # {"on_date": "2026-03-02", ...the row's values}: what was there before, and what is there now.
+    old_values: Mapped[dict] = mapped_column(JSON)
+    new_values: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    reason: Mapped[str] = mapped_column(Text)
+    by: Mapped[str] = mapped_column(String(254), default="")
+    by_name: Mapped[str] = mapped_column(String(200), default="")
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
 class HandoutPrint(db.Model):

@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 from clinic import audit, localtime, staff
 from clinic.domain import carryover, planning
 from clinic.domain.carryover import CarryOver
-from clinic.domain.outcomes import grip_percent, quickdash
 from clinic.domain.planning import PlanBlocked, PlanDraft, PlanEditError
 from clinic.domain.progress import move_to_next_stage, next_stage, next_stage_criteria
 from clinic.domain.protocols import HomeDose, Library
@@ -595,6 +594,8 @@ def record_session(
         raise PlanRefused([f"The plan has no stage {stage_id!r}."])
     if on_date > clinic_today(db, db.get(Patient, plan.patient_id), now):
         raise PlanRefused(["A session cannot be recorded for a day after today."])
+    if pain_before is None and pain_after is None:
+        raise PlanRefused(["Give the pain before or after the session (0 to 10)."])
     for name, value in (("before", pain_before), ("after", pain_after)):
         if value is not None and not 0 <= value <= 10:
             raise PlanRefused([f"Pain {name} must be from 0 to 10."])
@@ -606,9 +607,12 @@ def record_session(
     return row
 
 
-def sessions_of(db: Session, patient: Patient, plan: Plan | None = None) -> list[TreatmentSession]:
-    """The patient's (or one plan's) sessions, oldest first."""
+def sessions_of(db: Session, patient: Patient, plan: Plan | None = None, *,
+                withdrawn: bool = False) -> list[TreatmentSession]:
+    """The patient's (or one plan's) sessions, oldest first; withdrawn ones (WF-05) only when asked."""
     query = select(TreatmentSession).where(TreatmentSession.patient_id == patient.id)
+    if not withdrawn:
+        query = query.where(TreatmentSession.withdrawn_at.is_(None))
     if plan is not None:
         query = query.where(TreatmentSession.plan_id == plan.id)
     return list(db.scalars(query.order_by(TreatmentSession.on_date, TreatmentSession.id)))
@@ -617,41 +621,6 @@ def sessions_of(db: Session, patient: Patient, plan: Plan | None = None) -> list
 def plans_of(db: Session, patient: Patient) -> list[Plan]:
     """The patient's plans, newest first."""
     return list(db.scalars(select(Plan).where(Plan.patient_id == patient.id).order_by(Plan.id.desc())))
-
-
-# ------------------------------------------------------------------------------------- outcomes
-
-
-def record_quickdash(db: Session, patient: Patient, *, on_date: dt.date, items: list[int | None], user: User,
-                     now: dt.datetime) -> OutcomeMeasure:
-    """Store a QuickDASH (11 items 1–5); its score is None when fewer than 10 were answered."""
-    result = quickdash(items)
-    row = OutcomeMeasure(patient_id=patient.id, on_date=on_date, kind="quickdash",
-                         values={"items": list(items), "answered": result.answered,
-                                 "score": round(result.score, 1) if result.score is not None else None},
-                         recorded_by=user.email, recorded_at=now)
-    db.add(row)
-    db.flush()
-    return row
-
-
-def record_grip(db: Session, patient: Patient, *, on_date: dt.date, side: str, affected_kg: float,
-                other_kg: float, user: User, now: dt.datetime) -> OutcomeMeasure:
-    """Store grip strength of both hands; the score is the affected side as a percentage of the other."""
-    percent = grip_percent(affected_kg, other_kg)
-    row = OutcomeMeasure(patient_id=patient.id, on_date=on_date, kind="grip",
-                         values={"affected_kg": affected_kg, "other_kg": other_kg, "side": side,
-                                 "score": round(percent, 1) if percent is not None else None},
-                         recorded_by=user.email, recorded_at=now)
-    db.add(row)
-    db.flush()
-    return row
-
-
-def outcomes_of(db: Session, patient: Patient) -> list[OutcomeMeasure]:
-    """The patient's outcome measures, oldest first."""
-    return list(db.scalars(select(OutcomeMeasure).where(OutcomeMeasure.patient_id == patient.id)
-                           .order_by(OutcomeMeasure.on_date, OutcomeMeasure.id)))
 
 
 # ---------------------------------------------------------------------------------------- review
@@ -694,7 +663,7 @@ def clinic_today(db: Session, patient: Patient, now: dt.datetime) -> dt.date:
 
 @timeline_source
 def _plan_timeline(db: Session, patient: Patient) -> Iterable[TimelineEntry]:
-    """Plans made, revisions approved, stage moves, sessions, outcome measures and handouts printed; people by
+    """Plans made, revisions approved, stage moves, sessions and handouts printed (measures: clinic.measures); people by
     name and stages by title (never a login e-mail or an internal id)."""
     names = staff.names_by_email(db, patient.clinic_id)
 
@@ -733,19 +702,14 @@ def _plan_timeline(db: Session, patient: Patient) -> Iterable[TimelineEntry]:
                             detail=f"{stage_title(m.plan_id, m.from_stage)} → {stage_title(m.plan_id, m.to_stage)}"
                                    f" · by {who(m.by)}", kind="plan",
                             url=url_for("plans.show", patient_id=patient.id, plan_id=m.plan_id))
-    for s in sessions_of(db, patient):
+    for s in sessions_of(db, patient, withdrawn=True):
         pain = (f" · pain {s.pain_before} → {s.pain_after}" if s.pain_before is not None and s.pain_after is not None
                 else "")
-        yield TimelineEntry(at=s.recorded_at, title=f"Session on {format_day(s.on_date)}",
+        yield TimelineEntry(at=s.recorded_at, title=f"Session on {format_day(s.on_date)}"
+                            + (" (withdrawn)" if s.withdrawn_at else ""),
                             detail=f"{stage_title(s.plan_id, s.stage_id)}{pain} · by {who(s.recorded_by)}",
                             kind="session",
                             url=url_for("plans.show", patient_id=patient.id, plan_id=s.plan_id))
-    for o in outcomes_of(db, patient):
-        score = o.score
-        words = "not scored (fewer than 10 answers)" if score is None else (
-            f"{score:g}" if o.kind == "quickdash" else f"{score:g} % of the other hand")
-        yield TimelineEntry(at=o.recorded_at, title="QuickDASH" if o.kind == "quickdash" else "Grip strength",
-                            detail=f"{words} · by {who(o.recorded_by)}", kind="outcome")
     for p in db.scalars(select(HandoutPrint).where(HandoutPrint.patient_id == patient.id)):
         revision = revisions.get(p.revision_id)
         number = revision.number if revision else "?"

@@ -46,8 +46,13 @@ PROTECTED = {
     "plans.summary_pdf",
     "plans.record_session",
     "plans.move_stage",
-    "plans.quickdash",
-    "plans.grip",
+    "measures.index",
+    "measures.record",
+    "measures.correct",
+    "measures.withdraw",
+    "measures.correct_session",
+    "measures.withdraw_session",
+    "measures.diary_back",
     "plans.review",
 }
 

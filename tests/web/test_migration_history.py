@@ -41,6 +41,8 @@ PINNED = {
     "c3d5e7f9a1b2_login_throttle_and_search.py": "fa67f3b723458097a4a547c69b61e13fb3a57b77f3cb38314d237201dba9c6a7",
     "c7d2e5a1f3b9_stage_confirmations.py": "2de29f67d16ec49faedd590674e41255b63b73eeb8ffd0af7e02eefb4e000db6",
     "c5e7a1d2b9f4_clinic_settings.py": "01ac7be824039bd0c3d1f81c46ba809d70d676ec96eb97ca27bc95471d8211c5",
+    "f9a61ba3444c_diary_days.py": "2a79b22dbe9ee874b5019d83efb858a4508251885141cacfea997ecd589874c1",
+    "06a951b15786_measures_and_corrections.py": "cedd05eecfc8af70673ac821746f77de42263afe10ec6c738cc8ed60b020c944",
 }
 
 
