@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from clinic.domain import measures as m
-from clinic.domain.outcomes import grip_percent, quickdash
+from clinic.domain import outcomes
 
 
 @dataclass(frozen=True)
@@ -50,8 +50,7 @@ def fmt(value: float) -> str:
 
 def quickdash_values(items: Sequence[int | None], modules: Mapping[str, Sequence[int | None]]) -> dict[str, Any]:
     """QuickDASH answers, their score and the optional modules answered (all 4 items, or left out)."""
-    result = quickdash(items)
-    out: dict[str, Any] = {"items": list(items), "answered": result.answered, "score": _round(result.score)}
+    out: dict[str, Any] = outcomes.quickdash_values(items)
     answered_modules = {}
     for module_id, module_items in modules.items():
         if any(v is not None for v in module_items):
@@ -64,8 +63,7 @@ def quickdash_values(items: Sequence[int | None], modules: Mapping[str, Sequence
 
 def grip_values(side: str, affected_kg: float, other_kg: float) -> dict[str, Any]:
     """Grip of both hands and the affected as % of the other."""
-    return {"affected_kg": affected_kg, "other_kg": other_kg, "side": side,
-            "score": _round(grip_percent(affected_kg, other_kg))}
+    return outcomes.grip_values(side, affected_kg, other_kg)
 
 
 def prwe_values(items: Sequence[int | None]) -> dict[str, Any]:
@@ -99,6 +97,37 @@ def pinch_values(side: str, kinds: Mapping[str, tuple[float | None, float | None
     result = m.pinch(kinds)
     kept = {k: list(v) for k, v in kinds.items() if v[0] is not None or v[1] is not None}
     return {"side": side, "kinds": kept, "score": _round(result.score)}
+
+
+def _pairs(raw: Any) -> dict[str, tuple[Any, Any]]:
+    if not isinstance(raw, dict):
+        raise ValueError("expected measured pairs")
+    return {str(k): (v[0], v[1]) for k, v in raw.items() if isinstance(v, list) and len(v) == 2}
+
+
+def rescore(kind: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The values the measure's page would store for the inputs held in ``values`` (import checks a stored score
+    against its answers with it); ValueError when the inputs are not what the page accepts."""
+    if kind == "quickdash":
+        modules = {k: v["items"] for k, v in (values.get("modules") or {}).items()}
+        return quickdash_values(values["items"], modules)
+    if kind == "grip":
+        if values["other_kg"] == 0:  # the page asks 0.1 to 200 kg for the other hand
+            raise ValueError("other grip (kg): expected a number from 0.1 to 200, got 0")
+        return grip_values(values["side"], values["affected_kg"], values["other_kg"])
+    if kind == "prwe":
+        return prwe_values(values["items"])
+    if kind == "psfs":
+        return psfs_values([(a["name"], a["rating"]) for a in values["activities"]])
+    if kind == "pain":
+        return pain_values(values.get("at_rest"), values.get("on_activity"))
+    if kind in ("rom", "pinch"):
+        if values.get("side") not in ("left", "right"):
+            raise ValueError(f"side: expected left or right, got {values.get('side')!r}")
+        if kind == "rom":
+            return rom_values(values["side"], _pairs(values["motions"]))
+        return pinch_values(values["side"], _pairs(values["kinds"]))
+    raise ValueError(f"kind: {kind!r} is not a measure this clinic records ({', '.join(KINDS)})")
 
 
 # -------------------------------------------------------------------------------------------- words

@@ -19,12 +19,12 @@ from clinic.domain.protocols import Library
 from clinic.domain.wording import format_day
 from clinic.measures.kinds import KINDS, describe
 from clinic.models import OutcomeMeasure, Patient, RecordCorrection, TreatmentSession, User
-from clinic.patients.registry import TimelineEntry, register_patient_table, timeline_source
+from clinic.patients.registry import TimelineEntry, Window, register_patient_table, text_caps, timeline_source
 from clinic.plans import operations as plan_ops  # registers OutcomeMeasure and TreatmentSession first
 
-register_patient_table(RecordCorrection)
-
 REASON_MAX = 2000
+
+register_patient_table(RecordCorrection, check=text_caps(reason=REASON_MAX))
 
 
 class MeasureRefused(ValueError):
@@ -185,17 +185,24 @@ def audit_words(kind: str, state: dict[str, Any] | None) -> str:
 
 
 @timeline_source
-def _measure_timeline(db: Session, patient: Patient) -> Iterable[TimelineEntry]:
-    """Measures recorded (withdrawn ones marked) and every correction or withdrawal with its reason."""
+def _measure_timeline(db: Session, patient: Patient, window: Window) -> Iterable[TimelineEntry]:
+    """Measures recorded (withdrawn ones marked) and every correction or withdrawal with its reason (the window's
+    newest of each)."""
+    if not window.clinical:
+        return
     names = staff.names_by_email(db, patient.clinic_id)
     link = url_for("measures.index", patient_id=patient.id)
-    for o in outcomes_of(db, patient, withdrawn=True):
+    measures = select(OutcomeMeasure).where(OutcomeMeasure.patient_id == patient.id,
+                                            *window.where(OutcomeMeasure.recorded_at))
+    for o in db.scalars(measures.order_by(OutcomeMeasure.recorded_at.desc()).limit(window.limit)):
         title = KINDS[o.kind].title if o.kind in KINDS else o.kind
         mark = " (withdrawn)" if o.withdrawn_at else ""
         yield TimelineEntry(at=o.recorded_at, title=f"{title}{mark}",
                             detail=f"{format_day(o.on_date)}: {describe(o.kind, o.values)} · by "
                                    f"{staff.name_for_email(names, o.recorded_by)}", kind="outcome", url=link)
-    for c in corrections_of(db, patient):
+    changes = select(RecordCorrection).where(RecordCorrection.patient_id == patient.id,
+                                             *window.where(RecordCorrection.at))
+    for c in db.scalars(changes.order_by(RecordCorrection.at.desc()).limit(window.limit)):
         what = "Session" if c.session_id else "Measure"
         yield TimelineEntry(at=c.at, title=f"{what} {c.action}", detail=f"Reason: {c.reason} · by {c.by_name}",
                             kind="outcome", url=link)

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from clinic.domain import planning
 from clinic.extensions import db
 from clinic.models import AuditEvent, OutcomeMeasure, Patient, RecordCorrection, TreatmentSession
-from tests.web.plan_helpers import approved_plan, make_plan, plan_row
+from tests.helpers.pages import text_of as text
+from tests.helpers.plans import approved_plan, make_plan, plan_row
 
 DAY = "2026-03-02"
 
@@ -25,13 +26,6 @@ def therapist(make_user, login):
 @pytest.fixture
 def patient(make_patient):
     return make_patient()
-
-
-def text(response) -> str:
-    import html
-    import re
-
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))).split())
 
 
 def rows(app, model, *where):

@@ -2,7 +2,7 @@
 withdrawal keeps the values before and after (WF-05)
 
 Revision ID: 06a951b15786
-Revises: c5e7a1d2b9f4
+Revises: d1a4c7e2f805
 Create Date: 2026-11-30 05:20:13.646285
 
 """
@@ -14,7 +14,7 @@ import clinic.models  # noqa: F401  custom column types (UTCDateTime) referenced
 
 # revision identifiers, used by Alembic.
 revision = '06a951b15786'
-down_revision = 'c5e7a1d2b9f4'
+down_revision = 'd1a4c7e2f805'
 branch_labels = None
 depends_on = None
 
