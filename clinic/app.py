@@ -98,6 +98,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     from clinic.admin.routes import bp as admin_bp
     from clinic.auth.routes import bp as auth_bp
+    from clinic.letters.routes import bp as letters_bp
     from clinic.main.routes import bp as main_bp
     from clinic.measures.routes import bp as measures_bp
     from clinic.patients.routes import bp as patients_bp
@@ -114,6 +115,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(screening_bp)
     app.register_blueprint(plans_bp)
     app.register_blueprint(measures_bp)
+    app.register_blueprint(letters_bp)
     app.register_blueprint(settings_bp)
 
     from clinic import cli, errors, templating

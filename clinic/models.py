@@ -537,6 +537,46 @@ class DiaryEntry(db.Model):
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
+class Episode(db.Model):
+    """An episode of care for one condition (protocol): opened with the patient's first plan for it, closed by a
+    discharge with its outcome and reason (OUT-07)."""
+
+    __tablename__ = "episodes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    protocol_id: Mapped[str] = mapped_column(String(40))
+    opened_on: Mapped[dt.date] = mapped_column(Date)
+    closed_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    outcome: Mapped[str] = mapped_column(String(40), default="")  # discharge outcome, in words
+    reason: Mapped[str] = mapped_column(Text, default="")
+    closed_by: Mapped[str] = mapped_column(String(254), default="")
+
+
+class Letter(db.Model):
+    """A progress or discharge letter to the referring doctor: a draft the therapist edits, then final (signed,
+    rendered once, never changed again: an ORM guard refuses it, like an approved plan revision)."""
+
+    __tablename__ = "letters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "progress" or "discharge"
+    status: Mapped[str] = mapped_column(String(20), default="draft")  # "draft" or "final"
+    recipient: Mapped[str] = mapped_column(String(300), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    signed_name: Mapped[str] = mapped_column(String(200), default="")
+    qualification: Mapped[str] = mapped_column(String(200), default="")
+    created_by: Mapped[str] = mapped_column(String(254), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    final_by: Mapped[str] = mapped_column(String(254), default="")
+    final_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    signed_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    sha256: Mapped[str] = mapped_column(String(64), default="")
+
+
 class RecordCorrection(db.Model):
     """A correction or withdrawal of a measure or a session (WF-05): the values before and after, the reason,
     who and when. Rows are inserted once and never changed; the measure or session row holds the current value."""

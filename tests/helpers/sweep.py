@@ -56,6 +56,10 @@ PROTECTED = {
     "measures.correct_session",
     "measures.withdraw_session",
     "measures.diary_back",
+    "letters.index",
+    "letters.new",
+    "letters.edit",
+    "letters.letter_pdf",
     "plans.review",
 }
 

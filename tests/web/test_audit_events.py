@@ -18,7 +18,7 @@ from clinic import audit
 from clinic.domain import planning
 from clinic.domain.progress import next_stage_criteria
 from clinic.extensions import db
-from clinic.models import AuditEvent, OutcomeMeasure, Patient, TreatmentSession, User
+from clinic.models import AuditEvent, Letter, OutcomeMeasure, Patient, TreatmentSession, User
 from clinic.patients import operations as patient_ops
 from tests.conftest import PASSWORD, Browser, FakeClock, require_tool
 from tests.helpers.patients import patient_form
@@ -241,6 +241,21 @@ def copies_dans_diary(d: Day) -> None:
            {"d0_e0": "1", "d0_before": "4", "d0_after": "3"})
 
 
+def writes_dans_letter(d: Day) -> None:
+    d.post("therapist", f"/patients/{d.patients['dan']}/letters/new/progress")
+
+
+def signs_dans_letter(d: Day) -> None:
+    letter = _latest_id(d, Letter, "dan")
+    d.post("therapist", f"/patients/{d.patients['dan']}/letters/{letter}",
+           {"recipient": "Dr Ray", "body": "Dear Dr Ray,\n\nProgress is good.", "signed_name": "T One",
+            "qualification": "Hand therapist", "action": "sign"})
+
+
+def downloads_dans_letter(d: Day) -> None:
+    d.get("therapist", f"/patients/{d.patients['dan']}/letters/{_latest_id(d, Letter, 'dan')}/letter.pdf")
+
+
 def moves_dan_on(d: Day) -> None:
     draft = d.dans_draft()
     criteria = list(next_stage_criteria(draft))  # the next stage's entry criteria
@@ -344,6 +359,9 @@ DAY: tuple[Step, ...] = (
     Step("she records the session again by mistake", records_dans_session, (Row("session_record", T, "dan"),)),
     Step("and withdraws the double", withdraws_dans_second_session, (Row("session_withdraw", T, "dan"),)),
     Step("she copies his exercise diary (OUT-06)", copies_dans_diary, (Row("diary_record", T, "dan"),)),
+    Step("she writes a progress letter to his doctor (OUT-07)", writes_dans_letter, (Row("letter_draft", T, "dan"),)),
+    Step("she signs it", signs_dans_letter, (Row("letter_sign", T, "dan"),)),
+    Step("she downloads it to send", downloads_dans_letter, (Row("letter_print", T, "dan"),)),
     Step("he is ready: the plan moves on a stage, approved as revision 2", moves_dan_on,
          (Row("approve", T, "dan"), Row("stage_move", T, "dan"))),
     Step("she prints the new handout", _g(T, "/patients/{dan}/plans/{dans_plan}/revisions/2/handout.pdf"),

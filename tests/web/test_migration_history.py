@@ -44,6 +44,7 @@ PINNED = {
     "c5e7a1d2b9f4_clinic_settings.py": "fb2f9bdce59df15feb6bf774013a2f53d93d4de261fd7b58ec0e515d8e87209f",
     "d1a4c7e2f805_audit_checkpoints.py": "b1c09e3459b7d965de6829d6caf4cbb51e250a4d312a41d3b5d71e69b2450907",
     "06a951b15786_measures_and_corrections.py": "e60035624140339805c962c816855b2a8f0551582b75fbb87284d75092012a4e",
+    "ca559938d643_episodes_and_letters.py": "8bd4bc4c4736763c468f85856869bdb1726a4c29c69868085c50aef705ab82e9",
     "f9a61ba3444c_diary_days.py": "2a79b22dbe9ee874b5019d83efb858a4508251885141cacfea997ecd589874c1",
 }
 
