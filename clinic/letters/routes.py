@@ -120,10 +120,12 @@ def letter_pdf(patient_id: int, letter_id: int):
     """The signed letter's PDF, exactly as signed."""
     patient = _own_patient(patient_id)
     letter = _own_letter(patient, letter_id)
-    if letter.status != "final" or letter.pdf is None:
+    if letter.status != "final":
         abort(404)
+    # A letter imported from another installation comes without its PDF: rendered again from the signed text.
+    data = letter.pdf if letter.pdf is not None else render_letter(letter, patient)
     audit.record("letter_print", patient_ref=patient.id, detail=f"letter {letter.id}")
     db.session.commit()
-    return Response(letter.pdf, mimetype="application/pdf", headers={
+    return Response(data, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="letter-{patient.record_number}-{letter.id}.pdf"',
         "Cache-Control": "no-store"})

@@ -41,6 +41,8 @@ class PatientTable:
     # are already the new ids (their rows are flushed), so a check may read them; it may also replace a
     # derived value in ``values`` with the one this installation computes.
     check: Callable[[dict, ImportContext], list[str]] | None = None
+    # Columns left out of the export: derived bytes rendered again from the row (a signed letter's PDF).
+    skip: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:

@@ -340,3 +340,32 @@ def test_out06_the_diary_travels_in_the_export(app, therapist, patient, clock):
     document = json.loads(therapist.get(f"/patients/{patient}/export.json").data)
     (day,) = document["tables"]["diary_days"]
     assert day["day"] == "2026-03-02" and day["pain_before"] == 2 and day["plan_id"] == 0
+
+
+def test_rel07_measures_corrections_diary_and_letters_export_import_and_export_again_byte_equal(
+        app, therapist, patient, clock):
+    from clinic.patients import operations as patient_ops
+
+    plan_id = approved_plan(therapist, app, patient, "tendinitis")
+    therapist.post(f"/patients/{patient}/outcomes/prwe",
+                   data={"on_date": DAY, **{f"item_{n}": "4" for n in range(1, 16)}})
+    therapist.post(f"/patients/{patient}/outcomes/rom", data={
+        "on_date": DAY, "side": "left", "wrist_flexion_affected": "40", "wrist_flexion_other": "80"})
+    therapist.post(f"/patients/{patient}/outcomes/quickdash",
+                   data={**quickdash(2), **{f"work_{n}": "3" for n in range(1, 5)}})
+    first_measure = rows(app, OutcomeMeasure)[0]
+    therapist.post(f"/patients/{patient}/outcomes/{first_measure.id}/withdraw", data={"reason": "Wrong form"})
+    therapist.post(f"/patients/{patient}/plans/{plan_id}/diary", data={"d0_e0": "1", "d0_before": "2"})
+    letter = therapist.post(f"/patients/{patient}/letters/new/progress").headers["Location"]
+    therapist.post(letter, data={"recipient": "Dr X", "body": "Dear Dr X,\n\nWell.", "signed_name": "T",
+                                 "qualification": "Hand therapist", "action": "sign"})
+    with app.app_context():
+        row = db.session.get(Patient, patient)
+        first = patient_ops.export_json(db.session, row)
+        assert all(json.loads(first)["tables"][t] for t in ("record_corrections", "diary_days", "letters",
+                                                             "episodes"))
+        assert patient_ops.erase_patient(db.session, row, user=None, now=clock()).erased
+        db.session.commit()
+        again = patient_ops.import_json(db.session, first, now=clock())
+        db.session.commit()
+        assert patient_ops.export_json(db.session, again) == first
