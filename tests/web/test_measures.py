@@ -369,3 +369,17 @@ def test_rel07_measures_corrections_diary_and_letters_export_import_and_export_a
         again = patient_ops.import_json(db.session, first, now=clock())
         db.session.commit()
         assert patient_ops.export_json(db.session, again) == first
+
+
+def test_the_plans_session_table_names_stages_and_techniques_never_their_ids(app, therapist, patient):
+    plan_id = approved_plan(therapist, app, patient, "fracture")
+    draft = planning.plan_from_canonical(plan_row(app, plan_id).draft)
+    stage = draft.stage(draft.current_stage)
+    technique = stage.clinic[0]
+    therapist.post(f"/patients/{patient}/plans/{plan_id}/sessions/new", data={
+        "on_date": DAY, "stage_id": stage.id, "pain_before": "4", "pain_after": "2", "techniques": technique.ref})
+    page = text(therapist.get(f"/patients/{patient}/plans/{plan_id}"))
+    table = page[page.index("Sessions Record a session"):]
+    assert stage.title in table and technique.name in table
+    assert stage.id.replace("_", " ") not in table.replace(stage.title, "")
+    assert technique.ref.replace("_", " ") not in table.replace(technique.name, "")
