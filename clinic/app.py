@@ -43,11 +43,16 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from clinic import library
 
     library.init_app(app)
+    from clinic.measures import wording
+
+    wording.init_app(app)
     security.init_app(app)
 
     from clinic.admin.routes import bp as admin_bp
     from clinic.auth.routes import bp as auth_bp
+    from clinic.letters.routes import bp as letters_bp
     from clinic.main.routes import bp as main_bp
+    from clinic.measures.routes import bp as measures_bp
     from clinic.patients.routes import bp as patients_bp
     from clinic.plans.routes import bp as plans_bp
     from clinic.protocols.routes import bp as protocols_bp
@@ -61,6 +66,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(protocols_bp)
     app.register_blueprint(screening_bp)
     app.register_blueprint(plans_bp)
+    app.register_blueprint(measures_bp)
+    app.register_blueprint(letters_bp)
     app.register_blueprint(settings_bp)
 
     from clinic import cli, errors, templating

@@ -447,6 +447,9 @@ class TreatmentSession(db.Model):
     notes: Mapped[str] = mapped_column(Text, default="")
     recorded_by: Mapped[str] = mapped_column(String(254), default="")
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # Withdrawn (WF-05): kept, shown struck through in the history, left out of charts and letters.
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    withdrawn_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class StageMove(db.Model):
@@ -490,7 +493,8 @@ class StageConfirmation(db.Model):
 
 
 class OutcomeMeasure(db.Model):
-    """An outcome measure (a FHIR Observation): QuickDASH items or grip strengths, and the score."""
+    """An outcome measure (a FHIR Observation): the answers or measurements of one kind, and the score.
+    ``clinic.measures.kinds`` says what ``values`` holds for each kind."""
 
     __tablename__ = "outcome_measures"
     __table_args__ = (Index("ix_outcome_measures_patient_date", "patient_id", "on_date"),)
@@ -498,17 +502,105 @@ class OutcomeMeasure(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
     on_date: Mapped[dt.date] = mapped_column(Date)
-    kind: Mapped[str] = mapped_column(String(20))  # "quickdash" or "grip"
-    # quickdash: {"items": [1-5 or null ×11], "answered": n, "score": 0-100 or null}
-    # grip: {"affected_kg": x, "other_kg": y, "side": "left", "score": percent or null}
+    # quickdash, grip, prwe, psfs, pain, rom, pinch (``clinic.measures.kinds``)
+    kind: Mapped[str] = mapped_column(String(20))
+    # quickdash: {"items": [1-5 or null ×11], "answered": n, "score": 0-100 or null, "modules": {...}}
+    # grip: {"affected_kg": x, "other_kg": y, "side": "left", "score": percent or null}; the others likewise.
     values: Mapped[dict] = mapped_column(JSON)
     recorded_by: Mapped[str] = mapped_column(String(254), default="")
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # Withdrawn (WF-05): kept, shown struck through in the history, left out of charts and letters.
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    withdrawn_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     @property
     def score(self) -> float | None:
         """QuickDASH 0–100 (None when fewer than 10 answers) or grip as % of the other side."""
         return self.values.get("score")
+
+
+class DiaryEntry(db.Model):
+    """One day of the printed exercise diary brought back (OUT-06): ticks per exercise against the boxes printed,
+    and the pain before and after exercising that day."""
+
+    __tablename__ = "diary_days"
+    __table_args__ = (UniqueConstraint("plan_id", "day", name="uq_diary_days_plan_day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    # The approved revision whose handout the sheet came with (its exercises and doses).
+    revision_id: Mapped[int | None] = mapped_column(ForeignKey("plan_revisions.id", ondelete="SET NULL"),
+                                                    nullable=True)
+    day: Mapped[dt.date] = mapped_column(Date)
+    # {"exercise ref": [ticks, boxes printed]}
+    ticks: Mapped[dict] = mapped_column(JSON, default=dict)
+    pain_before: Mapped[int | None] = mapped_column(nullable=True)
+    pain_after: Mapped[int | None] = mapped_column(nullable=True)
+    recorded_by: Mapped[str] = mapped_column(String(254), default="")
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class Episode(db.Model):
+    """An episode of care for one condition (protocol): opened with the patient's first plan for it, closed by a
+    discharge with its outcome and reason (OUT-07)."""
+
+    __tablename__ = "episodes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    protocol_id: Mapped[str] = mapped_column(String(40))
+    opened_on: Mapped[dt.date] = mapped_column(Date)
+    closed_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    outcome: Mapped[str] = mapped_column(String(40), default="")  # discharge outcome, in words
+    reason: Mapped[str] = mapped_column(Text, default="")
+    closed_by: Mapped[str] = mapped_column(String(254), default="")
+
+
+class Letter(db.Model):
+    """A progress or discharge letter to the referring doctor: a draft the therapist edits, then final (signed,
+    rendered once, never changed again: an ORM guard refuses it, like an approved plan revision)."""
+
+    __tablename__ = "letters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "progress" or "discharge"
+    status: Mapped[str] = mapped_column(String(20), default="draft")  # "draft" or "final"
+    recipient: Mapped[str] = mapped_column(String(300), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    signed_name: Mapped[str] = mapped_column(String(200), default="")
+    qualification: Mapped[str] = mapped_column(String(200), default="")
+    created_by: Mapped[str] = mapped_column(String(254), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    final_by: Mapped[str] = mapped_column(String(254), default="")
+    final_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    signed_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    sha256: Mapped[str] = mapped_column(String(64), default="")
+
+
+class RecordCorrection(db.Model):
+    """A correction or withdrawal of a measure or a session (WF-05): the values before and after, the reason,
+    who and when. Rows are inserted once and never changed; the measure or session row holds the current value."""
+
+    __tablename__ = "record_corrections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    outcome_id: Mapped[int | None] = mapped_column(ForeignKey("outcome_measures.id", ondelete="CASCADE"),
+                                                   nullable=True, index=True)
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("treatment_sessions.id", ondelete="CASCADE"),
+                                                   nullable=True, index=True)
+    action: Mapped[str] = mapped_column(String(20))  # "corrected" or "withdrawn"
+    # {"on_date": "2026-03-02", ...the row's values}: what was there before, and what is there now.
+    old_values: Mapped[dict] = mapped_column(JSON)
+    new_values: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    reason: Mapped[str] = mapped_column(Text)
+    by: Mapped[str] = mapped_column(String(254), default="")
+    by_name: Mapped[str] = mapped_column(String(200), default="")
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
 class HandoutPrint(db.Model):

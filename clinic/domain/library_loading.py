@@ -35,7 +35,9 @@ def _content_hash(raw: Any, protocol: Protocol, techniques: _TechniqueFile) -> s
     for sid in used_sequences:
         used_techniques.update(step.technique for step in techniques.sequences[sid].steps)
     payload = {
-        "protocol": raw,
+        # The MCIDs and the pain rule the diary is read against change no plan or handout: no review for them.
+        "protocol": {k: v for k, v in raw.items() if k not in ("measures", "pain_rule")}
+        if isinstance(raw, dict) else raw,
         "techniques": {tid: techniques.raw_techniques.get(tid) for tid in sorted(used_techniques)},
         "sequences": {sid: techniques.raw_sequences.get(sid) for sid in used_sequences},
     }

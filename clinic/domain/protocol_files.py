@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from clinic.domain.protocol_injury import parse_injury
+from clinic.domain.protocol_measures import parse_measures, parse_pain_rule
 from clinic.domain.protocol_model import (
     DATE_TYPES,
     FACT_TYPES,
@@ -20,7 +21,7 @@ from clinic.domain.protocol_model import (
     Stage,
     Technique,
 )
-from clinic.domain.protocol_stages import _check_timing, _parse_stage, _parse_stop_groups, _Refs
+from clinic.domain.protocol_stages import _check_timing, _parse_only_if, _parse_stage, _parse_stop_groups, _Refs
 from clinic.domain.rules import Problems
 from clinic.domain.yaml_checks import _identifier, _list, _mapping, _one_of, _show, _text, _texts, _whole
 
@@ -41,6 +42,8 @@ _PROTOCOL_OPTIONAL = {
     "precautions": "precautions for every stage",
     "stop_and_call": "stop-and-call signs for every stage",
     "injury": "the protocol's own injury: side, owns, at, held (see protocol_injury.py)",
+    "measures": "the measures followed and their MCIDs (see protocol_measures.py)",
+    "pain_rule": "after_max and source: the pain-monitoring rule the diary is read against",
 }
 _FACT_KEYS = {
     "name": "a name such as injury_date",
@@ -91,6 +94,12 @@ def _parse_protocol(
         sequence_ids=sequence_ids,
         illustrations=illustration_ids,
     )
+    measures = (
+        parse_measures(top["measures"], problems,
+                       lambda raw_if, path: _parse_only_if(raw_if, path, problems, refs))
+        if "measures" in top else ()
+    )
+    pain_rule = parse_pain_rule(top["pain_rule"], problems) if "pain_rule" in top else None
     stages: list[Stage] = []
     raw_stages = (
         _list(top.get("stages"), "stages", problems, "stages", allow_empty=False) if "stages" in top else []
@@ -121,6 +130,8 @@ def _parse_protocol(
         content_hash="",
         file=file_label,
         injury=injury,
+        measures=measures,
+        pain_rule=pain_rule,
     )
 
 

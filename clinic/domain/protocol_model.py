@@ -294,6 +294,10 @@ class Protocol:
     content_hash: str
     file: str
     injury: Injury | None = None
+    # The measures followed and their MCIDs (``clinic.domain.protocol_measures``).
+    measures: tuple = ()
+    # The pain-monitoring rule (``protocol_measures.PainRule``), or None when the protocol does not use one.
+    pain_rule: object | None = None
 
     def fact(self, name: str) -> CaseFact:
         """The case fact called ``name``; KeyError if the protocol has none."""

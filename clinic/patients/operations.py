@@ -605,7 +605,8 @@ def _columns(table: PatientTable):
     registered = {t.model.__tablename__: t for t in PATIENT_TABLES}
     out = []
     for column in inspect(table.model).columns:
-        if column.key == table.patient_column or (column.primary_key and column.key == "id"):
+        if column.key == table.patient_column or (column.primary_key and column.key == "id") \
+                or column.key in table.skip:
             continue
         targets = {fk.column.table.name for fk in column.foreign_keys}
         if "users" in targets or "clinics" in targets:

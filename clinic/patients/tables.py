@@ -12,15 +12,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from clinic.measures import import_checks as measure_checks
 from clinic.models import (
     Clearance,
+    DiaryEntry,
+    Episode,
     HandoutFile,
     HandoutPrint,
+    Letter,
     OutcomeMeasure,
     PatientChange,
     PatientSearchTerm,
     Plan,
     PlanRevision,
+    RecordCorrection,
     Screening,
     ScreeningOverride,
     StageConfirmation,
@@ -30,6 +35,10 @@ from clinic.models import (
 from clinic.patients.registry import ImportContext, all_of, text_caps
 from clinic.plans import import_checks as plan_checks
 from clinic.screening import import_checks as screening_checks
+
+# Text caps of the pages these rows come from (the letter editor, the correction form), held on import too.
+LETTER_BODY_MAX = 20_000
+CORRECTION_REASON_MAX = 2000
 
 
 @dataclass(frozen=True)
@@ -48,6 +57,8 @@ class PatientTable:
     # are already the new ids (their rows are flushed), so a check may read them; it may also replace a
     # derived value in ``values`` with the one this installation computes.
     check: Callable[[dict, ImportContext], list[str]] | None = None
+    # Columns left out of the export: derived bytes rendered again from the row (a signed letter's PDF).
+    skip: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -73,4 +84,9 @@ PATIENT_TABLES: tuple[PatientTable, ...] = (
     PatientTable(OutcomeMeasure, check=plan_checks.imported_measure_problems),
     PatientTable(HandoutPrint),
     PatientTable(HandoutFile, exported=False),  # derived: rendered again from the revision
+    PatientTable(RecordCorrection, check=text_caps(reason=CORRECTION_REASON_MAX)),
+    PatientTable(DiaryEntry, check=measure_checks.imported_day_problems),
+    PatientTable(Episode),
+    # The signed PDF is not exported: an imported letter is rendered again from its (unchanged) text and signature.
+    PatientTable(Letter, check=text_caps(body=LETTER_BODY_MAX), skip=("pdf",)),
 )

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 from clinic.domain.screening import Answer
 from clinic.domain.screening_rules import questions_for
 from clinic.library import library, screening_rules
+from clinic.measures import kinds
+from clinic.measures import operations as measure_ops
 from clinic.models import Patient, User
 from clinic.plans import operations as ops
 from clinic.screening import operations as screening_ops
@@ -73,11 +75,11 @@ def load_case(db: Session, patient: Patient, condition: str, raw: dict, therapis
         ops.record_session(db, plan, on_date=today - dt.timedelta(days=days), stage_id=stage, techniques=done,
                            pain_before=before, pain_after=after, notes="", user=therapist, now=now)
     for days, items in QUICKDASH:
-        ops.record_quickdash(db, patient, on_date=today - dt.timedelta(days=days), items=items, user=therapist,
-                             now=now)
+        measure_ops.record_measure(db, patient, kind="quickdash", on_date=today - dt.timedelta(days=days),
+                                   values=kinds.quickdash_values(items, {}), user=therapist, now=now)
     if condition in ("fracture", "stroke", "tendinitis"):
         for days, affected, other in GRIP:
-            ops.record_grip(db, patient, on_date=today - dt.timedelta(days=days),
-                            side=facts["affected_side"], affected_kg=affected, other_kg=other, user=therapist,
-                            now=now)
+            measure_ops.record_measure(db, patient, kind="grip", on_date=today - dt.timedelta(days=days),
+                                       values=kinds.grip_values(facts["affected_side"], affected, other),
+                                       user=therapist, now=now)
     return plan

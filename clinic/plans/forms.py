@@ -7,7 +7,6 @@ from typing import Any
 
 from wtforms import (
     BooleanField,
-    DecimalField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -219,6 +218,14 @@ class SessionForm(ClinicForm):
         """The stage dates given, by fact name."""
         return {f.name: self[f"date_{f.name}"].data for f in self.date_facts if self[f"date_{f.name}"].data}
 
+    def validate(self, extra_validators=None) -> bool:
+        """The field checks, and at least one pain score (a session without one cannot show a trend)."""
+        valid = super().validate(extra_validators)
+        if _pain(self.pain_before.data) is None and _pain(self.pain_after.data) is None:
+            self.pain_before.errors = [*self.pain_before.errors, "Give the pain before or after the session."]
+            valid = False
+        return valid
+
     def pains(self) -> tuple[int | None, int | None]:
         """Pain before and after as numbers (None when not asked)."""
         return _pain(self.pain_before.data), _pain(self.pain_after.data)
@@ -238,52 +245,3 @@ def session_form_class(coming_number: int | None, criteria: tuple[str, ...], dat
         attrs[f"date_{fact.name}"] = FriendlyDateField(fact.question, what="date", description=fact.help,
                                                        validators=[Optional(), _past_event])
     return type("SessionForm", (SessionForm,), attrs)
-
-
-# -------------------------------------------------------------------------------------- outcomes
-
-# Short labels of the 11 QuickDASH items (use the licensed questionnaire wording with patients).
-QUICKDASH_ITEMS = (
-    "Open a tight or new jar",
-    "Do heavy household chores (for example wash walls, floors)",
-    "Carry a shopping bag or briefcase",
-    "Wash your back",
-    "Use a knife to cut food",
-    "Recreational activities in which you take some force or impact through your arm, shoulder or hand",
-    "During the past week, how much did your problem interfere with your normal social activities?",
-    "During the past week, were you limited in your work or other regular daily activities?",
-    "Arm, shoulder or hand pain",
-    "Tingling (pins and needles) in your arm, shoulder or hand",
-    "During the past week, how much difficulty have you had sleeping because of the pain?",
-)
-QUICKDASH_SCALE = [SelectChoice(str(n), label) for n, label in
-                   ((1, "1 none"), (2, "2 mild"), (3, "3 moderate"), (4, "4 severe"), (5, "5 extreme / unable"))]
-
-
-class QuickDashFormBase(ClinicForm):
-    """QuickDASH: 11 items scored 1 to 5; fields added below."""
-
-    on_date = FriendlyDateField("Date", what="date", validators=[InputRequired("Enter the date."), _past_event])
-
-    def items(self) -> list[int | None]:
-        """The 11 answers (None for unanswered)."""
-        return [None if self[f"item_{n}"].data in (None, "") else int(self[f"item_{n}"].data)
-                for n in range(1, len(QUICKDASH_ITEMS) + 1)]
-
-
-QuickDashForm = type("QuickDashForm", (QuickDashFormBase,), {
-    f"item_{n}": RadioField(f"{n}. {label}", choices=QUICKDASH_SCALE, validators=[Optional()], validate_choice=True)
-    for n, label in enumerate(QUICKDASH_ITEMS, start=1)
-})
-
-
-class GripForm(ClinicForm):
-    """Grip strength of both hands (kg); the affected side is scored as a percentage of the other."""
-
-    on_date = FriendlyDateField("Date", what="date", validators=[InputRequired("Enter the date."), _past_event])
-    side = RadioField("Affected hand", choices=[SelectChoice("left", "Left"), SelectChoice("right", "Right")],
-                      validators=[InputRequired("Choose the affected hand.")])
-    affected_kg = DecimalField("Affected hand (kg)", places=1, validators=[
-        InputRequired("Enter the grip of the affected hand."), NumberRange(min=0, max=200, message="0 to 200 kg.")])
-    other_kg = DecimalField("Other hand (kg)", places=1, validators=[
-        InputRequired("Enter the grip of the other hand."), NumberRange(min=0.1, max=200, message="0.1 to 200 kg.")])

@@ -10,11 +10,12 @@ import functools
 
 from sqlalchemy import func, select
 
-from clinic.domain.outcomes import STORED_MEASURES, session_problems
+from clinic.domain.outcomes import session_problems
 from clinic.domain.plan_json import plan_from_canonical
 from clinic.domain.protocols import illustration_ids_in
 from clinic.domain.stored_plans import revision_problems, stored_plan_problems
 from clinic.library import ILLUSTRATIONS
+from clinic.measures.kinds import KINDS, rescore
 from clinic.models import Plan, PlanRevision, PlanStatus, Screening
 from clinic.patients.registry import ImportContext
 
@@ -85,14 +86,12 @@ def imported_measure_problems(row: dict, context: ImportContext) -> list[str]:
     page stores for its inputs (a QuickDASH score of 0 on answers that score 50 is refused)."""
     values = row["values"]
     kind = row["kind"]
-    if kind not in STORED_MEASURES:
-        return [f"kind: {kind!r} is not a measure this clinic records ({', '.join(STORED_MEASURES)})"]
-    inputs, stored_values = STORED_MEASURES[kind]
-    missing = [name for name in inputs if name not in values]
-    if missing:
-        return [f"values: {', '.join(missing)} missing"]
+    if kind not in KINDS:
+        return [f"kind: {kind!r} is not a measure this clinic records ({', '.join(KINDS)})"]
     try:
-        expected = stored_values(*(values[name] for name in inputs))
+        expected = rescore(kind, values)
+    except KeyError as exc:
+        return [f"values: {exc.args[0]} missing"]
     except (ValueError, TypeError) as exc:
         return [f"values: {exc}"]
     problems = []

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from clinic import audit, localtime, staff
 from clinic.domain import carryover, planning
 from clinic.domain.carryover import CarryOver
-from clinic.domain.outcomes import grip_values, quickdash_values, session_problems
+from clinic.domain.outcomes import session_problems
 from clinic.domain.planning import PlanBlocked, PlanDraft, PlanEditError
 from clinic.domain.progress import move_to_next_stage, next_stage, next_stage_criteria
 from clinic.domain.protocols import HomeDose, Library
@@ -32,7 +32,6 @@ from clinic.models import (
     Clinic,
     HandoutFile,
     HandoutPrint,
-    OutcomeMeasure,
     Patient,
     Plan,
     PlanRevision,
@@ -610,6 +609,8 @@ def record_session(
                                 clinic_today(db, db.get(Patient, plan.patient_id), now))
     if problems:
         raise PlanRefused(problems[:1])
+    if pain_before is None and pain_after is None:
+        raise PlanRefused(["Give the pain before or after the session (0 to 10)."])
     row = TreatmentSession(plan_id=plan.id, patient_id=plan.patient_id, on_date=on_date, stage_id=stage_id,
                            techniques={"done": list(techniques)}, pain_before=pain_before, pain_after=pain_after,
                            notes=notes.strip(), recorded_by=user.email, recorded_at=now)
@@ -620,16 +621,20 @@ def record_session(
 
 def newest_sessions(db: Session, plan: Plan, limit: int, offset: int = 0) -> tuple[list[TreatmentSession], bool]:
     """A page of the plan's sessions, newest first, and whether there are older ones."""
-    rows = list(db.scalars(select(TreatmentSession).where(TreatmentSession.plan_id == plan.id)
+    rows = list(db.scalars(select(TreatmentSession).where(TreatmentSession.plan_id == plan.id,
+                                                          TreatmentSession.withdrawn_at.is_(None))
                            .order_by(TreatmentSession.on_date.desc(), TreatmentSession.id.desc())
                            .offset(offset).limit(limit + 1)))
     return rows[:limit], len(rows) > limit
 
 
-def sessions_of(db: Session, patient: Patient, plan: Plan | None = None, *, newest: int | None = None
-                ) -> list[TreatmentSession]:
-    """The patient's (or one plan's) sessions, oldest first; only the ``newest`` ones when given."""
+def sessions_of(db: Session, patient: Patient, plan: Plan | None = None, *, newest: int | None = None,
+                withdrawn: bool = False) -> list[TreatmentSession]:
+    """The patient's (or one plan's) sessions, oldest first; only the ``newest`` ones when given; withdrawn ones
+    (WF-05) only when asked."""
     query = select(TreatmentSession).where(TreatmentSession.patient_id == patient.id)
+    if not withdrawn:
+        query = query.where(TreatmentSession.withdrawn_at.is_(None))
     if plan is not None:
         query = query.where(TreatmentSession.plan_id == plan.id)
     if newest is not None:
@@ -641,38 +646,6 @@ def sessions_of(db: Session, patient: Patient, plan: Plan | None = None, *, newe
 def plans_of(db: Session, patient: Patient) -> list[Plan]:
     """The patient's plans, newest first."""
     return list(db.scalars(select(Plan).where(Plan.patient_id == patient.id).order_by(Plan.id.desc())))
-
-
-# ------------------------------------------------------------------------------------- outcomes
-
-
-def record_quickdash(db: Session, patient: Patient, *, on_date: dt.date, items: list[int | None], user: User,
-                     now: dt.datetime) -> OutcomeMeasure:
-    """Store a QuickDASH (11 items 1–5); its score is None when fewer than 10 were answered."""
-    row = OutcomeMeasure(patient_id=patient.id, on_date=on_date, kind="quickdash", values=quickdash_values(items),
-                         recorded_by=user.email, recorded_at=now)
-    db.add(row)
-    db.flush()
-    return row
-
-
-def record_grip(db: Session, patient: Patient, *, on_date: dt.date, side: str, affected_kg: float,
-                other_kg: float, user: User, now: dt.datetime) -> OutcomeMeasure:
-    """Store grip strength of both hands; the score is the affected side as a percentage of the other."""
-    row = OutcomeMeasure(patient_id=patient.id, on_date=on_date, kind="grip",
-                         values=grip_values(side, affected_kg, other_kg), recorded_by=user.email, recorded_at=now)
-    db.add(row)
-    db.flush()
-    return row
-
-
-def outcomes_of(db: Session, patient: Patient, *, newest: int | None = None) -> list[OutcomeMeasure]:
-    """The patient's outcome measures, oldest first; only the ``newest`` ones when given."""
-    query = select(OutcomeMeasure).where(OutcomeMeasure.patient_id == patient.id)
-    if newest is not None:
-        query = query.order_by(OutcomeMeasure.on_date.desc(), OutcomeMeasure.id.desc()).limit(newest)
-        return list(reversed(db.scalars(query).all()))
-    return list(db.scalars(query.order_by(OutcomeMeasure.on_date, OutcomeMeasure.id)))
 
 
 # ---------------------------------------------------------------------------------------- review
@@ -715,8 +688,8 @@ def clinic_today(db: Session, patient: Patient, now: dt.datetime) -> dt.date:
 
 @timeline_source
 def _plan_timeline(db: Session, patient: Patient, window: Window) -> Iterable[TimelineEntry]:
-    """Plans made, revisions approved, stage moves, sessions, outcome measures and handouts printed (the
-    window's newest of each); people by name and stages by title (never a login e-mail or an internal id)."""
+    """Plans made, revisions approved, stage moves, sessions and handouts printed (the window's newest of
+    each; measures: clinic.measures); people by name and stages by title (never a login e-mail or an internal id)."""
     if not window.clinical:
         return
     names = staff.names_by_email(db, patient.clinic_id)
@@ -765,17 +738,11 @@ def _plan_timeline(db: Session, patient: Patient, window: Window) -> Iterable[Ti
                                TreatmentSession.recorded_at)):
         pain = (f" · pain {s.pain_before} → {s.pain_after}" if s.pain_before is not None and s.pain_after is not None
                 else "")
-        yield TimelineEntry(at=s.recorded_at, title=f"Session on {format_day(s.on_date)}",
+        yield TimelineEntry(at=s.recorded_at, title=f"Session on {format_day(s.on_date)}"
+                            + (" (withdrawn)" if s.withdrawn_at else ""),
                             detail=f"{stage_title(s.plan_id, s.stage_id)}{pain} · by {who(s.recorded_by)}",
                             kind="session",
                             url=url_for("plans.show", patient_id=patient.id, plan_id=s.plan_id))
-    for o in db.scalars(newest(select(OutcomeMeasure).where(OutcomeMeasure.patient_id == patient.id),
-                               OutcomeMeasure.recorded_at)):
-        score = o.score
-        words = "not scored (fewer than 10 answers)" if score is None else (
-            f"{score:g}" if o.kind == "quickdash" else f"{score:g} % of the other hand")
-        yield TimelineEntry(at=o.recorded_at, title="QuickDASH" if o.kind == "quickdash" else "Grip strength",
-                            detail=f"{words} · by {who(o.recorded_by)}", kind="outcome")
     prints = list(db.scalars(newest(select(HandoutPrint).where(HandoutPrint.patient_id == patient.id),
                                     HandoutPrint.at)))
     missing = {p.revision_id for p in prints} - revisions.keys()

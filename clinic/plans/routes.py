@@ -24,6 +24,7 @@ from clinic.handouts import plan_context as handout
 from clinic.handouts import printing
 from clinic.handouts.printing import HandoutOptionsKey
 from clinic.library import library
+from clinic.measures import operations as measure_ops
 from clinic.models import Patient, Plan, PlanRevision, Role, Screening
 from clinic.patients.access import patient_in_my_clinic
 from clinic.plans import chart, conflicts, forms
@@ -527,45 +528,6 @@ def move_stage(patient_id: int, plan_id: int):
         409 if problems else 400 if form.errors else 200)
 
 
-# ------------------------------------------------------------------------------------- outcomes
-
-
-@bp.route("/patients/<int:patient_id>/outcomes/quickdash", methods=["GET", "POST"])
-@roles_required(Role.THERAPIST)
-def quickdash(patient_id: int):
-    """QuickDASH: 11 items, scored when at least 10 are answered."""
-    patient = patient_in_my_clinic(patient_id)
-    form = forms.QuickDashForm() if request.method == "POST" else forms.QuickDashForm(data={"on_date": _today()})
-    if form.validate_on_submit():
-        row = ops.record_quickdash(db.session, patient, on_date=form.on_date.data, items=form.items(), user=g.user,
-                                   now=now())
-        audit.record("outcome_record", patient_ref=patient.id, detail=f"quickdash {row.id}")
-        db.session.commit()
-        flash("QuickDASH recorded: " + (f"score {row.score:g}." if row.score is not None else
-                                        f"only {row.values['answered']} of 11 answered, so it has no score."),
-              "success" if row.score is not None else "warning")
-        return redirect(url_for("patients.show", patient_id=patient.id) + "#progress")
-    return render_template("plans/quickdash.html", patient=patient, form=form), (400 if form.errors else 200)
-
-
-@bp.route("/patients/<int:patient_id>/outcomes/grip", methods=["GET", "POST"])
-@roles_required(Role.THERAPIST)
-def grip(patient_id: int):
-    """Grip strength of both hands; the affected side as a percentage of the other."""
-    patient = patient_in_my_clinic(patient_id)
-    form = forms.GripForm() if request.method == "POST" else forms.GripForm(data={"on_date": _today()})
-    if form.validate_on_submit():
-        row = ops.record_grip(db.session, patient, on_date=form.on_date.data, side=form.side.data,
-                              affected_kg=float(form.affected_kg.data), other_kg=float(form.other_kg.data),
-                              user=g.user, now=now())
-        audit.record("outcome_record", patient_ref=patient.id, detail=f"grip {row.id}")
-        db.session.commit()
-        flash(f"Grip recorded: {row.score:g} % of the other hand." if row.score is not None else "Grip recorded.",
-              "success")
-        return redirect(url_for("patients.show", patient_id=patient.id) + "#progress")
-    return render_template("plans/grip.html", patient=patient, form=form), (400 if form.errors else 200)
-
-
 # --------------------------------------------------------------------------------------- review
 
 
@@ -602,7 +564,9 @@ def current_handouts(patient: Patient) -> list[tuple[Plan, PlanRevision]]:
 
 @bp.app_template_global()
 def progress_chart(patient: Patient) -> chart.Chart | None:
-    """The progress chart's geometry (pain, QuickDASH, grip over time) of the newest sessions and measures, or
-    None with nothing to draw. Bounded: after years of sessions the recent course is what a chart can show."""
+    """The progress chart's geometry (pain and every measure over time, with each protocol's MCID) of the newest
+    sessions and measures, or None with nothing to draw. Bounded: after years of sessions the recent course is
+    what a chart can show."""
     return chart.build(ops.sessions_of(db.session, patient, newest=CHART_SESSIONS),
-                       ops.outcomes_of(db.session, patient, newest=CHART_OUTCOMES))
+                       measure_ops.outcomes_of(db.session, patient, newest=CHART_OUTCOMES),
+                       target=measure_ops.targets(db.session, patient, library()))

@@ -13,7 +13,7 @@ from clinic.extensions import db
 
 # GET endpoints that are not pages a person reads in the browser: files, the health probe, static assets.
 NOT_PAGES = frozenset({"static", "main.health", "patients.export_json", "patients.export_pdf", "plans.handout_pdf",
-                       "plans.current_handout", "plans.summary_pdf"})
+                       "plans.current_handout", "plans.summary_pdf", "letters.letter_pdf"})
 
 DEMO_PASSWORDS = {"admin": ("admin@demo.clinic", "demo-admin-pass"),
                   "therapist": ("therapist@demo.clinic", "demo-therapist-pass"),
@@ -60,6 +60,16 @@ def load_demo(app, runner) -> dict[str, int]:
                 user=users["therapist"], now=now, valid_days=30)
             db.session.flush()
             ids[key] = screening.id
+        from clinic.letters import operations as letter_ops
+        from clinic.library import library
+        from clinic.models import OutcomeMeasure, TreatmentSession
+
+        ids["outcome"] = db.session.scalars(select(OutcomeMeasure.id).where(OutcomeMeasure.patient_id == patient.id)
+                                            .order_by(OutcomeMeasure.id)).first()
+        ids["session"] = db.session.scalars(select(TreatmentSession.id).where(TreatmentSession.plan_id == plan.id)
+                                            .order_by(TreatmentSession.id)).first()
+        ids["letter"] = letter_ops.new_letter(db.session, patient, plan, "discharge", library=library(),
+                                              user=users["therapist"], now=now).id
         db.session.commit()
     return ids
 
@@ -129,6 +139,30 @@ def page_states(ids: dict[str, int]) -> list[PageState]:
         PageState("grip", "therapist", f"{pp}/outcomes/grip"),
         PageState("grip, errors", "therapist", f"{pp}/outcomes/grip", submit={"#on_date": ""},
                   errors=True),
+        PageState("PRWE", "therapist", f"{pp}/outcomes/prwe"),
+        PageState("PRWE, errors", "therapist", f"{pp}/outcomes/prwe", submit={"#on_date": ""}, errors=True),
+        PageState("PSFS", "therapist", f"{pp}/outcomes/psfs"),
+        PageState("PSFS, errors", "therapist", f"{pp}/outcomes/psfs", submit={"#activity_1": "Typing"}, errors=True),
+        PageState("pain", "therapist", f"{pp}/outcomes/pain"),
+        PageState("pinch", "therapist", f"{pp}/outcomes/pinch"),
+        PageState("range of motion", "therapist", f"{pp}/outcomes/rom"),
+        PageState("range of motion, errors", "therapist", f"{pp}/outcomes/rom",
+                  submit={"#wrist_flexion_affected": "400"}, errors=True),
+        PageState("measures and sessions", "therapist", f"{pp}/outcomes"),
+        PageState("copy the diary", "therapist", f"{plan_url}/diary"),
+        PageState("copy the diary, errors", "therapist", f"{plan_url}/diary", submit={}, errors=True),
+        PageState("letters", "therapist", f"{pp}/letters"),
+        PageState("correct a measure", "therapist", f"{pp}/outcomes/{ids.get('outcome', 1)}/correct"),
+        PageState("correct a measure, errors", "therapist", f"{pp}/outcomes/{ids.get('outcome', 1)}/correct",
+                  submit={}, errors=True),
+        PageState("withdraw a measure", "therapist", f"{pp}/outcomes/{ids.get('outcome', 1)}/withdraw"),
+        PageState("correct a session", "therapist", f"{pp}/sessions/{ids.get('session', 1)}/correct"),
+        PageState("withdraw a session", "therapist", f"{pp}/sessions/{ids.get('session', 1)}/withdraw"),
+        PageState("withdraw a session, errors", "therapist", f"{pp}/sessions/{ids.get('session', 1)}/withdraw",
+                  submit={}, errors=True),
+        PageState("a draft letter", "therapist", f"{pp}/letters/{ids.get('letter', 1)}"),
+        PageState("a draft letter, errors", "therapist", f"{pp}/letters/{ids.get('letter', 1)}",
+                  submit={"#body": ""}, errors=True),
         PageState("plans to review", "admin", "/plans/review"),
         PageState("protocols", "admin", "/protocols/"),
         PageState("protocol", "admin", "/protocols/fracture"),

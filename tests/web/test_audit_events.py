@@ -18,7 +18,7 @@ from clinic import audit
 from clinic.domain import planning
 from clinic.domain.progress import next_stage_criteria
 from clinic.extensions import db
-from clinic.models import AuditEvent, Patient, User
+from clinic.models import AuditEvent, Letter, OutcomeMeasure, Patient, TreatmentSession, User
 from clinic.patients import operations as patient_ops
 from tests.conftest import PASSWORD, Browser, FakeClock, require_tool
 from tests.helpers.patients import patient_form
@@ -210,6 +210,52 @@ def records_dans_quickdash(d: Day) -> None:
            {"on_date": "2026-03-02", **{f"item_{n}": "2" for n in range(1, 12)}})
 
 
+def _latest_id(d: Day, model, patient: str) -> int:
+    with d.app.app_context():
+        return db.session.scalars(select(model.id).where(model.patient_id == d.patients[patient])
+                                  .order_by(model.id.desc())).first()
+
+
+def corrects_dans_quickdash(d: Day) -> None:
+    d.post("therapist", f"/patients/{d.patients['dan']}/outcomes/{_latest_id(d, OutcomeMeasure, 'dan')}/correct",
+           {"on_date": "2026-03-02", **{f"item_{n}": "3" for n in range(1, 12)}, "reason": "Read the wrong column."})
+
+
+def withdraws_ants_grip(d: Day) -> None:
+    d.post("therapist", f"/patients/{d.patients['ant']}/outcomes/{_latest_id(d, OutcomeMeasure, 'ant')}/withdraw",
+           {"reason": "Measured the wrong hand."})
+
+
+def corrects_dans_session(d: Day) -> None:
+    d.post("therapist", f"/patients/{d.patients['dan']}/sessions/{_latest_id(d, TreatmentSession, 'dan')}/correct",
+           {"on_date": "2026-03-02", "pain_before": "5", "pain_after": "2", "reason": "Misheard the after score."})
+
+
+def withdraws_dans_second_session(d: Day) -> None:
+    d.post("therapist", f"/patients/{d.patients['dan']}/sessions/{_latest_id(d, TreatmentSession, 'dan')}/withdraw",
+           {"reason": "Entered twice."})
+
+
+def copies_dans_diary(d: Day) -> None:
+    d.post("therapist", f"/patients/{d.patients['dan']}/plans/{d.plans['dan']}/diary",
+           {"d0_e0": "1", "d0_before": "4", "d0_after": "3"})
+
+
+def writes_dans_letter(d: Day) -> None:
+    d.post("therapist", f"/patients/{d.patients['dan']}/letters/new/progress")
+
+
+def signs_dans_letter(d: Day) -> None:
+    letter = _latest_id(d, Letter, "dan")
+    d.post("therapist", f"/patients/{d.patients['dan']}/letters/{letter}",
+           {"recipient": "Dr Ray", "body": "Dear Dr Ray,\n\nProgress is good.", "signed_name": "T One",
+            "qualification": "Hand therapist", "action": "sign"})
+
+
+def downloads_dans_letter(d: Day) -> None:
+    d.get("therapist", f"/patients/{d.patients['dan']}/letters/{_latest_id(d, Letter, 'dan')}/letter.pdf")
+
+
 def moves_dan_on(d: Day) -> None:
     draft = d.dans_draft()
     criteria = list(next_stage_criteria(draft))  # the next stage's entry criteria
@@ -308,6 +354,16 @@ DAY: tuple[Step, ...] = (
          _g(T, "/patients/{dan}/plans/{dans_plan}"), (Row("patient_view", T, "dan"),)),
     Step("she records the session", records_dans_session, (Row("session_record", T, "dan"),)),
     Step("he fills in a QuickDASH", records_dans_quickdash, (Row("outcome_record", T, "dan"),)),
+    Step("she corrects a slip in the QuickDASH (WF-05)", corrects_dans_quickdash, (Row("outcome_correct", T, "dan"),)),
+    Step("she withdraws Ant's grip: the wrong hand was measured", withdraws_ants_grip,
+         (Row("outcome_withdraw", T, "ant"),)),
+    Step("she corrects the session's pain after", corrects_dans_session, (Row("session_correct", T, "dan"),)),
+    Step("she records the session again by mistake", records_dans_session, (Row("session_record", T, "dan"),)),
+    Step("and withdraws the double", withdraws_dans_second_session, (Row("session_withdraw", T, "dan"),)),
+    Step("she copies his exercise diary (OUT-06)", copies_dans_diary, (Row("diary_record", T, "dan"),)),
+    Step("she writes a progress letter to his doctor (OUT-07)", writes_dans_letter, (Row("letter_draft", T, "dan"),)),
+    Step("she signs it", signs_dans_letter, (Row("letter_sign", T, "dan"),)),
+    Step("she downloads it to send", downloads_dans_letter, (Row("letter_print", T, "dan"),)),
     Step("he is ready: the plan moves on a stage, approved as revision 2", moves_dan_on,
          (Row("approve", T, "dan"), Row("stage_move", T, "dan"))),
     Step("she prints the new handout", _g(T, "/patients/{dan}/plans/{dans_plan}/revisions/2/handout.pdf"),

@@ -385,7 +385,8 @@ def measured(app, therapist, exported):
     (lambda m: m[1]["values"].update(side="both"), "outcome_measures[1]: values: side: expected one of left, right"),
     (lambda m: m[1]["values"].update(other_kg=0), "outcome_measures[1]: values: other grip (kg): expected a number "
                                                   "from 0.1 to 200"),
-    (lambda m: m[1].update(kind="rom"), "outcome_measures[1]: kind: 'rom' is not a measure this clinic records"),
+    (lambda m: m[1].update(kind="reflexology"),
+     "outcome_measures[1]: kind: 'reflexology' is not a measure this clinic records"),
     (lambda m: m[1].update(on_date="2026-04-01"), "outcome_measures[1]: on_date: a measure cannot be dated after"),
     (lambda m: m[1].update(on_date="0001-01-01"), "outcome_measures[1].on_date: Enter a date between 1900 and "
                                                   "2200. Check the year. (it is 0001-01-01)"),

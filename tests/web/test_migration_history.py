@@ -45,6 +45,9 @@ PINNED = {
     "d1a4c7e2f805_audit_checkpoints.py": "b1c09e3459b7d965de6829d6caf4cbb51e250a4d312a41d3b5d71e69b2450907",
     "d2b7e4a9c316_search_sort_name.py": "7df60bcf71110be46653367ec3d7ee5ed1367ae66f7c20f57b973e77f7aef2b2",
     "d3c8f1a6b524_audit_dashboard_indexes.py": "9bcce25520ccf6d230f2f0a341d4d54787d319a97c6a9ebe52b2c6398db8f47f",
+    "06a951b15786_measures_and_corrections.py": "6fac98bb2b963ff39444cbf03fcfb32ed3a3c872193c89dcfda1514a46971279",
+    "ca559938d643_episodes_and_letters.py": "8bd4bc4c4736763c468f85856869bdb1726a4c29c69868085c50aef705ab82e9",
+    "f9a61ba3444c_diary_days.py": "2a79b22dbe9ee874b5019d83efb858a4508251885141cacfea997ecd589874c1",
 }
 
 

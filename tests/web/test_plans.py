@@ -583,15 +583,16 @@ def test_sec03_no_plan_route_opens_another_clinics_plan_and_no_body_carries_thei
     forbidden = ["Beefamily", "Beegiven", "1971", their_revision.digest[7:19], "BeeNote"]
     mine = make_patient(clinic="Clinic A")
     my_plan = approved_plan(therapist, app, mine, "bruise")
-    routes = [(rule, method) for rule, method, _u in all_rules(app) if rule.endpoint.startswith("plans.")
-              and "patient_id" in rule.arguments]
+    routes = [(rule, method) for rule, method, _u in all_rules(app)
+              if rule.endpoint.startswith(("plans.", "measures.", "letters.")) and "patient_id" in rule.arguments]
     assert len(routes) >= 11
     tried = 0
     for rule, method in routes:
         combos = ((theirs, their_plan), (mine, their_plan), (theirs, my_plan)) if "plan_id" in rule.arguments \
             else ((theirs, None),)
         for patient_id, plan_id in combos:
-            args = {"patient_id": patient_id, "plan_id": plan_id, "number": 1, "screening_id": 1}
+            args = {"patient_id": patient_id, "plan_id": plan_id, "number": 1, "kind": "quickdash",
+                    "outcome_id": 1, "session_id": 1, "letter_id": 1, "screening_id": 1}
             with app.test_request_context():
                 url = url_for(rule.endpoint, **{k: v for k, v in args.items() if k in rule.arguments})
             form = {"notes": "BeeNote", "patient_notes": "BeeNote", "version": "1", "csrf_token": therapist.token()}

@@ -66,7 +66,7 @@ def test_sec25_notes_are_saved_without_control_and_bidi_characters_but_with_line
     with app.app_context():
         draft = planning.plan_from_canonical(db.session.get(Plan, plan_id).draft)
     saved = therapist.post(f"/patients/{pid}/plans/{plan_id}/sessions/new", data={
-        "on_date": "2026-03-02", "stage_id": draft.current_stage, "pain_before": "", "pain_after": "",
+        "on_date": "2026-03-02", "stage_id": draft.current_stage, "pain_before": "4", "pain_after": "",
         "notes": "Tolerated\x00 well \u202eevil"})
     assert saved.status_code == 302, saved.get_data(as_text=True)[:2000]
     with app.app_context():

@@ -1,0 +1,211 @@
+"""Measure verbs: record a measure, correct or withdraw a measure or a session with a reason (WF-05). Each takes
+the session, flushes, never commits. A correction rewrites the row and keeps the values before and after in
+``RecordCorrection``; a withdrawal marks the row (it stays in the record, out of charts and letters).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from flask import url_for
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clinic import staff
+from clinic.domain.protocol_measures import MeasureTarget, target_for
+from clinic.domain.protocols import Library
+from clinic.domain.wording import format_day
+from clinic.measures.kinds import KINDS, describe
+from clinic.models import OutcomeMeasure, Patient, RecordCorrection, TreatmentSession, User
+from clinic.patients.registry import TimelineEntry, Window, timeline_source
+from clinic.patients.tables import CORRECTION_REASON_MAX
+from clinic.plans import operations as plan_ops  # registers OutcomeMeasure and TreatmentSession first
+
+REASON_MAX = CORRECTION_REASON_MAX
+
+
+class MeasureRefused(ValueError):
+    """The change cannot be made; ``problems`` say why in words."""
+
+    def __init__(self, problems: Iterable[str]):
+        self.problems = tuple(problems)
+        super().__init__("; ".join(self.problems))
+
+
+# ------------------------------------------------------------------------------------------- read
+
+
+def outcomes_of(db: Session, patient: Patient, *, withdrawn: bool = False,
+                newest: int | None = None) -> list[OutcomeMeasure]:
+    """The patient's measures, oldest first; withdrawn ones only when asked; only the ``newest`` ones when given."""
+    query = select(OutcomeMeasure).where(OutcomeMeasure.patient_id == patient.id)
+    if not withdrawn:
+        query = query.where(OutcomeMeasure.withdrawn_at.is_(None))
+    if newest is not None:
+        query = query.order_by(OutcomeMeasure.on_date.desc(), OutcomeMeasure.id.desc()).limit(newest)
+        return list(reversed(db.scalars(query).all()))
+    return list(db.scalars(query.order_by(OutcomeMeasure.on_date, OutcomeMeasure.id)))
+
+
+def corrections_of(db: Session, patient: Patient) -> list[RecordCorrection]:
+    """Every correction and withdrawal of the patient's measures and sessions, oldest first."""
+    return list(db.scalars(select(RecordCorrection).where(RecordCorrection.patient_id == patient.id)
+                           .order_by(RecordCorrection.at, RecordCorrection.id)))
+
+
+def own_outcome(db: Session, patient: Patient, outcome_id: int) -> OutcomeMeasure | None:
+    """A measure of this patient, or None (another patient's is never found)."""
+    row = db.get(OutcomeMeasure, outcome_id)
+    return row if row is not None and row.patient_id == patient.id else None
+
+
+def own_session(db: Session, patient: Patient, session_id: int) -> TreatmentSession | None:
+    """A session of this patient, or None."""
+    row = db.get(TreatmentSession, session_id)
+    return row if row is not None and row.patient_id == patient.id else None
+
+
+def targets(db: Session, patient: Patient, library: Library) -> Callable[[str], MeasureTarget | None]:
+    """measure -> the meaningful-change figure (MCID) the patient's newest plan's protocol sets for it, chosen by
+    the plan's case facts (QuickDASH after surgery for a wrist fracture differs). None when there is no plan."""
+    plans = plan_ops.plans_of(db, patient)
+    protocol = library.protocols.get(plans[0].protocol_id) if plans else None
+    if protocol is None:
+        return lambda _measure: None
+    facts = plan_ops.draft_of(plans[0]).fact_values()
+    return lambda measure: target_for(protocol.measures, measure, facts)
+
+
+# ------------------------------------------------------------------------------------------ write
+
+
+def record_measure(db: Session, patient: Patient, *, kind: str, on_date: dt.date, values: dict[str, Any],
+                   user: User, now: dt.datetime) -> OutcomeMeasure:
+    """Store one measure (``values`` from ``clinic.measures.kinds``: the answers and their score)."""
+    if kind not in KINDS:
+        raise MeasureRefused([f"Unknown measure {kind!r}."])
+    row = OutcomeMeasure(patient_id=patient.id, on_date=on_date, kind=kind, values=values,
+                         recorded_by=user.email, recorded_at=now)
+    db.add(row)
+    db.flush()
+    return row
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise MeasureRefused(["Give the reason for the change."])
+    if len(reason) > REASON_MAX:
+        raise MeasureRefused([f"The reason can be at most {REASON_MAX:,} characters."])
+    return reason
+
+
+def _outcome_state(row: OutcomeMeasure) -> dict[str, Any]:
+    return {"on_date": row.on_date.isoformat(), **row.values}
+
+
+def _session_state(row: TreatmentSession) -> dict[str, Any]:
+    return {"on_date": row.on_date.isoformat(), "pain_before": row.pain_before, "pain_after": row.pain_after,
+            "notes": row.notes}
+
+
+def _history(db: Session, patient_id: int, *, user: User, now: dt.datetime, action: str, old: dict,
+             new: dict | None, reason: str, outcome: OutcomeMeasure | None = None,
+             session: TreatmentSession | None = None) -> RecordCorrection:
+    row = RecordCorrection(patient_id=patient_id, outcome_id=outcome.id if outcome else None,
+                           session_id=session.id if session else None, action=action, old_values=old,
+                           new_values=new, reason=reason, by=user.email, by_name=user.full_name, at=now)
+    db.add(row)
+    db.flush()
+    return row
+
+
+def correct_measure(db: Session, row: OutcomeMeasure, *, on_date: dt.date, values: dict[str, Any], reason: str,
+                    user: User, now: dt.datetime) -> RecordCorrection:
+    """Replace a measure's date and values; the values before stay in the history with the reason."""
+    reason = _reason(reason)
+    if row.withdrawn_at is not None:
+        raise MeasureRefused(["This measure was withdrawn; record a new one instead."])
+    old = _outcome_state(row)
+    row.on_date, row.values = on_date, values
+    db.flush()
+    return _history(db, row.patient_id, user=user, now=now, action="corrected", old=old, new=_outcome_state(row),
+                    reason=reason, outcome=row)
+
+
+def withdraw_measure(db: Session, row: OutcomeMeasure, *, reason: str, user: User,
+                     now: dt.datetime) -> RecordCorrection:
+    """Withdraw a measure entered in error: kept, marked, out of charts and letters."""
+    reason = _reason(reason)
+    if row.withdrawn_at is not None:
+        raise MeasureRefused(["This measure is already withdrawn."])
+    row.withdrawn_at, row.withdrawn_reason = now, reason
+    db.flush()
+    return _history(db, row.patient_id, user=user, now=now, action="withdrawn", old=_outcome_state(row), new=None,
+                    reason=reason, outcome=row)
+
+
+def correct_session(db: Session, row: TreatmentSession, *, on_date: dt.date, pain_before: int | None,
+                    pain_after: int | None, notes: str, reason: str, user: User,
+                    now: dt.datetime) -> RecordCorrection:
+    """Correct a session's date, pain scores or notes; the values before stay in the history."""
+    reason = _reason(reason)
+    if row.withdrawn_at is not None:
+        raise MeasureRefused(["This session was withdrawn; record a new one instead."])
+    if pain_before is None and pain_after is None:
+        raise MeasureRefused(["Give the pain before or after the session."])
+    old = _session_state(row)
+    row.on_date, row.pain_before, row.pain_after, row.notes = on_date, pain_before, pain_after, notes.strip()
+    db.flush()
+    return _history(db, row.patient_id, user=user, now=now, action="corrected", old=old, new=_session_state(row),
+                    reason=reason, session=row)
+
+
+def withdraw_session(db: Session, row: TreatmentSession, *, reason: str, user: User,
+                     now: dt.datetime) -> RecordCorrection:
+    """Withdraw a session recorded in error (wrong patient, never happened)."""
+    reason = _reason(reason)
+    if row.withdrawn_at is not None:
+        raise MeasureRefused(["This session is already withdrawn."])
+    row.withdrawn_at, row.withdrawn_reason = now, reason
+    db.flush()
+    return _history(db, row.patient_id, user=user, now=now, action="withdrawn", old=_session_state(row), new=None,
+                    reason=reason, session=row)
+
+
+def audit_words(kind: str, state: dict[str, Any] | None) -> str:
+    """A value for the audit trail: the score (numbers, no free text, so an erased patient leaves no words)."""
+    if state is None:
+        return "withdrawn"
+    if kind == "session":
+        return f"date {state['on_date']}, pain {state['pain_before']} -> {state['pain_after']}"
+    return f"date {state['on_date']}, score {state.get('score')}"
+
+
+# --------------------------------------------------------------------------------------- timeline
+
+
+@timeline_source
+def _measure_timeline(db: Session, patient: Patient, window: Window) -> Iterable[TimelineEntry]:
+    """Measures recorded (withdrawn ones marked) and every correction or withdrawal with its reason (the window's
+    newest of each)."""
+    if not window.clinical:
+        return
+    names = staff.names_by_email(db, patient.clinic_id)
+    link = url_for("measures.index", patient_id=patient.id)
+    measures = select(OutcomeMeasure).where(OutcomeMeasure.patient_id == patient.id,
+                                            *window.where(OutcomeMeasure.recorded_at))
+    for o in db.scalars(measures.order_by(OutcomeMeasure.recorded_at.desc()).limit(window.limit)):
+        title = KINDS[o.kind].title if o.kind in KINDS else o.kind
+        mark = " (withdrawn)" if o.withdrawn_at else ""
+        yield TimelineEntry(at=o.recorded_at, title=f"{title}{mark}",
+                            detail=f"{format_day(o.on_date)}: {describe(o.kind, o.values)} · by "
+                                   f"{staff.name_for_email(names, o.recorded_by)}", kind="outcome", url=link)
+    changes = select(RecordCorrection).where(RecordCorrection.patient_id == patient.id,
+                                             *window.where(RecordCorrection.at))
+    for c in db.scalars(changes.order_by(RecordCorrection.at.desc()).limit(window.limit)):
+        what = "Session" if c.session_id else "Measure"
+        yield TimelineEntry(at=c.at, title=f"{what} {c.action}", detail=f"Reason: {c.reason} · by {c.by_name}",
+                            kind="outcome", url=link)
