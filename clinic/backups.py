@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 
-from clinic.db import sqlite_path
+from clinic.transactions import sqlite_path
 
 NOT_INCLUDED = (
     "Not in the backup: the keys SECRET_KEY and AUDIT_KEY (instance/config.py or the CLINIC_* environment). "

@@ -1,4 +1,5 @@
-"""The ``clinic`` command: Flask's CLI for this app plus our own commands.
+"""Our commands: the ones on the app (``init_app``), and the ones that work when the app cannot start
+(``protocols``, ``screen``). clinic/console.py puts them together as the ``clinic`` command.
 
 The commands call the same operations as the web views; each command commits once.
 """
@@ -11,45 +12,25 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, NoAppException, with_appcontext
+from flask.cli import NoAppException, with_appcontext
 from sqlalchemy import func, select
 
-from clinic import audit
-from clinic import db as dbsetup
+from clinic import audit, transactions
 from clinic.auth import operations as auth_ops
 from clinic.clock import now
+from clinic.config import build_config, protocol_dirs
 from clinic.extensions import db
 from clinic.inputs import MAX_ID
 from clinic.models import Role, User
 from clinic.settings.operations import new_clinic_defaults, print_problems
 
 
-def _create_app(*_args, **_kwargs):
-    from clinic.app import ConfigError, create_app
-
-    try:
-        return create_app()
-    except ConfigError as exc:
-        # A clear message, not a traceback: the fix is in the configuration or a data file.
-        raise NoAppException(str(exc)) from None
-    except Exception as exc:  # noqa: BLE001 - any start-up failure: say what it was instead of a traceback
-        raise NoAppException(f"The app cannot start ({type(exc).__name__}: {exc}). "
-                             "Check instance/config.py and the CLINIC_* environment variables.") from None
-
-
-@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
-def main() -> None:
-    """clinic: records, screening, staged plans and handouts for hand therapists."""
-
-
-@main.group("protocols", cls=click.Group)  # a plain group: these commands must work when the app cannot start
+@click.group("protocols")  # a plain group: these commands must work when the app cannot start
 def protocols_group() -> None:
     """Check and read the protocol files (works even when a broken file stops the app)."""
 
 
 def _dirs(extra: tuple[Path, ...]) -> list[Path]:
-    from clinic.app import build_config, protocol_dirs
-
     return protocol_dirs({"PROTOCOL_DIRS": list(extra)} if extra else build_config())
 
 
@@ -90,7 +71,7 @@ def protocols_show(protocol_id: str) -> None:
     click.echo(outline(lib.protocol(protocol_id), lib))
 
 
-@main.command("screen", with_appcontext=False)  # works when the app cannot start
+@click.command("screen")  # works when the app cannot start
 @click.option("--answers", "answers_file", type=click.File(encoding="utf-8"), required=True,
               help="JSON answers, one per question id (see protocols/screening.md).")
 @click.option("--facts", "facts_file", type=click.File(encoding="utf-8"),
@@ -118,7 +99,7 @@ def screen_command(answers_file, facts_file, on_date) -> None:
     click.echo(json.dumps(screening_json.result_to_json(result), indent=2, ensure_ascii=False))
 
 
-def _app_commands() -> tuple[click.Command, ...]:
+def app_commands() -> tuple[click.Command, ...]:
     """The commands that need the app (Flask-Migrate's ``db`` among them)."""
     from flask_migrate.cli import db as db_group
 
@@ -128,7 +109,7 @@ def _app_commands() -> tuple[click.Command, ...]:
 
 def init_app(app) -> None:
     """Register the commands on the app, so ``clinic`` and the test runner see the same ones."""
-    for command in _app_commands():
+    for command in app_commands():
         if command.name not in app.cli.commands:
             app.cli.add_command(command)
 
@@ -212,7 +193,7 @@ def audit_verify(full: bool) -> None:
     It reads one snapshot and never blocks the app's writes. A verify that finds the chain intact leaves an
     HMAC'd checkpoint, and the next one checks only the rows written since (``--full``: every row).
     """
-    with dbsetup.read_only_snapshot(db.session):
+    with transactions.read_only_snapshot(db.session):
         verified = audit.verify(db.session, full=full)
         count = db.session.scalar(select(func.count(audit.AuditEvent.id)))
     problems = verified.problems
@@ -375,9 +356,3 @@ def settings_command(clinic_name: str | None, logo_file: Path | None, remove_log
     click.echo(f"{settings_ops.LABELS['logo']:<28} {'set' if clinic.logo_png else 'none'}")
     for problem in settings_ops.print_problems(clinic):
         click.echo(f"Warning: {problem}")
-
-
-# Also on ``clinic`` itself, so `clinic --help` lists every command and `clinic handout --help` works when the
-# app cannot start; running one then says why (the configuration message) instead of "No such command".
-for _command in _app_commands():
-    main.add_command(_command)

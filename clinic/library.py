@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
+from clinic.config import ConfigError, protocol_dirs
 from clinic.domain.protocols import Library, illustration_ids_in, load_library
 from clinic.domain.rules import DataFileError
 from clinic.domain.screening_rules import RuleSet, load_rules
@@ -64,8 +65,6 @@ def load_screening_rules(dirs: list[Path], protocols: Library) -> RuleSet:
 
 def init_app(app: Flask) -> None:
     """Load every protocol once; a broken file stops the app with the file, key and what was expected."""
-    from clinic.app import ConfigError, protocol_dirs
-
     dirs = protocol_dirs(app.config)
     for folder in dirs:
         if not folder.is_dir():

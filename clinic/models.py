@@ -148,8 +148,10 @@ class AuditEvent(db.Model):
     __tablename__ = "audit_events"
     __table_args__ = (
         Index("ix_audit_events_clinic_at", "clinic_id", "at"),
-        # The dashboard's "your recent activity": the newest rows of one user without reading everyone's.
-        Index("ix_audit_events_user_id_id", "user_id", "id"),
+        # The dashboard: "your recent activity" (the user's newest rows about no patient) and "Today" (the
+        # patients the user saw in the last two weeks), without reading everyone's rows or all of theirs.
+        Index("ix_audit_events_user_patient_id", "user_id", "patient_ref", "id"),
+        Index("ix_audit_events_user_at", "user_id", "at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -276,8 +278,8 @@ class PatientSearchTerm(db.Model):
     Derived from the patient row on every save (never exported: import rebuilds it)."""
 
     __tablename__ = "patient_search_terms"
-    # Covering: a prefix search reads the matching patient ids from the index alone.
-    __table_args__ = (Index("ix_patient_search_terms_clinic_term", "clinic_id", "term", "patient_id"),)
+    # Covering: a prefix search reads the matching patients, in list order, from the index alone.
+    __table_args__ = (Index("ix_patient_search_terms_clinic_term", "clinic_id", "term", "sort_name", "patient_id"),)
 
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True)
     # Binary ("C") order on PostgreSQL so a prefix is a plain index range whatever the database locale.
@@ -285,6 +287,8 @@ class PatientSearchTerm(db.Model):
         String(100).with_variant(String(100, collation="C"), "postgresql"), primary_key=True
     )
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"))
+    # The patient's ``sort_name`` (folded: case and accents removed), copied beside each word.
+    sort_name: Mapped[str] = mapped_column(String(201), default="", server_default="")
 
 
 class PatientNumberCounter(db.Model):

@@ -23,7 +23,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
-from clinic.db import sqlite_path
+from clinic.transactions import sqlite_path
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Any fixed 64-bit number: the key of the PostgreSQL advisory lock every `clinic db upgrade` takes.
@@ -50,7 +50,7 @@ def recorded_heads(session) -> frozenset[str] | None:
     query = text("SELECT version_num FROM alembic_version")
     try:
         if session.get_bind().dialect.name == "sqlite":
-            # No savepoint: on SQLite it would take the write lock (clinic.db), and a failed SELECT leaves
+            # No savepoint: on SQLite it would take the write lock (clinic.transactions), and a failed SELECT leaves
             # the transaction usable there anyway.
             return frozenset(session.execute(query).scalars())
         with session.begin_nested():  # on PostgreSQL a missing table would abort the caller's transaction

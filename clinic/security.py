@@ -19,9 +19,9 @@ from werkzeug.routing import IntegerConverter
 from clinic.auth import operations as auth_ops
 from clinic.auth import throttle
 from clinic.clock import now
-from clinic.db import SAFE_METHODS
 from clinic.extensions import db
 from clinic.inputs import MAX_ID
+from clinic.transactions import SAFE_METHODS
 
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "main.health"})
 

@@ -6,7 +6,7 @@ Pure functions; CLINICAL.md §5 gives the rules.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 QUICKDASH_ITEMS = 11
@@ -104,9 +104,20 @@ def grip_values(side: str, affected_kg: float, other_kg: float) -> dict:
     """The stored values of a grip measure; the score is the affected side as a percentage of the other."""
     if side not in GRIP_SIDES:
         raise ValueError(f"side: expected one of {', '.join(GRIP_SIDES)}, got {side!r}")
+    if other_kg == 0:  # the grip page asks 0.1 to 200 kg: a percentage of nothing is no score
+        raise ValueError("other grip (kg): expected a number from 0.1 to 200, got 0")
     percent = grip_percent(affected_kg, other_kg)
     return {"affected_kg": affected_kg, "other_kg": other_kg, "side": side,
             "score": round(percent, 1) if percent is not None else None}
+
+
+# Every kind of stored outcome measure: the names of its inputs in the stored values, and the function that makes
+# the stored values from them. The measure pages store through these functions and the import scores every
+# imported measure again with them (REL-12), so a kind missing here cannot be imported: add new kinds here.
+STORED_MEASURES: dict[str, tuple[tuple[str, ...], Callable[..., dict]]] = {
+    "quickdash": (("items",), quickdash_values),
+    "grip": (("side", "affected_kg", "other_kg"), grip_values),
+}
 
 
 def session_problems(stage_ids: Sequence[str], on_date: dt.date, stage_id: str, pain_before: int | None,

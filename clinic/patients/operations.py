@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Integer, Text, delete, func, inspect, select
+from sqlalchemy import JSON, Boolean, Date, Integer, Text, delete, exists, func, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -31,18 +31,8 @@ from clinic.models import (
 )
 from clinic.patients import fields as F
 from clinic.patients import import_checks
-from clinic.patients.registry import (
-    PATIENT_TABLES,
-    ImportContext,
-    PatientTable,
-    TimelineEntry,
-    Window,
-    register_patient_table,
-    timeline_source,
-)
-
-register_patient_table(PatientChange, order_by=("at", "id"))
-register_patient_table(PatientSearchTerm, order_by=("term",), exported=False)
+from clinic.patients.registry import ImportContext, TimelineEntry, Window, timeline_source
+from clinic.patients.tables import PATIENT_TABLES, PatientTable
 
 RECORD_PREFIX = "P-"
 EXPORT_FORMAT = "clinic.patient"
@@ -122,7 +112,8 @@ def _index_terms(db: Session, patient: Patient) -> None:
     """Rebuild the patient's search words (derived from names and record number)."""
     db.execute(delete(PatientSearchTerm).where(PatientSearchTerm.patient_id == patient.id))
     terms = F.search_terms(patient.family_name, patient.given_names, patient.record_number)
-    db.add_all(PatientSearchTerm(patient_id=patient.id, clinic_id=patient.clinic_id, term=t) for t in sorted(terms))
+    db.add_all(PatientSearchTerm(patient_id=patient.id, clinic_id=patient.clinic_id, term=t,
+                                 sort_name=patient.sort_name) for t in sorted(terms))
 
 
 # ------------------------------------------------------------------------------------- record numbers
@@ -305,7 +296,7 @@ class EraseResult:
 
 
 def erase_patient(db: Session, patient: Patient, *, user: User | None, now: dt.datetime) -> EraseResult:
-    """Delete every row of the patient (registered tables, children first, then the patient, and any form
+    """Delete every row of the patient (listed tables, children first, then the patient, and any form
     drafts typed on their pages). With a retention hold the record is restricted instead: hidden from
     search and read-only, the hold recorded as the reason (PRIV-03). Call ``checkpoint`` after commit."""
     if patient.retention_hold.strip():
@@ -358,7 +349,9 @@ SORTS: dict[str, tuple] = {
 }
 PER_PAGE = 25
 COUNT_CAP = 500
-DENSE_MATCHES = 400
+# Up to this many matching words, the matches are sorted from the word index (sort name beside each word); with
+# more, walking the name index in order finds a page of matches within a few thousand steps even at 1,000,000.
+DENSE_MATCHES = 10_000
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _DMY = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
 
@@ -427,23 +420,20 @@ def search_patients(
         statuses = [PatientStatus.ACTIVE.value, PatientStatus.ARCHIVED.value]
     else:
         statuses = [PatientStatus.ACTIVE.value]
-    filters = [Patient.birth_date == day for day in dates]
-    for term in terms:
-        filters.append(Patient.id.in_(select(PatientSearchTerm.patient_id).where(
-            PatientSearchTerm.clinic_id == clinic_id,
-            PatientSearchTerm.term >= term,
-            PatientSearchTerm.term < _after_prefix(term),
-        )))
+    dated = [Patient.birth_date == day for day in dates]
+    filters = dated + [_has_word(clinic_id, term) for term in terms]
     descending = sort.startswith("-")
+    by_name = sort.lstrip("-") == "name" or sort.lstrip("-") not in SORTS
     columns = SORTS.get(sort.lstrip("-"), SORTS["name"])
     page = max(1, page)
     listing = not (terms or dates)
+    longest = max(terms, key=len) if terms else ""
     # With many matches (known from the word index alone) the exact count is skipped: "many" is enough.
-    many = listing or (bool(terms) and _words_match_many(db, clinic_id, max(terms, key=len)))
+    many = listing or (bool(terms) and _words_match_many(db, clinic_id, longest))
     if db.get_bind().dialect.name != "sqlite":
         steer = "none"
     elif many and sort.lstrip("-") == "name":
-        steer = "walk"  # walk the name index, checking each entry against the in-memory list of matches
+        steer = "walk"  # walk the name index, probing each entry's words
     else:
         steer = "words" if terms else ("date" if dates else "walk")
     scope = _scope(clinic_id, statuses, steer)
@@ -455,13 +445,26 @@ def search_patients(
         total = db.scalar(select(func.count()).select_from(matching.limit(COUNT_CAP + 1).subquery())) or 0
         if total <= COUNT_CAP:
             page = min(page, max(1, math.ceil(total / per_page)))
-    if steer in ("words", "date"):
-        # Sort the few matches; wrapped, so SQLite does not walk the whole name index in order instead.
-        columns = tuple(func.coalesce(c, c) for c in columns)
-    order = [c.desc() if descending else c.asc() for c in columns]
-    rows = list(db.scalars(
-        select(Patient).where(*scope, *filters).order_by(*order).limit(per_page + 1).offset((page - 1) * per_page)
-    ))
+    if terms and not many and by_name:
+        # Up to DENSE_MATCHES: the matches of the longest word in list order from the word index alone (the
+        # sort name is beside each word), then the page's patients by id, checked against the other filters.
+        words = select(PatientSearchTerm.patient_id, PatientSearchTerm.sort_name).where(
+            *_word_range(clinic_id, longest)).distinct().subquery()
+        order = [c.desc() if descending else c.asc() for c in (words.c.sort_name, words.c.patient_id)]
+        others = dated + [_has_word(clinic_id, term) for term in terms if term != longest]
+        query = select(Patient).join(words, words.c.patient_id == Patient.id).where(
+            *_scope(clinic_id, statuses, "words" if steer != "none" else "none"), *others).order_by(*order)
+    else:
+        if many and terms:
+            # Many matches: walk the list in order and probe each patient's words (a correlated EXISTS on the
+            # word table's key), instead of first collecting every match.
+            filters = dated + [_has_word(clinic_id, term, correlated=True) for term in terms]
+        if steer in ("words", "date"):
+            # Sort the few matches; wrapped, so SQLite does not walk the whole name index in order instead.
+            columns = tuple(func.coalesce(c, c) for c in columns)
+        order = [c.desc() if descending else c.asc() for c in columns]
+        query = select(Patient).where(*scope, *filters).order_by(*order)
+    rows = list(db.scalars(query.limit(per_page + 1).offset((page - 1) * per_page)))
     has_next = len(rows) > per_page
     if total is None and page == 1 and not has_next:
         total = len(rows)  # many words matched, but few patients in this list (e.g. the rest archived)
@@ -470,12 +473,23 @@ def search_patients(
     return SearchResult(rows[:per_page], total, page, pages, has_next=has_next, capped=capped)
 
 
+def _word_range(clinic_id: int, term: str) -> list:
+    """The word index range of the clinic's words starting with ``term``."""
+    return [PatientSearchTerm.clinic_id == clinic_id, PatientSearchTerm.term >= term,
+            PatientSearchTerm.term < _after_prefix(term)]
+
+
+def _has_word(clinic_id: int, term: str, *, correlated: bool = False):
+    """The patient has a word starting with ``term``: one of the collected matches, or (``correlated``) a
+    probe of this patient's own words by the word table's key (patient, word)."""
+    if correlated:
+        return exists().where(PatientSearchTerm.patient_id == Patient.id, *_word_range(clinic_id, term))
+    return Patient.id.in_(select(PatientSearchTerm.patient_id).where(*_word_range(clinic_id, term)))
+
+
 def _words_match_many(db: Session, clinic_id: int, term: str) -> bool:
     """Whether more than DENSE_MATCHES search words of the clinic start with ``term`` (index only)."""
-    words = select(PatientSearchTerm.patient_id).where(
-        PatientSearchTerm.clinic_id == clinic_id, PatientSearchTerm.term >= term,
-        PatientSearchTerm.term < _after_prefix(term),
-    ).limit(DENSE_MATCHES + 1)
+    words = select(PatientSearchTerm.patient_id).where(*_word_range(clinic_id, term)).limit(DENSE_MATCHES + 1)
     return (db.scalar(select(func.count()).select_from(words.subquery())) or 0) > DENSE_MATCHES
 
 
@@ -587,7 +601,7 @@ def _check_json(where: str, value: Any) -> None:
 
 
 def _columns(table: PatientTable):
-    """(column, kind) for the exported columns of a registered table: kind is 'value' or ('ref', table)."""
+    """(column, kind) for the exported columns of a listed table: kind is 'value' or ('ref', table)."""
     registered = {t.model.__tablename__: t for t in PATIENT_TABLES}
     out = []
     for column in inspect(table.model).columns:

@@ -1,15 +1,11 @@
-"""Extension points for later features (screenings, plans, sessions, handouts).
+"""Extension points for features (screenings, plans, sessions, handouts).
 
-* ``register_patient_table``: a table whose rows belong to one patient. Export writes its rows, import
-  reads them back, erasure deletes them (children first, in reverse registration order) before the
-  patient row. Give such tables ``ForeignKey("patients.id", ondelete="CASCADE")`` as well, so even raw
-  SQL cannot leave orphans. Pass ``check=`` to hold imported rows to the rules the pages apply (see
-  ``ImportContext``); every text, date and JSON value is already checked by type before it runs.
-* ``timeline_source``: a function ``(session, patient) -> iterable of TimelineEntry`` whose entries
-  appear on the patient's timeline.
-
-Register at import time of the feature's ``operations`` module (the blueprint import in ``create_app``
-imports it).
+* ``timeline_source``: a function ``(session, patient) -> iterable of TimelineEntry`` whose entries appear on the
+  patient's timeline; register it at import time of the feature's ``operations`` module (the blueprint import in
+  ``create_app`` imports it).
+* What an import ``check`` of a patient table is given (``ImportContext``) and the helpers to build one
+  (``text_caps``, ``all_of``); every text, date and JSON value is already checked by type before it runs. The
+  tables themselves are listed in clinic/patients/tables.py.
 """
 
 from __future__ import annotations
@@ -23,32 +19,6 @@ from sqlalchemy.orm import Session
 
 from clinic import localtime
 from clinic.models import Clinic
-
-
-@dataclass(frozen=True)
-class PatientTable:
-    """A table of patient rows. Export leaves out surrogate keys, the patient column and columns that
-    point at accounts (keep a text copy of who did it, like ``PatientChange.actor``); columns that point
-    at another registered table are written as the position of that row in its list."""
-
-    model: type
-    patient_column: str = "patient_id"
-    order_by: tuple[str, ...] = ("id",)
-    exported: bool = True
-    export_name: str = ""
-    # Import (REL-12): ``check(values, context) -> problems`` runs on each decoded row before it is written, with
-    # the same rules the pages apply; one problem stops the import naming the row. References to other rows
-    # are already the new ids (their rows are flushed), so a check may read them; it may also replace a
-    # derived value in ``values`` with the one this installation computes.
-    check: Callable[[dict, ImportContext], list[str]] | None = None
-
-    @property
-    def name(self) -> str:
-        """The key of this table in an export."""
-        return self.export_name or self.model.__tablename__
-
-
-PATIENT_TABLES: list[PatientTable] = []
 
 
 @dataclass(frozen=True)
@@ -93,13 +63,6 @@ def all_of(*checks: Callable[[dict, ImportContext], list[str]]) -> Callable[[dic
         return [problem for each in checks for problem in each(row, context)]
 
     return check
-
-
-def register_patient_table(model: type, **options) -> None:
-    """Declare ``model`` as holding patient rows (register parents before children)."""
-    if any(t.model is model for t in PATIENT_TABLES):
-        return
-    PATIENT_TABLES.append(PatientTable(model, **options))
 
 
 @dataclass(frozen=True)

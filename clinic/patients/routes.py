@@ -12,7 +12,6 @@ import re
 from flask import (
     Blueprint,
     Response,
-    abort,
     flash,
     g,
     redirect,
@@ -30,6 +29,7 @@ from clinic.models import Patient, PatientStatus, Role
 from clinic.patients import documents
 from clinic.patients import fields as F
 from clinic.patients import operations as ops
+from clinic.patients.access import patient_in_my_clinic
 from clinic.patients.forms import (
     ContactForm,
     EraseForm,
@@ -89,17 +89,6 @@ def show_value(field: str, value) -> str:
             return text
         return format_day(day)
     return text
-
-
-def _own_patient(patient_id: int, *, restricted_ok: bool = False) -> Patient:
-    """A patient of the user's clinic, or 404 with nothing of anyone else's (SEC-03). Restricted records
-    exist only for administrators, and only where ``restricted_ok``."""
-    patient = db.session.get(Patient, patient_id)
-    if patient is None or patient.clinic_id != g.user.clinic_id:
-        abort(404)
-    if patient.status == PatientStatus.RESTRICTED and not (restricted_ok and g.user.has_role(Role.ADMIN)):
-        abort(404)
-    return patient
 
 
 def _read_only(patient: Patient):
@@ -184,7 +173,7 @@ def new():
 @bp.get("/<int:patient_id>")
 def show(patient_id: int):
     """The patient page: banner, details the role may see, timeline."""
-    patient = _own_patient(patient_id, restricted_ok=True)
+    patient = patient_in_my_clinic(patient_id, restricted_ok=True)
     clinical = sees_clinical()
     try:
         before = dt.datetime.fromisoformat(request.args["before"]) if "before" in request.args else None
@@ -207,7 +196,7 @@ def show(patient_id: int):
 @bp.get("/<int:patient_id>/history")
 def history(patient_id: int):
     """Who changed what and when, old and new values (PRIV-04); reception sees contact changes only."""
-    patient = _own_patient(patient_id, restricted_ok=True)
+    patient = patient_in_my_clinic(patient_id, restricted_ok=True)
     clinical = sees_clinical()
     page = render_template("patients/history.html", patient=patient, clinical=clinical,
                            changes=ops.history(db.session, patient, clinical=clinical), labels=F.LABELS)
@@ -222,7 +211,7 @@ def history(patient_id: int):
 @bp.route("/<int:patient_id>/edit", methods=["GET", "POST"])
 def edit(patient_id: int):
     """Edit the record; a save based on an old version gets the conflict page (REL-01)."""
-    patient = _own_patient(patient_id, restricted_ok=True)
+    patient = patient_in_my_clinic(patient_id, restricted_ok=True)
     if patient.status == PatientStatus.RESTRICTED:
         return _read_only(patient)
     form_class = PatientForm if sees_clinical() else ContactForm
@@ -236,7 +225,7 @@ def edit(patient_id: int):
                                          user=g.user, now=now())
         except ops.EditConflict:
             db.session.rollback()
-            return _conflict(_own_patient(patient_id), form)
+            return _conflict(patient_in_my_clinic(patient_id), form)
         except ops.RecordNumberTaken:
             form.record_number.errors.append("Another patient of the clinic has this record number.")
         else:
@@ -289,7 +278,7 @@ def _set_field(form, name: str, value) -> None:
 @roles_required(*CLINICAL_ROLES)
 def archive(patient_id: int):
     """Archive the patient (hidden from search unless asked for) or bring them back."""
-    patient = _own_patient(patient_id, restricted_ok=True)
+    patient = patient_in_my_clinic(patient_id, restricted_ok=True)
     if patient.status == PatientStatus.RESTRICTED:
         return _read_only(patient)
     archived = request.form.get("archived") == "1"
@@ -308,7 +297,7 @@ def archive(patient_id: int):
 @roles_required(*CLINICAL_ROLES)
 def export_json(patient_id: int):
     """Every row of this patient as JSON (PRIV-01)."""
-    patient = _own_patient(patient_id, restricted_ok=True)
+    patient = patient_in_my_clinic(patient_id, restricted_ok=True)
     body = ops.export_json(db.session, patient)
     name = _download_name(patient, "json")
     audit.record("patient_export", patient_ref=patient.id, detail="json")
@@ -321,7 +310,7 @@ def export_json(patient_id: int):
 @roles_required(*CLINICAL_ROLES)
 def export_pdf(patient_id: int):
     """The whole record as a readable PDF (PRIV-01)."""
-    patient = _own_patient(patient_id, restricted_ok=True)
+    patient = patient_in_my_clinic(patient_id, restricted_ok=True)
     not_set_up = settings_ops.print_problems(g.user.clinic)
     if not_set_up:
         links = [("Clinic settings", url_for("settings.edit"))] if g.user.has_role(Role.ADMIN) else []
@@ -342,7 +331,7 @@ def export_pdf(patient_id: int):
 @roles_required(Role.ADMIN)
 def hold(patient_id: int):
     """Put a retention hold on the record, or lift it."""
-    patient = _own_patient(patient_id, restricted_ok=True)
+    patient = patient_in_my_clinic(patient_id, restricted_ok=True)
     form = HoldForm()
     if form.validate_on_submit():
         if ops.set_retention_hold(db.session, patient, form.reason.data or "", user=g.user, now=now()):
@@ -358,7 +347,7 @@ def hold(patient_id: int):
 @roles_required(Role.ADMIN)
 def erase(patient_id: int):
     """Erase every row of the patient after the record number is typed; a retention hold restricts instead."""
-    patient = _own_patient(patient_id, restricted_ok=True)
+    patient = patient_in_my_clinic(patient_id, restricted_ok=True)
     form = EraseForm()
     if form.validate_on_submit():
         if form.confirm.data != patient.record_number:

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import functools
 
-from clinic.domain.outcomes import grip_values, quickdash_values, session_problems
+from sqlalchemy import func, select
+
+from clinic.domain.outcomes import STORED_MEASURES, session_problems
 from clinic.domain.plan_json import plan_from_canonical
 from clinic.domain.protocols import illustration_ids_in
 from clinic.domain.stored_plans import revision_problems, stored_plan_problems
 from clinic.library import ILLUSTRATIONS
-from clinic.models import Plan, PlanStatus, Screening
+from clinic.models import Plan, PlanRevision, PlanStatus, Screening
 from clinic.patients.registry import ImportContext
-
-MEASURE_INPUTS = {"quickdash": ("items",), "grip": ("side", "affected_kg", "other_kg")}
 
 
 @functools.cache
@@ -33,17 +33,32 @@ def _urgent_screening(context: ImportContext, screening_id: int | None) -> list[
     return []
 
 
+def _body_problems(row: dict, content: object, columns: tuple[str, ...]) -> list[str]:
+    """Columns copied from the plan body when the pages store a plan must be what its body says."""
+    body = content.get("plan") if isinstance(content, dict) else None
+    if not isinstance(body, dict):
+        return []
+    return [f"{name}: {row[name]!r} is not its plan's {body.get(name)!r}" for name in columns
+            if row[name] != body.get(name)]
+
+
 def imported_plan_problems(row: dict, context: ImportContext) -> list[str]:
     """A plan's draft must be a plan the pages could have made."""
     problems = [f"draft: {p}" for p in stored_plan_problems(row.get("draft"), _illustrations())]
+    problems += _body_problems(row, row.get("draft"), ("protocol_id",))
     if row.get("status") not in {s.value for s in PlanStatus}:
         problems.append(f"status: {row.get('status')!r} is not one of {sorted(s.value for s in PlanStatus)}")
     return problems + _urgent_screening(context, row.get("screening_id"))
 
 
 def imported_revision_problems(row: dict, context: ImportContext) -> list[str]:
-    """An approved revision: a valid plan whose digest is the digest of its content (CS-09)."""
+    """An approved revision: a valid plan whose digest is the digest of its content (CS-09), numbered on from
+    its plan's last revision as approving numbers it."""
     problems = revision_problems(row.get("canonical"), row.get("digest"), _illustrations())
+    problems += _body_problems(row, row.get("canonical"), ("protocol_id", "protocol_version", "content_hash"))
+    last = context.db.scalar(select(func.max(PlanRevision.number)).where(PlanRevision.plan_id == row["plan_id"]))
+    if row["number"] != (last or 0) + 1:
+        problems.append(f"number: {row['number']} does not follow its plan's revision {last or 0}")
     problems += context.not_after_now("approved_at", row["approved_at"])
     return problems + _urgent_screening(context, row.get("screening_id"))
 
@@ -67,29 +82,23 @@ def imported_session_problems(row: dict, context: ImportContext) -> list[str]:
 
 def imported_measure_problems(row: dict, context: ImportContext) -> list[str]:
     """An outcome measure the measure pages record, scored again: its stored values must be exactly what the
-    page stores for its inputs (a QuickDASH score of 0 on answers that score 100 is refused)."""
+    page stores for its inputs (a QuickDASH score of 0 on answers that score 50 is refused)."""
     values = row["values"]
     kind = row["kind"]
-    if kind not in MEASURE_INPUTS:
-        return [f"kind: {kind!r} is not a measure this clinic records ({', '.join(MEASURE_INPUTS)})"]
-    missing = [name for name in MEASURE_INPUTS[kind] if name not in values]
+    if kind not in STORED_MEASURES:
+        return [f"kind: {kind!r} is not a measure this clinic records ({', '.join(STORED_MEASURES)})"]
+    inputs, stored_values = STORED_MEASURES[kind]
+    missing = [name for name in inputs if name not in values]
     if missing:
         return [f"values: {', '.join(missing)} missing"]
     try:
-        if kind == "quickdash":
-            items = values["items"]
-            expected = quickdash_values(items if isinstance(items, list) else str(items))
-        else:
-            affected, other = values["affected_kg"], values["other_kg"]
-            expected = grip_values(values["side"], affected, other)
-            if other == 0:  # the grip page asks 0.1 to 200 kg for the other hand: a percentage of nothing is none
-                raise ValueError("other grip (kg): expected a number from 0.1 to 200, got 0")
+        expected = stored_values(*(values[name] for name in inputs))
     except (ValueError, TypeError) as exc:
         return [f"values: {exc}"]
     problems = []
     if values != expected:
         problems.append(f"values: the stored score {values.get('score')!r} is not the score of its answers "
-                        f"({expected['score']!r}), or it holds values the page does not store")
+                        f"({expected.get('score')!r}), or it holds values the page does not store")
     if row["on_date"] > context.local_date(min(row["recorded_at"], context.now)):
         problems.append("on_date: a measure cannot be dated after it was recorded")
     return problems + context.not_after_now("recorded_at", row["recorded_at"])

@@ -43,19 +43,8 @@ from clinic.models import (
     TreatmentSession,
     User,
 )
-from clinic.patients.registry import TimelineEntry, Window, register_patient_table, timeline_source
-from clinic.plans import import_checks
+from clinic.patients.registry import TimelineEntry, Window, timeline_source
 from clinic.screening import operations as screening_ops
-
-# Parents before children (export positions, erasure in reverse).
-register_patient_table(Plan, check=import_checks.imported_plan_problems)
-register_patient_table(PlanRevision, check=import_checks.imported_revision_problems)
-register_patient_table(TreatmentSession, check=import_checks.imported_session_problems)
-register_patient_table(StageMove, check=import_checks.imported_stage_move_problems)
-register_patient_table(StageConfirmation, check=import_checks.imported_confirmation_problems)
-register_patient_table(OutcomeMeasure, check=import_checks.imported_measure_problems)
-register_patient_table(HandoutPrint)
-register_patient_table(HandoutFile, exported=False)  # derived: rendered again from the revision
 
 MAX_HOME_EXERCISES = 12  # what one handout prints (clinic.handouts.context.MAX_EXERCISES)
 
@@ -637,11 +626,15 @@ def newest_sessions(db: Session, plan: Plan, limit: int, offset: int = 0) -> tup
     return rows[:limit], len(rows) > limit
 
 
-def sessions_of(db: Session, patient: Patient, plan: Plan | None = None) -> list[TreatmentSession]:
-    """The patient's (or one plan's) sessions, oldest first."""
+def sessions_of(db: Session, patient: Patient, plan: Plan | None = None, *, newest: int | None = None
+                ) -> list[TreatmentSession]:
+    """The patient's (or one plan's) sessions, oldest first; only the ``newest`` ones when given."""
     query = select(TreatmentSession).where(TreatmentSession.patient_id == patient.id)
     if plan is not None:
         query = query.where(TreatmentSession.plan_id == plan.id)
+    if newest is not None:
+        query = query.order_by(TreatmentSession.on_date.desc(), TreatmentSession.id.desc()).limit(newest)
+        return list(reversed(db.scalars(query).all()))
     return list(db.scalars(query.order_by(TreatmentSession.on_date, TreatmentSession.id)))
 
 
@@ -673,10 +666,13 @@ def record_grip(db: Session, patient: Patient, *, on_date: dt.date, side: str, a
     return row
 
 
-def outcomes_of(db: Session, patient: Patient) -> list[OutcomeMeasure]:
-    """The patient's outcome measures, oldest first."""
-    return list(db.scalars(select(OutcomeMeasure).where(OutcomeMeasure.patient_id == patient.id)
-                           .order_by(OutcomeMeasure.on_date, OutcomeMeasure.id)))
+def outcomes_of(db: Session, patient: Patient, *, newest: int | None = None) -> list[OutcomeMeasure]:
+    """The patient's outcome measures, oldest first; only the ``newest`` ones when given."""
+    query = select(OutcomeMeasure).where(OutcomeMeasure.patient_id == patient.id)
+    if newest is not None:
+        query = query.order_by(OutcomeMeasure.on_date.desc(), OutcomeMeasure.id.desc()).limit(newest)
+        return list(reversed(db.scalars(query).all()))
+    return list(db.scalars(query.order_by(OutcomeMeasure.on_date, OutcomeMeasure.id)))
 
 
 # ---------------------------------------------------------------------------------------- review

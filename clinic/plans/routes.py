@@ -14,7 +14,6 @@ from wtforms import SelectChoice
 
 from clinic import audit, localtime, staff
 from clinic.clock import now, today, zone_name
-from clinic.db import reads_first
 from clinic.domain import plan_formats, planning
 from clinic.domain.planning import PlanEditError
 from clinic.domain.progress import current_stage, next_stage, next_stage_criteria
@@ -26,11 +25,12 @@ from clinic.handouts import printing
 from clinic.handouts.printing import HandoutOptionsKey
 from clinic.library import library
 from clinic.models import Patient, Plan, PlanRevision, Role, Screening
-from clinic.patients.routes import _own_patient
-from clinic.plans import chart, forms
+from clinic.patients.access import patient_in_my_clinic
+from clinic.plans import chart, conflicts, forms
 from clinic.plans import operations as ops
 from clinic.security import roles_required
 from clinic.settings import operations as settings_ops
+from clinic.transactions import reads_first
 
 bp = Blueprint("plans", __name__)
 
@@ -39,7 +39,7 @@ CLINICAL_ROLES = (Role.ADMIN, Role.THERAPIST)
 
 def _own_plan(patient_id: int, plan_id: int) -> tuple[Plan, Patient]:
     """A plan of a patient of the user's clinic, or 404 with nothing of anyone else's (SEC-03)."""
-    patient = _own_patient(patient_id)
+    patient = patient_in_my_clinic(patient_id)
     plan = db.session.get(Plan, plan_id)
     if plan is None or plan.patient_id != patient.id:
         abort(404)
@@ -67,7 +67,7 @@ def _refused(patient: Patient, title: str, problems, status: int = 409, plan: Pl
 @roles_required(Role.THERAPIST)
 def new(patient_id: int):
     """Choose the condition, then its case facts; the engine makes the draft or says why it cannot."""
-    patient = _own_patient(patient_id)
+    patient = patient_in_my_clinic(patient_id)
     lib = library()
     condition = request.args.get("condition")
     if condition is None:
@@ -118,7 +118,7 @@ def new(patient_id: int):
 @roles_required(Role.THERAPIST)
 def from_screening(patient_id: int, screening_id: int):
     """"Make the plan" on a screening result: the condition and case facts come from the screening."""
-    patient = _own_patient(patient_id)
+    patient = patient_in_my_clinic(patient_id)
     screening = db.session.get(Screening, screening_id)
     if screening is None or screening.patient_id != patient.id:
         abort(404)
@@ -156,6 +156,8 @@ def _earlier_rules(plan: Plan, revision) -> list[str]:
 
 
 SESSIONS_PAGE = 20
+CHART_SESSIONS = 40  # the progress chart's newest sessions and outcome measures
+CHART_OUTCOMES = 20
 HISTORY_PAGE = 10
 
 
@@ -249,36 +251,12 @@ def _conflict(patient_id: int, plan_id: int, typed):
     form = forms.edit_form_class(draft, library())(formdata=request.form)
     form.version.data = plan.version
     form.version.raw_data = [str(plan.version)]
-    rows = []
-    for stage in draft.stages:
-        for exercise, key in zip(stage.home, ops.exercise_keys(stage), strict=True):
-            if forms.remove_name(stage.number, key) in request.form:
-                rows.append((f"Stage {stage.number}, {exercise.title}", " ".join(handout.dose(exercise.dose)
-                             .in_words()), "Remove"))
-                continue
-            values = {n: request.form.get(forms.dose_name(stage.number, key, n), "").strip()
-                      for n, _l, _m in forms.DOSE_FIELDS}
-            saved = {n: "" if getattr(exercise.dose, n) is None else str(getattr(exercise.dose, n))
-                     for n, _l, _m in forms.DOSE_FIELDS}
-            if any(values.values()) and values != saved:
-                rows.append((f"Stage {stage.number}, {exercise.title}",
-                             " ".join(handout.dose(exercise.dose).in_words()),
-                             ", ".join(f"{label.lower()} {values[n]}" for n, label, _m in forms.DOSE_FIELDS
-                                       if values[n])))
-    for name, label in (("patient_notes", "Notes for the patient"), ("team_notes", "Notes for the team")):
-        mine = (request.form.get(name) or "").replace("\r\n", "\n").strip()
-        theirs = getattr(draft, name)
-        if mine != theirs:
-            rows.append((label, theirs or "—", mine or "—"))
-    typed_keys = {k for k in request.form if "__" in k and not k.endswith("__add")}
-    known = {forms.dose_name(s.number, key, n) for s in draft.stages for key in ops.exercise_keys(s)
-             for n, _l, _m in forms.DOSE_FIELDS} | {forms.remove_name(s.number, key) for s in draft.stages
-                                                   for key in ops.exercise_keys(s)}
-    lost = sorted({k.split("__")[1] for k in typed_keys - known})
+    conflict = conflicts.compare(draft, request.form)
     audit.record("plan_update", patient_ref=patient.id, outcome="conflict", detail=f"plan {plan.id}")
     db.session.commit()
     return render_template("plans/edit.html", patient=patient, plan=plan, draft=draft, form=form, edit_error=None,
-                           conflict={"rows": rows, "by": plan.updated_by, "at": plan.updated_at, "lost": lost},
+                           conflict={"rows": conflict.rows, "by": plan.updated_by, "at": plan.updated_at,
+                                     "lost": conflict.lost},
                            F=forms, keys=ops.exercise_keys, zip=zip,
                            programme={s.id: handout.home_programme(s) for s in draft.stages}), 409
 
@@ -556,7 +534,7 @@ def move_stage(patient_id: int, plan_id: int):
 @roles_required(Role.THERAPIST)
 def quickdash(patient_id: int):
     """QuickDASH: 11 items, scored when at least 10 are answered."""
-    patient = _own_patient(patient_id)
+    patient = patient_in_my_clinic(patient_id)
     form = forms.QuickDashForm() if request.method == "POST" else forms.QuickDashForm(data={"on_date": _today()})
     if form.validate_on_submit():
         row = ops.record_quickdash(db.session, patient, on_date=form.on_date.data, items=form.items(), user=g.user,
@@ -574,7 +552,7 @@ def quickdash(patient_id: int):
 @roles_required(Role.THERAPIST)
 def grip(patient_id: int):
     """Grip strength of both hands; the affected side as a percentage of the other."""
-    patient = _own_patient(patient_id)
+    patient = patient_in_my_clinic(patient_id)
     form = forms.GripForm() if request.method == "POST" else forms.GripForm(data={"on_date": _today()})
     if form.validate_on_submit():
         row = ops.record_grip(db.session, patient, on_date=form.on_date.data, side=form.side.data,
@@ -618,5 +596,7 @@ def current_handouts(patient: Patient) -> list[tuple[Plan, PlanRevision]]:
 
 @bp.app_template_global()
 def progress_chart(patient: Patient) -> chart.Chart | None:
-    """The progress chart's geometry (pain, QuickDASH, grip over time), or None with nothing to draw."""
-    return chart.build(ops.sessions_of(db.session, patient), ops.outcomes_of(db.session, patient))
+    """The progress chart's geometry (pain, QuickDASH, grip over time) of the newest sessions and measures, or
+    None with nothing to draw. Bounded: after years of sessions the recent course is what a chart can show."""
+    return chart.build(ops.sessions_of(db.session, patient, newest=CHART_SESSIONS),
+                       ops.outcomes_of(db.session, patient, newest=CHART_OUTCOMES))

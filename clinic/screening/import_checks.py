@@ -16,6 +16,7 @@ from clinic.domain.screening_json import answers_from_json, facts_from_json, res
 from clinic.library import screening_rules
 from clinic.models import Screening
 from clinic.patients.registry import ImportContext
+from clinic.screening.findings import clearance_problem, override_problem
 from clinic.settings.operations import MAX_VALID_DAYS, MIN_VALID_DAYS
 
 # The parts of a stored result that are words for people (this installation's wording replaces them); the
@@ -76,8 +77,6 @@ def _screening(row: dict, context: ImportContext) -> Screening:
 
 def imported_override_problems(row: dict, context: ImportContext) -> list[str]:
     """An override only where the override page would allow it (never on an urgent refer)."""
-    from clinic.screening.operations import override_problem
-
     screening = _screening(row, context)
     problems = context.not_after_now("at", row["at"])
     if row["at"] < screening.screened_at:
@@ -89,8 +88,6 @@ def imported_override_problems(row: dict, context: ImportContext) -> list[str]:
 
 def imported_clearance_problems(row: dict, context: ImportContext) -> list[str]:
     """A clearance only where the clearance page would allow it (never on an urgent refer)."""
-    from clinic.screening.operations import clearance_problem
-
     screening = _screening(row, context)
     problems = context.not_after_now("recorded_at", row["recorded_at"])
     problem = clearance_problem(context.db, screening, rule_id=row["rule_id"], cleared_by=row["cleared_by"],

@@ -24,18 +24,16 @@ from clinic.domain.wording import format_day
 from clinic.library import library, screening_rules
 from clinic.models import Clearance, Clinic, LoginSession, Patient, Plan, Role, Screening, ScreeningOverride, User
 from clinic.patients import operations as patient_ops
-from clinic.patients.registry import TimelineEntry, Window, all_of, register_patient_table, text_caps, timeline_source
-from clinic.screening import import_checks
+from clinic.patients.registry import TimelineEntry, Window, timeline_source
+from clinic.screening.findings import (
+    clearance_problem,
+    clearances_of,
+    findings_of,
+    open_findings,
+    override_problem,
+    overrides_of,
+)
 from clinic.staff import FORMER_STAFF
-
-# Import judges screenings again and holds overrides and clearances to the rules and caps of their pages (REL-12).
-register_patient_table(Screening, order_by=("screened_at", "id"), check=import_checks.imported_screening_problems)
-register_patient_table(ScreeningOverride, order_by=("at", "id"),
-                       check=all_of(text_caps(reason=2000), import_checks.imported_override_problems))
-register_patient_table(Clearance, order_by=("recorded_at", "id"),
-                       check=all_of(text_caps(note=2000, cleared_by=300), import_checks.imported_clearance_problems))
-
-OVERRIDE_MIN_REASON = 20
 
 
 def _zone(db: Session, clinic_id: int) -> str | None:
@@ -47,13 +45,6 @@ def _clinic_day(db: Session, screening: Screening, moment: dt.datetime) -> dt.da
     """The screened patient's clinic's date at ``moment`` (WF-02)."""
     patient = db.get(Patient, screening.patient_id)
     return localtime.local_date(moment, _zone(db, patient.clinic_id))
-
-
-# Why an urgent refer can be neither overridden nor cleared, in the words the pages show.
-URGENT_NO_OVERRIDE = ("This screening found a possible emergency: it can never be overridden. Send the patient to A&E "
-                      "or their doctor today.")
-URGENT_NO_CLEARANCE = ("This screening found a possible emergency: send the patient to A&E or their doctor today, "
-                       "then screen again.")
 
 
 class ScreeningRefused(ValueError):
@@ -226,18 +217,6 @@ def plan_offer(db: Session, screening: Screening, patient: Patient, user: User, 
     return "again" if has_plan else "new"
 
 
-def overrides_of(db: Session, screening: Screening) -> list[ScreeningOverride]:
-    """Overrides recorded on ``screening``, oldest first."""
-    return list(db.scalars(select(ScreeningOverride).where(ScreeningOverride.screening_id == screening.id)
-                           .order_by(ScreeningOverride.at, ScreeningOverride.id)))
-
-
-def clearances_of(db: Session, screening: Screening) -> list[Clearance]:
-    """Clearances recorded on ``screening``, oldest first."""
-    return list(db.scalars(select(Clearance).where(Clearance.screening_id == screening.id)
-                           .order_by(Clearance.recorded_at, Clearance.id)))
-
-
 def staff_names(db: Session, user_ids: Iterable[int | None]) -> dict[int | None, str]:
     """Full names of staff by id, for pages people read (never the login e-mail)."""
     return staff.names_by_id(db, user_ids)
@@ -246,22 +225,6 @@ def staff_names(db: Session, user_ids: Iterable[int | None]) -> dict[int | None,
 def staff_name(db: Session, user_id: int | None) -> str:
     """One staff member's full name, or 'a former member of staff'."""
     return staff.names_by_id(db, [user_id]).get(user_id, FORMER_STAFF)
-
-
-def findings_of(screening: Screening, category: str) -> list[dict[str, Any]]:
-    """The stored findings of one category (``absolute`` for defer, ``refer``...)."""
-    return [f for f in screening.result.get("findings", []) if f["category"] == category]
-
-
-def open_findings(db: Session, screening: Screening) -> dict[str, list[str]]:
-    """Rule ids still blocking a plan: absolute ones not overridden, refer ones not cleared."""
-    overridden = {r for o in overrides_of(db, screening) for r in o.rules}
-    cleared = {c.rule_id for c in clearances_of(db, screening)}
-    return {
-        "defer": [f["rule_id"] for f in findings_of(screening, "absolute") if f["rule_id"] not in overridden],
-        "refer": [f["rule_id"] for f in findings_of(screening, "refer") if f["rule_id"] not in cleared],
-        "urgent": [f["rule_id"] for f in findings_of(screening, "urgent_refer")],
-    }
 
 
 # --------------------------------------------------------------------------------- override (CS-02)
@@ -303,24 +266,6 @@ def record_override(
     return override
 
 
-def override_problem(db: Session, screening: Screening, rule_ids: list[str], reason: str) -> str | None:
-    """Why the rules do not let these absolute findings of ``screening`` be overridden with this reason (never an
-    urgent refer, only open defer findings, a reason of 20 characters), or None; the page and the import ask."""
-    if len(reason.strip()) < OVERRIDE_MIN_REASON:
-        return f"Give a reason of at least {OVERRIDE_MIN_REASON} characters."
-    if findings_of(screening, "urgent_refer"):
-        return URGENT_NO_OVERRIDE
-    allowed = open_findings(db, screening)["defer"]
-    if screening.decision != "defer" or not allowed:
-        return "This screening has no contraindication left to override."
-    if not rule_ids:
-        return "Name the contraindication you override."
-    wrong = [r for r in rule_ids if r not in allowed]
-    if wrong:
-        return f"Not an absolute finding of this screening: {', '.join(wrong)}."
-    return None
-
-
 def confirm_password(db: Session, login: LoginSession, now: dt.datetime) -> None:
     """The user typed their password again: their login counts as fresh from now."""
     login.authenticated_at = now
@@ -354,23 +299,6 @@ def record_clearance(
     db.add(clearance)
     db.flush()
     return clearance
-
-
-def clearance_problem(db: Session, screening: Screening, *, rule_id: str, cleared_by: str, cleared_on: dt.date,
-                      note: str, today: dt.date) -> str | None:
-    """Why the rules do not let this clearance be recorded on ``screening`` (never on an urgent refer, only an open
-    refer finding, who and what required, not dated after ``today``), or None; the page and the import ask."""
-    if findings_of(screening, "urgent_refer"):
-        return f"{URGENT_NO_CLEARANCE} A clearance cannot be recorded on it."
-    if rule_id not in open_findings(db, screening)["refer"]:
-        return "Not a refer finding of this screening that is still waiting for clearance."
-    if not (cleared_by or "").strip():
-        return "Say who cleared the patient."
-    if not (note or "").strip():
-        return "Write what the doctor cleared."
-    if cleared_on > today:
-        return "The clearance date cannot be in the future."
-    return None
 
 
 # ------------------------------------------------------------------------------- for the plan engine

@@ -20,7 +20,8 @@ from clinic.extensions import db
 from clinic.library import library, screening_rules
 from clinic.models import Patient, Role, Screening
 from clinic.patients import operations as patient_ops
-from clinic.patients.routes import _own_patient
+from clinic.patients.access import patient_in_my_clinic
+from clinic.screening import findings
 from clinic.screening import operations as ops
 from clinic.screening.forms import ClearanceForm, OverrideForm, prefill_data, screening_form_class
 from clinic.security import client_address, device_for, login_policy, roles_required
@@ -46,7 +47,7 @@ def _own_screening(screening_id: int) -> tuple[Screening, Patient]:
     screening = db.session.get(Screening, screening_id)
     if screening is None:
         abort(404)
-    return screening, _own_patient(screening.patient_id, restricted_ok=True)
+    return screening, patient_in_my_clinic(screening.patient_id, restricted_ok=True)
 
 
 def _fact_words(condition: str | None) -> dict[str, str]:
@@ -106,7 +107,7 @@ def latest_screening_of(patient: Patient):
 @roles_required(*CLINICAL_ROLES)
 def start(patient_id: int):
     """Choose what to screen for, then the form generated from the rules and the protocol's case facts."""
-    patient = _own_patient(patient_id)
+    patient = patient_in_my_clinic(patient_id)
     chosen = _condition_arg()
     if chosen is None:
         protocols = [(p.id, p.title) for p in library().conditions()]
@@ -144,8 +145,8 @@ def result(screening_id: int):
     rules = screening_rules()
     questions = {r.id: r.question for r in rules.rules if r.question}
     head = ops.headline_of_screening(db.session, screening)
-    overrides = ops.overrides_of(db.session, screening)
-    clearances = ops.clearances_of(db.session, screening)
+    overrides = findings.overrides_of(db.session, screening)
+    clearances = findings.clearances_of(db.session, screening)
     page = render_template(
         "screening/result.html", patient=patient, s=screening, r=screening.result,
         head=head, headline_text=ops.headline_words(screening, head),
@@ -154,7 +155,7 @@ def result(screening_id: int):
         overrides=overrides, clearances=clearances, label=lambda rule_id: ops.finding_label(screening, rule_id),
         names=ops.staff_names(db.session, [screening.screened_by_id, *(o.by_id for o in overrides),
                                            *(c.recorded_by_id for c in clearances)]),
-        open=ops.open_findings(db.session, screening), questions=questions,
+        open=findings.open_findings(db.session, screening), questions=questions,
         fact_words=_fact_words(screening.condition), region_words=REGION_WORDS,
         value_words=_fact_value_words(screening.condition),
         protocol_title=library().title_of(screening.condition),
@@ -170,7 +171,7 @@ def result(screening_id: int):
 
 def _finding_choices(screening: Screening, category: str, rule_ids: list[str]) -> list[SelectChoice]:
     """The findings a therapist may choose, in plain words (their name, then what the rule says)."""
-    texts = {f["rule_id"]: f["therapist_text"] for f in ops.findings_of(screening, category)}
+    texts = {f["rule_id"]: f["therapist_text"] for f in findings.findings_of(screening, category)}
     return [SelectChoice(rule_id, f"{ops.finding_label(screening, rule_id)} — {texts[rule_id]}")
             for rule_id in rule_ids]
 
@@ -182,10 +183,10 @@ def override(screening_id: int):
     screening, patient = _own_screening(screening_id)
     if patient.status == "restricted":
         abort(404)
-    still = ops.open_findings(db.session, screening)
+    still = findings.open_findings(db.session, screening)
     allowed = still["defer"]
     if still["urgent"]:
-        flash(ops.URGENT_NO_OVERRIDE, "error")
+        flash(findings.URGENT_NO_OVERRIDE, "error")
         return redirect(url_for("screening.result", screening_id=screening.id))
     if screening.decision != "defer" or not allowed:
         flash("This screening has no contraindication left to override.", "info")
@@ -250,10 +251,10 @@ def clearance(screening_id: int):
     screening, patient = _own_screening(screening_id)
     if patient.status == "restricted":
         abort(404)
-    still = ops.open_findings(db.session, screening)
+    still = findings.open_findings(db.session, screening)
     waiting = still["refer"]
     if still["urgent"]:
-        flash(ops.URGENT_NO_CLEARANCE, "error")
+        flash(findings.URGENT_NO_CLEARANCE, "error")
         return redirect(url_for("screening.result", screening_id=screening.id))
     if not waiting:
         flash("No finding of this screening is waiting for a doctor's clearance.", "info")

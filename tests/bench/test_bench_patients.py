@@ -1,5 +1,7 @@
-"""Benchmark (not a test; `make bench`): 100,000 patients, search and patient page p95 through the app for
-one user, on SQLite, and on PostgreSQL when CLINIC_TEST_DATABASE_URL is set. Target p95 <= 25 ms."""
+"""Benchmark (not a test; `make bench`): 1,000,000 patients (BENCH_PATIENTS), search by every kind of prefix
+and the patient page, p95 through the app for one user, on SQLite, and on PostgreSQL when
+CLINIC_TEST_DATABASE_URL is set. Target p95 <= 25 ms (PERFORMANCE 3 and 9). The search words, seven or so
+a patient, are bulk-loaded (COPY on PostgreSQL, executemany on SQLite) so seeding takes minutes, not hours."""
 
 from __future__ import annotations
 
@@ -12,11 +14,13 @@ import time
 from sqlalchemy import insert, select
 
 from clinic.extensions import db
-from clinic.models import Patient, PatientNumberCounter, PatientSearchTerm
+from clinic.models import Patient, PatientNumberCounter
 from clinic.patients import fields as F
 
-PATIENTS = int(os.environ.get("BENCH_PATIENTS", "100000"))
-RUNS = 300
+PATIENTS = int(os.environ.get("BENCH_PATIENTS", "1000000"))
+COPY_TERMS = "COPY patient_search_terms (patient_id, clinic_id, term, sort_name) FROM STDIN"
+INSERT_TERMS = "INSERT INTO patient_search_terms (patient_id, clinic_id, term, sort_name) VALUES (?, ?, ?, ?)"
+RUNS = int(os.environ.get("BENCH_RUNS", "300"))
 TARGET_MS = 25.0
 FAMILY = ["Ångström", "García", "Müller", "O'Brien", "Nguyen", "Smith", "Johansson", "Kowalski", "Rossi",
           "Papadopoulos", "Иванов", "Dubois", "Novák", "Silva", "Yılmaz", "Hansen", "Schmidt", "Lefèvre",
@@ -44,15 +48,14 @@ def _seed(app, clinic_id: int, now: dt.datetime) -> list[int]:
                 "restricted_reason": "", "created_at": now, "created_by": "bench", "updated_at": now,
                 "clinical_changed_at": now, "version": 1,
             })
-            terms += [{"patient_id": n, "clinic_id": clinic_id, "term": t}
-                      for t in F.search_terms(family, given, record)]
-            if len(batch) == 5000:
+            terms += [(n, clinic_id, t, batch[-1]["sort_name"]) for t in F.search_terms(family, given, record)]
+            if len(batch) == 20000:
                 db.session.execute(insert(Patient), batch)
-                db.session.execute(insert(PatientSearchTerm), terms)
+                _load_terms(terms)
                 batch, terms = [], []
         if batch:
             db.session.execute(insert(Patient), batch)
-            db.session.execute(insert(PatientSearchTerm), terms)
+            _load_terms(terms)
         db.session.add(PatientNumberCounter(clinic_id=clinic_id, last=PATIENTS))
         db.session.commit()
         if db.engine.dialect.name == "postgresql":
@@ -64,6 +67,17 @@ def _seed(app, clinic_id: int, now: dt.datetime) -> list[int]:
         rows = db.session.execute(select(Patient.id, Patient.family_name, Patient.birth_date)
                                   .where(Patient.id % 97 == 0)).all()
     return rows
+
+
+def _load_terms(rows: list[tuple]) -> None:
+    """Search words straight through the driver, in the seeding transaction: COPY on PostgreSQL."""
+    raw = db.session.connection().connection.driver_connection
+    if db.engine.dialect.name == "postgresql":
+        with raw.cursor() as cursor, cursor.copy(COPY_TERMS) as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        raw.executemany(INSERT_TERMS, rows)
 
 
 def _p95(samples: list[float]) -> float:
@@ -81,7 +95,7 @@ def _measure(label: str, request, runs: int = RUNS) -> tuple[float, float]:
     return statistics.median(samples), _p95(samples)
 
 
-def test_bench_patient_search_and_page_with_100000_patients(app, make_user, login, clock):
+def test_bench_patient_search_and_page_with_a_million_patients(app, make_user, login, clock):
     user_id, email = make_user("therapist", clinic="Bench Clinic")
     with app.app_context():
         from clinic.models import User
@@ -96,8 +110,12 @@ def test_bench_patient_search_and_page_with_100000_patients(app, make_user, logi
     rng = random.Random(11)  # noqa: S311 - reproducible sample, not security
     queries = {
         "first list page": [""],
-        # 28 base surnames: a 5-letter prefix matches 1 in 28 patients (~3,600), a worst case.
+        # 28 base surnames: a 5-letter prefix matches 1 in 28 patients (~36,000 of 1,000,000).
         "search common prefix": [row.family_name[:5] for row in rng.sample(sample, 40)],
+        "search 1-letter prefix": [row.family_name[:1] for row in rng.sample(sample, 40)],
+        "search 3-letter prefix": [row.family_name[:3] for row in rng.sample(sample, 40)],
+        # a surname and its number: a few hundred to a few thousand matches, between the two roads
+        "search rare prefix": [row.family_name.split("-")[0][:8] for row in rng.sample(sample, 40)],
         "search full name": [f"{row.family_name} " for row in rng.sample(sample, 40)],
         "search birth date": [f"{row.birth_date:%d/%m/%Y}" for row in rng.sample(sample, 40)],
         "search record number": [f"P-{row.id:06d}" for row in rng.sample(sample, 40)],
@@ -127,5 +145,5 @@ def test_bench_patient_search_and_page_with_100000_patients(app, make_user, logi
             "/patients/search", data={"q": queries["search common prefix"][i % 40], "csrf_token": token}))
     for label, (median, p95) in results.items():
         verdict = "ok" if p95 <= TARGET_MS else "OVER TARGET"
-        print(f"bench patients [{engine}] {label:<22} median {median:6.2f} ms  p95 {p95:6.2f} ms  "
+        print(f"bench patients [{engine}] {label:<24} median {median:6.2f} ms  p95 {p95:6.2f} ms  "
               f"(target p95 <= {TARGET_MS:g} ms, {verdict}; cores={cores}, n={RUNS})")

@@ -3,15 +3,16 @@ screening through the web, making and approving plans."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from clinic.domain import planning
 from clinic.domain.progress import next_stage, next_stage_criteria
 from clinic.extensions import db
-from clinic.models import Plan, PlanRevision
+from clinic.models import HandoutPrint, OutcomeMeasure, Plan, PlanRevision, TreatmentSession
 from tests.helpers.screening import form_data, screen_url
 
 FACTS = {
@@ -114,6 +115,32 @@ def approved_plan(browser, app, pid: int, condition: str = "fracture", **kw) -> 
     response = approve(browser, app, pid, plan_id)
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     return plan_id
+
+
+def add_years_of_history(app, plan_id: int, start: dt.datetime, sessions: int) -> None:
+    """``sessions`` sessions, half as many outcome measures, a revision per ten sessions and a print of each."""
+    with app.app_context():
+        first = db.session.scalars(select(PlanRevision).where(PlanRevision.plan_id == plan_id)
+                                   .order_by(PlanRevision.number.desc()).limit(1)).one()
+        stage = first.canonical["plan"]["current_stage"]
+        columns = {c.key: getattr(first, c.key) for c in PlanRevision.__table__.columns if c.key != "id"}
+        when = [start + dt.timedelta(days=9 * n) for n in range(sessions)]
+        db.session.execute(insert(TreatmentSession), [
+            {"plan_id": plan_id, "patient_id": first.patient_id, "on_date": at.date(), "stage_id": stage,
+             "techniques": {"done": []}, "pain_before": 5, "pain_after": 3, "notes": f"session {n}",
+             "recorded_by": first.approved_by, "recorded_at": at} for n, at in enumerate(when)])
+        db.session.execute(insert(OutcomeMeasure), [
+            {"patient_id": first.patient_id, "on_date": at.date(), "kind": "quickdash",
+             "values": {"items": [2] * 11, "answered": 11, "score": 25.0}, "recorded_by": first.approved_by,
+             "recorded_at": at + dt.timedelta(hours=1)} for at in when[::2]])
+        for n, at in enumerate(when[::10], start=first.number + 1):
+            revision = PlanRevision(**(columns | {"number": n, "approved_at": at + dt.timedelta(hours=2)}))
+            db.session.add(revision)
+            db.session.flush()
+            db.session.add(HandoutPrint(revision_id=revision.id, patient_id=first.patient_id, kind="handout",
+                                        options="handout:A4:normal:next:x", by=first.approved_by,
+                                        at=at + dt.timedelta(hours=3)))
+        db.session.commit()
 
 
 def plan_url(pid: int, plan_id: int, tail: str = "") -> str:

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from clinic import readability
-from clinic.cli import main
+from clinic.console import main
 from clinic.library import load_all
 
 ROOT = Path(__file__).resolve().parents[2]

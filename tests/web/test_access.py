@@ -103,7 +103,7 @@ def test_sec11_dashboard_is_not_cached(app, make_user, login):
 
 
 def test_app_refuses_to_start_with_a_missing_or_weak_secret(make_app):
-    from clinic.app import ConfigError
+    from clinic.config import ConfigError
 
     for secret in (None, "dev", "short-secret"):
         with pytest.raises(ConfigError, match="SECRET_KEY"):
@@ -164,3 +164,23 @@ def test_wf09_reception_is_refused_every_page_but_identity_contact_and_the_curre
             reached.add(rule.endpoint)
     gets = {rule.endpoint for rule, method, _url in all_rules(app) if method == "GET"}
     assert reached == RECEPTION_MAY & gets
+
+
+def test_sec03_every_route_that_takes_a_patient_id_loads_the_patient_through_the_one_guard(app):
+    """clinic/patients/access.py is the one place that decides "this patient, in my clinic"; the SEC-03 sweeps
+    check what it answers, this that no view reads a patient by id around it (itself, or through a helper of its
+    module that calls it, like the plan pages' ``_own_plan``)."""
+    import inspect
+    import sys
+
+    def guards(view) -> bool:
+        module = sys.modules[view.__module__]
+        helpers = {name for name, fn in vars(module).items() if inspect.isfunction(fn)
+                   and fn.__module__ == module.__name__ and "patient_in_my_clinic(" in inspect.getsource(fn)}
+        source = inspect.getsource(inspect.unwrap(view))
+        return any(f"{name}(" in source for name in helpers | {"patient_in_my_clinic"})
+
+    views = {rule.endpoint: app.view_functions[rule.endpoint] for rule in app.url_map.iter_rules()
+             if "patient_id" in rule.arguments}
+    assert len(views) > 10
+    assert sorted(endpoint for endpoint, view in views.items() if not guards(inspect.unwrap(view))) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from sqlalchemy import func, select, text
 
 from clinic import audit
@@ -95,10 +96,11 @@ def test_a_forged_or_outdated_checkpoint_is_reported_and_the_whole_chain_checked
     assert "row 51: rows 50..50 are missing" in removed.output
 
 
+# PostgreSQL picks among indexes by its statistics (an empty table here), so the plan is checked on SQLite,
+# which plans without statistics; the dashboard's time at 1,000,000 rows on both is in tests/bench/.
+@pytest.mark.sqlite_only
 def test_the_dashboard_reads_recent_activity_from_the_user_index(app):
+    query = "SELECT * FROM audit_events WHERE user_id = 1 AND patient_ref IS NULL ORDER BY id DESC LIMIT 6"
     with app.app_context():
-        plan = db.session.execute(text(
-            "EXPLAIN QUERY PLAN SELECT * FROM audit_events WHERE user_id = 1 ORDER BY id DESC LIMIT 8"
-            if db.engine.dialect.name == "sqlite" else
-            "EXPLAIN SELECT * FROM audit_events WHERE user_id = 1 ORDER BY id DESC LIMIT 8")).all()
-    assert "ix_audit_events_user_id_id" in " ".join(str(row) for row in plan)
+        plan = db.session.execute(text("EXPLAIN QUERY PLAN " + query)).all()
+    assert "ix_audit_events_user_patient_id" in " ".join(str(row) for row in plan)

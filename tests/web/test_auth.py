@@ -241,7 +241,8 @@ def test_production_hashes_passwords_with_argon2id_at_3_passes_64_mib_and_4_lane
 
 @pytest.mark.parametrize("cheap", [{"PASSWORD_HASH_MEMORY_KIB": 8}, {"PASSWORD_HASH_TIME_COST": 1}])
 def test_a_deployment_cannot_configure_a_password_hash_below_owasp_floor(tmp_path, cheap):
-    from clinic.app import ConfigError, create_app
+    from clinic.app import create_app
+    from clinic.config import ConfigError
 
     with pytest.raises(ConfigError, match="cheap to guess"):
         create_app({"SECRET_KEY": TEST_SECRET, "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}", **cheap})

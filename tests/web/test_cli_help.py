@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from clinic.cli import main
+from clinic.console import main
 
 COMMANDS = ("audit", "backup", "db", "demo", "export", "handout", "import", "protocols", "prune-handouts", "screen",
             "user")

@@ -5,8 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from clinic.app import env_config
-from clinic.config import DEFAULTS
+from clinic.config import DEFAULTS, env_config
 
 
 def test_env_values_are_converted_to_the_type_of_the_default():

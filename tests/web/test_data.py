@@ -13,8 +13,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
-from clinic import audit
-from clinic import db as dbsetup
+from clinic import audit, transactions
 from clinic.extensions import db
 from clinic.models import AuditEvent, LoginSession
 from tests.conftest import TEST_SECRET
@@ -30,7 +29,7 @@ def _writer(db_url: str, worker: int, count: int, errors) -> None:
                 # Read-then-write: the chain head is read, then a row appended (the pattern that locks).
                 # Every other write comes the way a page view does: a read-only transaction that reads,
                 # then audits (on SQLite it must take the write lock before reading the chain head).
-                with dbsetup.reading_first() if i % 2 else contextlib.nullcontext():
+                with transactions.reading_first() if i % 2 else contextlib.nullcontext():
                     db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(3)).all()
                     audit.record("worker_write", user=None, actor=f"worker{worker}", detail=str(i))
                     db.session.commit()

@@ -9,7 +9,7 @@ from flask import request
 from flask_migrate import stamp, upgrade
 
 from clinic import schema
-from clinic.app import ConfigError
+from clinic.config import ConfigError
 from clinic.extensions import db
 from tests.conftest import PASSWORD, TEST_SECRET, csrf_from
 

@@ -383,6 +383,8 @@ def measured(app, therapist, exported):
     (lambda m: m[1]["values"].update(affected_kg=900.0), "outcome_measures[1]: values: affected grip (kg): "
                                                          "expected a number from 0 to 200"),
     (lambda m: m[1]["values"].update(side="both"), "outcome_measures[1]: values: side: expected one of left, right"),
+    (lambda m: m[1]["values"].update(other_kg=0), "outcome_measures[1]: values: other grip (kg): expected a number "
+                                                  "from 0.1 to 200"),
     (lambda m: m[1].update(kind="rom"), "outcome_measures[1]: kind: 'rom' is not a measure this clinic records"),
     (lambda m: m[1].update(on_date="2026-04-01"), "outcome_measures[1]: on_date: a measure cannot be dated after"),
     (lambda m: m[1].update(on_date="0001-01-01"), "outcome_measures[1].on_date: Enter a date between 1900 and "
@@ -462,3 +464,21 @@ def test_rel12_sec25_notes_lose_control_and_direction_characters_as_the_forms_re
         assert patient.address == "1 High St\nTown"
         session = db.session.scalars(select(TreatmentSession).where(TreatmentSession.patient_id == patient.id)).one()
         assert session.notes == "Went well."
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda t: t["plan_revisions"].append(copy.deepcopy(t["plan_revisions"][0])),
+     "plan_revisions[1]: number: 1 does not follow its plan's revision 1"),
+    (lambda t: t["plan_revisions"][0].update(number=7), "plan_revisions[0]: number: 7 does not follow"),
+    (lambda t: t["plan_revisions"][0].update(protocol_id="bruise"), "plan_revisions[0]: protocol_id: 'bruise' is "
+                                                                    "not its plan's 'fracture'"),
+    (lambda t: t["plans"][0].update(protocol_id="bruise"), "plans[0]: protocol_id: 'bruise' is not its plan's"),
+    (lambda t: t["plans"][0].update(status="approved-by-nobody"), "plans[0]: status: 'approved-by-nobody'"),
+])
+def test_rel12_a_plan_and_its_revisions_agree_with_their_content_and_numbering(
+        app, runner, exported, tmp_path, change, message):
+    edited = _as_new_record(exported[2])
+    change(edited["tables"])
+    result, before, after = _import(app, runner, tmp_path, edited)
+    _refused(result, message)  # a duplicate revision number once reached the database's unique key: a traceback
+    assert after == before

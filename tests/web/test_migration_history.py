@@ -43,6 +43,8 @@ PINNED = {
     "c7d2e5a1f3b9_stage_confirmations.py": "2de29f67d16ec49faedd590674e41255b63b73eeb8ffd0af7e02eefb4e000db6",
     "c5e7a1d2b9f4_clinic_settings.py": "fb2f9bdce59df15feb6bf774013a2f53d93d4de261fd7b58ec0e515d8e87209f",
     "d1a4c7e2f805_audit_checkpoints.py": "b1c09e3459b7d965de6829d6caf4cbb51e250a4d312a41d3b5d71e69b2450907",
+    "d2b7e4a9c316_search_sort_name.py": "7df60bcf71110be46653367ec3d7ee5ed1367ae66f7c20f57b973e77f7aef2b2",
+    "d3c8f1a6b524_audit_dashboard_indexes.py": "9bcce25520ccf6d230f2f0a341d4d54787d319a97c6a9ebe52b2c6398db8f47f",
 }
 
 

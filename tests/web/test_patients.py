@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select, text
 
 from clinic.extensions import db
-from clinic.models import AuditEvent, Patient, PatientChange
+from clinic.models import AuditEvent, Clinic, Patient, PatientChange
 from clinic.patients import fields as F
 from clinic.patients import operations as ops
 from tests.helpers.patients import found_ids, patient_form, search
@@ -107,8 +107,23 @@ def test_a_taken_record_number_is_refused_next_to_the_field_with_the_next_free_o
 
 
 def test_the_same_record_number_may_be_used_by_another_clinic(app, therapist, make_patient):
-    make_patient(clinic="Clinic B", record_number="P-000001")
-    assert therapist.post("/patients/new", data=patient_form()).status_code == 302
+    # Changed on purpose: it asserted only the redirect; the therapist relies on the new patient being filed in
+    # their own clinic under the number they typed, and the other clinic's patient staying as it was.
+    other = make_patient(clinic="Clinic B", record_number="P-000001", family_name="Okafor")
+    page = therapist.get("/patients/new").get_data(as_text=True)
+    assert 'value="P-000001"' in page  # the other clinic's numbers do not count against ours
+    response = therapist.post("/patients/new", data=patient_form(record_number="P-000001"))
+    assert response.status_code == 302
+    with app.app_context():
+        rows = db.session.execute(select(Patient.id, Clinic.name, Patient.record_number, Patient.family_name)
+                                  .join(Clinic, Clinic.id == Patient.clinic_id).order_by(Patient.id)).all()
+    new = next(row.id for row in rows if row.id != other)
+    assert response.headers["Location"] == f"/patients/{new}"
+    assert [tuple(row)[1:] for row in rows] == [("Clinic B", "P-000001", "Okafor"),
+                                                ("Clinic A", "P-000001", "Ångström")]
+    shown = therapist.get(f"/patients/{new}").get_data(as_text=True)
+    assert "ÅNGSTRÖM" in shown and "P-000001" in shown
+    assert therapist.get(f"/patients/{other}").status_code == 404  # still the other clinic's alone
 
 
 def test_garbage_in_every_field_is_a_400_never_a_500(app, therapist, make_patient):
@@ -391,7 +406,7 @@ def test_timeline_collects_entries_from_registered_sources(app, therapist, make_
     pid = make_patient()
 
     @timeline_source
-    def fake_screenings(session, patient, window=None):
+    def fake_screenings(session, patient, window):
         yield TimelineEntry(at=clock() + dt.timedelta(days=2), title="Screening: caution", kind="screening",
                             url=f"/patients/{patient.id}")
 

@@ -66,8 +66,8 @@ def test_the_download_and_the_command_refuse_and_allow_the_same_revisions_for_th
 def test_an_approval_holds_no_sqlite_write_lock_while_its_handout_renders(app, therapist, make_patient, monkeypatch):
     import sqlite3
 
-    from clinic.db import sqlite_path
     from clinic.handouts import printing
+    from clinic.transactions import sqlite_path
     from tests.helpers.plans import make_plan
 
     pid = make_patient()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from clinic.app import ROOT, ConfigError
-from clinic.cli import main
+from clinic.config import ROOT, ConfigError
+from clinic.console import main
 
 PROTOCOL_IDS = ("stroke", "fracture", "tendinitis", "arthritis", "bruise")
 

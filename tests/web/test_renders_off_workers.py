@@ -20,17 +20,10 @@ from sqlalchemy import create_engine, select
 
 from clinic.models import PlanRevision
 from tests.conftest import TEST_SECRET, csrf_from
+from tests.helpers.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.db
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Browser:
@@ -57,7 +50,7 @@ def served(db_url, tmp_path):
     clinic = str(Path(sys.executable).with_name("clinic"))
     subprocess.run([clinic, "db", "upgrade"], env=env, check=True, capture_output=True)
     subprocess.run([clinic, "demo"], env=env, check=True, capture_output=True)
-    port = _free_port()
+    port = free_port()
     with open(tmp_path / "gunicorn.log", "wb") as log:
         server = subprocess.Popen([str(Path(sys.executable).with_name("gunicorn")), "-c",
                                    str(ROOT / "clinic" / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{port}"],

@@ -7,8 +7,8 @@ import re
 
 from click.testing import CliRunner
 
-from clinic.app import ROOT
-from clinic.cli import main
+from clinic.config import ROOT
+from clinic.console import main
 
 
 def documented_example() -> tuple[dict, dict, dict]:

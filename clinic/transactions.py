@@ -1,4 +1,5 @@
-"""Database engine set-up: SQLite pragmas on every connection, and when its write lock is taken.
+"""How transactions begin (this is not the `db` extension, which is clinic.extensions.db): SQLite pragmas on every
+connection, and when its write lock is taken.
 
 SQLite's default deferred transactions fail with "database is locked" when two workers read and then
 write (RELIABILITY.md pitfall 3): the reader's snapshot is stale by the time it writes, and SQLite
