@@ -369,9 +369,8 @@ def current_handout(patient_id: int, plan_id: int):
     latest = ops.latest_revision(db.session, plan)
     if latest is None:
         abort(404)
-    if not g.user.has_role(*CLINICAL_ROLES) and (
-            settings_ops.print_problems(ops.clinic_of(db.session, patient))
-            or ops.review_reasons(db.session, plan, latest, patient, library=library(), today=_today())):
+    if not g.user.has_role(*CLINICAL_ROLES) and not handout_ops.print_check(
+            db.session, plan, latest, patient, library=library(), today=_today()).printable:
         return _refused(patient, "This handout cannot be printed now", [
             "The therapist must look at this patient's plan again before its handout is printed. Ask them, or "
             "book the patient in with them."])
