@@ -48,6 +48,7 @@ _FACT_KEYS = {
     "question": "text",
 }
 _FACT_OPTIONAL = {
+    "label": "a short name for people, such as 'Cast off', shown where the case facts are listed",
     "help": "text",
     "required": "true or false",
     "options": "the answers, as value: label lines",
@@ -154,6 +155,7 @@ def _parse_facts(raw: Any, problems: Problems) -> tuple[tuple[CaseFact, ...], se
         ftype = _one_of(body.get("type"), f"{path}.type", problems, FACT_TYPES) if "type" in body else None
         question = _text(body["question"], f"{path}.question", problems) if "question" in body else None
         help_text = _text(body["help"], f"{path}.help", problems) if "help" in body else ""
+        short_name = _text(body["label"], f"{path}.label", problems) if "label" in body else ""
         required = body.get("required", True)
         if not isinstance(required, bool):
             problems.add(f"{path}.required", f"expected true or false, got {_show(required)}")
@@ -193,7 +195,8 @@ def _parse_facts(raw: Any, problems: Problems) -> tuple[tuple[CaseFact, ...], se
             names.add(name)
         if len(problems.items) == before and name and ftype and question:
             out.append(
-                CaseFact(name, ftype, question, help_text or "", bool(required), tuple(options), after, event or "")
+                CaseFact(name, ftype, question, help_text or "", bool(required), tuple(options), after, event or "",
+                         short_name or "")
             )
         elif isinstance(body.get("name"), str):
             broken.add(body["name"])

@@ -62,6 +62,13 @@ class CaseFact:
     after: str | None = None
     # Date facts only: the moment in words, for a stage still waiting for it ("the cast is off").
     event: str = ""
+    # A short name for people ("Cast off"), where the plan page and its history list the case facts.
+    label: str = ""
+
+    @property
+    def words(self) -> str:
+        """The fact's name for people: its label, else its name with spaces (a file written before labels)."""
+        return self.label or self.name.replace("_", " ").capitalize()
 
     @property
     def values(self) -> tuple[str, ...]:

@@ -240,3 +240,12 @@ class GripForm(ClinicForm):
         InputRequired("Enter the grip of the affected hand."), NumberRange(min=0, max=200, message="0 to 200 kg.")])
     other_kg = DecimalField("Other hand (kg)", places=1, validators=[
         InputRequired("Enter the grip of the other hand."), NumberRange(min=0.1, max=200, message="0.1 to 200 kg.")])
+
+
+class ReviewedForm(ClinicForm):
+    """"Reviewed — still correct": a therapist checked an approved revision held by a protocol change against
+    the protocol as it is now (issue 12, item 10)."""
+
+    note = TextAreaField("Note (optional)", validators=[Optional(), Length(max=1000)],
+                         description="What you checked, for example “Compared with today's rules; nothing applies "
+                                     "to this patient.”")

@@ -21,7 +21,7 @@ from clinic.extensions import db
 from clinic.library import library
 from clinic.models import Patient, Plan, PlanRevision, Role
 from clinic.patients.routes import _own_patient
-from clinic.plans import chart, forms, handout, printing
+from clinic.plans import chart, forms, handout, printing, reviews
 from clinic.plans import operations as ops
 from clinic.plans.operations import HandoutOptionsKey
 from clinic.security import roles_required
@@ -151,8 +151,25 @@ def _page_values(plan: Plan, patient: Patient) -> dict:
         # a choice fact's answer in the protocol's words ("Ischaemic (a blocked blood vessel)")
         "fact_labels": {f.name: {o.value: o.label for o in f.options}
                         for f in (lib.protocol(plan.protocol_id).facts if plan.protocol_id in lib.protocols else ())},
+        "fact_names": {f.name: f.words
+                       for f in (lib.protocol(plan.protocol_id).facts if plan.protocol_id in lib.protocols else ())},
+        # sessions name their stage and techniques by id: shown by title and name
+        "stage_titles": {s.id: f"{s.number}. {s.title}" for s in draft.stages},
+        "item_names": {i.ref: getattr(i, "name", None) or i.title for s in draft.stages for i in (*s.clinic, *s.home)},
         "earlier_rules": _earlier_rules(plan, state.revision),
+        **_held_values(plan, state, lib),
     }
+
+
+def _held_values(plan: Plan, state: ops.PlanState, lib) -> dict:
+    """For a revision held because its protocol changed: what today's rules would change; and the therapist's
+    "still correct" that lets it print, when there is one (issue 12, item 10)."""
+    revision = state.revision
+    held = revision is not None and bool(state.review) and reviews.held_by_protocol(db.session, revision, library=lib)
+    return {"held": held,
+            "rules_preview": reviews.changes_under_current_rules(db.session, plan, revision, library=lib)
+            if held else None,
+            "still_correct": reviews.current_review(db.session, revision, library=lib) if revision else None}
 
 
 @bp.get("/patients/<int:patient_id>/plans/<int:plan_id>")
@@ -162,10 +179,37 @@ def show(patient_id: int, plan_id: int):
     plan, patient = _own_plan(patient_id, plan_id)
     values = _page_values(plan, patient)
     page = render_template("plans/show.html", approve_form=forms.VersionForm(formdata=None, data={
-        "version": plan.version}), **values)
+        "version": plan.version}), reviewed_form=forms.ReviewedForm(formdata=None), **values)
     audit.record("patient_view", patient_ref=patient.id, detail=f"plan {plan.id}")
     db.session.commit()
     return page
+
+
+@bp.post("/patients/<int:patient_id>/plans/<int:plan_id>/revisions/<int:number>/reviewed")
+@roles_required(Role.THERAPIST)
+def reviewed(patient_id: int, plan_id: int, number: int):
+    """"Reviewed — still correct": the therapist checked a revision held by a protocol change against the
+    protocol as it is now; recorded (who, when, note, which protocol), audited, and the revision prints again."""
+    plan, patient = _own_plan(patient_id, plan_id)
+    revision = ops.revision_by_number(db.session, plan, number)
+    if revision is None:
+        abort(404)
+    form = forms.ReviewedForm()
+    if form.validate_on_submit():
+        try:
+            reviews.mark_still_correct(db.session, plan, patient, revision, note=form.note.data or "",
+                                       library=library(), user=g.user, now=now())
+        except reviews.NotHeld as exc:
+            db.session.rollback()
+            return _refused(patient, "Nothing to mark as reviewed", [str(exc)], plan=plan)
+        db.session.commit()
+        flash(f"Revision {revision.number} is marked reviewed and still correct against today's rules. "
+              "Its handout prints again.", "success")
+        return redirect(url_for("plans.show", patient_id=patient.id, plan_id=plan.id))
+    page = render_template("plans/show.html", approve_form=forms.VersionForm(formdata=None, data={
+        "version": plan.version}), reviewed_form=form, **_page_values(plan, patient))
+    db.session.rollback()
+    return page, 400
 
 
 # ----------------------------------------------------------------------------------------- edit
@@ -290,15 +334,16 @@ def history(patient_id: int, plan_id: int):
     """Every revision, newest first, with what changed from the one before (and the unapproved draft)."""
     plan, patient = _own_plan(patient_id, plan_id)
     revisions = ops.revisions_of(db.session, plan)
+    protocol = library().protocols.get(plan.protocol_id)
     entries = []
     previous = None
     for revision in revisions:
-        changes = planning.diff_plans(previous.canonical, revision.canonical) if previous else []
+        changes = planning.diff_plans(previous.canonical, revision.canonical, protocol=protocol) if previous else []
         entries.append((revision, changes))
         previous = revision
     draft_changes = None
     if previous is not None and planning.plan_digest(plan.draft) != previous.digest:
-        draft_changes = planning.diff_plans(previous.canonical, plan.draft)
+        draft_changes = planning.diff_plans(previous.canonical, plan.draft, protocol=protocol)
     draft = ops.draft_of(plan)
     titles = {s.id: f"Stage {s.number}: {s.title}" for s in draft.stages}
     confirmations = [(c, titles.get(c.stage_id, "A stage no longer in the plan"))

@@ -41,6 +41,7 @@ PINNED = {
     "c3d5e7f9a1b2_login_throttle_and_search.py": "fa67f3b723458097a4a547c69b61e13fb3a57b77f3cb38314d237201dba9c6a7",
     "c7d2e5a1f3b9_stage_confirmations.py": "2de29f67d16ec49faedd590674e41255b63b73eeb8ffd0af7e02eefb4e000db6",
     "c5e7a1d2b9f4_clinic_settings.py": "01ac7be824039bd0c3d1f81c46ba809d70d676ec96eb97ca27bc95471d8211c5",
+    "d4b8e2f6a9c1_revision_reviews.py": "4d9f7b1bd2ae6275ebc7efcc13f5eb499f81c34c24ecb40eeb6cf311a023c83c",
 }
 
 

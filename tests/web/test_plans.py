@@ -102,7 +102,8 @@ def test_without_a_screening_for_the_condition_the_page_says_so_and_links_to_scr
     assert screen(therapist, app, patient, "bruise").status_code == 302  # another condition does not count
     page = therapist.get(f"/patients/{patient}/plans/new?condition=fracture")
     body = text_of(page)
-    assert "No valid screening for this condition" in body and "has no screening for fracture" in body
+    assert "No valid screening for this condition" in body
+    assert "has no screening for Fracture of the wrist, hand or fingers" in body
     assert f"/patients/{patient}/screen?condition=fracture" in page.get_data(as_text=True)
     response = new_plan(therapist, patient, "fracture")
     assert response.status_code == 422 and "No plan was made" in text_of(response)
@@ -418,7 +419,7 @@ def test_cs06_an_expired_screening_puts_the_plan_up_for_review(app, therapist, p
     clock.advance(days=31)
     therapist = login(therapist.email)
     page = text_of(therapist.get(plan_url(patient, plan_id)))
-    assert "NEEDS REVIEW" in page and "expired on 2026-04-01" in page
+    assert "NEEDS REVIEW" in page and "expired on 1 April 2026" in page
     assert therapist.get(plan_url(patient, plan_id, "/revisions/1/handout.pdf")).status_code == 409
 
 
@@ -431,8 +432,17 @@ def test_cs11_a_newer_protocol_version_lists_the_plan_for_review_and_leaves_the_
                                 content_hash="sha256:" + "0" * 64)
     app.extensions["clinic.library"] = dataclasses.replace(lib, protocols={**lib.protocols, "tendinitis": newer})
     review = text_of(therapist.get("/plans/review"))
-    assert f"Protocol tendinitis is now version {newer.version}" in review and "tendinitis, revision 1" in review
+    # in people's words: the protocol's title, never its id (issue 12 item 6)
+    title = "Tendinitis (tendinopathy) of the hand and wrist"
+    assert f"The {title} protocol is now version {newer.version}" in review and f"{title}, revision 1" in review
     assert therapist.get(plan_url(patient, plan_id, "/revisions/1/handout.pdf")).status_code == 409
+    page = text_of(therapist.get(plan_url(patient, plan_id)))
+    # the protocol's content is the same (only its version moved on): making it again changes only that line
+    assert "What today's rules would change in this plan Protocol: " in page and "version 1 → version 2" in page
+    # a therapist who checked it says so; it prints again, unchanged (CS-09), and leaves the review list
+    assert therapist.post(plan_url(patient, plan_id, "/revisions/1/reviewed"), data={"note": ""}).status_code == 302
+    assert therapist.get(plan_url(patient, plan_id, "/revisions/1/handout.pdf")).status_code == 200
+    assert "No approved plan needs review" in text_of(therapist.get("/plans/review"))
     (after,) = revisions(app, plan_id)
     assert (after.canonical, after.digest) == (before.canonical, before.digest)
     assert planning.plan_digest(after.canonical) == before.digest
