@@ -338,7 +338,38 @@ def test_c22_psoriasis_on_both_elbows_keeps_touch_off_either_elbow_and_the_diabe
 def test_c25_cancer_under_treatment_gives_the_light_pressure_precaution():
     draft = plan_for("arthritis", OA_RIGHT, cancer_under_treatment=yes())
     assert "cancer_under_treatment" in {p.rule_id for p in draft.precautions}
-    # The arm at risk of lymphoedema and the port over the right chest: screening's new rules.
+
+
+LEFT_ARM = ("upper_arm", "elbow", "forearm", "wrist", "hand")
+
+
+def test_c25_lymph_nodes_removed_on_the_left_and_a_port_on_the_right_chest_during_a_right_wrist_fracture_plan():
+    """C25 in a fracture plan (the right wrist out of its cast): breast cancer under treatment, lymph nodes removed
+    on the left, a port below the right collarbone. The body map has no chest: the port is marked on the right
+    neck and shoulder, the nearest region, which the collar massage works on."""
+    draft = plan_for("fracture", AFTER_CAST, cancer_under_treatment=yes(),
+                     lymphoedema_risk=yes(*LEFT_ARM, side="left"),
+                     fistula_line_or_port=yes("neck_shoulder", side="right"))
+    precautions = {p.rule_id: p for p in draft.precautions}
+    # Light pressure for the cancer, firm only with the oncologist's clearance.
+    assert "cancer_under_treatment" in precautions
+    assert "light pressure" in precautions["cancer_under_treatment"].therapist_text.lower()
+    # The left arm: light strokes only; no kneading, tapping, heat or tight squeezing; on the left arm, in words.
+    lymph = precautions["lymphoedema_risk"]
+    assert set(lymph.regions) >= set(LEFT_ARM)
+    for words in ("light strokes", "kneading", "tapping", "heat", "tight squeezing"):
+        assert words in lymph.therapist_text
+    assert "left" in lymph.patient_text and "light strokes" in lymph.patient_text
+    # No pressure over the port: nothing touches or loads the right neck and shoulder, in any stage, and the
+    # right hand's own plan goes on.
+    assert [a.rule_id for a in draft.avoid] == ["fistula_line_or_port"]
+    assert "fistula, line or port" in draft.avoid[0].patient_text
+    for stage in draft.stages:
+        assert working_on(draft, stage.id, on("right", "neck_shoulder"), kinds=("touch", "load")) == []
+    collar = items(draft, "in_cast")["neck_shoulder_massage"]  # the stage that massages the collar region
+    # the collar massage of the fracture's side keeps to the shoulder, clear of the port
+    assert collar.leave_out == ("right:neck_shoulder",) and places(collar) == on("right", "shoulder")
+    assert empty_plan_problems(draft) == []
 
 
 def test_c28_a_fracture_of_the_right_wrist_during_a_left_stroke_plan_is_an_ordinary_finding_and_the_plan_goes_on():
