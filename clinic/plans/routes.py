@@ -14,11 +14,11 @@ from wtforms import SelectChoice
 
 from clinic import audit, localtime, staff
 from clinic.clock import now, today, zone_name
-from clinic.domain import plan_formats, planning
+from clinic.domain import plan_filtering, plan_formats, planning
 from clinic.domain.planning import PlanEditError
 from clinic.domain.progress import current_stage, next_stage, next_stage_criteria
 from clinic.extensions import db
-from clinic.library import library
+from clinic.library import library, screening_rules
 from clinic.models import Patient, Plan, PlanRevision, Role
 from clinic.patients.routes import _own_patient
 from clinic.plans import chart, forms, handout, printing, reviews
@@ -158,7 +158,24 @@ def _page_values(plan: Plan, patient: Patient) -> dict:
         "item_names": {i.ref: getattr(i, "name", None) or i.title for s in draft.stages for i in (*s.clinic, *s.home)},
         "earlier_rules": _earlier_rules(plan, state.revision),
         **_held_values(plan, state, lib),
+        **_finding_values(draft),
     }
+
+
+def _finding_values(draft) -> dict:
+    """Each screening finding once, numbered and named in a few words, and for a narrowed item the findings that
+    narrowed it (a link to the finding, not its whole text again under every item)."""
+    names = {r.id: r.name for r in screening_rules().rules}
+    findings = [(f"finding-{i}", plan_filtering.finding_words(line, names.get(line.rule_id, "")), line)
+                for i, line in enumerate(draft.avoid, 1)]
+
+    def because_of(item, stage) -> list[tuple[str, str]]:
+        hits = [(anchor, words) for anchor, words, line in findings
+                if line in plan_filtering.narrowed_by(item, (line,))]
+        if plan_filtering.narrowed_by(item, stage.protect):
+            hits.append((f"stage-{stage.number}-injured", "the injured area in this stage"))
+        return hits
+    return {"findings": findings, "because_of": because_of}
 
 
 def _held_values(plan: Plan, state: ops.PlanState, lib) -> dict:

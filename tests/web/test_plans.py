@@ -206,6 +206,24 @@ def test_cs03_touch_on_an_avoided_region_is_narrowed_or_left_out_with_the_reason
             assert r.name in page and "Left out for this patient" in page
 
 
+def test_cs03_the_plan_page_gives_each_finding_once_and_a_narrowed_item_links_to_it(app, therapist, patient):
+    """Issue 12: a finding's full text sat under every item it narrowed (a paragraph per item). It is said once, in
+    "Do not massage", named in a few words with its place; each narrowed item says "Because of" and links there."""
+    plan_id = make_plan(therapist, app, patient, "arthritis", answers={
+        "open_wound": "yes", "open_wound_regions": "palm", "open_wound_side": "left"})
+    draft = planning.plan_from_canonical(plan_row(app, plan_id).draft)
+    (wound,) = draft.avoid
+    narrowed = [i for s in draft.stages for i in (*s.clinic, *s.home) if i.leave_out]
+    assert len(narrowed) > 1
+    body = therapist.get(plan_url(patient, plan_id)).get_data(as_text=True)
+    page = text_of(therapist.get(plan_url(patient, plan_id)))
+    assert page.count(wound.therapist_text) == 1
+    assert "Why:" not in page
+    assert body.count('Because of <a href="#finding-1">broken skin: the left palm</a>.') >= len(
+        [i for i in narrowed if "left:palm" in i.leave_out])
+    assert '<li id="finding-1"><strong>Broken skin: the left palm.</strong>' in body
+
+
 def test_reception_can_neither_make_nor_see_a_plan(app, make_user, login, therapist, patient):
     plan_id = approved_plan(therapist, app, patient)
     desk = login(make_user("reception")[1])
