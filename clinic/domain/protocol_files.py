@@ -20,9 +20,9 @@ from clinic.domain.protocol_model import (
     Stage,
     Technique,
 )
-from clinic.domain.protocol_stages import _check_timing, _parse_stage, _parse_stop_groups, _Refs
+from clinic.domain.protocol_stages import _check_timing, _parse_stage, _parse_stop_groups, _Refs, parse_precautions
 from clinic.domain.rules import Problems
-from clinic.domain.yaml_checks import _identifier, _list, _mapping, _one_of, _show, _text, _texts, _whole
+from clinic.domain.yaml_checks import _identifier, _list, _mapping, _one_of, _show, _text, _whole
 
 # ---------------------------------------------------------------------------------------------
 # A protocol file
@@ -77,7 +77,6 @@ def _parse_protocol(
     }
     sources = _parse_sources(top.get("sources"), problems) if "sources" in top else ()
     facts, broken_facts = _parse_facts(top.get("facts"), problems) if "facts" in top else ((), set())
-    precautions = _texts(top.get("precautions"), "precautions", problems)
     stop_and_call = _parse_stop_groups(top.get("stop_and_call"), "stop_and_call", problems)
     injury = (
         parse_injury(top["injury"], problems, {fact.name: fact for fact in facts}) if "injury" in top else None
@@ -92,6 +91,7 @@ def _parse_protocol(
         sequence_ids=sequence_ids,
         illustrations=illustration_ids,
     )
+    precautions = parse_precautions(top.get("precautions"), "precautions", problems, refs)
     stages: list[Stage] = []
     raw_stages = (
         _list(top.get("stages"), "stages", problems, "stages", allow_empty=False) if "stages" in top else []
@@ -117,7 +117,7 @@ def _parse_protocol(
         sources=sources,
         facts=facts,
         stages=tuple(stages),
-        precautions=precautions,
+        precautions=tuple(p for p in precautions if isinstance(p, str)),
         stop_and_call=stop_and_call,
         content_hash="",
         file=file_label,

@@ -14,14 +14,14 @@ from wtforms import SelectChoice
 
 from clinic import audit, localtime, staff
 from clinic.clock import now, today, zone_name
-from clinic.domain import plan_filtering, plan_formats, planning
+from clinic.domain import plan_formats, planning
 from clinic.domain.planning import PlanEditError
 from clinic.domain.progress import current_stage, next_stage, next_stage_criteria
 from clinic.extensions import db
 from clinic.library import library, screening_rules
 from clinic.models import Patient, Plan, PlanRevision, Role
 from clinic.patients.routes import _own_patient
-from clinic.plans import chart, forms, handout, printing, reviews
+from clinic.plans import chart, forms, handout, page, printing
 from clinic.plans import operations as ops
 from clinic.plans.operations import HandoutOptionsKey
 from clinic.security import roles_required
@@ -157,36 +157,9 @@ def _page_values(plan: Plan, patient: Patient) -> dict:
         "stage_titles": {s.id: f"{s.number}. {s.title}" for s in draft.stages},
         "item_names": {i.ref: getattr(i, "name", None) or i.title for s in draft.stages for i in (*s.clinic, *s.home)},
         "earlier_rules": _earlier_rules(plan, state.revision),
-        **_held_values(plan, state, lib),
-        **_finding_values(draft),
+        **page.held_values(db.session, plan, state, lib),
+        **page.finding_values(draft, screening_rules()),
     }
-
-
-def _finding_values(draft) -> dict:
-    """Each screening finding once, numbered and named in a few words, and for a narrowed item the findings that
-    narrowed it (a link to the finding, not its whole text again under every item)."""
-    names = {r.id: r.name for r in screening_rules().rules}
-    findings = [(f"finding-{i}", plan_filtering.finding_words(line, names.get(line.rule_id, "")), line)
-                for i, line in enumerate(draft.avoid, 1)]
-
-    def because_of(item, stage) -> list[tuple[str, str]]:
-        hits = [(anchor, words) for anchor, words, line in findings
-                if line in plan_filtering.narrowed_by(item, (line,))]
-        if plan_filtering.narrowed_by(item, stage.protect):
-            hits.append((f"stage-{stage.number}-injured", "the injured area in this stage"))
-        return hits
-    return {"findings": findings, "because_of": because_of}
-
-
-def _held_values(plan: Plan, state: ops.PlanState, lib) -> dict:
-    """For a revision held because its protocol changed: what today's rules would change; and the therapist's
-    "still correct" that lets it print, when there is one (issue 12, item 10)."""
-    revision = state.revision
-    held = revision is not None and bool(state.review) and reviews.held_by_protocol(db.session, revision, library=lib)
-    return {"held": held,
-            "rules_preview": reviews.changes_under_current_rules(db.session, plan, revision, library=lib)
-            if held else None,
-            "still_correct": reviews.current_review(db.session, revision, library=lib) if revision else None}
 
 
 @bp.get("/patients/<int:patient_id>/plans/<int:plan_id>")
@@ -200,33 +173,6 @@ def show(patient_id: int, plan_id: int):
     audit.record("patient_view", patient_ref=patient.id, detail=f"plan {plan.id}")
     db.session.commit()
     return page
-
-
-@bp.post("/patients/<int:patient_id>/plans/<int:plan_id>/revisions/<int:number>/reviewed")
-@roles_required(Role.THERAPIST)
-def reviewed(patient_id: int, plan_id: int, number: int):
-    """"Reviewed — still correct": the therapist checked a revision held by a protocol change against the
-    protocol as it is now; recorded (who, when, note, which protocol), audited, and the revision prints again."""
-    plan, patient = _own_plan(patient_id, plan_id)
-    revision = ops.revision_by_number(db.session, plan, number)
-    if revision is None:
-        abort(404)
-    form = forms.ReviewedForm()
-    if form.validate_on_submit():
-        try:
-            reviews.mark_still_correct(db.session, plan, patient, revision, note=form.note.data or "",
-                                       library=library(), user=g.user, now=now())
-        except reviews.NotHeld as exc:
-            db.session.rollback()
-            return _refused(patient, "Nothing to mark as reviewed", [str(exc)], plan=plan)
-        db.session.commit()
-        flash(f"Revision {revision.number} is marked reviewed and still correct against today's rules. "
-              "Its handout prints again.", "success")
-        return redirect(url_for("plans.show", patient_id=patient.id, plan_id=plan.id))
-    page = render_template("plans/show.html", approve_form=forms.VersionForm(formdata=None, data={
-        "version": plan.version}), reviewed_form=form, **_page_values(plan, patient))
-    db.session.rollback()
-    return page, 400
 
 
 # ----------------------------------------------------------------------------------------- edit
@@ -532,17 +478,6 @@ def grip(patient_id: int):
               "success")
         return redirect(url_for("patients.show", patient_id=patient.id) + "#progress")
     return render_template("plans/grip.html", patient=patient, form=form), (400 if form.errors else 200)
-
-
-# --------------------------------------------------------------------------------------- review
-
-
-@bp.get("/plans/review")
-@roles_required(*CLINICAL_ROLES)
-def review():
-    """Approved plans of the clinic that need review before they print again (CS-06, CS-11)."""
-    rows = ops.plans_needing_review(db.session, g.user.clinic_id, library=library(), today=_today())
-    return render_template("plans/review.html", rows=rows)
 
 
 # ----------------------------------------------------------------------------- patient page parts

@@ -113,6 +113,17 @@ SCAPHOID = {
 }
 
 
+@pytest.mark.parametrize(("treatment", "scar_line"), [("cast_or_splint", False), ("surgery", True)])
+def test_c05_c06_the_scar_precaution_is_printed_only_after_an_operation(treatment, scar_line):
+    """"Do not rub over a scar from an operation…" was printed for every fracture, a cast-treated one (C05, C06)
+    included: it has no scar. It is now for the patients whose fracture was operated on."""
+    draft = plan_for("fracture", {**AFTER_CAST, "treatment": treatment})
+    printed = [line for stage in draft.stages for line in stage.precautions if "scar" in line]
+    assert bool(printed) == scar_line
+    if scar_line:
+        assert all(any("scar" in line for line in stage.precautions) for stage in draft.stages)
+
+
 def test_c05_in_the_thumb_spica_nothing_touches_or_moves_the_right_wrist_thumb_or_forearm():
     draft = plan_for("fracture", SCAPHOID, unhealed_fracture=yes("wrist", side="right"))
     assert draft.current_stage == "in_cast"

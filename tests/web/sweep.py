@@ -49,6 +49,7 @@ PROTECTED = {
     "plans.quickdash",
     "plans.grip",
     "plans.review",
+    "plans.reviewed",
 }
 
 SAMPLE_ARGS = {"integer": 1, "int": 1, "databaseid": 1, "string": "x", "path": "x", "default": "x"}
