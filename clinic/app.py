@@ -71,6 +71,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.update(build_config(test_config))
     _finish_config(app)
+    from clinic.auth import passwords
+
+    passwords.use(time_cost=app.config["PASSWORD_HASH_TIME_COST"], memory_kib=app.config["PASSWORD_HASH_MEMORY_KIB"],
+                  parallelism=app.config["PASSWORD_HASH_PARALLELISM"])
     from clinic import security
 
     security.install_converters(app)  # before any route is added
@@ -141,6 +145,9 @@ def _finish_config(app: Flask) -> None:
             "Set a long random value in instance/config.py or CLINIC_SECRET_KEY "
             "(`make run` writes one for you on first run)."
         )
+    if not relaxed and (int(cfg["PASSWORD_HASH_MEMORY_KIB"]) < 19456 or int(cfg["PASSWORD_HASH_TIME_COST"]) < 2):
+        raise ConfigError("PASSWORD_HASH_MEMORY_KIB below 19456 or PASSWORD_HASH_TIME_COST below 2 makes passwords "
+                          "cheap to guess from a stolen database. Remove them to use the safe defaults.")
     audit_key = cfg.get("AUDIT_KEY")
     if not audit_key:
         # Installs before AUDIT_KEY existed: the key their audit rows were signed with. Changing SECRET_KEY

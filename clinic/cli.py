@@ -15,6 +15,7 @@ from flask.cli import FlaskGroup, NoAppException, with_appcontext
 from sqlalchemy import func, select
 
 from clinic import audit
+from clinic import db as dbsetup
 from clinic.auth import operations as auth_ops
 from clinic.clock import now
 from clinic.extensions import db
@@ -122,7 +123,7 @@ def _app_commands() -> tuple[click.Command, ...]:
     from flask_migrate.cli import db as db_group
 
     return (db_group, user, demo, backup, audit_group, export_patient, import_patient, handout_command,
-            settings_command)
+            prune_handouts, settings_command)
 
 
 def init_app(app) -> None:
@@ -203,11 +204,18 @@ def audit_group() -> None:
 
 
 @audit_group.command("verify")
+@click.option("--full", is_flag=True, help="Check every row from the first, not only those since the last verify.")
 @with_appcontext
-def audit_verify() -> None:
-    """Verify the audit chain; exit 1 naming each row that was changed, removed or forged."""
-    problems = audit.verify_chain(db.session)
-    count = db.session.scalar(select(func.count()).select_from(audit.AuditEvent))
+def audit_verify(full: bool) -> None:
+    """Verify the audit chain; exit 1 naming each row that was changed, removed or forged.
+
+    It reads one snapshot and never blocks the app's writes. A verify that finds the chain intact leaves an
+    HMAC'd checkpoint, and the next one checks only the rows written since (``--full``: every row).
+    """
+    with dbsetup.read_only_snapshot(db.session):
+        verified = audit.verify(db.session, full=full)
+        count = db.session.scalar(select(func.count(audit.AuditEvent.id)))
+    problems = verified.problems
     if problems:
         for problem in problems:
             click.echo(f"row {problem.row}: {problem.message}")
@@ -217,7 +225,12 @@ def audit_verify() -> None:
                        "SECRET_KEY changed while AUDIT_KEY was not set? Set AUDIT_KEY to the key the rows were "
                        "written with (README: Keys).")
         sys.exit(1)
-    click.echo(f"Audit chain intact: {count} rows.")
+    audit.write_checkpoint(db.session, verified, now())
+    db.session.commit()
+    checked = verified.last_id - verified.started_after
+    since = f"; checked the {checked} written since the last verify (--full checks every row)" \
+        if verified.started_after else ""
+    click.echo(f"Audit chain intact: {count} rows{since}.")
 
 
 @click.command("export")
@@ -281,34 +294,39 @@ def import_patient(source: Path, clinic_name: str | None, new_clinic: bool) -> N
 def handout_command(revision_id: int, output: Path, large_print: bool, letter: bool, no_next_stage: bool,
                     summary: bool) -> None:
     """Write the handout of an approved plan revision (its id, shown on the plan history) to a PDF file."""
+    from clinic.handouts import operations as handout_ops
+    from clinic.handouts import printing
     from clinic.library import library
-    from clinic.models import Patient, Plan, PlanRevision
-    from clinic.plans import operations as plan_ops
-    from clinic.plans import printing
+    from clinic.models import Clinic, Patient, PlanRevision
 
     revision = db.session.get(PlanRevision, revision_id)
     if revision is None:
         raise click.ClickException(f"No plan revision {revision_id}.")
-    plan, patient = db.session.get(Plan, revision.plan_id), db.session.get(Patient, revision.patient_id)
-    state = plan_ops.plan_state(db.session, plan, patient, library=library(),
-                                today=plan_ops.clinic_today(db.session, patient, now()))
-    problems = list(state.review)
-    if state.revision is not None and state.revision.id != revision.id:
-        problems.insert(0, f"Revision {revision.number} was replaced by revision {state.revision.number}.")
-    if problems:
-        raise click.ClickException("This handout cannot be printed now:\n" + "\n".join(f"- {p}" for p in problems))
-    clinic = plan_ops.clinic_of(db.session, patient)
-    not_set_up = print_problems(clinic)
-    if not_set_up:
-        raise click.ClickException("This handout cannot be printed now:\n" + "\n".join(f"- {p}" for p in not_set_up))
-    paper = "Letter" if letter or str(clinic.paper_size).lower() == "letter" else "A4"
-    options = plan_ops.HandoutOptionsKey("summary" if summary else "handout", paper, large_print=large_print,
-                                         show_next_stage=not no_next_stage)
-    key, pdf, cached = printing.handout_pdf(db.session, revision, patient, options, now())
-    plan_ops.record_print(db.session, revision, key, options.kind, user=None, now=now(), clinic_id=patient.clinic_id)
+    clinic = db.session.get(Clinic, db.session.get(Patient, revision.patient_id).clinic_id)
+    options = printing.HandoutOptionsKey("summary" if summary else "handout",
+                                         "Letter" if letter else printing.paper_of(clinic),
+                                         large_print=large_print, show_next_stage=not no_next_stage)
+    try:
+        printed = handout_ops.print_revision(db.session, revision, options, library=library(), user=None, now=now())
+    except handout_ops.PrintRefused as exc:
+        reasons = exc.check.problems + exc.check.not_set_up
+        raise click.ClickException("This handout cannot be printed now:\n" + "\n".join(f"- {p}" for p in reasons)
+                                   ) from None
     db.session.commit()
-    output.write_bytes(pdf)
-    click.echo(f"Wrote {output} ({len(pdf):,} bytes{', from the cache' if cached else ''}).")
+    output.write_bytes(printed.pdf)
+    click.echo(f"Wrote {output} ({len(printed.pdf):,} bytes{', from the cache' if printed.from_cache else ''}).")
+
+
+@click.command("prune-handouts")
+@with_appcontext
+def prune_handouts() -> None:
+    """Delete stored handout PDFs of revisions replaced more than SUPERSEDED_HANDOUT_DAYS days ago."""
+    from clinic.handouts import printing
+
+    days = int(current_app.config["SUPERSEDED_HANDOUT_DAYS"])
+    deleted = printing.prune_superseded(db.session, days=days, now=now())
+    db.session.commit()
+    click.echo(f"Deleted {deleted} stored PDF(s) of revisions replaced more than {days} days ago.")
 
 
 @click.command("settings")

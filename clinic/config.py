@@ -34,7 +34,16 @@ DEFAULTS: dict[str, object] = {
     "LOGIN_FAILURE_WINDOW_MINUTES": 15,
     "REMEMBER_DEVICE_DAYS": 90,
     "DEVICE_COOKIE_NAME": "clinic_device",
+    # Password hashes: argon2id at argon2-cffi's default cost (RFC 9106's low-memory profile), which meets
+    # ASVS 5.0 at about 120 ms a hash (RELIABILITY.md pitfall 4). Outside tests and debug, a cost below
+    # OWASP's floor (19 MiB, 2 passes) is refused; the tests lower it (tests/conftest.py) to save minutes.
+    "PASSWORD_HASH_TIME_COST": 3,
+    "PASSWORD_HASH_MEMORY_KIB": 65536,
+    "PASSWORD_HASH_PARALLELISM": 4,
     "SCREENING_VALID_DAYS": 30,
+    # Stored handout PDFs of a revision replaced by a newer one this many days ago are deleted by
+    # `clinic prune-handouts` (run it daily); they render again from the unchanging revision if ever asked for.
+    "SUPERSEDED_HANDOUT_DAYS": 90,
     # Extra protocol folders of the clinic, searched after ours (colon-separated in the environment).
     "PROTOCOL_DIRS": [],
     # Uploads and form posts larger than this are refused with 413.

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 
 from flask import Flask, request
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import ORMExecuteState, Session
 
@@ -99,12 +99,38 @@ def reading_first() -> Iterator[None]:
         _reading_first.reset(token)
 
 
+@contextlib.contextmanager
+def read_only_snapshot(session: Session) -> Iterator[None]:
+    """One consistent, read-only view of the database for a long read (``clinic audit verify``) that never
+    blocks a writer: on SQLite a deferred read transaction (WAL readers and writers do not wait for each
+    other), on PostgreSQL REPEATABLE READ, READ ONLY. The session's transaction ends on leaving."""
+    session.rollback()
+    token = _reading_first.set(True)
+    try:
+        if session.get_bind().dialect.name == "postgresql":
+            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+            session.execute(text("SET TRANSACTION READ ONLY"))
+        yield
+    finally:
+        session.rollback()
+        _reading_first.reset(token)
+
+
+def reads_first(view):
+    """Mark a view that posts but reads (and renders) a long while before it writes, like an approval, which
+    renders its PDF first: its transaction starts read-only too, so no other writer waits meanwhile."""
+    view.clinic_reads_first = True
+    return view
+
+
 def init_app(app: Flask) -> None:
-    """Safe requests (GET, HEAD) begin read-only transactions; register before anything reads the database."""
+    """Safe requests (GET, HEAD) and ``reads_first`` views begin read-only transactions; register before
+    anything reads the database."""
 
     @app.before_request
     def _start_reading_first():
-        if request.method in SAFE_METHODS:
+        view = app.view_functions.get(request.endpoint or "")
+        if request.method in SAFE_METHODS or getattr(view, "clinic_reads_first", False):
             _reading_first.set(True)
 
     @app.teardown_request

@@ -10,6 +10,12 @@ import os
 wsgi_app = "clinic.app:create_app()"
 bind = os.environ.get("CLINIC_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("CLINIC_WORKERS", "2"))
+# Threaded workers: a request that waits for a PDF render (an approval, a first print) waits on its own thread,
+# and the worker's other threads serve pages meanwhile (PERFORMANCE 6). Renders run in separate, lower-priority
+# processes (RENDER_PROCESSES per worker, started below): WeasyPrint is single-threaded and holds the GIL.
+worker_class = "gthread"
+threads = int(os.environ.get("CLINIC_THREADS", "4"))
+RENDER_PROCESSES = int(os.environ.get("CLINIC_RENDER_PROCESSES", "1"))
 # A handout renders in a few seconds at most; a stuck worker is restarted after this.
 timeout = 60
 
@@ -27,3 +33,17 @@ forwarded_allow_ips = ""
 # gunicorn >= 25.1 opens a control socket at one fixed path per user: a second instance on the same
 # machine logged an ERROR because the first held it. clinic does not use gunicornc, so it is off.
 control_socket_disable = True
+
+
+def post_worker_init(worker) -> None:
+    """Start this worker's render processes before it takes requests."""
+    from clinic.handouts.render import start_render_pool
+
+    start_render_pool(RENDER_PROCESSES)
+
+
+def worker_exit(server, worker) -> None:
+    """Stop this worker's render processes with it."""
+    from clinic.handouts.render import stop_render_pool
+
+    stop_render_pool()

@@ -57,6 +57,12 @@ def has_bad_line_characters(text: str) -> bool:
     return _NOT_IN_LINE.search(text) is not None
 
 
+def bad_characters(text: str, *, line: bool) -> list[str]:
+    """The code points (``U+0000``) of the characters a single-line field (``line``) or a note would not keep."""
+    found = (_NOT_IN_LINE if line else _NOT_IN_NOTES).findall(text)
+    return [f"U+{ord(c):04X}" for c in dict.fromkeys(found)]
+
+
 def check_line(text: str) -> str:
     """``text`` unchanged, or InputProblem when it holds a control, line-break or bidi character."""
     if has_bad_line_characters(text):

@@ -146,7 +146,11 @@ class AuditEvent(db.Model):
     so the pseudonymous stub survives when a patient is erased."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_clinic_at", "clinic_id", "at"),)
+    __table_args__ = (
+        Index("ix_audit_events_clinic_at", "clinic_id", "at"),
+        # The dashboard's "your recent activity": the newest rows of one user without reading everyone's.
+        Index("ix_audit_events_user_id_id", "user_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
@@ -169,6 +173,19 @@ class AuditChainHead(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     last_hash: Mapped[str] = mapped_column(String(64))
     count: Mapped[int] = mapped_column(default=0)
+
+
+class AuditCheckpoint(db.Model):
+    """How far ``clinic audit verify`` found the chain intact: the next check starts after ``row_id``.
+    ``mac`` (HMAC with the audit key) makes a forged checkpoint fail like a forged row."""
+
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    row_id: Mapped[int]
+    row_hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    mac: Mapped[str] = mapped_column(String(64))
 
 
 

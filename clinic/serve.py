@@ -3,7 +3,8 @@ gunicorn is serving.
 
 ``python -m clinic.serve check HOST PORT`` exits 1 with a message when the port is taken. The module is also
 gunicorn's config (``gunicorn -c python:clinic.serve``): the production settings of ``clinic/gunicorn.conf.py``
-(access log without query strings, no control socket, worker timeout), and a ``when_ready`` hook that prints the
+(threaded workers with their render processes, access log without query strings, no control socket,
+worker timeout), and a ``when_ready`` hook that prints the
 address when the workers can answer. The Makefile passes HOST and PORT.
 """
 
@@ -21,6 +22,10 @@ timeout = _PRODUCTION["timeout"]
 access_log_format = _PRODUCTION["access_log_format"]
 forwarded_allow_ips = _PRODUCTION["forwarded_allow_ips"]
 control_socket_disable = _PRODUCTION["control_socket_disable"]
+worker_class = _PRODUCTION["worker_class"]
+threads = _PRODUCTION["threads"]
+post_worker_init = _PRODUCTION["post_worker_init"]
+worker_exit = _PRODUCTION["worker_exit"]
 
 
 def port_problem(host: str, port: int) -> str | None:

@@ -36,6 +36,11 @@ def init_app(app: Flask) -> None:
             attrs["autocomplete"] = autocomplete
         return attrs
 
+    @app.template_global()
+    def invalid(field) -> dict[str, str]:
+        """aria-invalid for each option of a radio or checkbox group that has an error (WF-10)."""
+        return {"aria-invalid": "true"} if field.errors else {}
+
     app.add_template_global(name_joiner)
 
     @app.template_global()

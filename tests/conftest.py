@@ -8,12 +8,14 @@ import os
 import re
 import shutil
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from clinic.app import create_app
 from clinic.extensions import db as _db
+from tests.helpers import properties as _properties  # noqa: F401 - loads the Hypothesis profile (dev, ci or full)
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_URL = os.environ.get("CLINIC_TEST_DATABASE_URL")
@@ -21,6 +23,9 @@ TEST_SECRET = "test-secret-key-" + "x" * 40
 PASSWORD = "correct horse battery"
 # A clinic as the tests find it: set up, with a phone number, so its handouts print (WF-01).
 SET_UP_CLINIC = {"phone": "01632 960 000", "address": "1 Test Street"}
+# The cheapest argon2id cost: every user and login of the suite would otherwise pay production's ~0.3 s.
+# tests/web/test_auth.py checks that production's settings are the safe ones.
+CHEAP_PASSWORD_HASH = {"PASSWORD_HASH_TIME_COST": 1, "PASSWORD_HASH_MEMORY_KIB": 8, "PASSWORD_HASH_PARALLELISM": 1}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -77,12 +82,87 @@ def reset_postgres(url: str) -> None:
     engine.dispose()
 
 
-@pytest.fixture
-def db_url(tmp_path) -> str:
-    if PG_URL:
-        reset_postgres(PG_URL)
+# What create_all made in this worker's PostgreSQL database, to know whether emptying the tables gives the
+# schema a test expects (a test may have migrated, stamped or dropped the schema since).
+_SCHEMA_OF_PG = """
+SELECT 'column', table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = 'public'
+UNION ALL SELECT 'index', tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'
+UNION ALL SELECT 'constraint', conrelid::regclass::text, conname, pg_get_constraintdef(oid)
+          FROM pg_constraint WHERE connamespace = 'public'::regnamespace
+"""
+_pg_made_by_create_all: dict[str, frozenset] = {}
+
+
+def _postgres_with_empty_tables(url: str) -> None:
+    """Every table of the models, empty and numbered from 1: TRUNCATE when the schema is still the one
+    create_all made here (a tenth of the time of dropping and making it again), else drop and make it."""
+    from clinic import models  # noqa: F401 - every table on the metadata
+
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            found = frozenset(tuple(row) for row in conn.execute(text(_SCHEMA_OF_PG)))
+            if found and found == _pg_made_by_create_all.get(url):
+                tables = ", ".join(f'"{table.name}"' for table in _db.metadata.sorted_tables)
+                conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+                return
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+            _db.metadata.create_all(conn)
+            _pg_made_by_create_all[url] = frozenset(tuple(row) for row in conn.execute(text(_SCHEMA_OF_PG)))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> str | None:
+    """This worker's PostgreSQL database: CLINIC_TEST_DATABASE_URL's, or under pytest-xdist one made for the
+    worker beside it (``clinic_test_gw0``...), so two workers never share tables."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not PG_URL or not worker:
         return PG_URL
-    return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    from sqlalchemy.engine import make_url
+
+    name = f"{make_url(PG_URL).database}_{worker}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """A SQLite file with every table of the models, made once per session (per worker) and copied for each
+    test that uses ``app``: a copy takes a millisecond, create_all a few hundred."""
+    path = tmp_path_factory.mktemp("template") / "tables.sqlite3"
+    app = create_app({"TESTING": True, "SECRET_KEY": TEST_SECRET, "DATABASE_URL": f"sqlite:///{path}",
+                      **CHEAP_PASSWORD_HASH})
+    with app.app_context():
+        _db.create_all()
+        _db.session.remove()
+        _db.engine.dispose()  # the last connection closing folds the write-ahead log into the file
+    assert not path.with_name(path.name + "-wal").exists()
+    return path
+
+
+@pytest.fixture
+def db_url(request, tmp_path, pg_url) -> str:
+    """The test database. Empty, except for a test that uses ``app``: then every table of the models is there,
+    empty (copied from a template on SQLite; emptied, or made when a test changed the schema, on PostgreSQL)."""
+    with_tables = "app" in request.fixturenames
+    if pg_url:
+        if with_tables:
+            _postgres_with_empty_tables(pg_url)
+        else:
+            _pg_made_by_create_all.pop(pg_url, None)
+            reset_postgres(pg_url)
+        return pg_url
+    path = tmp_path / "test.sqlite3"
+    if with_tables:
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture
@@ -98,6 +178,8 @@ def make_app(tmp_path, db_url, clock) -> Callable:
             "NOW": clock,
             "SESSION_COOKIE_SECURE": False,
         }
+        if overrides.get("TESTING", True):  # an app built as production (TESTING=False) hashes as production
+            config.update(CHEAP_PASSWORD_HASH)
         config.update(overrides)
         app = create_app(config)
         apps.append(app)
@@ -112,10 +194,8 @@ def make_app(tmp_path, db_url, clock) -> Callable:
 
 @pytest.fixture
 def app(make_app):
-    app = make_app()
-    with app.app_context():
-        _db.create_all()
-    return app
+    """The app on a database with every table made (see ``db_url``)."""
+    return make_app()
 
 
 @pytest.fixture
@@ -161,15 +241,28 @@ def csrf_from(html: bytes | str) -> str:
 
 
 class Browser:
-    """A logged-in test client that sends the page's CSRF token with every form post."""
+    """A logged-in test client that sends the page's CSRF token with every form post.
+
+    The token is read from a page once and reused while the session holds the same secret it was made from (as a
+    browser reuses the token of the page it shows); it is read again after a login, logout or expiry cleared it."""
 
     def __init__(self, client, email: str | None = None):
         self.client = client
         self.email = email
+        self._token = ""
+        self._made_from: str | None = None
+
+    def _session_secret(self) -> str | None:
+        with self.client.session_transaction() as session:
+            return session.get("csrf_token")
 
     def token(self) -> str:
-        page = self.client.get("/login" if self.email is None else "/")
-        return csrf_from(page.data)
+        secret = self._session_secret()
+        if secret is None or secret != self._made_from:
+            page = self.client.get("/login" if self.email is None else "/")
+            self._token = csrf_from(page.data)
+            self._made_from = self._session_secret()
+        return self._token
 
     def get(self, url, **kw):
         return self.client.get(url, **kw)

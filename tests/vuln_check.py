@@ -7,9 +7,12 @@ records), a folder of such records, or a JSON-lines file of them (what renovate'
 ``pypi.nedb``). It is looked for in ``--db``, then ``$CLINIC_OSV_DB``, then ``~/.cache/clinic/osv/``.
 
 Why a file and not a service: these machines reach package registries and nothing else, so neither
-pip-audit's services nor osv.dev answer here, and the npm ``@renovatebot/osv-offline-db`` package holds
-only code (its data is downloaded from elsewhere at run time). README "Updating dependencies" says how
-to fetch the file on a machine that can and bring it here.
+pip-audit's services nor osv.dev answer here, and the npm ``@renovatebot/osv-offline-db`` and
+``@jamiemagee/osv-offline-db`` packages hold only code (their data is downloaded from elsewhere at run
+time). PyPI's per-release JSON (``/pypi/NAME/VERSION/json``, whose ``vulnerabilities`` ``pip-audit -s pypi``
+reads) answers 404 through the registry access here, and the per-project JSON lists the advisories of the
+newest release only, which says nothing about an older pin (checked again November 2026). README
+"Updating dependencies" says how to fetch the file on a machine that can and bring it here.
 
 Exit 0: checked, nothing known (or the database is missing: said plainly, see below). Exit 1: at least
 one locked version has a known advisory (each is listed with its fix). Exit 2: bad arguments.

@@ -8,19 +8,13 @@ import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from clinic.auth import throttle
+from clinic.auth.passwords import hash_password, matches, needs_rehash
 from clinic.auth.throttle import LoginThrottled  # noqa: F401 - re-exported: callers catch ops.LoginThrottled
 from clinic.models import Clinic, FormDraft, LoginSession, Role, User
-
-# argon2id with argon2-cffi's defaults (t=3, 64 MiB, p=4) meets ASVS 5.0 (RELIABILITY.md pitfall 4).
-_hasher = PasswordHasher()
-# A hash to verify against when the email is unknown, so timing does not reveal which emails exist.
-_DUMMY_HASH = _hasher.hash("not a real password")
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -45,11 +39,6 @@ class SessionLookup:
     reason: str = ""
     expired_user: User | None = None
     touched: bool = False  # last_seen_at moved on: the caller commits it, or the idle timer never resets
-
-
-def hash_password(password: str) -> str:
-    """An argon2id hash of ``password``."""
-    return _hasher.hash(password)
 
 
 def check_password_strength(password: str) -> None:
@@ -80,15 +69,11 @@ def authenticate(
     user = db.scalars(select(User).where(User.email == email)).first()
     attempt = throttle.Attempt(client=client, device=device_for(user.id) if user is not None else "")
     throttle.check(db, email, attempt, now, policy)
-    ok = False
-    try:
-        ok = _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        ok = False
+    ok = matches(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
         throttle.record_failure(db, email, attempt, now, policy)
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
+    if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     throttle.record_success(db, email, attempt)
     return user
@@ -181,10 +166,8 @@ def end_all_sessions(db: Session, user: User) -> None:
 
 def change_password(db: Session, user: User, current: str, new: str, now: dt.datetime) -> None:
     """Change the password after checking the current one; ends every login session of the user."""
-    try:
-        _hasher.verify(user.password_hash, current)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        raise AccountError("Your current password is not right.") from None
+    if not matches(user.password_hash, current):
+        raise AccountError("Your current password is not right.")
     check_password_strength(new)
     user.password_hash = hash_password(new)
     user.password_changed_at = now
@@ -267,8 +250,8 @@ def find_form_draft(db: Session, user: User, path: str, now: dt.datetime, max_ag
 
 def discard_form_drafts(db: Session, user: User, path: str | None = None) -> None:
     """Forget the user's drafts (on ``path`` only, when given): the form was sent successfully."""
-    query = delete(FormDraft).where(FormDraft.user_id == user.id)
-    if path is not None:
-        query = query.where(FormDraft.path == path)
-    db.execute(query)
-    db.flush()
+    where = [FormDraft.user_id == user.id] + ([FormDraft.path == path] if path is not None else [])
+    # Read first: a DELETE of nothing would still take SQLite's write lock for the rest of the request.
+    if db.scalar(select(FormDraft.id).where(*where).limit(1)) is not None:
+        db.execute(delete(FormDraft).where(*where))
+        db.flush()

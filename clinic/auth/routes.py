@@ -63,6 +63,13 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+@bp.post("/account/still-here")
+def still_here():
+    """"Stay logged in" on the idle warning (WCAG 2.2.1): the request itself restarts the idle timer, as every
+    request does (SEC-26); nothing else changes. No content, so the page stays as it is, script or not."""
+    return "", 204
+
+
 @bp.route("/account/password", methods=["GET", "POST"])
 def change_password():
     """Change one's own password; every login session of the account ends, so log in again."""

@@ -5,6 +5,7 @@ Pure functions; CLINICAL.md §5 gives the rules.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -84,3 +85,40 @@ def pain_trend(scores: Sequence[int]) -> str:
 def _check_range(name: str, value: float, low: float, high: float) -> None:
     if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
         raise ValueError(f"{name}: expected a number from {low} to {high}, got {value!r}")
+
+
+# ------------------------------------------------------------------- what is stored, for the pages and import
+
+GRIP_SIDES = ("left", "right")
+PAIN_SCALE = range(0, 11)
+
+
+def quickdash_values(items: Sequence[int | None]) -> dict:
+    """The stored values of a QuickDASH: its items, how many were answered, the score to one decimal."""
+    result = quickdash(items)
+    return {"items": list(items), "answered": result.answered,
+            "score": round(result.score, 1) if result.score is not None else None}
+
+
+def grip_values(side: str, affected_kg: float, other_kg: float) -> dict:
+    """The stored values of a grip measure; the score is the affected side as a percentage of the other."""
+    if side not in GRIP_SIDES:
+        raise ValueError(f"side: expected one of {', '.join(GRIP_SIDES)}, got {side!r}")
+    percent = grip_percent(affected_kg, other_kg)
+    return {"affected_kg": affected_kg, "other_kg": other_kg, "side": side,
+            "score": round(percent, 1) if percent is not None else None}
+
+
+def session_problems(stage_ids: Sequence[str], on_date: dt.date, stage_id: str, pain_before: int | None,
+                     pain_after: int | None, today: dt.date) -> list[str]:
+    """Why a treatment session cannot be recorded (the stage must be one of the plan's, the day not after
+    ``today``, pain on the 0-10 scale); empty when it can."""
+    problems = []
+    if stage_id not in stage_ids:
+        problems.append(f"The plan has no stage {stage_id!r}.")
+    if on_date > today:
+        problems.append("A session cannot be recorded for a day after today.")
+    for name, value in (("before", pain_before), ("after", pain_after)):
+        if value is not None and (isinstance(value, bool) or value not in PAIN_SCALE):
+            problems.append(f"Pain {name} must be from 0 to 10.")
+    return problems

@@ -17,6 +17,7 @@ import threading
 import xml.etree.ElementTree as ET  # noqa: S405 - parses our own committed SVG files, never user input
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import jinja2
@@ -112,6 +113,68 @@ def _render_any(ctx: HandoutContext | TherapistSummaryContext) -> bytes:
     if isinstance(ctx, TherapistSummaryContext):
         return render_summary(ctx)
     return render_handout(ctx)
+
+
+# ------------------------------------------------------------------- renders off the request threads
+
+# A served app renders in separate processes (clinic/gunicorn.conf.py starts them in each worker): a
+# request that needs a PDF waits for it on its own thread while the worker's other threads serve pages.
+# Lower CPU priority than the web workers: a page never waits for a core behind a render (PERFORMANCE 6).
+RENDER_NICENESS = 5
+_pool: ProcessPoolExecutor | None = None
+_pool_size = 0
+_pool_lock = threading.Lock()
+
+
+def _warm_render_process() -> None:
+    os.nice(RENDER_NICENESS)
+    _warm_worker()
+
+
+def _new_pool(processes: int) -> ProcessPoolExecutor:
+    # A fork server, never fork: the web worker has threads, sockets and database connections a render
+    # process must not inherit. It imports WeasyPrint once; each render process starts from it.
+    mp = multiprocessing.get_context("forkserver")
+    mp.set_forkserver_preload(["clinic.handouts.render", "weasyprint"])
+    return ProcessPoolExecutor(max_workers=processes, mp_context=mp, initializer=_warm_render_process)
+
+
+def start_render_pool(processes: int) -> None:
+    """From now on this process renders handouts in ``processes`` separate processes (0: here, as before);
+    started at once, so the first PDF does not pay for starting them."""
+    global _pool, _pool_size
+    stop_render_pool()
+    if processes <= 0:
+        return
+    with _pool_lock:
+        _pool, _pool_size = _new_pool(processes), processes
+        for _ in range(processes):
+            _pool.submit(_warm_worker)
+
+
+def stop_render_pool() -> None:
+    """Stop the render processes (a worker shutting down); renders happen in this process again."""
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def render_document(ctx: HandoutContext | TherapistSummaryContext) -> bytes:
+    """The handout or summary as PDF bytes: in a render process when this process has them, else here."""
+    global _pool
+    pool = _pool
+    if pool is None:
+        return _render_any(ctx)
+    try:
+        return pool.submit(_render_any, ctx).result()
+    except BrokenProcessPool:  # a render process died (killed, out of memory): start fresh ones, try once more
+        with _pool_lock:
+            if _pool is pool:
+                _pool = _new_pool(_pool_size)
+            pool = _pool
+        return pool.submit(_render_any, ctx).result()
 
 
 def _warm_worker() -> None:

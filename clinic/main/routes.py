@@ -7,8 +7,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from clinic import schema
+from clinic.clock import now, today
 from clinic.extensions import db
-from clinic.models import AuditEvent
+from clinic.library import library
+from clinic.main import today as today_lists
+from clinic.models import AuditEvent, Role
+from clinic.plans import operations as plan_ops
 
 bp = Blueprint("main", __name__)
 
@@ -26,11 +30,31 @@ ACTION_WORDS = {
 
 @bp.route("/")
 def dashboard():
-    """The signed-in user's start page."""
+    """The signed-in user's start page: for clinicians, their patients of late, plans to review and screenings
+    about to expire (names clickable); for everyone, their own account activity (patients are named above)."""
     recent = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.user_id == g.user.id).order_by(AuditEvent.id.desc()).limit(8)
+        select(AuditEvent).where(AuditEvent.user_id == g.user.id, AuditEvent.patient_ref.is_(None))
+        .order_by(AuditEvent.id.desc()).limit(6)
     ).all()
-    return render_template("main/dashboard.html", recent=recent, action_words=ACTION_WORDS)
+    clinical = g.user.has_role(Role.ADMIN, Role.THERAPIST)
+    lists = {}
+    if clinical:
+        lists = {
+            "seen": today_lists.seen_recently(db.session, g.user.id, g.user.clinic_id, now()),
+            "review": plan_ops.plans_needing_review(db.session, g.user.clinic_id, library=library(), today=today()),
+            "expiring": today_lists.screenings_expiring(db.session, g.user.clinic_id, today()),
+        }
+    return render_template("main/dashboard.html", recent=recent, action_words=ACTION_WORDS, clinical=clinical,
+                           today=today(), recent_days=today_lists.RECENT_DAYS,
+                           expiring_days=today_lists.EXPIRING_DAYS, **lists)
+
+
+@bp.app_template_global()
+def protocol_title(protocol_id: str | None) -> str:
+    """A screening's or plan's condition in words ("General screening" for none)."""
+    if protocol_id is None:
+        return "General screening"
+    return library().title_of(protocol_id, "A condition no longer in the protocols") or ""
 
 
 @bp.route("/health")

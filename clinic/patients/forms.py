@@ -121,15 +121,23 @@ class ClinicalFields:
         validators=[Length(max=5000, message="Use at most 5000 characters.")])
     consent_treatment = BooleanField("The patient consents to treatment")
     consent_treatment_on = FriendlyDateField("Consent to treatment given on", what="consent date",
+                                             description="Leave empty for today.",
                                              validators=[Optional(), _not_in_future])
     consent_data = BooleanField("The patient consents to us keeping and processing their data")
     consent_data_on = FriendlyDateField("Consent to data processing given on", what="consent date",
+                                        description="Leave empty for today.",
                                         validators=[Optional(), _not_in_future])
 
 
 def _add_fact_fields(cls):
+    # No answer is chosen in advance (a default "Not known" would cost a click on every line to change, and
+    # would look answered): the therapist answers what applies and ticks "None of these" for the rest; a line
+    # left unanswered is stored as "Not known".
     for fact in F.HISTORY_FACTS:
-        setattr(cls, f"fact_{fact.key}", RadioField(fact.label, choices=_choices(F.ANSWERS), default="not_known"))
+        setattr(cls, f"fact_{fact.key}", RadioField(fact.label, choices=_choices(F.ANSWERS), validators=[Optional()]))
+    cls.history_none = BooleanField(
+        "None of these", description="Answers “No” to every line above you leave unanswered. Answer “Yes” or "
+        "“Not known” first where it applies.")
     return cls
 
 
@@ -144,6 +152,9 @@ class _PatientFormBase(ClinicForm):
             field_name = f"fact_{name.split('.', 1)[1]}" if name.startswith("history_facts.") else name
             if field_name in self:
                 field = self[field_name]
+                if field_name.startswith("fact_") and field.data not in F.ANSWERS:
+                    out[name] = "no" if self.history_none.data else "not_known"
+                    continue
                 # A text field left out of the post (never by a browser) is empty text, not NULL (was a 500).
                 out[name] = "" if field.data is None and isinstance(field, StringField) else field.data
         return out
@@ -154,8 +165,7 @@ class _PatientFormBase(ClinicForm):
             if box not in self:
                 continue
             if self[box].data and not self[day].data and not self[day].errors:
-                self[day].errors.append("Enter the date the consent was given.")
-                valid = False
+                self[day].data = _today()  # consent given at the desk today: the clinic's today, nothing to type
             elif not self[box].data and self[day].data:
                 self[box].errors.append("Tick the box, or clear the date below if no consent was given.")
                 valid = False

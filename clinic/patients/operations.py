@@ -11,12 +11,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Integer, delete, func, inspect, select
+from sqlalchemy import JSON, Boolean, Date, Integer, Text, delete, func, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from clinic import staff
+from clinic import inputs, staff
 from clinic.auth import operations as auth_ops
 from clinic.models import (
     Clinic,
@@ -33,8 +33,10 @@ from clinic.patients import fields as F
 from clinic.patients import import_checks
 from clinic.patients.registry import (
     PATIENT_TABLES,
+    ImportContext,
     PatientTable,
     TimelineEntry,
+    Window,
     register_patient_table,
     timeline_source,
 )
@@ -180,6 +182,31 @@ def _record_changes(
         ))
         names.append(name)
     return names
+
+
+def patient_by_record_number(db: Session, clinic_id: int, text: str) -> Patient | None:
+    """The clinic's patient whose record number is exactly ``text`` (case aside), archived ones included;
+    None when there is none (or it is restricted)."""
+    text = text.strip()
+    if not text or len(text) > 20:
+        return None
+    return db.scalars(select(Patient).where(
+        Patient.clinic_id == clinic_id, func.upper(Patient.record_number) == text.upper(),
+        Patient.status != PatientStatus.RESTRICTED.value).limit(1)).first()
+
+
+def same_person(db: Session, clinic_id: int, family_name: str, given_names: str,
+                birth_date: dt.date | None) -> list[Patient]:
+    """Patients of the clinic who may be this person: the same birth date and the same names once case,
+    accents, spaces and punctuation are set aside ("Zoë  Ångström" is "zoe angstrom"). Restricted records are
+    left out (they are hidden from everyone but the administrator)."""
+    if birth_date is None:
+        return []
+    wanted = (F.search_key(family_name or ""), F.search_key(given_names or ""))
+    candidates = db.scalars(select(Patient).where(
+        Patient.clinic_id == clinic_id, Patient.birth_date == birth_date,
+        Patient.status != PatientStatus.RESTRICTED.value).order_by(Patient.id))
+    return [p for p in candidates if (F.search_key(p.family_name), F.search_key(p.given_names)) == wanted]
 
 
 def create_patient(
@@ -484,6 +511,9 @@ def _encode(column, value: Any) -> Any:
 
 
 def _decode(table: str, column, value: Any) -> Any:
+    """A value of the file as the column's type, held to what the pages accept of any such value (REL-12):
+    single-line text without control or bidi characters (SEC-25), notes cleaned as the forms clean them, dates
+    from 1900 to 2200 (REL-13), integers a column can hold, JSON with finite numbers and clean text."""
     where = f"{table}.{column.key}"
     if value is None:
         if not column.nullable:
@@ -495,9 +525,14 @@ def _decode(table: str, column, value: Any) -> Any:
             parsed = dt.datetime.fromisoformat(value)
             if parsed.tzinfo is None:
                 raise ValueError
+            if not inputs.date_in_range(parsed.date()):
+                raise ImportProblem(f"{where}: {inputs.DATE_RANGE_MESSAGE} (it is {value})")
             return parsed.astimezone(dt.UTC)
         if isinstance(kind, Date):
-            return dt.date.fromisoformat(value)
+            day = dt.date.fromisoformat(value)
+            if not inputs.date_in_range(day):
+                raise ImportProblem(f"{where}: {inputs.DATE_RANGE_MESSAGE} (it is {value})")
+            return day
         if isinstance(kind, Boolean):
             if not isinstance(value, bool):
                 raise ValueError
@@ -505,15 +540,23 @@ def _decode(table: str, column, value: Any) -> Any:
         if isinstance(kind, Integer):
             if isinstance(value, bool) or not isinstance(value, int):
                 raise ValueError
+            if not -inputs.MAX_ID - 1 <= value <= inputs.MAX_ID:
+                raise ImportProblem(f"{where}: {value} is too large")
             return value
         if isinstance(kind, JSON):
             if not isinstance(value, dict):
                 raise ValueError
             if len(json.dumps(value)) > IMPORT_JSON_MAX:
                 raise ImportProblem(f"{where}: larger than {IMPORT_JSON_MAX:,} characters")
+            _check_json(where, value)
             return value
         if not isinstance(value, str):
             raise ValueError
+        if isinstance(kind, Text):
+            value = inputs.clean_notes(value)  # as every notes field of the pages does
+        elif bad := inputs.bad_characters(value, line=True):
+            raise ImportProblem(f"{where}: holds {', '.join(bad)}, an invisible control or text-direction "
+                                "character that a one-line field cannot hold")
         length = getattr(kind, "length", None) or IMPORT_TEXT_MAX
         if len(value) > length:
             raise ImportProblem(f"{where}: at most {length:,} characters")
@@ -523,6 +566,24 @@ def _decode(table: str, column, value: Any) -> Any:
     except (TypeError, ValueError):
         shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
         raise ImportProblem(f"{where}: {shown} is not a valid {type(kind).__name__} value") from None
+
+
+def _check_json(where: str, value: Any) -> None:
+    """JSON the pages could have stored: finite numbers (PostgreSQL refuses NaN) and text without control or
+    text-direction characters (the pages never store them; tab and newline are kept)."""
+    if isinstance(value, str):
+        if bad := inputs.bad_characters(value, line=False):
+            raise ImportProblem(f"{where}: holds {', '.join(bad)}, an invisible control or text-direction "
+                                "character")
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise ImportProblem(f"{where}: {value} is not a number")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_json(f"{where}.{key}" if len(key) <= 60 else f"{where}.{key[:57]}...", key)
+            _check_json(f"{where}.{key}" if len(key) <= 60 else f"{where}.{key[:57]}...", item)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_json(f"{where}[{index}]", item)
 
 
 def _columns(table: PatientTable):
@@ -621,6 +682,10 @@ def import_json(
     name = clinic_name or document.get("clinic")
     if not isinstance(name, str) or not name.strip():
         raise ImportProblem("clinic: a clinic name is required")
+    if bad := inputs.bad_characters(name, line=True):
+        raise ImportProblem(f"clinic: holds {', '.join(bad)}, an invisible control or text-direction character")
+    if len(name) > Clinic.__table__.c.name.type.length:
+        raise ImportProblem(f"clinic: at most {Clinic.__table__.c.name.type.length} characters")
     source = document.get("patient")
     if not isinstance(source, dict):
         raise ImportProblem("patient: an object is required")
@@ -649,6 +714,7 @@ def import_json(
     if set(tables) - set(known):
         raise ImportProblem(f"tables: unknown tables {sorted(set(tables) - set(known))}")
     new_ids: dict[str, list[int]] = {}
+    context = ImportContext(db=db, patient=patient, now=now)
     for table in PATIENT_TABLES:
         if not table.exported:
             continue
@@ -666,13 +732,15 @@ def import_json(
                 value = row.get(column.key)
                 if kind != "value" and value is not None:
                     try:
+                        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                            raise TypeError
                         value = new_ids[kind[1]][value]
                     except (KeyError, IndexError, TypeError):
                         raise ImportProblem(f"{where}.{column.key}: no row {value!r} in {kind[1]}") from None
                 else:
                     value = _decode(where, column, value)
                 item[column.key] = value
-            problems = table.check(item) if table.check is not None else []
+            problems = table.check(item, context) if table.check is not None else []
             if problems:
                 raise ImportProblem(f"{where}: " + "; ".join(problems))
             instance = table.model(**{table.patient_column: patient.id}, **item)
@@ -689,14 +757,19 @@ _WORDS_FOR_STATUS = {"archived": "Archived", "active": "Back in use", "restricte
 
 
 @timeline_source
-def _record_timeline(db: Session, patient: Patient) -> Iterable[TimelineEntry]:
-    """Registration and every saved change of the record itself."""
+def _record_timeline(db: Session, patient: Patient, window: Window) -> Iterable[TimelineEntry]:
+    """Registration and every saved change of the record itself (the window's newest saves)."""
     names = staff.names_by_email(db, patient.clinic_id)
     yield TimelineEntry(at=patient.created_at, title="Registered",
                         detail=f"by {staff.name_for_email(names, patient.created_by)}" if patient.created_by else "",
                         clinical=False, kind="record")
+    seen = [PatientChange.patient_id == patient.id, *window.where(PatientChange.at)]
+    if not window.clinical:
+        seen.append(PatientChange.clinical.is_(False))
+    saves = select(PatientChange.revision).where(*seen).group_by(PatientChange.revision) \
+        .order_by(func.max(PatientChange.at).desc()).limit(window.limit)
     changes = db.scalars(
-        select(PatientChange).where(PatientChange.patient_id == patient.id)
+        select(PatientChange).where(*seen, PatientChange.revision.in_(saves))
         .order_by(PatientChange.at, PatientChange.id)
     ).all()
     for (_revision, at, actor), group in itertools.groupby(changes, key=lambda c: (c.revision, c.at, c.actor)):

@@ -3,7 +3,8 @@
 * ``register_patient_table``: a table whose rows belong to one patient. Export writes its rows, import
   reads them back, erasure deletes them (children first, in reverse registration order) before the
   patient row. Give such tables ``ForeignKey("patients.id", ondelete="CASCADE")`` as well, so even raw
-  SQL cannot leave orphans. Pass ``check=`` to hold imported rows to the rules the pages apply.
+  SQL cannot leave orphans. Pass ``check=`` to hold imported rows to the rules the pages apply (see
+  ``ImportContext``); every text, date and JSON value is already checked by type before it runs.
 * ``timeline_source``: a function ``(session, patient) -> iterable of TimelineEntry`` whose entries
   appear on the patient's timeline.
 
@@ -16,8 +17,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.orm import Session
+
+from clinic import localtime
+from clinic.models import Clinic
 
 
 @dataclass(frozen=True)
@@ -31,9 +36,11 @@ class PatientTable:
     order_by: tuple[str, ...] = ("id",)
     exported: bool = True
     export_name: str = ""
-    # Import (REL-12): ``check(values) -> problems`` runs on each decoded row before it is written, with the
-    # same rules the pages apply; one problem stops the import naming the row.
-    check: Callable[[dict], list[str]] | None = None
+    # Import (REL-12): ``check(values, context) -> problems`` runs on each decoded row before it is written, with
+    # the same rules the pages apply; one problem stops the import naming the row. References to other rows
+    # are already the new ids (their rows are flushed), so a check may read them; it may also replace a
+    # derived value in ``values`` with the one this installation computes.
+    check: Callable[[dict, ImportContext], list[str]] | None = None
 
     @property
     def name(self) -> str:
@@ -44,12 +51,46 @@ class PatientTable:
 PATIENT_TABLES: list[PatientTable] = []
 
 
+@dataclass(frozen=True)
+class ImportContext:
+    """What an import ``check`` may consult: the session (rows imported so far are flushed), the new patient
+    row and the time of the import."""
+
+    db: Session
+    patient: Any
+    now: dt.datetime
+
+    def local_date(self, moment: dt.datetime) -> dt.date:
+        """The patient's clinic's date at ``moment`` (WF-02)."""
+        clinic = self.db.get(Clinic, self.patient.clinic_id)
+        return localtime.local_date(moment, clinic.time_zone if clinic is not None else None)
+
+    def not_after_now(self, name: str, moment: Any) -> list[str]:
+        """A problem when a recorded time lies after the import (a few minutes of clock difference allowed)."""
+        if isinstance(moment, dt.datetime) and moment > self.now + CLOCK_SKEW:
+            return [f"{name}: {moment.isoformat()} is in the future"]
+        return []
+
+
+# Two servers' clocks may differ a little: an export taken a moment ago elsewhere still imports.
+CLOCK_SKEW = dt.timedelta(minutes=10)
+
+
 def text_caps(**caps: int) -> Callable[[dict], list[str]]:
     """An import ``check`` holding text columns to the caps their web form applies: ``text_caps(note=2000)``."""
 
-    def check(row: dict) -> list[str]:
+    def check(row: dict, _context: ImportContext | None = None) -> list[str]:
         return [f"{name}: at most {cap:,} characters" for name, cap in caps.items()
                 if isinstance(row.get(name), str) and len(row[name]) > cap]
+
+    return check
+
+
+def all_of(*checks: Callable[[dict, ImportContext], list[str]]) -> Callable[[dict, ImportContext], list[str]]:
+    """One import ``check`` made of several: every problem of each, in order."""
+
+    def check(row: dict, context: ImportContext) -> list[str]:
+        return [problem for each in checks for problem in each(row, context)]
 
     return check
 
@@ -74,8 +115,23 @@ class TimelineEntry:
     changes: tuple[str, ...] = field(default_factory=tuple)
 
 
-TimelineSource = Callable[[Session, object], Iterable[TimelineEntry]]
+@dataclass(frozen=True)
+class Window:
+    """Which entries a timeline source gives: its newest ``limit`` from before ``before`` (None: from now).
+    A source applies both to each of its queries, so a page costs the same after ten years as after one."""
+
+    limit: int
+    before: dt.datetime | None = None
+    clinical: bool = True  # False: the reader sees no clinical entries, so a source need not read them
+
+    def where(self, column) -> list:
+        """The filter on ``column`` (a timestamp) for this window, as a list to splat into ``where()``."""
+        return [column < self.before] if self.before is not None else []
+
+
+TimelineSource = Callable[[Session, object, Window], Iterable[TimelineEntry]]
 TIMELINE_SOURCES: list[TimelineSource] = []
+TIMELINE_PAGE = 50
 
 
 def timeline_source(function: TimelineSource) -> TimelineSource:
@@ -85,8 +141,21 @@ def timeline_source(function: TimelineSource) -> TimelineSource:
     return function
 
 
-def timeline(session: Session, patient, *, clinical: bool, limit: int = 100) -> list[TimelineEntry]:
-    """Every source's entries for ``patient``, newest first; without clinical ones when ``clinical`` is False."""
-    entries = [e for source in TIMELINE_SOURCES for e in source(session, patient) if clinical or not e.clinical]
+@dataclass(frozen=True)
+class TimelinePage:
+    """The newest entries of a timeline page, newest first, and where the next (older) page starts."""
+
+    entries: list[TimelineEntry]
+    older: dt.datetime | None  # pass as ``before`` for the older entries; None: there are none
+
+
+def timeline(session: Session, patient, *, clinical: bool, limit: int = TIMELINE_PAGE,
+             before: dt.datetime | None = None) -> TimelinePage:
+    """The patient's newest ``limit`` entries before ``before`` from every source, newest first; without
+    clinical ones when ``clinical`` is False. Each source reads at most ``limit`` rows of each kind."""
+    window = Window(limit + 1, before, clinical)
+    entries = [e for source in TIMELINE_SOURCES for e in source(session, patient, window)
+               if (clinical or not e.clinical) and (before is None or e.at < before)]
     entries.sort(key=lambda e: e.at, reverse=True)
-    return entries[:limit]
+    page = entries[:limit]
+    return TimelinePage(page, page[-1].at if len(entries) > limit else None)

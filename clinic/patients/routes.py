@@ -139,6 +139,9 @@ def search():
     if request.form.get("clear"):
         auth_ops.remember_search(db.session, g.login, None)
     elif form.validate_on_submit():
+        exact = ops.patient_by_record_number(db.session, g.user.clinic_id, form.q.data or "")
+        if exact is not None:  # a record number typed in full opens the patient (WF-04)
+            return redirect(url_for("patients.show", patient_id=exact.id))
         auth_ops.remember_search(db.session, g.login, {"q": form.q.data or "", "archived": bool(form.archived.data)})
     else:
         flash(next(iter(form.errors.values()))[0], "error")
@@ -155,7 +158,11 @@ def new():
     form_class = NewPatientForm if sees_clinical() else ReceptionNewPatientForm
     suggestion = ops.suggest_record_number(db.session, g.user.clinic_id)
     form = form_class(data={"record_number": suggestion}) if request.method == "GET" else form_class()
-    if form.validate_on_submit():
+    duplicates: list[Patient] = []
+    if form.validate_on_submit() and not request.form.get("register_anyway"):
+        duplicates = ops.same_person(db.session, g.user.clinic_id, form.family_name.data, form.given_names.data,
+                                     form.birth_date.data)
+    if form.validate_on_submit() and not duplicates:
         try:
             patient = ops.create_patient(db.session, clinic_id=g.user.clinic_id, values=form.values(), user=g.user,
                                          now=now())
@@ -167,8 +174,8 @@ def new():
             db.session.commit()
             flash("Registered. The record number is shown at the top.", "success")
             return redirect(url_for("patients.show", patient_id=patient.id))
-    return render_template("patients/form.html", form=form, patient=None, clinical=sees_clinical()), (
-        400 if form.errors else 200)
+    return render_template("patients/form.html", form=form, patient=None, clinical=sees_clinical(),
+                           duplicates=duplicates), (400 if form.errors else 409 if duplicates else 200)
 
 
 # -------------------------------------------------------------------------------------- patient page
@@ -179,9 +186,16 @@ def show(patient_id: int):
     """The patient page: banner, details the role may see, timeline."""
     patient = _own_patient(patient_id, restricted_ok=True)
     clinical = sees_clinical()
+    try:
+        before = dt.datetime.fromisoformat(request.args["before"]) if "before" in request.args else None
+    except ValueError:
+        before = None  # a mangled link: the newest entries
+    if before is not None and before.tzinfo is None:
+        before = before.replace(tzinfo=dt.UTC)
     page = render_template(
         "patients/show.html", patient=patient, clinical=clinical,
-        entries=timeline(db.session, patient, clinical=clinical), facts=ops.facts_for_screening(patient),
+        timeline=timeline(db.session, patient, clinical=clinical, before=before),
+        facts=ops.facts_for_screening(patient),
         fact_list=F.HISTORY_FACTS,
         hold_form=HoldForm(formdata=None, data={"reason": patient.retention_hold}),
     )

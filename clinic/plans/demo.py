@@ -12,7 +12,6 @@ from clinic.domain.screening_rules import questions_for
 from clinic.library import library, screening_rules
 from clinic.models import Patient, User
 from clinic.plans import operations as ops
-from clinic.plans import printing
 from clinic.screening import operations as screening_ops
 
 # Record number of the demo patient (in clinic.demo.PATIENTS order) -> condition and case facts, with dates
@@ -66,10 +65,7 @@ def load_case(db: Session, patient: Patient, condition: str, raw: dict, therapis
     plan, _created = ops.create_or_update_plan(db, patient, condition, facts, library=library(), user=therapist,
                                                now=now)
     ops.confirm_reached_stages(db, plan, patient, library=library(), user=therapist, now=now)
-    paper = ops.clinic_of(db, patient).paper_size
-    ops.approve_plan(db, plan, patient, expected_version=plan.version, library=library(), user=therapist, now=now,
-                     render=lambda revision: printing.render(
-                         db, revision, patient, ops.HandoutOptionsKey("handout", paper)))
+    ops.approve_plan(db, plan, patient, expected_version=plan.version, library=library(), user=therapist, now=now)
     stage = plan.draft["plan"]["current_stage"]
     draft = ops.draft_of(plan)
     done = [t.ref for t in draft.stage(stage).clinic][:3]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from wtforms import (
@@ -133,10 +134,13 @@ def edit_form_class(draft: PlanDraft, library: Library) -> type[EditFormBase]:
     attrs: dict[str, Any] = {"draft": draft}
     choices = home_choices(library)
     for stage in draft.stages:
-        for key in exercise_keys(stage):
+        for exercise, key in zip(stage.home, exercise_keys(stage), strict=True):
             for name, label, low in DOSE_FIELDS:
                 validators = [Optional(), NumberRange(min=low or 1, max=600, message="A whole number from 1 to 600.")]
-                attrs[dose_name(stage.number, key, name)] = IntegerField(label, validators=validators)
+                # Named with its exercise and stage, so an error summary (and a screen reader) says which of the
+                # many "Times a day" boxes is meant (WF-10).
+                attrs[dose_name(stage.number, key, name)] = IntegerField(
+                    f"{label}, {exercise.title}, stage {stage.number}", validators=validators)
             attrs[remove_name(stage.number, key)] = BooleanField("Remove")
         attrs[add_name(stage.number)] = SelectField(f"Add a home exercise to stage {stage.number}", choices=choices,
                                                     default="", validate_choice=True)
@@ -160,10 +164,25 @@ class VersionForm(ClinicForm):
 
 
 class MoveForm(ClinicForm):
-    """Confirm the current stage's move-on criteria."""
+    """Confirm the current stage's move-on criteria (and, when the next stage waits on a date, that date)."""
 
     version = HiddenField(validators=[_version_int])
     criteria = MultiCheckboxField("I confirm, today:")
+    date_facts: tuple = ()
+
+    def dates(self) -> dict[str, dt.date]:
+        """The dates given, by fact name."""
+        return {f.name: self[f"date_{f.name}"].data for f in self.date_facts if self[f"date_{f.name}"].data}
+
+
+def move_form_class(date_facts: tuple) -> type[MoveForm]:
+    """The stage-move form, with one date field per fact the next stage's start waits on (required)."""
+    attrs: dict[str, Any] = {"date_facts": tuple(date_facts)}
+    for fact in date_facts:
+        attrs[f"date_{fact.name}"] = FriendlyDateField(
+            fact.question, what="date", description=fact.help,
+            validators=[InputRequired(f"Enter the date: {fact.question}"), _past_event])
+    return type("MoveForm", (MoveForm,), attrs)
 
 
 # -------------------------------------------------------------------------------------- sessions

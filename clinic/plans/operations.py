@@ -8,26 +8,25 @@ to the caller's transaction, which commits once or rolls everything back.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from flask import url_for
 from sqlalchemy import event, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from clinic import audit, localtime, staff
 from clinic.domain import carryover, planning
 from clinic.domain.carryover import CarryOver
-from clinic.domain.outcomes import grip_percent, quickdash
+from clinic.domain.outcomes import grip_values, quickdash_values, session_problems
 from clinic.domain.planning import PlanBlocked, PlanDraft, PlanEditError
 from clinic.domain.progress import move_to_next_stage, next_stage, next_stage_criteria
 from clinic.domain.protocols import HomeDose, Library
 from clinic.domain.screening import Finding, ScreeningResult
 from clinic.domain.screening_json import facts_from_json
 from clinic.domain.wording import format_day
+from clinic.handouts import printing
 from clinic.library import library, screening_rules
 from clinic.models import (
     Clinic,
@@ -45,7 +44,7 @@ from clinic.models import (
     TreatmentSession,
     User,
 )
-from clinic.patients.registry import TimelineEntry, register_patient_table, text_caps, timeline_source
+from clinic.patients.registry import TimelineEntry, Window, register_patient_table, text_caps, timeline_source
 from clinic.plans import import_checks
 from clinic.screening import operations as screening_ops
 
@@ -53,9 +52,9 @@ from clinic.screening import operations as screening_ops
 register_patient_table(Plan, check=import_checks.imported_plan_problems)
 register_patient_table(PlanRevision, check=import_checks.imported_revision_problems)
 register_patient_table(TreatmentSession, check=import_checks.imported_session_problems)
-register_patient_table(StageMove)
-register_patient_table(StageConfirmation)
-register_patient_table(OutcomeMeasure)
+register_patient_table(StageMove, check=import_checks.imported_stage_move_problems)
+register_patient_table(StageConfirmation, check=import_checks.imported_confirmation_problems)
+register_patient_table(OutcomeMeasure, check=import_checks.imported_measure_problems)
 register_patient_table(HandoutPrint)
 register_patient_table(RevisionReview, check=text_caps(note=1000))
 register_patient_table(HandoutFile, exported=False)  # derived: rendered again from the revision
@@ -224,6 +223,21 @@ def create_or_update_plan(
     return plan, created
 
 
+def plan_from_screening(
+    db: Session, patient: Patient, screening: Screening, *, library: Library, user: User, now: dt.datetime,
+) -> tuple[Plan, bool]:
+    """Make (or make again) the plan of the screening's condition from the case facts given at screening, so
+    nothing is typed twice; PlanRefused says why not (no condition, facts unreadable, or what the engine says)."""
+    if screening.condition is None or screening.condition not in library.protocols:
+        raise PlanRefused(["This screening was not for a condition with a protocol: choose the plan's condition."])
+    try:
+        facts = facts_from_json({"condition": screening.condition, **screening.facts}, screening_rules())
+    except ValueError:
+        raise PlanRefused(["The case facts of this screening could not be read: enter them on the plan form."]) \
+            from None
+    return create_or_update_plan(db, patient, screening.condition, facts, library=library, user=user, now=now)
+
+
 def keep_therapists_work(db: Session, plan: Plan, new: PlanDraft, *, library: Library) -> CarryOver:
     """The engine's new draft with the therapist's edits of the plan's latest approved revision and current draft
     made again (C29). A draft that is an edit of that revision (same facts and screening) holds all the edits
@@ -322,6 +336,19 @@ def revisions_of(db: Session, plan: Plan) -> list[PlanRevision]:
     """The plan's approved revisions, oldest first."""
     return list(db.scalars(select(PlanRevision).where(PlanRevision.plan_id == plan.id)
                            .order_by(PlanRevision.number)))
+
+
+def revision_count(db: Session, plan: Plan) -> int:
+    """How many revisions the plan has had approved (without reading them)."""
+    return db.scalar(select(func.count(PlanRevision.id)).where(PlanRevision.plan_id == plan.id)) or 0
+
+
+def newest_revisions(db: Session, plan: Plan, limit: int, before: int | None = None) -> list[PlanRevision]:
+    """The plan's newest ``limit`` revisions numbered below ``before`` (None: all), newest first."""
+    query = select(PlanRevision).where(PlanRevision.plan_id == plan.id)
+    if before is not None:
+        query = query.where(PlanRevision.number < before)
+    return list(db.scalars(query.order_by(PlanRevision.number.desc()).limit(limit)))
 
 
 def latest_revision(db: Session, plan: Plan) -> PlanRevision | None:
@@ -437,33 +464,12 @@ def plan_state(db: Session, plan: Plan, patient: Patient, *, library: Library, t
     return PlanState(status, revision, reasons, unapproved)
 
 
-Renderer = Callable[[PlanRevision, "HandoutOptionsKey"], bytes]
-
-
-@dataclass(frozen=True)
-class HandoutOptionsKey:
-    """A handout's print options and the cache key they make with the header values they print."""
-
-    kind: str  # "handout" or "summary"
-    paper: str
-    large_print: bool = False
-    show_next_stage: bool = True
-
-    def key(self, header: str) -> str:
-        """'handout:A4:normal:next:<12 hex of the header values>' (a renamed patient gets a new render)."""
-        fingerprint = hashlib.sha256(header.encode("utf-8")).hexdigest()[:12]
-        if self.kind == "summary":
-            return f"summary:{self.paper}:{fingerprint}"
-        return (f"handout:{self.paper}:{'large' if self.large_print else 'normal'}:"
-                f"{'next' if self.show_next_stage else 'nonext'}:{fingerprint}")
-
-
 def approve_plan(
     db: Session, plan: Plan, patient: Patient, *, expected_version: int | None, library: Library, user: User,
-    now: dt.datetime, render: Callable[[PlanRevision], tuple[str, bytes]] | None = None,
+    now: dt.datetime,
 ) -> PlanRevision:
-    """Freeze the draft as the next revision, audit ``approve`` and (when ``render`` is given) store the
-    rendered default handout, all in the caller's transaction (REL-05). PlanRefused says why not."""
+    """Freeze the draft as the next revision, audit ``approve`` and store its rendered default handout (when
+    the clinic can print), all in the caller's transaction (REL-05). PlanRefused says why not."""
     if expected_version != plan.version:
         raise EditConflict()
     if not user.has_role("therapist"):
@@ -482,6 +488,8 @@ def approve_plan(
         content_hash=body["content_hash"], screening_id=plan.screening_id, approved_by=user.email,
         approved_by_name=user.full_name or user.email, approved_by_id=user.id, approved_at=now,
     )
+    # Rendered before anything is written, so on SQLite no write lock is held while the PDF renders.
+    rendered = printing.render_at_approval(db, revision, patient)
     db.add(revision)
     plan.status = PlanStatus.APPROVED.value
     plan.carried_over = None  # seen and approved
@@ -489,42 +497,9 @@ def approve_plan(
     db.flush()
     audit.record("approve", patient_ref=patient.id, user=user,
                  detail=f"plan {plan.id} revision {revision.number} {digest[:19]}")
-    if render is not None:
-        key, pdf = render(revision)
-        store_handout(db, revision, key, pdf, now)
+    if rendered is not None:
+        printing.store_handout(db, revision, *rendered, now)
     return revision
-
-
-def store_handout(db: Session, revision: PlanRevision, key: str, pdf: bytes, now: dt.datetime) -> HandoutFile:
-    """Keep a rendered PDF of a revision under its options key (a concurrent identical render is fine)."""
-    row = HandoutFile(revision_id=revision.id, patient_id=revision.patient_id, options=key, pdf=pdf,
-                      sha256=hashlib.sha256(pdf).hexdigest(), created_at=now)
-    try:
-        with db.begin_nested():
-            db.add(row)
-    except IntegrityError:  # another worker stored the same bytes first; serve theirs
-        return cached_handout(db, revision, key)
-    return row
-
-
-def cached_handout(db: Session, revision: PlanRevision, key: str) -> HandoutFile | None:
-    """The stored PDF of this revision and options key, or None."""
-    return db.scalars(select(HandoutFile).where(HandoutFile.revision_id == revision.id,
-                                                HandoutFile.options == key)).first()
-
-
-def record_print(db: Session, revision: PlanRevision, key: str, kind: str, *, user: User | None,
-                 now: dt.datetime, clinic_id: int | None = None) -> HandoutPrint:
-    """A handout or summary was handed out: a print row (timeline) and an audit row (AUD-01). Without a
-    user (the command line) the actor is ``cli``."""
-    row = HandoutPrint(revision_id=revision.id, patient_id=revision.patient_id, kind=kind, options=key,
-                       by=user.email if user else "cli", at=now)
-    db.add(row)
-    db.flush()
-    audit.record("print_handout", patient_ref=revision.patient_id, user=user, clinic_id=clinic_id,
-                 actor=None if user else "cli",
-                 detail=f"plan {revision.plan_id} revision {revision.number} {key.rsplit(':', 1)[0]}")
-    return row
 
 
 # -------------------------------------------------------------------------------- stages, sessions
@@ -544,7 +519,6 @@ def confirmed_criteria(db: Session, plan: Plan) -> set[tuple[str, str]]:
 def move_stage(
     db: Session, plan: Plan, patient: Patient, *, confirmed: tuple[str, ...], expected_version: int | None,
     library: Library, user: User, now: dt.datetime,
-    render: Callable[[PlanRevision], tuple[str, bytes]] | None = None,
 ) -> tuple[StageMove, PlanRevision | None]:
     """Move the plan on to its next stage once its entry criteria are confirmed; each criterion is recorded
     (who, when, which). An approved plan's move is approved as its next revision (so the handout follows); a
@@ -574,13 +548,62 @@ def move_stage(
     revision = None
     if state.revision is not None:
         revision = approve_plan(db, plan, patient, expected_version=plan.version, library=library, user=user,
-                                now=now, render=render)
+                                now=now)
     move = StageMove(plan_id=plan.id, patient_id=patient.id, from_stage=before, to_stage=target,
                      criteria={"confirmed": list(confirmed)}, revision_id=revision.id if revision else None,
                      by=user.email, at=now)
     db.add(move)
     db.flush()
     return move, revision
+
+
+def start_date_facts(protocol: Any, draft: PlanDraft) -> tuple[Any, ...]:
+    """The case facts (dates) the next stage's start waits on, when its day is not firm yet: the stage-move
+    form asks them with the criteria, so the move is one form (issue 15)."""
+    coming = next_stage(draft)
+    if coming is None or coming.firm:
+        return ()
+    names = [term.fact for term in protocol.stage(coming.id).starts.dates]
+    # only the dates not firm yet: still to be recorded, or planned (the cast "comes off" on a planned day)
+    return tuple(f for f in protocol.facts if f.name in names and f.is_date
+                 and (f.name in coming.waiting_for or f.type == "planned_date"))
+
+
+def move_stage_on_dates(
+    db: Session, plan: Plan, patient: Patient, *, dates: Mapping[str, dt.date], confirmed: tuple[str, ...],
+    expected_version: int | None, library: Library, user: User, now: dt.datetime,
+) -> StageMove:
+    """Move on to a next stage whose day was not firm: record the dates it waits on (the cast came off on…)
+    and the confirmed criteria, make the draft again from the facts with the therapist's edits carried over,
+    and leave it ready to approve (a new revision once approved). PlanRefused says why not."""
+    if expected_version != plan.version:
+        raise EditConflict()
+    draft = draft_of(plan)
+    coming = next_stage(draft)
+    if coming is None:
+        raise PlanRefused(["This is the last stage of the plan; there is no stage to move on to."])
+    already = confirmed_criteria(db, plan)
+    missing = [c for c in next_stage_criteria(draft) if c not in confirmed and (coming.id, c) not in already]
+    if missing:
+        raise PlanRefused(["Confirm every criterion before moving on: " + "; ".join(missing)])
+    for criterion in dict.fromkeys(confirmed):
+        if (coming.id, criterion) not in already:
+            db.add(StageConfirmation(plan_id=plan.id, patient_id=patient.id, stage_id=coming.id, criterion=criterion,
+                                     by=user.email, by_name=user.full_name, at=now))
+    db.flush()
+    before = draft.current_stage or ""
+    facts = {**draft.fact_values(), **dates}
+    plan, _created = create_or_update_plan(db, patient, plan.protocol_id, facts, library=library, user=user, now=now)
+    moved = draft_of(plan)
+    if moved.current_stage != coming.id:
+        target = next(s for s in moved.stages if s.id == coming.id)
+        raise PlanRefused([f"Stage {target.number} ({target.title}) cannot start yet: {target.window}."])
+    move = StageMove(plan_id=plan.id, patient_id=patient.id, from_stage=before, to_stage=coming.id,
+                     criteria={"confirmed": list(confirmed), "dates": {k: v.isoformat() for k, v in dates.items()}},
+                     revision_id=None, by=user.email, at=now)
+    db.add(move)
+    db.flush()
+    return move
 
 
 def confirm_reached_stages(db: Session, plan: Plan, patient: Patient, *, library: Library, user: User,
@@ -603,20 +626,24 @@ def record_session(
     pain_after: int | None, notes: str, user: User, now: dt.datetime,
 ) -> TreatmentSession:
     """Store one treatment session of the plan (the stage must be one of the plan's)."""
-    draft = draft_of(plan)
-    if stage_id not in {s.id for s in draft.stages}:
-        raise PlanRefused(["That stage is not one of this plan's stages."])
-    if on_date > clinic_today(db, db.get(Patient, plan.patient_id), now):
-        raise PlanRefused(["A session cannot be recorded for a day after today."])
-    for name, value in (("before", pain_before), ("after", pain_after)):
-        if value is not None and not 0 <= value <= 10:
-            raise PlanRefused([f"Pain {name} must be from 0 to 10."])
+    problems = session_problems([s.id for s in draft_of(plan).stages], on_date, stage_id, pain_before, pain_after,
+                                clinic_today(db, db.get(Patient, plan.patient_id), now))
+    if problems:
+        raise PlanRefused(problems[:1])
     row = TreatmentSession(plan_id=plan.id, patient_id=plan.patient_id, on_date=on_date, stage_id=stage_id,
                            techniques={"done": list(techniques)}, pain_before=pain_before, pain_after=pain_after,
                            notes=notes.strip(), recorded_by=user.email, recorded_at=now)
     db.add(row)
     db.flush()
     return row
+
+
+def newest_sessions(db: Session, plan: Plan, limit: int, offset: int = 0) -> tuple[list[TreatmentSession], bool]:
+    """A page of the plan's sessions, newest first, and whether there are older ones."""
+    rows = list(db.scalars(select(TreatmentSession).where(TreatmentSession.plan_id == plan.id)
+                           .order_by(TreatmentSession.on_date.desc(), TreatmentSession.id.desc())
+                           .offset(offset).limit(limit + 1)))
+    return rows[:limit], len(rows) > limit
 
 
 def sessions_of(db: Session, patient: Patient, plan: Plan | None = None) -> list[TreatmentSession]:
@@ -638,10 +665,7 @@ def plans_of(db: Session, patient: Patient) -> list[Plan]:
 def record_quickdash(db: Session, patient: Patient, *, on_date: dt.date, items: list[int | None], user: User,
                      now: dt.datetime) -> OutcomeMeasure:
     """Store a QuickDASH (11 items 1–5); its score is None when fewer than 10 were answered."""
-    result = quickdash(items)
-    row = OutcomeMeasure(patient_id=patient.id, on_date=on_date, kind="quickdash",
-                         values={"items": list(items), "answered": result.answered,
-                                 "score": round(result.score, 1) if result.score is not None else None},
+    row = OutcomeMeasure(patient_id=patient.id, on_date=on_date, kind="quickdash", values=quickdash_values(items),
                          recorded_by=user.email, recorded_at=now)
     db.add(row)
     db.flush()
@@ -651,11 +675,8 @@ def record_quickdash(db: Session, patient: Patient, *, on_date: dt.date, items: 
 def record_grip(db: Session, patient: Patient, *, on_date: dt.date, side: str, affected_kg: float,
                 other_kg: float, user: User, now: dt.datetime) -> OutcomeMeasure:
     """Store grip strength of both hands; the score is the affected side as a percentage of the other."""
-    percent = grip_percent(affected_kg, other_kg)
     row = OutcomeMeasure(patient_id=patient.id, on_date=on_date, kind="grip",
-                         values={"affected_kg": affected_kg, "other_kg": other_kg, "side": side,
-                                 "score": round(percent, 1) if percent is not None else None},
-                         recorded_by=user.email, recorded_at=now)
+                         values=grip_values(side, affected_kg, other_kg), recorded_by=user.email, recorded_at=now)
     db.add(row)
     db.flush()
     return row
@@ -706,10 +727,15 @@ def clinic_today(db: Session, patient: Patient, now: dt.datetime) -> dt.date:
 
 
 @timeline_source
-def _plan_timeline(db: Session, patient: Patient) -> Iterable[TimelineEntry]:
-    """Plans made, revisions approved, stage moves, sessions, outcome measures and handouts printed; people by
-    name and stages by title (never a login e-mail or an internal id)."""
+def _plan_timeline(db: Session, patient: Patient, window: Window) -> Iterable[TimelineEntry]:
+    """Plans made, revisions approved, stage moves, sessions, outcome measures and handouts printed (the
+    window's newest of each); people by name and stages by title (never a login e-mail or an internal id)."""
+    if not window.clinical:
+        return
     names = staff.names_by_email(db, patient.clinic_id)
+
+    def newest(query, at):
+        return query.where(*window.where(at)).order_by(at.desc()).limit(window.limit)
 
     def who(email: str | None) -> str:
         return staff.name_for_email(names, email)
@@ -718,6 +744,7 @@ def _plan_timeline(db: Session, patient: Patient) -> Iterable[TimelineEntry]:
     plans = list(db.execute(select(Plan.id, Plan.protocol_id, Plan.created_at, Plan.created_by)
                             .where(Plan.patient_id == patient.id)))
     protocol_of = {plan.id: plan.protocol_id for plan in plans}
+    plans = [plan for plan in plans if window.before is None or plan.created_at < window.before]
 
     def stage_title(plan_id: int, stage_id: str | None) -> str:
         protocol = library().protocols.get(protocol_of.get(plan_id, ""))
@@ -733,33 +760,41 @@ def _plan_timeline(db: Session, patient: Patient) -> Iterable[TimelineEntry]:
         yield TimelineEntry(at=plan.created_at, title=f"Plan started ({title_of(plan.protocol_id)})",
                             detail=f"by {who(plan.created_by)}", kind="plan",
                             url=url_for("plans.show", patient_id=patient.id, plan_id=plan.id))
-    revisions = {r.id: r for r in db.execute(
-        select(PlanRevision.id, PlanRevision.plan_id, PlanRevision.number, PlanRevision.protocol_id,
-               PlanRevision.approved_at, PlanRevision.approved_by, PlanRevision.digest)
-        .where(PlanRevision.patient_id == patient.id))}
+    revision_columns = (PlanRevision.id, PlanRevision.plan_id, PlanRevision.number, PlanRevision.protocol_id,
+                        PlanRevision.approved_at, PlanRevision.approved_by, PlanRevision.digest)
+    revisions = {r.id: r for r in db.execute(newest(select(*revision_columns)
+                                                    .where(PlanRevision.patient_id == patient.id),
+                                                    PlanRevision.approved_at))}
     for r in revisions.values():
         yield TimelineEntry(at=r.approved_at, title=f"Plan approved ({title_of(r.protocol_id)}, revision {r.number})",
                             detail=f"by {who(r.approved_by)} · {r.digest[7:19]}", kind="plan",
                             url=url_for("plans.show", patient_id=patient.id, plan_id=r.plan_id))
-    for m in db.scalars(select(StageMove).where(StageMove.patient_id == patient.id)):
+    for m in db.scalars(newest(select(StageMove).where(StageMove.patient_id == patient.id), StageMove.at)):
         yield TimelineEntry(at=m.at, title="Moved to the next stage",
                             detail=f"{stage_title(m.plan_id, m.from_stage)} → {stage_title(m.plan_id, m.to_stage)}"
                                    f" · by {who(m.by)}", kind="plan",
                             url=url_for("plans.show", patient_id=patient.id, plan_id=m.plan_id))
-    for s in sessions_of(db, patient):
+    for s in db.scalars(newest(select(TreatmentSession).where(TreatmentSession.patient_id == patient.id),
+                               TreatmentSession.recorded_at)):
         pain = (f" · pain {s.pain_before} → {s.pain_after}" if s.pain_before is not None and s.pain_after is not None
                 else "")
         yield TimelineEntry(at=s.recorded_at, title=f"Session on {format_day(s.on_date)}",
                             detail=f"{stage_title(s.plan_id, s.stage_id)}{pain} · by {who(s.recorded_by)}",
                             kind="session",
                             url=url_for("plans.show", patient_id=patient.id, plan_id=s.plan_id))
-    for o in outcomes_of(db, patient):
+    for o in db.scalars(newest(select(OutcomeMeasure).where(OutcomeMeasure.patient_id == patient.id),
+                               OutcomeMeasure.recorded_at)):
         score = o.score
         words = "not scored (fewer than 10 answers)" if score is None else (
             f"{score:g}" if o.kind == "quickdash" else f"{score:g} % of the other hand")
         yield TimelineEntry(at=o.recorded_at, title="QuickDASH" if o.kind == "quickdash" else "Grip strength",
                             detail=f"{words} · by {who(o.recorded_by)}", kind="outcome")
-    for p in db.scalars(select(HandoutPrint).where(HandoutPrint.patient_id == patient.id)):
+    prints = list(db.scalars(newest(select(HandoutPrint).where(HandoutPrint.patient_id == patient.id),
+                                    HandoutPrint.at)))
+    missing = {p.revision_id for p in prints} - revisions.keys()
+    if missing:  # printed in the window, approved before it
+        revisions |= {r.id: r for r in db.execute(select(*revision_columns).where(PlanRevision.id.in_(missing)))}
+    for p in prints:
         revision = revisions.get(p.revision_id)
         number = revision.number if revision else "?"
         yield TimelineEntry(at=p.at, title="Handout printed" if p.kind == "handout" else "Therapist summary printed",

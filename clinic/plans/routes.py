@@ -14,16 +14,22 @@ from wtforms import SelectChoice
 
 from clinic import audit, localtime, staff
 from clinic.clock import now, today, zone_name
+from clinic.db import reads_first
 from clinic.domain import plan_formats, planning
 from clinic.domain.planning import PlanEditError
 from clinic.domain.progress import current_stage, next_stage, next_stage_criteria
 from clinic.extensions import db
+from clinic.forms import ClinicForm
+from clinic.handouts import operations as handout_ops
+from clinic.handouts import plan_context as handout
+from clinic.handouts import printing
+from clinic.handouts.printing import HandoutOptionsKey
 from clinic.library import library, screening_rules
-from clinic.models import Patient, Plan, PlanRevision, Role
+from clinic.models import Patient, Plan, PlanRevision, Role, Screening
 from clinic.patients.routes import _own_patient
-from clinic.plans import chart, forms, handout, page, printing
+from clinic.plans import chart, forms
 from clinic.plans import operations as ops
-from clinic.plans.operations import HandoutOptionsKey
+from clinic.plans import page as plan_page
 from clinic.security import roles_required
 from clinic.settings import operations as settings_ops
 
@@ -47,18 +53,7 @@ def _today() -> dt.date:
 
 def _paper() -> str:
     """The clinic's paper size (a clinic setting)."""
-    return "Letter" if str(g.user.clinic.paper_size).lower() == "letter" else "A4"
-
-
-def _renderer(patient: Patient):
-    """Render the default handout at approval, inside the approval's transaction (REL-05); nothing while the
-    clinic cannot print yet (no phone number): the print route then says why."""
-    if settings_ops.print_problems(ops.clinic_of(db.session, patient)):
-        return None
-
-    def render(revision: PlanRevision) -> tuple[str, bytes]:
-        return printing.render(db.session, revision, patient, HandoutOptionsKey("handout", _paper()))
-    return render
+    return printing.paper_of(g.user.clinic)
 
 
 def _refused(patient: Patient, title: str, problems, status: int = 409, plan: Plan | None = None, links=()):
@@ -120,6 +115,34 @@ def new(patient_id: int):
                            problems=problems, existing=existing), status
 
 
+@bp.post("/patients/<int:patient_id>/plans/from-screening/<int:screening_id>")
+@roles_required(Role.THERAPIST)
+def from_screening(patient_id: int, screening_id: int):
+    """"Make the plan" on a screening result: the condition and case facts come from the screening."""
+    patient = _own_patient(patient_id)
+    screening = db.session.get(Screening, screening_id)
+    if screening is None or screening.patient_id != patient.id:
+        abort(404)
+    if not ClinicForm().validate_on_submit():
+        abort(400)
+    try:
+        plan, created = ops.plan_from_screening(db.session, patient, screening, library=library(), user=g.user,
+                                                now=now())
+    except ops.PlanRefused as exc:
+        db.session.rollback()
+        for problem in exc.problems:
+            flash(problem, "error")
+        if screening.condition in library().protocols:
+            return redirect(url_for("plans.new", patient_id=patient.id, condition=screening.condition))
+        return redirect(url_for("plans.new", patient_id=patient.id))
+    audit.record("plan_create" if created else "plan_update", patient_ref=patient.id,
+                 detail=f"plan {plan.id}; {plan.protocol_id}; generated from screening {screening.id}")
+    db.session.commit()
+    flash("Draft plan made from the screening. Check it, then approve it." if created else
+          "The plan was made again from this screening. Check it, then approve it.", "success")
+    return redirect(url_for("plans.show", patient_id=patient.id, plan_id=plan.id))
+
+
 # ----------------------------------------------------------------------------------------- show
 
 
@@ -133,20 +156,32 @@ def _earlier_rules(plan: Plan, revision) -> list[str]:
     return out
 
 
+SESSIONS_PAGE = 20
+HISTORY_PAGE = 10
+
+
+def _number_arg(name: str) -> int:
+    """A non-negative whole number from the query string (0 when absent or mangled)."""
+    value = request.args.get(name, "")
+    return min(int(value), 10**9) if value.isdigit() else 0
+
+
 def _page_values(plan: Plan, patient: Patient) -> dict:
     lib = library()
+    older = _number_arg("older")
+    sessions, more = ops.newest_sessions(db.session, plan, SESSIONS_PAGE, older)
     draft = ops.draft_of(plan)
     state = ops.plan_state(db.session, plan, patient, library=lib, today=_today())
     current = current_stage(draft)
     return {
         "patient": patient, "plan": plan, "draft": draft, "state": state, "current": current,
-        "coming": next_stage(draft), "revisions": ops.revisions_of(db.session, plan),
+        "coming": next_stage(draft), "revision_count": ops.revision_count(db.session, plan),
         "programme": {s.id: handout.home_programme(s) for s in draft.stages},
         "stage_warnings": {s.id: handout.warnings(draft, s) for s in draft.stages},
         "override_lines": handout.override_lines(draft),
         "approve_problems": ops.draft_problems(db.session, plan, patient, library=lib, today=_today())
         if state.unapproved_changes else [],
-        "sessions": ops.sessions_of(db.session, patient, plan),
+        "sessions": sessions, "older_sessions": older + SESSIONS_PAGE if more else None,
         "clinic_dose": handout.clinic_dose_words,
         # a choice fact's answer in the protocol's words ("Ischaemic (a blocked blood vessel)")
         "fact_labels": {f.name: {o.value: o.label for o in f.options}
@@ -157,8 +192,8 @@ def _page_values(plan: Plan, patient: Patient) -> dict:
         "stage_titles": {s.id: f"{s.number}. {s.title}" for s in draft.stages},
         "item_names": {i.ref: getattr(i, "name", None) or i.title for s in draft.stages for i in (*s.clinic, *s.home)},
         "earlier_rules": _earlier_rules(plan, state.revision),
-        **page.held_values(db.session, plan, state, lib),
-        **page.finding_values(draft, screening_rules()),
+        **plan_page.held_values(db.session, plan, state, lib),
+        **plan_page.finding_values(draft, screening_rules()),
     }
 
 
@@ -261,6 +296,7 @@ def _conflict(patient_id: int, plan_id: int, typed):
 
 @bp.post("/patients/<int:patient_id>/plans/<int:plan_id>/approve")
 @roles_required(Role.THERAPIST)
+@reads_first  # the handout renders before anything is written: the SQLite write lock is not held meanwhile
 def approve(patient_id: int, plan_id: int):
     """Freeze the draft as a revision, audit it and render its handout: all in one transaction (REL-05)."""
     plan, patient = _own_plan(patient_id, plan_id)
@@ -269,7 +305,7 @@ def approve(patient_id: int, plan_id: int):
         abort(400)
     try:
         revision = ops.approve_plan(db.session, plan, patient, expected_version=form.version.data,
-                                    library=library(), user=g.user, now=now(), render=_renderer(patient))
+                                    library=library(), user=g.user, now=now())
     except (ops.EditConflict, StaleDataError):
         db.session.rollback()
         plan, patient = _own_plan(patient_id, plan_id)
@@ -296,22 +332,22 @@ def approve(patient_id: int, plan_id: int):
 def history(patient_id: int, plan_id: int):
     """Every revision, newest first, with what changed from the one before (and the unapproved draft)."""
     plan, patient = _own_plan(patient_id, plan_id)
-    revisions = ops.revisions_of(db.session, plan)
+    before = _number_arg("before") or None
     protocol = library().protocols.get(plan.protocol_id)
-    entries = []
-    previous = None
-    for revision in revisions:
-        changes = planning.diff_plans(previous.canonical, revision.canonical, protocol=protocol) if previous else []
-        entries.append((revision, changes))
-        previous = revision
+    # The page's revisions and the one before the oldest of them (to say what changed): never all of them.
+    newest = ops.newest_revisions(db.session, plan, HISTORY_PAGE + 1, before)
+    entries = [(revision, planning.diff_plans(older.canonical, revision.canonical, protocol=protocol) if older else [])
+               for revision, older in zip(newest[:HISTORY_PAGE], [*newest[1:], None], strict=False)]
+    older_page = newest[HISTORY_PAGE - 1].number if len(newest) > HISTORY_PAGE else None
+    latest = newest[0] if newest and before is None else None  # the draft is shown on the first page only
     draft_changes = None
-    if previous is not None and planning.plan_digest(plan.draft) != previous.digest:
-        draft_changes = planning.diff_plans(previous.canonical, plan.draft, protocol=protocol)
+    if latest is not None and planning.plan_digest(plan.draft) != latest.digest:
+        draft_changes = planning.diff_plans(latest.canonical, plan.draft, protocol=protocol)
     draft = ops.draft_of(plan)
     titles = {s.id: f"Stage {s.number}: {s.title}" for s in draft.stages}
     confirmations = [(c, titles.get(c.stage_id, "A stage no longer in the plan"))
                      for c in ops.confirmations_of(db.session, plan)]
-    page = render_template("plans/history.html", patient=patient, plan=plan, entries=list(reversed(entries)),
+    page = render_template("plans/history.html", patient=patient, plan=plan, entries=entries, older=older_page,
                            draft_changes=draft_changes, confirmations=confirmations, title=draft.title)
     audit.record("patient_view", patient_ref=patient.id, detail=f"plan {plan.id} history")
     db.session.commit()
@@ -327,26 +363,20 @@ def _send_pdf(patient: Patient, plan: Plan, number: int, options: HandoutOptions
     revision = ops.revision_by_number(db.session, plan, number)
     if revision is None:
         abort(404)
-    latest = ops.latest_number(db.session, plan)
-    not_set_up = settings_ops.print_problems(ops.clinic_of(db.session, patient))
-    if not_set_up:
-        links = [("Clinic settings", url_for("settings.edit"))] if g.user.has_role(Role.ADMIN) else []
-        return _refused(patient, "Handouts cannot be printed yet", not_set_up, plan=plan, links=links)
-    if latest != revision.number:
-        problems = [f"Revision {revision.number} was replaced by revision {latest}; print the newest one."]
-    else:
-        problems = ops.review_reasons(db.session, plan, revision, patient, library=library(), today=_today())
-    if problems:
-        return _refused(patient, "This handout cannot be printed now", problems, plan=plan, links=[
+    try:
+        printed = handout_ops.print_revision(db.session, revision, options, library=library(), user=g.user,
+                                             now=now())
+    except handout_ops.PrintRefused as exc:
+        if exc.check.not_set_up:
+            links = [("Clinic settings", url_for("settings.edit"))] if g.user.has_role(Role.ADMIN) else []
+            return _refused(patient, "Handouts cannot be printed yet", exc.check.not_set_up, plan=plan, links=links)
+        return _refused(patient, "This handout cannot be printed now", exc.check.problems, plan=plan, links=[
             ("Screen the patient", url_for("screening.start", patient_id=patient.id, condition=plan.protocol_id)),
             ("Update the plan", url_for("plans.new", patient_id=patient.id, condition=plan.protocol_id)),
         ])
-    key, pdf, _cached = printing.handout_pdf(db.session, revision, patient, options, now())
-    name = printing.file_name(patient, revision, options.kind)
-    ops.record_print(db.session, revision, key, options.kind, user=g.user, now=now())
     db.session.commit()
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+    return Response(printed.pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{printed.file_name}"', "Cache-Control": "no-store"})
 
 
 @bp.get("/patients/<int:patient_id>/plans/<int:plan_id>/revisions/<int:number>/handout.pdf")
@@ -357,6 +387,25 @@ def handout_pdf(patient_id: int, plan_id: int, number: int):
     options = HandoutOptionsKey("handout", _paper(), large_print=request.args.get("large") == "1",
                                 show_next_stage=request.args.get("next", "1") != "0")
     return _send_pdf(patient, plan, number, options)
+
+
+@bp.get("/patients/<int:patient_id>/plans/<int:plan_id>/handout.pdf")
+@roles_required(*CLINICAL_ROLES, Role.RECEPTION)
+def current_handout(patient_id: int, plan_id: int):
+    """The current approved handout, as printed for the patient (reception reprints it from the patient page,
+    WF-09): the newest revision only; when it may not print, reception reads why in words that hold nothing
+    clinical, and a therapist gets the reasons."""
+    plan, patient = _own_plan(patient_id, plan_id)
+    latest = ops.latest_revision(db.session, plan)
+    if latest is None:
+        abort(404)
+    if not g.user.has_role(*CLINICAL_ROLES) and (
+            settings_ops.print_problems(ops.clinic_of(db.session, patient))
+            or ops.review_reasons(db.session, plan, latest, patient, library=library(), today=_today())):
+        return _refused(patient, "This handout cannot be printed now", [
+            "The therapist must look at this patient's plan again before its handout is printed. Ask them, or "
+            "book the patient in with them."])
+    return _send_pdf(patient, plan, latest.number, HandoutOptionsKey("handout", _paper()))
 
 
 @bp.get("/patients/<int:patient_id>/plans/<int:plan_id>/revisions/<int:number>/summary.pdf")
@@ -411,14 +460,43 @@ def move_stage(patient_id: int, plan_id: int):
     plan, patient = _own_plan(patient_id, plan_id)
     draft = ops.draft_of(plan)
     current, coming = current_stage(draft), next_stage(draft)
-    form = forms.MoveForm() if request.method == "POST" else forms.MoveForm(data={"version": plan.version})
+    lib = library()
+    date_facts = ops.start_date_facts(lib.protocol(plan.protocol_id), draft) if plan.protocol_id in lib.protocols \
+        else ()
+    form_class = forms.move_form_class(date_facts)
+    if request.method == "POST":
+        form = form_class()
+    else:
+        known = draft.fact_values()
+        form = form_class(data={"version": plan.version} | {f"date_{f.name}": known.get(f.name) for f in date_facts})
     form.criteria.choices = [SelectChoice(c, c) for c in next_stage_criteria(draft)]
     problems: tuple[str, ...] = ()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and date_facts:
+        try:
+            move = ops.move_stage_on_dates(db.session, plan, patient, dates=form.dates(),
+                                           confirmed=tuple(form.criteria.data or ()),
+                                           expected_version=form.version.data, library=lib, user=g.user, now=now())
+        except (ops.EditConflict, StaleDataError):
+            db.session.rollback()
+            plan, patient = _own_plan(patient_id, plan_id)
+            problems = ("Someone changed the plan after you opened this page. Look at the plan again first.",)
+        except ops.PlanRefused as exc:
+            db.session.rollback()
+            plan, patient = _own_plan(patient_id, plan_id)
+            problems = exc.problems
+        else:
+            audit.record("stage_move", patient_ref=patient.id,
+                         detail=f"plan {plan.id}; {move.from_stage} -> {move.to_stage}; dates recorded; draft")
+            db.session.commit()
+            flash(f"The plan was made again from the new date{'s' if len(date_facts) != 1 else ''} and starts at "
+                  "the next stage, your changes carried over. Check it, then approve it to print the new handout.",
+                  "success")
+            return redirect(url_for("plans.show", patient_id=patient.id, plan_id=plan.id))
+    elif form.validate_on_submit():
         try:
             move, revision = ops.move_stage(db.session, plan, patient, confirmed=tuple(form.criteria.data or ()),
                                             expected_version=form.version.data, library=library(), user=g.user,
-                                            now=now(), render=_renderer(patient))
+                                            now=now())
         except (ops.EditConflict, StaleDataError):
             db.session.rollback()
             plan, patient = _own_plan(patient_id, plan_id)
@@ -437,7 +515,7 @@ def move_stage(patient_id: int, plan_id: int):
             return redirect(url_for("plans.show", patient_id=patient.id, plan_id=plan.id))
     approved = ops.latest_revision(db.session, plan) is not None
     return render_template("plans/move.html", patient=patient, plan=plan, draft=draft, form=form, current=current,
-                           coming=coming, problems=problems, approved=approved), (
+                           coming=coming, problems=problems, approved=approved, date_facts=date_facts), (
         409 if problems else 400 if form.errors else 200)
 
 
@@ -489,6 +567,12 @@ def patient_plans(patient: Patient) -> list[tuple[Plan, ops.PlanState]]:
     lib = library()
     return [(p, ops.plan_state(db.session, p, patient, library=lib, today=_today()))
             for p in ops.plans_of(db.session, patient)]
+
+
+@bp.app_template_global()
+def current_handouts(patient: Patient) -> list[tuple[Plan, PlanRevision]]:
+    """(plan, newest revision) of each approved plan of the patient, for the reprint buttons."""
+    return [(p, r) for p in ops.plans_of(db.session, patient) if (r := ops.latest_revision(db.session, p))]
 
 
 @bp.app_template_global()

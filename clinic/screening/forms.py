@@ -119,6 +119,20 @@ class ScreeningFormBase(ClinicForm):
         """Questions whose answer came from the patient record."""
         return tuple(q for q in self.questions if q.from_record)
 
+    def none_name(self, group: GroupSpec) -> str:
+        """Field name of the group's "None of these" box."""
+        return f"none_{group.group}"
+
+    def apply_none_of_these(self) -> None:
+        """A ticked "None of these" answers "no" to every question of its group left unanswered (an answer
+        given, from the record or clicked, stays as it is: only what differs is clicked)."""
+        for group in self.groups:
+            if not self[self.none_name(group)].data:
+                continue
+            for q in group.questions:
+                if self[q.name].data not in ANSWER_WORDS:
+                    self[q.name].data = "no"
+
     @property
     def saving_unfinished(self) -> bool:
         """True when the therapist chose to save with open questions (the result is then incomplete)."""
@@ -127,6 +141,7 @@ class ScreeningFormBase(ClinicForm):
     def validate(self, extra_validators=None) -> bool:
         """Field checks, then: pre-filled answers confirmed; every question and needed fact given (unless
         saved unfinished); a 'yes' to a region question marks where."""
+        self.apply_none_of_these()
         valid = super().validate(extra_validators)
         if self.prefilled and not self.confirm_prefilled.data:
             self.confirm_prefilled.errors = [*self.confirm_prefilled.errors,
@@ -242,6 +257,9 @@ def screening_form_class(
                     "Where", choices=[SelectChoice(r, bodymap.label(r)) for r in REGIONS])
                 attrs[f"{name}_side"] = RadioField("Side", choices=_choices(SIDE_WORDS), validators=[Optional()])
         groups.append(GroupSpec(group.group, GROUP_TITLES[group.group], tuple(specs)))
+        attrs[f"none_{group.group}"] = BooleanField(
+            "None of these", description="Answers “No” to every question of this group you leave unanswered; "
+            "answer “Yes” or “Not known” first where it differs.")
     attrs.update(condition=condition, fact_specs=tuple(fact_specs), groups=tuple(groups))
     return type("ScreeningForm", (ScreeningFormBase,), attrs)
 

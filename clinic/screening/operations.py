@@ -22,14 +22,18 @@ from clinic.domain.screening_json import result_from_json, result_to_json
 from clinic.domain.screening_rules import REGION_WORDS, RuleSet
 from clinic.domain.wording import format_day
 from clinic.library import library, screening_rules
-from clinic.models import Clearance, Clinic, LoginSession, Patient, Role, Screening, ScreeningOverride, User
-from clinic.patients.registry import TimelineEntry, register_patient_table, text_caps, timeline_source
+from clinic.models import Clearance, Clinic, LoginSession, Patient, Plan, Role, Screening, ScreeningOverride, User
+from clinic.patients import operations as patient_ops
+from clinic.patients.registry import TimelineEntry, Window, all_of, register_patient_table, text_caps, timeline_source
+from clinic.screening import import_checks
 from clinic.staff import FORMER_STAFF
 
-register_patient_table(Screening, order_by=("screened_at", "id"))
-# Import holds these to the caps of the override and clearance forms (REL-12).
-register_patient_table(ScreeningOverride, order_by=("at", "id"), check=text_caps(reason=2000))
-register_patient_table(Clearance, order_by=("recorded_at", "id"), check=text_caps(note=2000, cleared_by=300))
+# Import judges screenings again and holds overrides and clearances to the rules and caps of their pages (REL-12).
+register_patient_table(Screening, order_by=("screened_at", "id"), check=import_checks.imported_screening_problems)
+register_patient_table(ScreeningOverride, order_by=("at", "id"),
+                       check=all_of(text_caps(reason=2000), import_checks.imported_override_problems))
+register_patient_table(Clearance, order_by=("recorded_at", "id"),
+                       check=all_of(text_caps(note=2000, cleared_by=300), import_checks.imported_clearance_problems))
 
 OVERRIDE_MIN_REASON = 20
 
@@ -103,7 +107,8 @@ def record_screening(
     now: dt.datetime,
     valid_days: int,
 ) -> tuple[Screening, ScreeningResult]:
-    """Screen ``patient`` today with the engine and store answers, facts, result and rules version."""
+    """Screen ``patient`` today with the engine and store answers, facts, result and rules version (the web
+    form first writes answers that differ from the record into it: ``update_history_from_answers``)."""
     if condition is not None and condition not in rules.conditions:
         raise ValueError(f"unknown condition {condition!r}")
     on_date = localtime.local_date(now, _zone(db, patient.clinic_id))
@@ -125,6 +130,25 @@ def record_screening(
     db.add(screening)
     db.flush()
     return screening, result
+
+
+def update_history_from_answers(
+    db: Session, patient: Patient, answers: Mapping[str, Answer], rules: RuleSet, *, user: User | None,
+    now: dt.datetime,
+) -> list[str]:
+    """Write into the patient's history each definite answer (yes or no) of a question that reads the record
+    and differs from it; "Not known" never erases what the record knows. The changed field names."""
+    record = patient_ops.facts_for_screening(patient)
+    changes: dict[str, str] = {}
+    for rule in rules.rules:
+        answer = answers.get(rule.id)
+        if rule.record_field is None or answer is None or answer.value not in ("yes", "no"):
+            continue
+        if record.get(rule.record_field) != answer.value:
+            changes[f"history_facts.{rule.record_field}"] = answer.value
+    if not changes:
+        return []
+    return patient_ops.update_patient(db, patient, changes, expected_version=patient.version, user=user, now=now)
 
 
 # --------------------------------------------------------------------------------------- validity
@@ -180,6 +204,26 @@ def latest_screening(db: Session, patient: Patient) -> Screening | None:
     """The patient's newest screening, or None."""
     return db.scalars(select(Screening).where(Screening.patient_id == patient.id)
                       .order_by(Screening.screened_at.desc(), Screening.id.desc()).limit(1)).first()
+
+
+def plan_offer(db: Session, screening: Screening, patient: Patient, user: User, today: dt.date) -> str | None:
+    """What the result page offers a therapist: "new" (make the plan) or "again" (make the open plan again from
+    this screening), when this is the newest valid screening for a condition with a protocol and it allows
+    treatment; else None."""
+    if screening.condition is None or screening.condition not in library().protocols:
+        return None
+    if not user.has_role(Role.THERAPIST) or patient.status == "restricted":
+        return None
+    newest = db.scalars(select(Screening.id).where(Screening.patient_id == patient.id,
+                                                   Screening.condition == screening.condition)
+                        .order_by(Screening.screened_at.desc(), Screening.id.desc()).limit(1)).first()
+    if newest != screening.id or not screening_status(screening, patient, today).valid:
+        return None
+    if not headline_of_screening(db, screening).allows_treatment:
+        return None
+    has_plan = db.scalars(select(Plan.id).where(Plan.patient_id == patient.id,
+                                                Plan.protocol_id == screening.condition).limit(1)).first()
+    return "again" if has_plan else "new"
 
 
 def overrides_of(db: Session, screening: Screening) -> list[ScreeningOverride]:
@@ -246,19 +290,10 @@ def record_override(
     if login is None or login.user_id != user.id or not login_is_fresh(login, now, fresh_minutes):
         raise ScreeningRefused("Confirm your password first: overriding needs a fresh login.")
     reason = (reason or "").strip()
-    if len(reason) < OVERRIDE_MIN_REASON:
-        raise ScreeningRefused(f"Give a reason of at least {OVERRIDE_MIN_REASON} characters.")
     chosen = list(dict.fromkeys(rule_ids))
-    if findings_of(screening, "urgent_refer"):
-        raise ScreeningRefused(URGENT_NO_OVERRIDE)
-    allowed = open_findings(db, screening)["defer"]
-    if screening.decision != "defer" or not allowed:
-        raise ScreeningRefused("This screening has no contraindication left to override.")
-    if not chosen:
-        raise ScreeningRefused("Name the contraindication you override.")
-    wrong = [r for r in chosen if r not in allowed]
-    if wrong:
-        raise ScreeningRefused(f"Not an absolute finding of this screening: {', '.join(wrong)}.")
+    problem = override_problem(db, screening, chosen, reason)
+    if problem:
+        raise ScreeningRefused(problem)
     override = ScreeningOverride(
         patient_id=screening.patient_id, screening_id=screening.id, rule_ids=",".join(chosen), reason=reason,
         by=user.email, by_id=user.id, at=now,
@@ -266,6 +301,24 @@ def record_override(
     db.add(override)
     db.flush()
     return override
+
+
+def override_problem(db: Session, screening: Screening, rule_ids: list[str], reason: str) -> str | None:
+    """Why the rules do not let these absolute findings of ``screening`` be overridden with this reason (never an
+    urgent refer, only open defer findings, a reason of 20 characters), or None; the page and the import ask."""
+    if len(reason.strip()) < OVERRIDE_MIN_REASON:
+        return f"Give a reason of at least {OVERRIDE_MIN_REASON} characters."
+    if findings_of(screening, "urgent_refer"):
+        return URGENT_NO_OVERRIDE
+    allowed = open_findings(db, screening)["defer"]
+    if screening.decision != "defer" or not allowed:
+        return "This screening has no contraindication left to override."
+    if not rule_ids:
+        return "Name the contraindication you override."
+    wrong = [r for r in rule_ids if r not in allowed]
+    if wrong:
+        return f"Not an absolute finding of this screening: {', '.join(wrong)}."
+    return None
 
 
 def confirm_password(db: Session, login: LoginSession, now: dt.datetime) -> None:
@@ -289,16 +342,10 @@ def record_clearance(
     now: dt.datetime,
 ) -> Clearance:
     """Record a doctor's clearance of one refer finding (the patient is then screened again)."""
-    if findings_of(screening, "urgent_refer"):
-        raise ScreeningRefused(f"{URGENT_NO_CLEARANCE} A clearance cannot be recorded on it.")
-    if rule_id not in open_findings(db, screening)["refer"]:
-        raise ScreeningRefused("Not a refer finding of this screening that is still waiting for clearance.")
-    if not (cleared_by or "").strip():
-        raise ScreeningRefused("Say who cleared the patient.")
-    if not (note or "").strip():
-        raise ScreeningRefused("Write what the doctor cleared.")
-    if cleared_on > _clinic_day(db, screening, now):
-        raise ScreeningRefused("The clearance date cannot be in the future.")
+    problem = clearance_problem(db, screening, rule_id=rule_id, cleared_by=cleared_by, cleared_on=cleared_on,
+                                note=note, today=_clinic_day(db, screening, now))
+    if problem:
+        raise ScreeningRefused(problem)
     clearance = Clearance(
         patient_id=screening.patient_id, screening_id=screening.id, rule_id=rule_id, cleared_by=cleared_by.strip(),
         cleared_on=cleared_on, note=(note or "").strip(), recorded_by=user.email, recorded_by_id=user.id,
@@ -307,6 +354,23 @@ def record_clearance(
     db.add(clearance)
     db.flush()
     return clearance
+
+
+def clearance_problem(db: Session, screening: Screening, *, rule_id: str, cleared_by: str, cleared_on: dt.date,
+                      note: str, today: dt.date) -> str | None:
+    """Why the rules do not let this clearance be recorded on ``screening`` (never on an urgent refer, only an open
+    refer finding, who and what required, not dated after ``today``), or None; the page and the import ask."""
+    if findings_of(screening, "urgent_refer"):
+        return f"{URGENT_NO_CLEARANCE} A clearance cannot be recorded on it."
+    if rule_id not in open_findings(db, screening)["refer"]:
+        return "Not a refer finding of this screening that is still waiting for clearance."
+    if not (cleared_by or "").strip():
+        return "Say who cleared the patient."
+    if not (note or "").strip():
+        return "Write what the doctor cleared."
+    if cleared_on > today:
+        return "The clearance date cannot be in the future."
+    return None
 
 
 # ------------------------------------------------------------------------------- for the plan engine
@@ -347,13 +411,23 @@ def condition_title(condition: str | None) -> str:
 
 
 @timeline_source
-def _screening_timeline(db: Session, patient: Patient) -> Iterable[TimelineEntry]:
-    """Each screening (decision in words, valid or stale), override and clearance."""
+def _screening_timeline(db: Session, patient: Patient, window: Window) -> Iterable[TimelineEntry]:
+    """Each screening (decision in words, valid or stale), override and clearance (the window's newest)."""
+    if not window.clinical:
+        return
     today = clinic_today(db.get(Clinic, patient.clinic_id))
-    screenings = db.scalars(select(Screening).where(Screening.patient_id == patient.id)).all()
+
+    def newest(model, at):
+        return list(db.scalars(select(model).where(model.patient_id == patient.id, *window.where(at))
+                               .order_by(at.desc()).limit(window.limit)))
+
+    screenings = newest(Screening, Screening.screened_at)
+    overrides = newest(ScreeningOverride, ScreeningOverride.at)
+    clearances = newest(Clearance, Clearance.recorded_at)
     by_id = {s.id: s for s in screenings}
-    overrides = list(db.scalars(select(ScreeningOverride).where(ScreeningOverride.patient_id == patient.id)))
-    clearances = list(db.scalars(select(Clearance).where(Clearance.patient_id == patient.id)))
+    # An override or clearance in the window may belong to an older screening: named from it all the same.
+    named = by_id | {s.id: s for s in db.scalars(select(Screening).where(Screening.id.in_(
+        {o.screening_id for o in overrides} | {c.screening_id for c in clearances})))}
     names = staff_names(db, [*(s.screened_by_id for s in screenings), *(o.by_id for o in overrides),
                              *(c.recorded_by_id for c in clearances)])
     for s in screenings:
@@ -371,16 +445,16 @@ def _screening_timeline(db: Session, patient: Patient) -> Iterable[TimelineEntry
             url=url_for("screening.result", screening_id=s.id),
         )
     for o in overrides:
-        screening = by_id.get(o.screening_id)
+        screening = named.get(o.screening_id)
         words = finding_labels(screening, o.rules) if screening is not None else "a contraindication"
         yield TimelineEntry(
             at=o.at, title="Contraindication overridden",
             detail=f"{words} · by {names.get(o.by_id, FORMER_STAFF)}",
             kind="override", url=url_for("screening.result", screening_id=o.screening_id)
-            if o.screening_id in by_id else None,
+            if o.screening_id in named else None,
         )
     for c in clearances:
-        screening = by_id.get(c.screening_id)
+        screening = named.get(c.screening_id)
         words = finding_labels(screening, [c.rule_id]) if screening is not None else "a referral"
         yield TimelineEntry(
             at=c.recorded_at, title="Doctor's clearance recorded",

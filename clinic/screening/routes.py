@@ -117,8 +117,13 @@ def start(patient_id: int):
     form_class = screening_form_class(rules, condition, case_facts, patient_ops.facts_for_screening(patient))
     form = form_class(data=prefill_data(form_class)) if request.method == "GET" else form_class()
     if form.validate_on_submit():
+        answers = form.to_answers()
+        changed = ops.update_history_from_answers(db.session, patient, answers, rules, user=g.user, now=now())
+        if changed:  # history asked once: what the patient says today corrects the record, old value kept
+            audit.record("patient_update", patient_ref=patient.id, detail="fields: " + ", ".join(changed)
+                         + "; from screening")
         screening, _result = ops.record_screening(
-            db.session, patient, answers=form.to_answers(), facts=form.to_facts(), condition=condition,
+            db.session, patient, answers=answers, facts=form.to_facts(), condition=condition,
             rules=rules, user=g.user, now=now(), valid_days=g.user.clinic.screening_valid_days,
         )
         audit.record("screen", patient_ref=patient.id,
@@ -156,6 +161,7 @@ def result(screening_id: int):
         may_override=g.user.has_role(Role.THERAPIST),
         chosen=screening.condition or GENERAL,
         earlier_rules=ops.made_with_earlier_rules(screening),
+        plan_offer=ops.plan_offer(db.session, screening, patient, g.user, today()),
     )
     audit.record("patient_view", patient_ref=patient.id, detail=f"screening {screening.id}")
     db.session.commit()

@@ -16,7 +16,7 @@ import pytest
 from clinic.handouts.context import HandoutOptions, PatientInfo
 from clinic.handouts.render import handout_css, handout_html, render_handout, render_many
 from clinic.handouts.sample import sample_handout
-from tests.pdf.handout_helpers import page_count
+from tests.helpers.handouts import page_count
 
 CPUS = os.cpu_count() or 1
 RUNS = 20

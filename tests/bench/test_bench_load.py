@@ -1,4 +1,5 @@
-"""Load: gunicorn with 2 workers on loopback, 20 simulated therapists doing a mixed clinic day.
+"""Load: gunicorn with the deployment's settings (clinic/gunicorn.conf.py: 2 threaded workers, each with a
+render process) on loopback, 20 simulated therapists doing a mixed clinic day.
 
 Not a test of correctness (that is the suite's job): it prints p50/p95 per action, the error count and
 how often "database is locked" appeared, on SQLite and (when CLINIC_TEST_DATABASE_URL is set, as
@@ -7,7 +8,7 @@ how often "database is locked" appeared, on SQLite and (when CLINIC_TEST_DATABAS
 Each therapist has a patient of their own with an approved plan (the demo's five cases, four times over).
 Two runs: "paced", where each therapist waits 0.5-1.5 s between clicks (already 20-50 times busier than a
 therapist who is also treating patients; the targets are judged here), and "flat out", with no think time
-at all: the server's saturation, reported but not judged. Every round they read: the
+at all: the server's saturation, where pages are judged against a looser target. Every round they read: the
 dashboard, a search, the patient page, the screening form, the plan page, the plan's edit form, the protocol and the
 approved handout. Once in the day, each at a different round, they also write: a new screening, a plan
 edit, an approval (which renders and stores the handout) and the large-print handout of the new revision,
@@ -46,13 +47,14 @@ from clinic.patients import fields as patient_fields
 from clinic.patients import operations as patient_ops
 from clinic.plans import demo as plan_demo
 from tests.conftest import TEST_SECRET, csrf_from, reset_postgres
-from tests.e2e.test_two_instances import free_port
+from tests.helpers.ports import free_port
 
 USERS = 20
 ROUNDS = 6
 TIME_LIMIT_SECONDS = 240
-PAGE_TARGET_MS = 300.0
-CACHED_TARGET_MS = 100.0
+# PERFORMANCE 6: paced, every page p95 <= 150 ms and cached downloads <= 50 ms; flat out, pages <= 300 ms.
+PAGE_TARGET_MS = {"paced": 150.0, "flat out": 300.0}
+CACHED_TARGET_MS = {"paced": 50.0, "flat out": 300.0}
 RENDER_TARGET_MS = 2000.0
 HANDOUT = re.compile(r"/revisions/(\d+)/handout\.pdf")
 
@@ -239,10 +241,10 @@ def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[-1] if len(values) >= 20 else max(values)
 
 
-def target_of(name: str) -> float:
+def target_of(name: str, mode: str) -> float:
     if "renders" in name:
         return RENDER_TARGET_MS
-    return CACHED_TARGET_MS if name.startswith("download handout") else PAGE_TARGET_MS
+    return (CACHED_TARGET_MS if name.startswith("download handout") else PAGE_TARGET_MS)[mode]
 
 
 @pytest.mark.parametrize("mode", THINK_SECONDS)
@@ -260,8 +262,8 @@ def test_bench_load_twenty_therapists_on_gunicorn(tmp_path, mode):
     log = tmp_path / "gunicorn.log"
     with open(log, "wb") as out:
         server = subprocess.Popen(
-            [str(Path(sys.executable).with_name("gunicorn")), "--workers", "2", "--bind", f"127.0.0.1:{port}",
-             "clinic.app:create_app()"], env=env, stdout=out, stderr=out)
+            [str(Path(sys.executable).with_name("gunicorn")), "-c", str(Path(__file__).parents[2] / "clinic" /
+             "gunicorn.conf.py"), "--workers", "2", "--bind", f"127.0.0.1:{port}"], env=env, stdout=out, stderr=out)
         try:
             base = f"http://127.0.0.1:{port}"
             for _ in range(100):
@@ -282,9 +284,8 @@ def test_bench_load_twenty_therapists_on_gunicorn(tmp_path, mode):
     cores = os.cpu_count()
     over = []
     for name, values in sorted(timings.items()):
-        target = target_of(name)
+        target = target_of(name, mode)
         verdict = "ok" if p95(values) <= target else "over target"
-        verdict = verdict if mode == "paced" else f"reported only: {verdict}"
         if verdict == "over target":
             over.append(name)
         print(f"load[{kind}] cores={cores} users={USERS} {name}: n={len(values)} p50={statistics.median(values):.1f} ms"

@@ -12,7 +12,7 @@ from sqlalchemy import delete
 
 from clinic.extensions import db
 from clinic.models import HandoutFile
-from tests.web.plan_helpers import approved_plan
+from tests.helpers.plans import approved_plan
 
 RUNS = 200
 RENDER_RUNS = 15

@@ -12,8 +12,14 @@ import pytest
 from clinic.extensions import db
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import log_in
-from tests.e2e.test_journeys import answer_every_question_no, fill_facts, submit_screening
-from tests.e2e.test_journeys_issue12 import approve, current_stage, download_handout
+from tests.helpers.journeys import (
+    answer_every_question_no,
+    approve,
+    current_stage,
+    download_handout,
+    fill_facts,
+    submit_screening,
+)
 
 pytestmark = pytest.mark.e2e
 

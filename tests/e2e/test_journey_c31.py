@@ -17,7 +17,7 @@ import yaml
 from clinic.extensions import db
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import log_in
-from tests.e2e.test_journeys_issue12 import TITLES, confirm_until, current_stage, make_plan, screen_with
+from tests.helpers.journeys import TITLES, confirm_until, current_stage, make_plan, screen_with
 
 pytestmark = pytest.mark.e2e
 

@@ -16,17 +16,11 @@ from clinic.extensions import db
 from clinic.models import Screening
 from tests.conftest import PASSWORD, require_tool
 from tests.e2e.conftest import log_in
-from tests.web.plan_helpers import CONDITIONS, FACTS, approved_plan
+from tests.helpers.journeys import TITLES, answer_every_question_no, fill_facts, open_screening, submit_screening
+from tests.helpers.plans import CONDITIONS, FACTS, approved_plan
 
 pytestmark = pytest.mark.e2e
 
-TITLES = {
-    "stroke": "Hand and arm after a stroke",
-    "fracture": "Fracture of the wrist, hand or fingers",
-    "tendinitis": "Tendinitis (tendinopathy) of the hand and wrist",
-    "arthritis": "Arthritis and arthrosis (osteoarthritis) of the hand",
-    "bruise": "Bruise (soft-tissue contusion) of the hand or forearm",
-}
 NAMES = {"stroke": ("Lovelace", "Ada"), "fracture": ("Ellis", "Margaret"), "tendinitis": ("Okafor", "Chidi"),
          "arthritis": ("Lindqvist", "Ingrid"), "bruise": ("Moreau", "Camille")}
 
@@ -46,35 +40,6 @@ def register_patient(page, base: str, family: str, given: str) -> int:
     assert match, page.url
     assert family.upper() in page.locator(".patient-banner").inner_text()
     return int(match.group(1))
-
-
-def fill_facts(page, facts: dict[str, str]) -> None:
-    """Type or tick each case fact: text and date fields are inputs, the others radio groups."""
-    for name, value in facts.items():
-        box = page.locator(f"input#fact_{name}")
-        if box.count():
-            box.fill(value)
-        else:
-            page.locator(f"#fact_{name} input[value='{value}']").check()
-
-
-def answer_every_question_no(page) -> None:
-    for group in page.locator("fieldset.q-answer").all():
-        group.get_by_label("No", exact=True).check()
-    confirm = page.get_by_label("I have checked the answers")
-    if confirm.count():
-        confirm.check()
-
-
-def open_screening(page, base: str, pid: int, condition: str) -> None:
-    page.goto(f"{base}/patients/{pid}")
-    page.get_by_role("link", name="Screen", exact=True).click()
-    page.get_by_role("link", name=TITLES[condition]).click()
-
-
-def submit_screening(page) -> None:
-    with page.expect_navigation():
-        page.get_by_role("button", name="Screen", exact=True).click()
 
 
 def pdf_text(path) -> str:

@@ -4,94 +4,28 @@ to plan to approval (or its refusal) to the handout read back through pdftotext.
 from __future__ import annotations
 
 import re
-import subprocess
 
 import pytest
 
-from tests.conftest import PASSWORD, require_tool
+from tests.conftest import PASSWORD
 from tests.e2e.conftest import log_in
-from tests.e2e.test_journeys import TITLES, answer_every_question_no, fill_facts, open_screening, submit_screening
-from tests.e2e.test_plan_journey import screen_for_fracture
-from tests.web.plan_helpers import FACTS
+from tests.helpers.journeys import (
+    TITLES,
+    answer_every_question_no,
+    approve,
+    confirm_until,
+    current_stage,
+    download_handout,
+    fill_facts,
+    make_plan,
+    open_screening,
+    screen_for_fracture,
+    screen_with,
+    submit_screening,
+)
+from tests.helpers.plans import FACTS
 
 pytestmark = pytest.mark.e2e
-
-
-def pdf_words(path) -> str:
-    """The handout's text with all runs of white space made one space."""
-    text = subprocess.run([require_tool("pdftotext"), "-layout", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
-    return " ".join(text.split())
-
-
-def make_plan(page, base: str, pid: int, title: str) -> None:
-    page.goto(f"{base}/patients/{pid}")
-    page.get_by_role("link", name="New plan").click()
-    page.get_by_role("link", name=title).click()
-    with page.expect_navigation():
-        page.get_by_role("button", name="Make the draft plan").click()
-
-
-def approve(page) -> str:
-    """Approve the draft on the plan page; the status line afterwards."""
-    with page.expect_navigation():
-        page.get_by_role("button", name="Approve the plan").click()
-    return page.locator(".plan-status").first.inner_text()
-
-
-def download_handout(page, tmp_path, name: str = "handout.pdf") -> str:
-    with page.expect_download() as info:
-        page.get_by_role("link", name="Handout (PDF)").click()
-    path = tmp_path / name
-    info.value.save_as(path)
-    return pdf_words(path)
-
-
-def answer_yes(page, rule_id: str, regions: tuple[str, ...] = (), side: str | None = None, detail: str = "") -> None:
-    """Answer one screening question "yes" and mark where on the body map, as a therapist clicks it."""
-    page.locator(f"#q_{rule_id}").get_by_label("Yes", exact=True).check()
-    where = page.locator(f"#q_{rule_id}_regions")
-    for region in regions:
-        box = where.locator(f"input[value='{region}']")
-        if not box.is_visible():  # a joint of a digit: open "One joint of the thumb or a finger"
-            where.locator("details.joints summary").click()
-        box.check()
-    if side is not None:
-        page.locator(f"#q_{rule_id}_side input[value='{side}']").check()
-    if detail:
-        page.locator(f"#q_{rule_id}_detail").fill(detail)
-
-
-def screen_with(page, base: str, pid: int, condition: str, facts: dict[str, str], **findings) -> str:
-    """Screen for ``condition``: the facts, "no" to every question but the findings given; the headline."""
-    open_screening(page, base, pid, condition)
-    fill_facts(page, facts)
-    answer_every_question_no(page)
-    for rule_id, (regions, side) in findings.items():
-        answer_yes(page, rule_id, regions, side)
-    submit_screening(page)
-    return page.locator("h1").inner_text()
-
-
-def current_stage(page):
-    """The plan page's card of the current stage."""
-    card = page.locator(".stage-card.stage-current")
-    assert card.count() == 1, "no current stage on the plan page"
-    return card
-
-
-def confirm_until(page, title: str) -> None:
-    """At this visit, confirm each next stage's entry criteria (the move page, every box ticked) until the current
-    stage is the one whose title starts with ``title`` (C02: never reached by the calendar alone)."""
-    for _ in range(6):
-        if current_stage(page).locator("h2").inner_text().split(" · ", 1)[-1].startswith(title):
-            return
-        page.get_by_role("link", name=re.compile(r"^Move to stage \d+")).click()
-        for box in page.locator("#criteria input[type=checkbox]").all():
-            box.check()
-        with page.expect_navigation():
-            page.get_by_role("button", name=re.compile(r"^Move to stage \d+")).click()
-    raise AssertionError(f"no stage starting {title!r} became current")
 
 
 def clinic_items(card) -> str:

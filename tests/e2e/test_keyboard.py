@@ -10,7 +10,7 @@ import re
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.web.plan_helpers import FACTS, screen
+from tests.helpers.plans import FACTS, screen
 
 pytestmark = pytest.mark.e2e
 

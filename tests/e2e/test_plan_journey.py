@@ -9,26 +9,9 @@ import pytest
 
 from tests.conftest import PASSWORD, require_tool
 from tests.e2e.conftest import log_in
+from tests.helpers.journeys import screen_for_fracture
 
 pytestmark = pytest.mark.e2e
-
-
-def screen_for_fracture(page, base: str, pid: int) -> None:
-    page.goto(f"{base}/patients/{pid}")
-    page.get_by_role("link", name="Screen", exact=True).click()
-    page.get_by_role("link", name="Fracture of the wrist, hand or fingers").click()
-    page.fill("#fact_fracture_date", "2026-01-12")  # the test clock says 2 March 2026
-    page.locator("#fact_bone").get_by_label("Wrist (distal radius)").check()
-    page.locator("#fact_affected_side").get_by_label("Right").check()
-    page.locator("#fact_treatment").get_by_label("Cast or splint").check()
-    page.fill("#fact_cast_removal_date", "2026-02-23")
-    for group in page.locator("fieldset.q-answer").all():
-        if not group.locator("input:checked").count():
-            group.get_by_label("No", exact=True).check()
-    if page.get_by_label("I have checked the answers").count():
-        page.get_by_label("I have checked the answers").check()
-    with page.expect_navigation():
-        page.get_by_role("button", name="Screen", exact=True).click()
 
 
 def test_new_plan_to_approved_revision_to_handout(live_server, page, make_user, make_patient, tmp_path):

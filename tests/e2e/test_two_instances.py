@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import http.cookiejar
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,14 +15,9 @@ import pytest
 from flask_migrate import stamp
 
 from tests.conftest import PASSWORD, TEST_SECRET, csrf_from
+from tests.helpers.ports import free_port
 
 pytestmark = pytest.mark.e2e
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

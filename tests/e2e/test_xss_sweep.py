@@ -7,9 +7,8 @@ import pytest
 
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import log_in
-from tests.payloads import XSS
-from tests.web.plan_helpers import approved_plan
-from tests.web.test_plans import edit_form, plan_url
+from tests.helpers.payloads import XSS
+from tests.helpers.plans import approved_plan, edit_form, plan_url
 
 pytestmark = pytest.mark.e2e
 

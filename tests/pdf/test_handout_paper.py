@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from clinic.extensions import db
+from clinic.handouts import plan_context as handout
+from clinic.handouts import printing
 from clinic.handouts.context import HandoutOptions
 from clinic.models import Patient, Plan, PlanRevision
-from clinic.plans import handout, printing
-from tests.pdf.handout_helpers import body_fill, page_count, pages_text, squash
+from tests.helpers.handouts import body_fill, page_count, pages_text, squash
 
 pytestmark = pytest.mark.pdf
 

@@ -19,7 +19,7 @@ from clinic.handouts.render import (
 )
 from clinic.handouts.sample import SAMPLE_DIGEST, sample_handout, sample_summary
 from tests.conftest import require_tool
-from tests.pdf.handout_helpers import page_count, pages_text, pdf_text, squash, text_sizes
+from tests.helpers.handouts import page_count, pages_text, pdf_text, squash, text_sizes
 
 pytestmark = pytest.mark.pdf
 

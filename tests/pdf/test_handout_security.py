@@ -14,15 +14,8 @@ import pytest
 from clinic.handouts.context import StopAndCall, TrackingSheet
 from clinic.handouts.render import handout_html, render_handout, render_summary, summary_html
 from clinic.handouts.sample import sample_handout, sample_summary
-from tests.payloads import PAYLOADS, XSS
-from tests.pdf.handout_helpers import (
-    page_count,
-    pdf_text,
-    region_text,
-    shown_in_header,
-    squash,
-    with_every_field,
-)
+from tests.helpers.handouts import page_count, pdf_text, region_text, shown_in_header, squash, with_every_field
+from tests.helpers.payloads import PAYLOADS, XSS
 
 pytestmark = pytest.mark.pdf
 

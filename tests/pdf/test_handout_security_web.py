@@ -1,5 +1,5 @@
 """SEC-20 and SEC-21 through the web: hostile text typed into the app's own forms, stored in the database,
-turned into the handout by the app's code (clinic/plans/printing.py, clinic/plans/handout.py) and
+turned into the handout by the app's code (clinic/handouts/printing.py, clinic/handouts/plan_context.py) and
 downloaded from the app's routes prints literally, makes the renderer fetch nothing and leaves no
 attachment, script, launch, link or open action in the PDF.
 
@@ -22,17 +22,18 @@ from sqlalchemy import select
 
 import clinic.pdf as pdf_module
 from clinic.extensions import db
+from clinic.handouts import plan_context as handout
+from clinic.handouts import printing
 from clinic.handouts.context import HandoutContext, HandoutOptions, TherapistSummaryContext
 from clinic.models import Clinic, Patient, Plan, PlanRevision, Screening
-from clinic.plans import handout, printing
 from clinic.plans import operations as plan_ops
 from clinic.plans.forms import DOSE_FIELDS, dose_name
 from tests.conftest import PASSWORD
-from tests.payloads import FETCHES, XSS
-from tests.pdf.handout_helpers import band_text, page_count, shown_in_header, squash
-from tests.web.plan_helpers import approve, new_plan, plan_id_from, screen
-from tests.web.test_patients import patient_form
-from tests.web.test_screening_pages import screenings
+from tests.helpers.handouts import band_text, page_count, shown_in_header, squash
+from tests.helpers.patients import patient_form
+from tests.helpers.payloads import FETCHES, XSS
+from tests.helpers.plans import approve, new_plan, plan_id_from, screen
+from tests.helpers.screening import screenings
 
 pytestmark = pytest.mark.pdf
 
@@ -152,7 +153,7 @@ PDF_ACTIONS = (b"/EmbeddedFile", b"/JavaScript", b"/JS ", b"/Launch", b"/URI", b
 ODD_RECORD_NUMBER = "R1/../../etc/passwd"
 EDITED_REPETITIONS = 17
 
-# A spread of tests/payloads.py: every 7th markup/template payload and every 2nd fetch payload (file://,
+# A spread of tests/helpers/payloads.py: every 7th markup/template payload and every 2nd fetch payload (file://,
 # http://127.0.0.1, @import, <link rel="attachment">), plus template syntax and pre-escaped entities.
 SAMPLE = [*XSS[::7], XSS[25], XSS[30], *FETCHES[::2]]
 

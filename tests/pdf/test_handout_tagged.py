@@ -12,8 +12,8 @@ import pytest
 from pypdf import PdfReader
 
 from clinic.handouts.render import ILLUSTRATIONS, illustration
-from tests.pdf.structure import full_text, outline, walk
-from tests.web.plan_helpers import approved_plan
+from tests.helpers.pdf_structure import full_text, outline, walk
+from tests.helpers.plans import approved_plan
 
 pytestmark = pytest.mark.pdf
 

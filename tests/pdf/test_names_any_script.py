@@ -12,8 +12,8 @@ from collections import Counter
 import pytest
 
 from tests.conftest import require_tool
-from tests.pdf.handout_helpers import band_text, pdf_text
-from tests.web.plan_helpers import approved_plan
+from tests.helpers.handouts import band_text, pdf_text
+from tests.helpers.plans import approved_plan
 
 pytestmark = pytest.mark.pdf
 

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from clinic.domain import planning
 from clinic.extensions import db
 from clinic.models import AuditEvent, PlanRevision
-from tests.pdf.handout_helpers import pages_text, pdf_text, squash, text_sizes
-from tests.web.plan_helpers import CONDITIONS, approve, approved_plan, new_plan, plan_id_from, screen
-from tests.web.test_screening_pages import screenings
+from tests.helpers.handouts import pages_text, pdf_text, squash, text_sizes
+from tests.helpers.plans import CONDITIONS, approve, approved_plan, new_plan, plan_id_from, screen
+from tests.helpers.screening import screenings
 
 pytestmark = pytest.mark.pdf
 

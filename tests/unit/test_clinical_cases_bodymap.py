@@ -30,7 +30,7 @@ from clinic.domain.planning import (
 from clinic.domain.protocols import illustration_ids_in, load_library
 from clinic.domain.screening import Answer, screen
 from clinic.domain.screening_rules import RuleSet, load_rules, parse_rules, questions_for
-from tests.unit.test_planning import EVERY_CRITERION
+from tests.helpers.planning import EVERY_CRITERION
 
 ROOT = Path(__file__).resolve().parents[2]
 LIBRARY = load_library([ROOT / "protocols"], illustration_ids_in(ROOT / "clinic" / "static" / "illustrations"))

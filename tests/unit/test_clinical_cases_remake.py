@@ -22,7 +22,7 @@ from clinic.domain.carryover import (
 )
 from clinic.domain.planning import PlanDraft, add_home_exercise, remove_home_exercise, set_home_dose, set_notes
 from clinic.domain.protocols import HomeDose
-from tests.unit.test_planning import GOOD_FACTS, LIBRARY, plan, screened, yes
+from tests.helpers.planning import GOOD_FACTS, LIBRARY, plan, screened, yes
 
 D = dt.date
 DAY = dt.date(2026, 3, 20)

@@ -15,8 +15,8 @@ from clinic.domain.plan_checks import check_urgent
 from clinic.domain.planning import Clearance, Override, PlanBlocked, needs_review, plan_to_canonical
 from clinic.domain.screening import Answer, screen
 from clinic.domain.screening_rules import questions_for
-from clinic.plans import handout
-from tests.unit.test_planning import GOOD_FACTS, LIBRARY, RULES, plan, screened, yes
+from clinic.handouts import plan_context as handout
+from tests.helpers.planning import GOOD_FACTS, LIBRARY, RULES, plan, screened, yes
 
 D = dt.date(2026, 3, 20)
 DAY = dt.timedelta(days=1)

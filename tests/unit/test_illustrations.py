@@ -10,38 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.illustrations import IDS
+
 ILLUSTRATIONS = Path(__file__).resolve().parents[2] / "clinic" / "static" / "illustrations"
 SVG_NS = "http://www.w3.org/2000/svg"
 MAX_BYTES = 8 * 1024
 
-IDS = [
-    "hands-rub-soap",
-    "fist-fast-open-slow",
-    "fist-slow-fan-fast",
-    "finger-tip-to-base",
-    "palm-knead-lines",
-    "wrist-circles",
-    "cream-rub-in",
-    "ball-roll-palm",
-    "balls-in-palm",
-    "piano-taps",
-    "soft-ball-squeeze",
-    "pick-up-coins",
-    "buttons-zip",
-    "bead-fingering",
-    "hand-elevation",
-    "shoulder-elbow-moves",
-    "stroke-toward-elbow",
-    "self-massage-tool",
-    "static-hold-wrist",
-    "light-weight-wrist",
-    "relaxed-hand-tap",
-    "finger-turn-on-table",
-    "bend-straighten-assisted",
-    "spread-close-fingers",
-    "warm-water-soak",
-    "wrist-stretch",
-]
 
 FORBIDDEN_TAGS = {"script", "foreignObject", "image", "iframe", "video", "audio"}
 URL_RE = re.compile(r"url\(\s*([^)]*)\)", re.IGNORECASE)

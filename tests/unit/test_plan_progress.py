@@ -10,9 +10,10 @@ import pytest
 
 from clinic.domain.planning import PlanEditError, plan_to_canonical
 from clinic.domain.progress import current_stage, move_to_next_stage, next_stage, next_stage_criteria
+from clinic.handouts import plan_context as handout
 from clinic.handouts.context import ClinicInfo, HandoutOptions, PatientInfo
-from clinic.plans import chart, handout
-from tests.unit.test_planning import DAY, GOOD_FACTS, override_for, plan, screened, yes
+from clinic.plans import chart
+from tests.helpers.planning import DAY, GOOD_FACTS, override_for, plan, screened, yes
 
 PEOPLE = handout.People(clinic=ClinicInfo("Clinic", "1 Road", "555"),
                         patient=PatientInfo("Ann Example", dt.date(1950, 1, 1), "P-000001"),

@@ -13,7 +13,6 @@ import os
 import random
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -43,117 +42,26 @@ from clinic.domain.planning import (
     set_home_dose,
     set_notes,
 )
-from clinic.domain.protocols import BODY_REGIONS, HomeDose, illustration_ids_in, load_library
+from clinic.domain.protocols import BODY_REGIONS, HomeDose
 from clinic.domain.screening import Answer, ScreeningResult, screen
-from clinic.domain.screening_rules import load_rules, questions_for
+from tests.helpers.planning import (
+    DAY,
+    GOOD_FACTS,
+    LIBRARY,
+    PROTOCOLS,
+    QUESTIONS,
+    ROOT,
+    RULES,
+    D,
+    answers_for,
+    override_for,
+    plan,
+    screened,
+    yes,
+)
+from tests.helpers.properties import examples
 
-ROOT = Path(__file__).resolve().parents[2]
-LIBRARY = load_library([ROOT / "protocols"], illustration_ids_in(ROOT / "clinic" / "static" / "illustrations"))
-RULES = load_rules(ROOT / "protocols" / "contraindications.yaml", LIBRARY.case_facts())
-PROTOCOLS = ("arthritis", "bruise", "fracture", "stroke", "tendinitis")
-DAY = dt.date(2026, 3, 20)
-D = dt.date
 ONE = dt.timedelta(days=1)
-
-# Realistic, complete case facts for each protocol on DAY; every screening gate has passed.
-GOOD_FACTS: dict[str, dict[str, Any]] = {
-    "stroke": {
-        "stroke_date": D(2026, 3, 1),
-        "stroke_type": "ischaemic",
-        "affected_side": "left",
-        "medically_stable_date": D(2026, 3, 5),
-        "cleared_by": "Dr Ray, stroke unit",
-    },
-    "fracture": {
-        "fracture_date": D(2026, 2, 1),
-        "bone": "distal_radius",
-        "affected_side": "right",
-        "treatment": "cast_or_splint",
-        "cast_removal_date": D(2026, 3, 15),
-    },
-    "tendinitis": {
-        "tendon_area": "thumb_side_wrist",
-        "affected_side": "right",
-        "onset_date": D(2026, 2, 20),
-        "acute_over_date": D(2026, 3, 10),
-    },
-    "arthritis": {
-        "arthritis_type": "osteoarthritis",
-        "affected_side": "both",
-        "joints": "thumb bases and finger middle joints",
-        "flare_settled_date": D(2026, 3, 1),
-    },
-    "bruise": {
-        "injury_date": D(2026, 3, 14),
-        "bruise_area": "hand",
-        "affected_side": "left",
-        "vessel_or_muscle_damage": "no",
-        "swelling_pain_gone_date": D(2026, 3, 18),
-    },
-}
-
-QUESTIONS = {c: tuple(r for g in questions_for(RULES, c) for r in g.questions) for c in PROTOCOLS}
-
-
-def answers_for(condition: str, **special: Answer) -> dict[str, Answer]:
-    """'no' to every question of this condition, except the ones given."""
-    answers = {rule.id: Answer("no") for rule in QUESTIONS[condition]}
-    answers.update(special)
-    return answers
-
-
-def yes(*regions: str, side: str | None = None) -> Answer:
-    return Answer("yes", regions=tuple(regions), side=side)
-
-
-def screened(
-    condition: str, facts: dict[str, Any] | None = None, on: dt.date = DAY, **special: Answer
-) -> ScreeningResult:
-    """The real screening of the shipped rules for this condition."""
-    facts = GOOD_FACTS[condition] if facts is None else facts
-    return screen(answers_for(condition, **special), facts, RULES, on, condition=condition)
-
-
-class _EveryCriterion:
-    """Every entry criterion of every stage confirmed: the stage is then chosen by its date alone. For tests
-    about a stage's content; tests of how stages begin pass ``confirmed`` themselves (C02)."""
-
-    def __contains__(self, item: object) -> bool:
-        return True
-
-    def __iter__(self):
-        return iter(())
-
-    def __len__(self) -> int:
-        return 0
-
-
-EVERY_CRITERION = _EveryCriterion()
-
-
-def plan(
-    condition: str,
-    facts: dict[str, Any] | None = None,
-    on: dt.date = DAY,
-    screening: ScreeningResult | None = None,
-    **kw: Any,
-) -> PlanDraft:
-    facts = GOOD_FACTS[condition] if facts is None else facts
-    result = screening if screening is not None else screened(condition, facts, on)
-    kw.setdefault("confirmed", EVERY_CRITERION)
-    return generate_plan(LIBRARY.protocol(condition), facts, result, on, library=LIBRARY, **kw)
-
-
-def override_for(result: ScreeningResult, on: dt.date | None = None) -> Override:
-    """A valid override naming every absolute finding."""
-    names = " and ".join(f.rule_id for f in result.findings if f.category == "absolute") or "defer"
-    return Override(
-        by="Sam Lee",
-        role="therapist",
-        reason=f"Treating despite {names}: discussed with the patient's GP by phone today.",
-        recorded_on=on or result.on_date,
-    )
-
 
 CLEARANCE = Clearance(by="Dr Okafor, GP", cleared_on=D(2026, 3, 18), note="Examined; massage may start.")
 
@@ -518,7 +426,7 @@ def independently_valid(override: Override | None, result: ScreeningResult, on: 
     )
 
 
-@settings(max_examples=10_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(10_000), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(patient=patient_with_absolute_finding(), kind=st.sampled_from(OVERRIDE_KINDS))
 def test_cs01_no_plan_for_an_absolute_contraindication_without_a_valid_override(patient, kind):
     condition, answers, facts, on = patient
@@ -714,7 +622,7 @@ def test_cs03_one_finger_joint_narrows_finger_work_to_the_rest_of_the_hand():
     assert breaches(draft, [("skin_condition", ("index_pip",), "right")]) == []
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     condition=st.sampled_from(PROTOCOLS),
     findings=st.lists(
@@ -948,7 +856,7 @@ def test_cs05_stage_boundaries_min_minus_one_min_min_plus_one(condition, stage_i
         assert stage.current == (not later_reached)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(condition=st.sampled_from(PROTOCOLS), days=st.integers(-60, 60))
 def test_cs05_no_stage_is_current_before_its_earliest_day_on_any_date(condition, days):
     draft = plan_on(condition, DAY + dt.timedelta(days=days))
@@ -978,7 +886,7 @@ def test_cs10_same_inputs_identical_plan(condition):
 _DIGEST_SCRIPT = """
 import datetime as dt, sys
 sys.path.insert(0, {root!r})
-from tests.unit.test_planning import plan, screened, yes
+from tests.helpers.planning import plan, screened, yes
 from clinic.domain.planning import plan_digest, plan_to_canonical
 for c in ("arthritis", "bruise", "fracture", "stroke", "tendinitis"):
     r = screened(c, open_wound=yes("palm", "wrist", side="left"), reduced_sensation=yes("fingers"), diabetes=yes())
@@ -1087,7 +995,7 @@ def edited_plan(draw) -> PlanDraft:
     return draft
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(draft=edited_plan())
 def test_cs09_an_approved_plan_round_trips_through_its_canonical_json_exactly(draft):
     canonical = plan_to_canonical(draft)

@@ -25,10 +25,11 @@ from clinic.domain.protocols import (
     outline,
 )
 from clinic.domain.rules import MissingFact
+from tests.helpers.illustrations import IDS as ILLUSTRATION_ID_LIST
+from tests.helpers.properties import examples
 
 ROOT = Path(__file__).resolve().parents[2]
 PROTOCOLS = ROOT / "protocols"
-from tests.unit.test_illustrations import IDS as ILLUSTRATION_ID_LIST  # noqa: E402
 
 MINI = Path(__file__).parent / "data" / "mini"
 ILLUSTRATION_FOLDER = ROOT / "clinic" / "static" / "illustrations"
@@ -793,7 +794,7 @@ ODD_VALUES = st.one_of(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(where=st.sampled_from(MINI_PATHS), value=ODD_VALUES)
 def test_any_broken_value_gives_problems_never_a_crash(where, value):
     techniques, protocol = _mini()

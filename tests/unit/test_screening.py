@@ -21,6 +21,7 @@ from clinic.domain.rules import DataFileError
 from clinic.domain.screening import ANSWER_VALUES, CATEGORY_DECISION, DECISION_ORDER, DECISION_WORDS, Answer, screen
 from clinic.domain.screening_json import answers_from_json, condition_from_json, facts_from_json, result_to_json
 from clinic.domain.screening_rules import GROUPS, RECORD_FIELDS, REGIONS, SIDES, load_rules, parse_rules, questions_for
+from tests.helpers.properties import examples
 
 ROOT = Path(__file__).resolve().parents[2]
 # The conditions are the shipped protocols: screening knows them only through the loaded library.
@@ -548,7 +549,7 @@ def _decode_answers(number: int) -> dict[str, Answer]:
 ANSWER_SETS = st.integers(0, len(_CHOICES) ** len(QUESTION_IDS) - 1).map(_decode_answers)
 
 
-@settings(max_examples=10_000, deadline=None)
+@settings(max_examples=examples(10_000), deadline=None)
 @given(
     case=CASES,
     answers=ANSWER_SETS,
@@ -566,7 +567,7 @@ def test_cs01_absolute_contraindication_always_defers(case, answers, absolute, o
     assert absolute in {f.rule_id for f in result.findings}
 
 
-@settings(max_examples=1_000, deadline=None)
+@settings(max_examples=examples(1_000), deadline=None)
 @given(
     case=CASES,
     answers=st.dictionaries(st.sampled_from(QUESTION_IDS), st.sampled_from([NO, NO, NO, *ANSWER_POOL])),

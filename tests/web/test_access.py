@@ -6,13 +6,13 @@ import pytest
 
 from clinic.extensions import db
 from tests.conftest import TEST_SECRET, csrf_from
-from tests.web.sweep import PROTECTED, PUBLIC, all_rules, snapshot
+from tests.helpers.sweep import PROTECTED, PUBLIC, all_rules, snapshot
 
 
 def test_sec01_every_route_is_classified_public_or_protected(app):
     endpoints = {rule.endpoint for rule, _m, _u in all_rules(app)}
     unknown = endpoints - PUBLIC - PROTECTED
-    assert not unknown, f"classify these endpoints in tests/web/sweep.py: {sorted(unknown)}"
+    assert not unknown, f"classify these endpoints in tests/helpers/sweep.py: {sorted(unknown)}"
 
 
 def test_sec01_without_a_session_nothing_but_the_allow_list_answers_2xx(app):
@@ -140,3 +140,27 @@ def test_an_unexpected_error_is_a_friendly_500_without_traceback(make_app, login
     assert response.status_code == 500
     assert b"Something went wrong on our side" in response.data
     assert b"secret internals" not in response.data and b"Traceback" not in response.data
+
+
+# What reception may open (the role matrix): identity and contact, the patient list and search, the Today page,
+# their own password, and the current handout to reprint (WF-09). Every other page is 403 to them.
+RECEPTION_MAY = {
+    "main.dashboard", "auth.logout", "auth.change_password", "patients.index", "patients.search", "patients.new",
+    "patients.show", "patients.history", "patients.edit", "plans.current_handout",
+}
+
+
+def test_wf09_reception_is_refused_every_page_but_identity_contact_and_the_current_handout(
+        app, make_user, login, make_patient):
+    assert make_patient() == 1
+    browser = login(make_user("reception")[1])
+    reached = set()
+    for rule, method, url in all_rules(app):
+        if method != "GET" or rule.endpoint in PUBLIC:
+            continue
+        response = browser.get(url)
+        response.close()
+        if response.status_code != 403:
+            reached.add(rule.endpoint)
+    gets = {rule.endpoint for rule, method, _url in all_rules(app) if method == "GET"}
+    assert reached == RECEPTION_MAY & gets

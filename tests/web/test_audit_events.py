@@ -21,10 +21,9 @@ from clinic.extensions import db
 from clinic.models import AuditEvent, Patient, User
 from clinic.patients import operations as patient_ops
 from tests.conftest import PASSWORD, Browser, FakeClock, require_tool
-from tests.web.plan_helpers import approve, approved_plan, new_plan, plan_id_from, plan_row, screen
-from tests.web.test_patients import patient_form
-from tests.web.test_plans import edit_form
-from tests.web.test_screening_pages import override_data
+from tests.helpers.patients import patient_form
+from tests.helpers.plans import approve, approved_plan, edit_form, new_plan, plan_id_from, plan_row, screen
+from tests.helpers.screening import override_data
 
 APP_DIR = Path(__file__).resolve().parents[2] / "clinic"
 NEW_PASSWORD = "a new password for the afternoon"

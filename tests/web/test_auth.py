@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from clinic.extensions import db
 from clinic.models import AuditEvent, FormDraft, LoginSession, User
-from tests.conftest import PASSWORD, csrf_from
+from tests.conftest import CHEAP_PASSWORD_HASH, PASSWORD, TEST_SECRET, csrf_from
 
 
 def audit_actions(app) -> list[str]:
@@ -209,14 +209,39 @@ def test_disabled_account_cannot_log_in(app, make_user, client):
 
 
 def test_password_hash_is_argon2id_and_rehashed_when_parameters_change(app, make_user, login):
+    # Changed on purpose: the tests hash at the cheapest cost (tests/conftest.py), so a hash made at another
+    # cost is re-made at the app's configured one; production's cost is checked in the next test.
     from argon2 import PasswordHasher
 
     user_id, email = make_user()
     with app.app_context():
         user = db.session.get(User, user_id)
         assert user.password_hash.startswith("$argon2id$")
-        user.password_hash = PasswordHasher(time_cost=1, memory_cost=8192).hash(PASSWORD)
+        user.password_hash = PasswordHasher(time_cost=2, memory_cost=8192).hash(PASSWORD)
         db.session.commit()
     login(email)
     with app.app_context():
-        assert "m=65536,t=3" in db.session.get(User, user_id).password_hash
+        assert "$m=8,t=1,p=1$" in db.session.get(User, user_id).password_hash
+
+
+def test_production_hashes_passwords_with_argon2id_at_3_passes_64_mib_and_4_lanes(tmp_path):
+    """An app built as production builds it (no cost in its settings) hashes at argon2-cffi's default cost, which
+    meets ASVS 5.0 (RELIABILITY.md pitfall 4), and a stored hash made at the tests' cheap cost is re-made."""
+    from clinic.app import create_app
+    from clinic.auth import passwords
+
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    create_app({"TESTING": True, "SECRET_KEY": TEST_SECRET, "DATABASE_URL": url})
+    made = passwords.hash_password(PASSWORD)
+    assert made.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert passwords.matches(made, PASSWORD) and not passwords.matches(made, PASSWORD + "!")
+    create_app({"TESTING": True, "SECRET_KEY": TEST_SECRET, "DATABASE_URL": url, **CHEAP_PASSWORD_HASH})
+    assert passwords.hash_password(PASSWORD).startswith("$argon2id$v=19$m=8,t=1,p=1$") and passwords.needs_rehash(made)
+
+
+@pytest.mark.parametrize("cheap", [{"PASSWORD_HASH_MEMORY_KIB": 8}, {"PASSWORD_HASH_TIME_COST": 1}])
+def test_a_deployment_cannot_configure_a_password_hash_below_owasp_floor(tmp_path, cheap):
+    from clinic.app import ConfigError, create_app
+
+    with pytest.raises(ConfigError, match="cheap to guess"):
+        create_app({"SECRET_KEY": TEST_SECRET, "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}", **cheap})

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from clinic.extensions import db
-from tests.pdf.handout_helpers import pdf_text, squash
-from tests.web.plan_helpers import approve, plan_id_from
-from tests.web.test_screening_pages import form_data, screen_url, text_of
+from tests.helpers.handouts import pdf_text, squash
+from tests.helpers.pages import text_of
+from tests.helpers.plans import approve, plan_id_from
+from tests.helpers.screening import form_data, screen_url
 
 EXTRA = Path(__file__).resolve().parents[1] / "data" / "protocols_extra"
 

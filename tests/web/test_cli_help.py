@@ -7,7 +7,8 @@ from click.testing import CliRunner
 
 from clinic.cli import main
 
-COMMANDS = ("audit", "backup", "db", "demo", "export", "handout", "import", "protocols", "screen", "user")
+COMMANDS = ("audit", "backup", "db", "demo", "export", "handout", "import", "protocols", "prune-handouts", "screen",
+            "user")
 
 
 @pytest.fixture

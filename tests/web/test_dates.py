@@ -17,7 +17,7 @@ from clinic.inputs import DATE_RANGE_MESSAGE
 from clinic.models import Clearance, OutcomeMeasure, Patient, Screening, TreatmentSession
 from clinic.patients import fields as F
 from tests.helpers.forms import every_form_class
-from tests.web.plan_helpers import approved_plan, screen
+from tests.helpers.plans import approved_plan, screen
 
 OUT_OF_RANGE = ["0001-01-01", "1899-12-31", "2201-01-01", "9999-12-31", "31/12/1899"]
 

@@ -7,7 +7,7 @@ from werkzeug.routing import IntegerConverter
 
 from tests.conftest import PASSWORD, csrf_from
 from tests.helpers.forms import every_form_class
-from tests.web.sweep import all_rules
+from tests.helpers.sweep import all_rules
 
 OUT_OF_RANGE_IDS = [str(2**31), str(2**63), str(2**64 + 1), "9" * 40, "-1", "-9223372036854775809", "1" * 5000]
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 import re
 import subprocess
 from pathlib import Path
@@ -19,28 +18,16 @@ from sqlalchemy import select
 
 from clinic.domain import planning
 from clinic.extensions import db
+from clinic.handouts import printing
+from clinic.handouts.printing import HandoutOptionsKey
 from clinic.models import AuditEvent, Patient, Plan, PlanRevision, RevisionReview, Screening
 from clinic.patients import operations as patient_ops
-from clinic.plans import printing
-from clinic.plans.operations import HandoutOptionsKey
 from tests.conftest import require_tool
-from tests.web.plan_helpers import approve, new_plan, plan_row, screen
-from tests.web.test_screening_pages import text_of
+from tests.helpers.legacy import LEGACY, as_day, as_when, legacy_fixture
+from tests.helpers.pages import text_of
+from tests.helpers.plans import approve, new_plan, plan_row, screen
 
-LEGACY = Path(__file__).resolve().parents[1] / "data" / "legacy"
 CONDITIONS = ("arthritis", "bruise", "fracture", "stroke", "tendinitis")
-
-
-def fixture(condition: str) -> dict:
-    return json.loads((LEGACY / f"{condition}.json").read_text())
-
-
-def _when(value: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(value)
-
-
-def _day(value: str) -> dt.date:
-    return dt.date.fromisoformat(value)
 
 
 @dataclasses.dataclass
@@ -55,24 +42,24 @@ def load_legacy(app, clock, condition: str) -> Legacy:
     """Put the stored rows of ``condition`` into the database, as the earlier app stored them."""
     from clinic.auth import operations as auth_ops
 
-    data = fixture(condition)
+    data = legacy_fixture(condition)
     with app.app_context():
         clinic = auth_ops.get_or_create_clinic(db.session, data["clinic"]["name"], clock())
         p = data["patient"]
         patient = patient_ops.create_patient(
-            db.session, clinic_id=clinic.id, values={**p, "birth_date": _day(p["birth_date"])}, user=None,
-            now=_when(data["screening"]["screened_at"]) - dt.timedelta(hours=1), actor="test")
+            db.session, clinic_id=clinic.id, values={**p, "birth_date": as_day(p["birth_date"])}, user=None,
+            now=as_when(data["screening"]["screened_at"]) - dt.timedelta(hours=1), actor="test")
         s = data["screening"]
         screening = Screening(patient_id=patient.id, condition=s["condition"], answers=s["answers"], facts=s["facts"],
                               result=s["result"], decision=s["decision"], rules_version=s["rules_version"],
-                              screened_by=s["screened_by"], screened_at=_when(s["screened_at"]),
-                              on_date=_day(s["on_date"]), valid_until=_day(s["valid_until"]))
+                              screened_by=s["screened_by"], screened_at=as_when(s["screened_at"]),
+                              on_date=as_day(s["on_date"]), valid_until=as_day(s["valid_until"]))
         db.session.add(screening)
         db.session.flush()
         pl = data["plan"]
         plan = Plan(patient_id=patient.id, protocol_id=pl["protocol_id"], status=pl["status"], draft=pl["draft"],
-                    screening_id=screening.id, created_by=pl["created_by"], created_at=_when(pl["created_at"]),
-                    updated_by=pl["updated_by"], updated_at=_when(pl["updated_at"]), version=pl["version"])
+                    screening_id=screening.id, created_by=pl["created_by"], created_at=as_when(pl["created_at"]),
+                    updated_by=pl["updated_by"], updated_at=as_when(pl["updated_at"]), version=pl["version"])
         db.session.add(plan)
         db.session.flush()
         for r in data["revisions"]:
@@ -80,7 +67,7 @@ def load_legacy(app, clock, condition: str) -> Legacy:
                 plan_id=plan.id, patient_id=patient.id, number=r["number"], canonical=r["canonical"],
                 digest=r["digest"], protocol_id=r["protocol_id"], protocol_version=r["protocol_version"],
                 content_hash=r["content_hash"], screening_id=screening.id, approved_by=r["approved_by"],
-                approved_by_name=r["approved_by_name"], approved_at=_when(r["approved_at"])))
+                approved_by_name=r["approved_by_name"], approved_at=as_when(r["approved_at"])))
         db.session.commit()
         return Legacy(patient.id, plan.id, screening.id, data)
 

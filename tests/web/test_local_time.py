@@ -13,7 +13,7 @@ from sqlalchemy import select
 from clinic import localtime
 from clinic.extensions import db
 from clinic.models import Clinic, PlanRevision, Screening, TreatmentSession
-from tests.web.plan_helpers import approved_plan
+from tests.helpers.plans import approved_plan
 
 # 04:00 UTC on 3 March is 20:00 on 2 March in Los Angeles (UTC−8 in March before daylight saving time).
 LATE_EVENING_IN_LA = dt.datetime(2026, 3, 3, 4, 0, tzinfo=dt.UTC)

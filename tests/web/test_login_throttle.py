@@ -10,7 +10,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from clinic.auth import operations as ops
+from clinic.auth import passwords
 from clinic.extensions import db
 from clinic.models import AuditEvent, LoginFailure
 from tests.conftest import PASSWORD, csrf_from
@@ -44,7 +44,7 @@ def remembered_browser(app, email: str, ip: str = OFFICE_IP):
 def count_hashes(monkeypatch):
     """How many argon2 verifications the app runs."""
     calls = {"n": 0}
-    real = ops._hasher
+    real = passwords._hasher
 
     class Counting:
         def verify(self, *args, **kwargs):
@@ -54,7 +54,7 @@ def count_hashes(monkeypatch):
         def __getattr__(self, name):
             return getattr(real, name)
 
-    monkeypatch.setattr(ops, "_hasher", Counting())
+    monkeypatch.setattr(passwords, "_hasher", Counting())
     return calls
 
 
@@ -185,3 +185,16 @@ def test_sec23_failures_too_old_to_count_are_forgotten(app, make_user, clock):
     try_login(attacker, email, "one more")
     with app.app_context():
         assert len(db.session.scalars(select(LoginFailure)).all()) == 1
+
+
+def test_sec23_rotating_secret_key_forgets_remembered_browsers_as_the_readme_says(app, make_app, make_user):
+    """README "Keys": after a new SECRET_KEY the remembered-device cookie exempts nothing until its owner
+    logs in again, so a throttled account waits out its window for its owner too (or an administrator unlocks)."""
+    _, victim = make_user()
+    desk_cookie = remembered_browser(app, victim).get_cookie("clinic_device").value
+    rotated = make_app(SECRET_KEY="rotated-secret-key-" + "y" * 40)
+    attacker = browser_at(rotated, ATTACKER_IP)
+    assert [try_login(attacker, victim, f"guess {i}").status_code for i in range(11)][-1] == 429
+    desk = browser_at(rotated, OFFICE_IP)
+    desk.set_cookie("clinic_device", desk_cookie)
+    assert try_login(desk, victim, PASSWORD).status_code == 429  # the old cookie no longer vouches for the browser

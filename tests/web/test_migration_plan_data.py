@@ -14,8 +14,8 @@ from clinic.domain import planning
 from clinic.extensions import db
 from clinic.models import Clinic, Plan, PlanRevision
 from tests.conftest import PASSWORD, Browser, csrf_from
-from tests.web.test_legacy_data import _day, _when, fixture
-from tests.web.test_screening_pages import text_of
+from tests.helpers.legacy import as_day, as_when, legacy_fixture
+from tests.helpers.pages import text_of
 
 BEFORE_ISSUE_12 = "a984a4e5c8c9"  # the head of the migrations when the legacy rows were stored
 
@@ -40,7 +40,7 @@ def _empty(column):
 
 @pytest.mark.db  # runs on PostgreSQL too (it builds its app without the app fixture)
 def test_item10_the_migrations_upgrade_a_database_with_a_plan_made_before_issue_12(make_app, clock):
-    data = fixture("fracture")
+    data = legacy_fixture("fracture")
     app = make_app()
     with app.app_context():
         upgrade(revision=BEFORE_ISSUE_12)
@@ -48,7 +48,7 @@ def test_item10_the_migrations_upgrade_a_database_with_a_plan_made_before_issue_
         conn = db.session.connection()
         clinic_id = insert(conn, "clinics", name=data["clinic"]["name"], created_at=clock())
         p = data["patient"]
-        patient_id = insert(conn, "patients", clinic_id=clinic_id, **{**p, "birth_date": _day(p["birth_date"])},
+        patient_id = insert(conn, "patients", clinic_id=clinic_id, **{**p, "birth_date": as_day(p["birth_date"])},
                             sort_name=f"{p['family_name']} {p['given_names']}".lower(), history_facts={},
                             created_at=clock() - dt.timedelta(hours=1), updated_at=clock() - dt.timedelta(hours=1),
                             clinical_changed_at=clock() - dt.timedelta(hours=1), version=1)
@@ -56,20 +56,20 @@ def test_item10_the_migrations_upgrade_a_database_with_a_plan_made_before_issue_
         screening_id = insert(conn, "screenings", patient_id=patient_id, condition=s["condition"], answers=s["answers"],
                               facts=s["facts"], result=s["result"], decision=s["decision"],
                               rules_version=s["rules_version"], screened_by=s["screened_by"],
-                              screened_at=_when(s["screened_at"]), on_date=_day(s["on_date"]),
-                              valid_until=_day(s["valid_until"]))
+                              screened_at=as_when(s["screened_at"]), on_date=as_day(s["on_date"]),
+                              valid_until=as_day(s["valid_until"]))
         assert "carried_over" not in Table("plans", MetaData(), autoload_with=conn).c
         pl = data["plan"]
         plan_id = insert(conn, "plans", patient_id=patient_id, protocol_id=pl["protocol_id"], status=pl["status"],
                          draft=pl["draft"], screening_id=screening_id, created_by=pl["created_by"],
-                         created_at=_when(pl["created_at"]), updated_by=pl["updated_by"],
-                         updated_at=_when(pl["updated_at"]), version=pl["version"])
+                         created_at=as_when(pl["created_at"]), updated_by=pl["updated_by"],
+                         updated_at=as_when(pl["updated_at"]), version=pl["version"])
         for r in data["revisions"]:
             insert(conn, "plan_revisions", plan_id=plan_id, patient_id=patient_id, number=r["number"],
                    canonical=r["canonical"], digest=r["digest"], protocol_id=r["protocol_id"],
                    protocol_version=r["protocol_version"], content_hash=r["content_hash"], screening_id=screening_id,
                    approved_by=r["approved_by"], approved_by_name=r["approved_by_name"],
-                   approved_at=_when(r["approved_at"]))
+                   approved_at=as_when(r["approved_at"]))
         db.session.commit()
         db.session.remove()  # the migration needs the database to itself
 

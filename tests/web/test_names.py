@@ -11,8 +11,8 @@ from pypdf import PdfReader
 
 from clinic.extensions import db
 from clinic.models import Patient, Plan, User
-from tests.web.plan_helpers import approved_plan
-from tests.web.sweep import all_rules
+from tests.helpers.plans import approved_plan
+from tests.helpers.sweep import all_rules
 
 # The only pages where an account's login may be read: the accounts list and the account form; and the JSON
 # export, a machine-readable copy of every row (PRIV-01) that keeps who did what as stored.

@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from clinic.extensions import db
 from clinic.models import Screening
-from tests.pdf.handout_helpers import pdf_text
-from tests.web.plan_helpers import CONDITIONS, approve, make_plan, new_plan, plan_id_from, screen
+from tests.helpers.handouts import pdf_text
+from tests.helpers.plans import CONDITIONS, approve, make_plan, new_plan, plan_id_from, screen
 
 pytestmark = pytest.mark.pdf
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from clinic.extensions import db
 from clinic.models import Patient, PatientChange
 from clinic.patients import fields as F
-from tests.web.test_patients import _found, patient_form, search
+from tests.helpers.patients import found_ids, patient_form, search
 
 pytestmark = pytest.mark.db
 
@@ -63,7 +63,7 @@ def test_ho02_register_a_chinese_name_family_first_and_find_her_by_the_whole_nam
     assert "<bdi><strong>王</strong>秀英</bdi>" in page  # the banner: family name in bold, no comma, no space
     assert "秀英 王" not in page and "秀英王" not in page
     for typed in ("王秀英", "秀英", "王", "王秀"):
-        assert _found(search(therapist, typed)) == {pid}, typed
+        assert found_ids(search(therapist, typed)) == {pid}, typed
     listing = therapist.get("/patients/").get_data(as_text=True)
     assert "<bdi><strong>王</strong>秀英</bdi>" in listing
 

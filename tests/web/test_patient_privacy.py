@@ -19,7 +19,8 @@ from clinic.patients import fields as F
 from clinic.patients import operations as ops
 from clinic.patients.forms import RECORD_NUMBER_RE
 from tests.conftest import csrf_from
-from tests.web.sweep import all_rules, snapshot
+from tests.helpers.properties import examples
+from tests.helpers.sweep import all_rules, snapshot
 
 
 def canaries(tag: str) -> dict:
@@ -326,7 +327,7 @@ patients = st.fixed_dictionaries({
 edits = st.lists(st.fixed_dictionaries({"medications": _text, "phone": _phone}), max_size=3)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(values=patients, changes=edits, created=_moment)
 def test_rel07_export_import_export_is_byte_equal(app, values, changes, created):
     with app.app_context():

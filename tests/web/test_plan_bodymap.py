@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.web.plan_helpers import approve, make_plan, plan_row
-from tests.web.test_screening_pages import screenings
+from tests.helpers.plans import approve, make_plan, plan_row
+from tests.helpers.screening import screenings
 
 ROOT = Path(__file__).resolve().parents[2]
 WHOLE_LEFT_ARM = ["hand", "wrist", "forearm", "elbow", "upper_arm", "shoulder", "neck_shoulder"]

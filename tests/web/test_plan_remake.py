@@ -12,9 +12,8 @@ from clinic.domain import planning
 from clinic.extensions import db
 from clinic.models import AuditEvent
 from tests.conftest import require_tool
-from tests.web.plan_helpers import approve, approved_plan, new_plan, plan_row, revisions
-from tests.web.test_plans import edit_form, plan_url
-from tests.web.test_screening_pages import text_of
+from tests.helpers.pages import text_of
+from tests.helpers.plans import approve, approved_plan, edit_form, new_plan, plan_row, plan_url, revisions
 
 INFLAMMATORY = {"arthritis_type": "inflammatory_arthritis"}  # the osteoarthritis-only stage goes
 

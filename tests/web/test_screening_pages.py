@@ -4,61 +4,27 @@ CS-04 missing facts, staleness, clearances, AUD-01 rows and SEC-03."""
 from __future__ import annotations
 
 import datetime as dt
-import html
 import re
 
 import pytest
 from sqlalchemy import func, select
 
-from clinic.domain.screening_rules import questions_for
 from clinic.extensions import db
 from clinic.models import AuditEvent, Clearance, Patient, Screening, ScreeningOverride, User
 from clinic.patients import operations as patient_ops
 from clinic.screening import operations as ops
 from tests.conftest import PASSWORD
-
-BRUISE_FACTS = {"fact_injury_date": "2026-02-20", "fact_bruise_area": "wrist", "fact_affected_side": "left",
-                "fact_vessel_or_muscle_damage": "no"}
-
-
-def question_ids(app, condition=None) -> list[str]:
-    rules = app.extensions["clinic.screening_rules"]
-    return [q.id for g in questions_for(rules, condition) for q in g.questions]
-
-
-def form_data(app, condition=None, answers=None, facts=None, **extra) -> dict:
-    """Every question answered "no", the given answers and facts on top; the pre-fill box ticked."""
-    data = {f"q_{rule_id}": "no" for rule_id in question_ids(app, condition)}
-    data.update({f"q_{k}": v for k, v in (answers or {}).items()})
-    data.update(facts if facts is not None else (BRUISE_FACTS if condition == "bruise" else {}))
-    data.update({"confirm_prefilled": "y", "submit": "Screen"})
-    data.update(extra)
-    return data
-
-
-def screen_url(pid, condition=None) -> str:
-    return f"/patients/{pid}/screen?condition={condition or 'general'}"
+from tests.helpers.pages import text_of
+from tests.helpers.screening import BRUISE_FACTS, form_data, override_data, question_ids, screen_url, screenings
 
 
 def post_screening(browser, app, pid, condition=None, **kw):
     return browser.post(screen_url(pid, condition), data=form_data(app, condition, **kw))
 
 
-def screenings(app) -> list[Screening]:
-    with app.app_context():
-        rows = db.session.scalars(select(Screening).order_by(Screening.id)).all()
-        db.session.expunge_all()
-        return rows
-
-
 def audit_count(app, action: str) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == action))
-
-
-def text_of(response) -> str:
-    """The page text without tags and with single spaces, to read as a person would."""
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))).split())
 
 
 @pytest.fixture
@@ -307,12 +273,6 @@ def deferred(app, therapist, patient):
     """A general screening deferred by a fever; returns its id."""
     row, _ = screened(therapist, app, patient, answers={"fever": "yes"})
     return row.id
-
-
-def override_data(**kw) -> dict:
-    data = {"rule_ids": "fever", "reason": "Temperature 37.6 after a hot bath; rechecked 36.8 now."}
-    data.update(kw)
-    return data
 
 
 def overrides(app) -> list[ScreeningOverride]:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from clinic.extensions import db
 from clinic.models import AuditEvent, Clinic
 from tests.conftest import PASSWORD
-from tests.web.plan_helpers import approved_plan
+from tests.helpers.plans import approved_plan
 
 SETTINGS = {
     "name": "Harbour Hand Clinic", "address": "3 Quay Road\nPortsmouth", "phone": "023 9200 0000",

@@ -16,8 +16,8 @@ from clinic.domain.progress import next_stage_criteria
 from clinic.domain.staging import choose_current, entry_criteria
 from clinic.extensions import db
 from clinic.models import StageConfirmation
-from tests.web.plan_helpers import approve, make_plan, new_plan, plan_row, revisions
-from tests.web.test_screening_pages import text_of
+from tests.helpers.pages import text_of
+from tests.helpers.plans import approve, make_plan, new_plan, plan_row, revisions
 
 # First seen today (2 March 2026, the test clock), 30 days after an ischaemic stroke, stable 27 days ago.
 C02 = {"stroke_date": "2026-01-31", "medically_stable_date": "2026-02-03"}

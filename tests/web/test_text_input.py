@@ -17,7 +17,7 @@ from clinic.models import Patient, Plan, TreatmentSession
 from clinic.patients import fields as F
 from tests.conftest import csrf_from
 from tests.helpers.forms import every_form_class
-from tests.web.plan_helpers import approved_plan
+from tests.helpers.plans import approved_plan
 
 HOSTILE = {"NUL": "\x00", "ESC": "\x1b[31m", "CRLF": "\r\n", "RLO": "\u202e", "RLI": "\u2067", "C1": "\x85",
            "DEL": "\x7f"}

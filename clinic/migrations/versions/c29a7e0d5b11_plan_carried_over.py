@@ -23,5 +23,7 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('plans', schema=None) as batch_op:
+    # recreate='never': SQLite (3.35+) drops the column in place. Batch mode's default copies the table and
+    # drops the old one, and that DROP deleted every row that cascades from it (revisions, sessions...).
+    with op.batch_alter_table('plans', schema=None, recreate='never') as batch_op:
         batch_op.drop_column('carried_over')

@@ -26,7 +26,9 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('clinics', schema=None) as batch_op:
+    # recreate="never": SQLite (3.35+) drops these plain columns in place. Batch mode's default copies the
+    # table and drops the old one, which SQLite refuses while users and patients point at a clinic.
+    with op.batch_alter_table('clinics', schema=None, recreate='never') as batch_op:
         batch_op.drop_column('screening_valid_days')
         batch_op.drop_column('paper_size')
         batch_op.drop_column('time_zone')

@@ -52,5 +52,7 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('patients') as batch_op:
+    # recreate='never': SQLite (3.35+) drops the column in place. Batch mode's default copies the table and
+    # drops the old one, and that DROP deleted every row that cascades from it (screenings, plans...).
+    with op.batch_alter_table('patients', schema=None, recreate='never') as batch_op:
         batch_op.drop_column('name_order')

@@ -5,7 +5,7 @@ optional note, and the protocol version and file hash it was checked against). T
 changed (CS-09). No existing data needs rows: every held revision stays held until a therapist reviews it.
 
 Revision ID: d4b8e2f6a9c1
-Revises: c5e7a1d2b9f4
+Revises: d1a4c7e2f805
 Create Date: 2026-11-30 05:30:00
 
 """
@@ -17,7 +17,7 @@ import clinic.models  # noqa: F401  custom column types (UTCDateTime) referenced
 
 # revision identifiers, used by Alembic.
 revision = 'd4b8e2f6a9c1'
-down_revision = 'c5e7a1d2b9f4'
+down_revision = 'd1a4c7e2f805'
 branch_labels = None
 depends_on = None
 

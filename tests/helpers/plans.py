@@ -3,6 +3,7 @@ screening through the web, making and approving plans."""
 
 from __future__ import annotations
 
+import html
 import re
 
 from sqlalchemy import select
@@ -11,7 +12,7 @@ from clinic.domain import planning
 from clinic.domain.progress import next_stage, next_stage_criteria
 from clinic.extensions import db
 from clinic.models import Plan, PlanRevision
-from tests.web.test_screening_pages import form_data, screen_url
+from tests.helpers.screening import form_data, screen_url
 
 FACTS = {
     "stroke": {"stroke_date": "2026-02-10", "stroke_type": "ischaemic", "affected_side": "left",
@@ -113,3 +114,20 @@ def approved_plan(browser, app, pid: int, condition: str = "fracture", **kw) -> 
     response = approve(browser, app, pid, plan_id)
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     return plan_id
+
+
+def plan_url(pid: int, plan_id: int, tail: str = "") -> str:
+    return f"/patients/{pid}/plans/{plan_id}{tail}"
+
+
+def edit_form(app, browser, pid: int, plan_id: int) -> dict[str, str]:
+    """The edit form's current values, as a browser would send them back."""
+    page = browser.get(plan_url(pid, plan_id, "/edit")).get_data(as_text=True)
+    data = {}
+    for tag in re.findall(r"<input[^>]*>", page):
+        attrs = dict(re.findall(r'([a-z-]+)="([^"]*)"', tag))
+        if attrs.get("name") and attrs["name"] != "csrf_token" and attrs.get("type") != "checkbox":
+            data[attrs["name"]] = attrs.get("value", "")
+    for name, text in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>([^<]*)</textarea>', page):
+        data[name] = html.unescape(text).strip()
+    return data
