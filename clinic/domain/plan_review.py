@@ -146,10 +146,29 @@ def _stage_changes(label: str, old: Mapping[str, Any], new: Mapping[str, Any]) -
                 out.append(f"{label}, {item[title]}: {', '.join(_dose_changes(before[k]['dose'], item['dose']))}")
             if k in before and before[k].get("leave_out", []) != item.get("leave_out", []):
                 out.append(f"{label}, {item[title]}: {_leave_out_change(item.get('leave_out', []))}")
+    out += _lines_changed(f"{label}, take care", old.get("precautions", []), new.get("precautions", []))
+    out += _lines_changed(f"{label}, stop sign", _signs(old), _signs(new))
+    out += _lines_changed(f"{label}, move on when", old.get("move_on_when", []), new.get("move_on_when", []))
     old_removed = {(r["kind"], r["ref"]) for r in old.get("removed", [])}
     for removal in new.get("removed", []):
         if (removal["kind"], removal["ref"]) not in old_removed:
             out.append(f"{label}, left out: {removal['name']} ({removal.get('reason') or 'a screening finding'})")
+    return out
+
+
+def _lines_changed(label: str, before: list[Any], after: list[Any]) -> list[str]:
+    """'Stage 1, take care added: …' / '… removed: …' for lines in one list and not the other."""
+    old, new = [str(x) for x in before], [str(x) for x in after]
+    return ([f"{label} added: {line}" for line in new if line not in old]
+            + [f"{label} removed: {line}" for line in old if line not in new])
+
+
+def _signs(stage: Mapping[str, Any]) -> list[str]:
+    """Every stop-and-call sign of a stored stage, with what to do ('Go to A&E now: the cast feels too tight.')."""
+    out = []
+    for group in stage.get("stop_and_call", []) or []:
+        if isinstance(group, Mapping):
+            out += [f"{sign} ({group.get('action', '')})" for sign in group.get("signs", []) or []]
     return out
 
 

@@ -220,6 +220,9 @@ def test_item10_an_old_revision_reviewed_still_correct_prints_again_unchanged_fr
 
 def test_item10_a_still_correct_lapses_when_the_protocol_changes_again(app, clock, therapist):
     legacy = load_legacy(app, clock, "fracture")
+    # what today's rules would change, in the therapist's words: this cast-treated fracture loses the scar line
+    page = text_of(therapist.get(plan_url(legacy)))
+    assert "take care removed: Do not massage over a surgical scar until it has fully closed." in page
     assert therapist.post(plan_url(legacy, "/revisions/2/reviewed"), data={"note": ""}).status_code == 302
     assert therapist.get(plan_url(legacy, "/revisions/2/handout.pdf")).status_code == 200
 
