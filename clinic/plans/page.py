@@ -22,13 +22,20 @@ def finding_values(draft: PlanDraft, rules: RuleSet) -> dict[str, Any]:
     names = {r.id: r.name for r in rules.rules}
     findings = [(f"finding-{i}", plan_filtering.finding_words(line, names.get(line.rule_id, "")), line)
                 for i, line in enumerate(draft.avoid, 1)]
+    # the therapist's text without a first sentence that only says the name again ("Broken skin. No massage…")
+    details = {anchor: _without_name(line.therapist_text, names.get(line.rule_id, "")) for anchor, _w, line in findings}
 
     def because_of(item, stage) -> list[tuple[str, str]]:
         hits = [(anchor, words) for anchor, words, line in findings if plan_filtering.narrowed_by(item, (line,))]
         if plan_filtering.narrowed_by(item, stage.protect):
             hits.append((f"stage-{stage.number}-injured", "the injured area in this stage"))
         return hits
-    return {"findings": findings, "because_of": because_of}
+    return {"findings": findings, "because_of": because_of, "finding_details": details}
+
+
+def _without_name(text: str, name: str) -> str:
+    first, dot, rest = text.partition(". ")
+    return rest if dot and name and first.strip().rstrip(".").lower() == name.lower() else text
 
 
 def held_values(db: Session, plan: Plan, state: ops.PlanState, library: Library) -> dict[str, Any]:

@@ -197,7 +197,7 @@ def test_cs03_touch_on_an_avoided_region_is_narrowed_or_left_out_with_the_reason
     # Self-massage of the right hand is done with the left hand, so it leaves out the right side instead.
     assert all("left:palm" in i.leave_out or i.with_other_hand for i in narrowed)
     page = text_of(therapist.get(plan_url(patient, plan_id)))
-    assert "Do not massage" in page and "Leave out the left palm." in page and "Broken skin." in page
+    assert "Do not massage" in page and "Leave out the left palm." in page and "Broken skin: the left palm." in page
     for s in draft.stages:
         for r in s.removed:
             assert r.name in page and "Left out for this patient" in page
@@ -214,7 +214,9 @@ def test_cs03_the_plan_page_gives_each_finding_once_and_a_narrowed_item_links_to
     assert len(narrowed) > 1
     body = therapist.get(plan_url(patient, plan_id)).get_data(as_text=True)
     page = text_of(therapist.get(plan_url(patient, plan_id)))
-    assert page.count(wound.therapist_text) == 1
+    # the finding's name, its place and the rest of the therapist's text, once
+    assert page.count(wound.therapist_text.removeprefix("Broken skin. ")) == 1
+    assert "Broken skin: the left palm. No massage on or next to the marked area" in page
     assert "Why:" not in page
     assert body.count('Because of <a href="#finding-1">broken skin: the left palm</a>.') >= len(
         [i for i in narrowed if "left:palm" in i.leave_out])
