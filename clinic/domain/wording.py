@@ -41,7 +41,9 @@ def describe_start_rule(rule: StartRule, facts: Mapping[str, CaseFact] | None = 
 
     parts: list[str] = []
     for term in rule.dates:
-        if term.days_by_fact is None:
+        if term.days_by_fact is None and term.days == 0 and facts is not None:
+            parts.append(name(term.fact))
+        elif term.days_by_fact is None:
             parts.append(f"{name(term.fact)} + {_count(term.days, 'day')}")
         else:
             table = ", ".join(
