@@ -12,7 +12,7 @@ from sqlalchemy import event, insert, select
 
 from clinic.extensions import db
 from clinic.models import HandoutPrint, OutcomeMeasure, PlanRevision, TreatmentSession
-from tests.web.plan_helpers import approved_plan
+from tests.helpers.plans import approved_plan
 
 
 @pytest.fixture

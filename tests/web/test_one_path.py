@@ -15,7 +15,7 @@ from clinic.library import screening_rules
 from clinic.models import AuditEvent, Patient, PatientChange, Plan
 from clinic.patients import fields as F
 from clinic.patients import operations as patient_ops
-from tests.web.plan_helpers import FACTS, fact_fields, plan_row, screen
+from tests.helpers.plans import FACTS, fact_fields, plan_row, screen
 
 NAMES = {"record_number": "P-000001", "family_name": "Lopez", "given_names": "Maria", "birth_date": "1961-05-04",
          "name_order": "given_first", "sex": "", "dominant_hand": "right"}
@@ -146,7 +146,7 @@ def test_wf03_the_next_stage_waiting_on_a_planned_date_moves_in_one_form_with_ed
         app, make_user, login, make_patient, clock):
     from clinic.domain.progress import next_stage_criteria
     from clinic.models import StageMove
-    from tests.web.plan_helpers import approve, make_plan
+    from tests.helpers.plans import approve, make_plan
 
     email = make_user("therapist")[1]
     therapist = login(email)
@@ -178,7 +178,7 @@ def test_wf03_the_next_stage_waiting_on_a_planned_date_moves_in_one_form_with_ed
 
 def test_wf03_a_move_without_the_criteria_or_the_date_changes_nothing_and_says_why(
         app, make_user, login, make_patient, clock):
-    from tests.web.plan_helpers import approve, make_plan
+    from tests.helpers.plans import approve, make_plan
 
     email = make_user("therapist")[1]
     therapist = login(email)

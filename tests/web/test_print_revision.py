@@ -68,7 +68,7 @@ def test_an_approval_holds_no_sqlite_write_lock_while_its_handout_renders(app, t
 
     from clinic.db import sqlite_path
     from clinic.handouts import printing
-    from tests.web.plan_helpers import make_plan
+    from tests.helpers.plans import make_plan
 
     pid = make_patient()
     plan_id = make_plan(therapist, app, pid, "fracture")

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from clinic.extensions import db
 from clinic.models import HandoutPrint, Patient
 from clinic.patients import operations as patient_ops
-from tests.web.plan_helpers import approved_plan, make_plan
+from tests.helpers.plans import approved_plan, make_plan
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from clinic.extensions import db
 from clinic.models import Clinic, Patient
 from clinic.patients import operations as patient_ops
-from tests.web.plan_helpers import approved_plan, screen
+from tests.helpers.plans import approved_plan, screen
 
 
 @pytest.fixture
