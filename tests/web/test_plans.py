@@ -609,6 +609,7 @@ def test_sec03_no_plan_route_opens_another_clinics_plan_and_no_body_carries_thei
     b_therapist = login(make_user("therapist", clinic="Clinic B")[1])
     their_plan = approved_plan(b_therapist, app, theirs, "fracture")
     (their_revision,) = revisions(app, their_plan)
+    their_screening = their_revision.screening_id
     forbidden = ["Beefamily", "Beegiven", "1971", their_revision.digest[7:19], "BeeNote"]
     mine = make_patient(clinic="Clinic A")
     my_plan = approved_plan(therapist, app, mine, "bruise")
@@ -620,7 +621,7 @@ def test_sec03_no_plan_route_opens_another_clinics_plan_and_no_body_carries_thei
         combos = ((theirs, their_plan), (mine, their_plan), (theirs, my_plan)) if "plan_id" in rule.arguments \
             else ((theirs, None),)
         for patient_id, plan_id in combos:
-            args = {"patient_id": patient_id, "plan_id": plan_id, "number": 1}
+            args = {"patient_id": patient_id, "plan_id": plan_id, "number": 1, "screening_id": their_screening}
             with app.test_request_context():
                 url = url_for(rule.endpoint, **{k: v for k, v in args.items() if k in rule.arguments})
             form = {"notes": "BeeNote", "patient_notes": "BeeNote", "version": "1", "csrf_token": therapist.token()}
