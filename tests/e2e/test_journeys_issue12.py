@@ -152,7 +152,8 @@ def test_c29_a_dose_changed_10_to_12_and_a_note_survive_the_cast_coming_off_late
     current = page.locator("fieldset.section", has=page.locator("legend", has_text="(current)"))
     boxes = current.locator("input[aria-label^='Repetitions, ']")
     box = next(b for b in boxes.all() if b.input_value() == "10")
-    exercise = box.get_attribute("aria-label").removeprefix("Repetitions, ")
+    # the field's name: "Repetitions, <exercise>, stage <n>"
+    exercise = box.get_attribute("aria-label").removeprefix("Repetitions, ").rsplit(", stage ", 1)[0]
     box.fill("12")
     page.get_by_label("Notes for the patient").fill("Keep the hand up on a cushion in the evening.")
     with page.expect_navigation():
