@@ -54,6 +54,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from clinic.main.routes import bp as main_bp
     from clinic.measures.routes import bp as measures_bp
     from clinic.patients.routes import bp as patients_bp
+    from clinic.plans import review_routes  # noqa: F401  (its views are on the plans blueprint)
     from clinic.plans.routes import bp as plans_bp
     from clinic.protocols.routes import bp as protocols_bp
     from clinic.screening.routes import bp as screening_bp

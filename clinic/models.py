@@ -429,6 +429,28 @@ class PlanRevision(db.Model):
     approved_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
+class RevisionReview(db.Model):
+    """A therapist's "Reviewed — still correct" for an approved revision that was held because its protocol
+    changed after approval (CS-11). The revision itself never changes (CS-09); this row says who checked it
+    against which protocol version and file, when, and why. It counts only while the protocol is still that
+    version and file: a later change of the protocol holds the revision again."""
+
+    __tablename__ = "revision_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    revision_id: Mapped[int] = mapped_column(ForeignKey("plan_revisions.id", ondelete="CASCADE"), index=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    # The protocol as it was loaded when the therapist checked the revision against it.
+    protocol_version: Mapped[int] = mapped_column()
+    content_hash: Mapped[str] = mapped_column(String(80))
+    note: Mapped[str] = mapped_column(Text, default="")
+    by: Mapped[str] = mapped_column(String(254), default="")
+    # The therapist's name as shown on the plan page (a copy: the account may change later).
+    by_name: Mapped[str] = mapped_column(String(200), default="")
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
 class TreatmentSession(db.Model):
     """One treatment session of a plan: the stage, techniques done, pain before and after (0–10)."""
 

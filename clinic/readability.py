@@ -35,6 +35,7 @@ PATIENT_FIELDS: Mapping[str, frozenset[str]] = {
     "Technique": frozenset({"steps"}),
     "Stage": frozenset({"precautions"}),
     "Protocol": frozenset({"precautions"}),
+    "ConditionalPrecaution": frozenset({"text"}),
     "StopSigns": frozenset({"action", "signs"}),
 }
 

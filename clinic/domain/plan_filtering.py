@@ -69,6 +69,19 @@ def line_places(line: AvoidLine) -> frozenset[Place]:
     return bodymap.places([r for r in line.regions if bodymap.is_region(r)], sides)
 
 
+def finding_words(line: AvoidLine, name: str = "") -> str:
+    """A finding in a few words for a list of reasons: 'a hot, swollen joint: the right index finger's middle
+    joint'; without a name, the first sentence of the therapist's text."""
+    what = name or line.therapist_text.split(". ")[0].rstrip(".")
+    where = bodymap.places_words(bodymap.condense(line_places(line)))
+    return f"{what}: {where}" if where else what
+
+
+def narrowed_by(item: Item, lines: tuple[AvoidLine, ...]) -> tuple[AvoidLine, ...]:
+    """The lines that narrowed ``item`` (its ``leave_out_reason`` holds their therapist texts)."""
+    return tuple(line for line in lines if line.therapist_text and line.therapist_text in item.leave_out_reason)
+
+
 def item_places(item: Item) -> frozenset[Place]:
     """Where an item works now: its regions on its sides, less what a finding left out."""
     sides = item.sides or bodymap.SIDES

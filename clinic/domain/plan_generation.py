@@ -202,7 +202,7 @@ def _plan_stage(
         clinic=tuple(clinic),
         home=tuple(home),
         removed=tuple(removed),
-        precautions=stage.precautions,
+        precautions=stage.precautions_for(facts),
         screening_precautions=(),
         stop_and_call=stage.stop_and_call,
         move_on_when=stage.move_on_when,

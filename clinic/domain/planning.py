@@ -45,7 +45,7 @@ from clinic.domain.plan_model import (
     Removal,
     ScreeningRef,
 )
-from clinic.domain.plan_review import diff_plans, needs_review
+from clinic.domain.plan_review import diff_plans, needs_review, protocol_changed
 from clinic.domain.wording import format_day
 
 __all__ = [
@@ -74,6 +74,7 @@ __all__ = [
     "generate_plan",
     "local_problems",
     "needs_review",
+    "protocol_changed",
     "plan_digest",
     "plan_from_canonical",
     "plan_to_canonical",

@@ -21,9 +21,16 @@ from clinic.domain.protocol_model import (
     Stage,
     Technique,
 )
-from clinic.domain.protocol_stages import _check_timing, _parse_only_if, _parse_stage, _parse_stop_groups, _Refs
+from clinic.domain.protocol_stages import (
+    _check_timing,
+    _parse_only_if,
+    _parse_stage,
+    _parse_stop_groups,
+    _Refs,
+    parse_precautions,
+)
 from clinic.domain.rules import Problems
-from clinic.domain.yaml_checks import _identifier, _list, _mapping, _one_of, _show, _text, _texts, _whole
+from clinic.domain.yaml_checks import _identifier, _list, _mapping, _one_of, _show, _text, _whole
 
 # ---------------------------------------------------------------------------------------------
 # A protocol file
@@ -51,6 +58,7 @@ _FACT_KEYS = {
     "question": "text",
 }
 _FACT_OPTIONAL = {
+    "label": "a short name for people, such as 'Cast off', shown where the case facts are listed",
     "help": "text",
     "required": "true or false",
     "options": "the answers, as value: label lines",
@@ -79,7 +87,6 @@ def _parse_protocol(
     }
     sources = _parse_sources(top.get("sources"), problems) if "sources" in top else ()
     facts, broken_facts = _parse_facts(top.get("facts"), problems) if "facts" in top else ((), set())
-    precautions = _texts(top.get("precautions"), "precautions", problems)
     stop_and_call = _parse_stop_groups(top.get("stop_and_call"), "stop_and_call", problems)
     injury = (
         parse_injury(top["injury"], problems, {fact.name: fact for fact in facts}) if "injury" in top else None
@@ -100,6 +107,7 @@ def _parse_protocol(
         if "measures" in top else ()
     )
     pain_rule = parse_pain_rule(top["pain_rule"], problems) if "pain_rule" in top else None
+    precautions = parse_precautions(top.get("precautions"), "precautions", problems, refs)
     stages: list[Stage] = []
     raw_stages = (
         _list(top.get("stages"), "stages", problems, "stages", allow_empty=False) if "stages" in top else []
@@ -125,7 +133,7 @@ def _parse_protocol(
         sources=sources,
         facts=facts,
         stages=tuple(stages),
-        precautions=precautions,
+        precautions=tuple(p for p in precautions if isinstance(p, str)),
         stop_and_call=stop_and_call,
         content_hash="",
         file=file_label,
@@ -165,6 +173,7 @@ def _parse_facts(raw: Any, problems: Problems) -> tuple[tuple[CaseFact, ...], se
         ftype = _one_of(body.get("type"), f"{path}.type", problems, FACT_TYPES) if "type" in body else None
         question = _text(body["question"], f"{path}.question", problems) if "question" in body else None
         help_text = _text(body["help"], f"{path}.help", problems) if "help" in body else ""
+        short_name = _text(body["label"], f"{path}.label", problems) if "label" in body else ""
         required = body.get("required", True)
         if not isinstance(required, bool):
             problems.add(f"{path}.required", f"expected true or false, got {_show(required)}")
@@ -204,7 +213,8 @@ def _parse_facts(raw: Any, problems: Problems) -> tuple[tuple[CaseFact, ...], se
             names.add(name)
         if len(problems.items) == before and name and ftype and question:
             out.append(
-                CaseFact(name, ftype, question, help_text or "", bool(required), tuple(options), after, event or "")
+                CaseFact(name, ftype, question, help_text or "", bool(required), tuple(options), after, event or "",
+                         short_name or "")
             )
         elif isinstance(body.get("name"), str):
             broken.add(body["name"])

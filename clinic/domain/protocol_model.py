@@ -62,6 +62,13 @@ class CaseFact:
     after: str | None = None
     # Date facts only: the moment in words, for a stage still waiting for it ("the cast is off").
     event: str = ""
+    # A short name for people ("Cast off"), where the plan page and its history list the case facts.
+    label: str = ""
+
+    @property
+    def words(self) -> str:
+        """The fact's name for people: its label, else its name with spaces (a file written before labels)."""
+        return self.label or self.name.replace("_", " ").capitalize()
 
     @property
     def values(self) -> tuple[str, ...]:
@@ -242,6 +249,19 @@ class StopSigns:
 
 
 @dataclass(frozen=True)
+class ConditionalPrecaution:
+    """A precaution only for some of a protocol's patients ("Do not rub over a scar…" only after surgery):
+    printed when every ``only_if`` fact has one of its listed answers, or is not known yet (the safe side)."""
+
+    text: str
+    only_if: tuple[tuple[str, tuple[str, ...]], ...]
+
+    def applies_to(self, facts: Mapping[str, Any]) -> bool:
+        """Whether the precaution is for a patient with these facts."""
+        return all(facts.get(name) in (None, "") or facts.get(name) in allowed for name, allowed in self.only_if)
+
+
+@dataclass(frozen=True)
 class Stage:
     """One stage of a protocol (a FHIR PlanDefinition action).
 
@@ -265,6 +285,12 @@ class Stage:
     # education only), and whether a cast or splint holds joints still in this stage.
     injured_area: tuple[str, ...] | None = None
     held: bool = False
+    # Precautions (protocol-wide and the stage's own) only for patients whose facts match.
+    conditional_precautions: tuple[ConditionalPrecaution, ...] = ()
+
+    def precautions_for(self, facts: Mapping[str, Any]) -> tuple[str, ...]:
+        """Every precaution of this stage for a patient with these facts."""
+        return self.precautions + tuple(c.text for c in self.conditional_precautions if c.applies_to(facts))
 
     def applies_to(self, facts: Mapping[str, Any]) -> bool:
         """Whether this stage belongs in a plan with these facts; raises MissingFact if unknown."""

@@ -55,7 +55,9 @@ def outline(protocol: Protocol, library: Library) -> str:
             out += [f"      {i}. {step}" for i, step in enumerate(exercise.steps, start=1)]
             if exercise.note:
                 out.append(f"      Note: {exercise.note}")
-        out += _bullets("Precautions", stage.precautions)
+        out += _bullets("Precautions", stage.precautions + tuple(
+            f"{c.text} (only if {'; '.join(f'{n} is ' + ' or '.join(v) for n, v in c.only_if)})"
+            for c in stage.conditional_precautions))
         for group in stage.stop_and_call:
             label = "Emergency" if group.emergency else "Stop and call"
             out.append(f"  {label}: {group.action}")

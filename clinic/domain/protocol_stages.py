@@ -12,6 +12,7 @@ from clinic.domain.protocol_model import (
     TECHNIQUES_FILE,
     CaseFact,
     ClinicDose,
+    ConditionalPrecaution,
     HomeDose,
     HomeExercise,
     Sequence,
@@ -129,7 +130,7 @@ def _parse_stage(
     path: str,
     problems: Problems,
     refs: _Refs,
-    protocol_precautions: tuple[str, ...],
+    protocol_precautions: tuple[str | ConditionalPrecaution, ...],
     protocol_stops: tuple[StopSigns, ...],
 ) -> Stage | None:
     before = len(problems.items)
@@ -157,7 +158,8 @@ def _parse_stage(
         for i, item in enumerate(_list(body.get("home"), f"{path}.home", problems, "home exercises"))
         if (ex := _parse_home(item, f"{path}.home[{i}]", problems, refs)) is not None
     )
-    precautions = _texts(body.get("precautions"), f"{path}.precautions", problems)
+    precautions = protocol_precautions + parse_precautions(body.get("precautions"), f"{path}.precautions", problems,
+                                                           refs)
     stops = _parse_stop_groups(body.get("stop_and_call"), f"{path}.stop_and_call", problems)
     move_on = _texts(body.get("move_on_when"), f"{path}.move_on_when", problems)
     sources: list[str] = []
@@ -187,7 +189,8 @@ def _parse_stage(
         goals=goals,
         clinic=clinic,
         home=home,
-        precautions=protocol_precautions + precautions,
+        precautions=tuple(p for p in precautions if isinstance(p, str)),
+        conditional_precautions=tuple(p for p in precautions if isinstance(p, ConditionalPrecaution)),
         stop_and_call=protocol_stops + stops,
         move_on_when=move_on,
         sources=tuple(sources),
@@ -195,6 +198,34 @@ def _parse_stage(
         injured_area=injured_area,
         held=held,
     )
+
+
+def parse_precautions(raw: Any, path: str, problems: Problems, refs: _Refs
+                      ) -> tuple[str | ConditionalPrecaution, ...]:
+    """Precaution lines: a text for every patient, or ``{text: …, only_if: {fact: [answers]}}`` for the patients
+    whose choice facts have those answers (a precaution wrong for the rest, such as a scar after surgery)."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        problems.add(path, f"expected a list of precautions, got {_show(raw)}")
+        return ()
+    out: list[str | ConditionalPrecaution] = []
+    for i, item in enumerate(raw):
+        here = f"{path}[{i}]"
+        if isinstance(item, dict):
+            body = _mapping(item, here, problems, {"text": "the precaution in the patient's words",
+                                                   "only_if": "fact: [answers] lines: the patients it is for"}, {})
+            if body is None:
+                continue
+            text = _text(body.get("text"), f"{here}.text", problems)
+            only_if = _parse_only_if(body.get("only_if"), f"{here}.only_if", problems, refs)
+            if text and only_if:
+                out.append(ConditionalPrecaution(text, only_if))
+        else:
+            text = _text(item, here, problems)
+            if text:
+                out.append(text)
+    return tuple(out)
 
 
 def _parse_only_if(
@@ -212,8 +243,8 @@ def _parse_only_if(
         fact = facts.get(name) if isinstance(name, str) else None
         if name in refs.broken_facts:
             continue
-        if fact is None or fact.type not in ("choice", "side"):
-            choices = ", ".join(n for n, f in facts.items() if f.type in ("choice", "side"))
+        if fact is None or fact.type not in ("choice", "side", "yes_no"):
+            choices = ", ".join(n for n, f in facts.items() if f.type in ("choice", "side", "yes_no"))
             problems.add(here, f"unknown choice fact {_show(name)}; expected one of: {choices}")
             continue
         if not isinstance(values, list) or not values:

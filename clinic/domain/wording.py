@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from babel import Locale
 from babel.dates import format_date
 
-from clinic.domain.protocol_model import ClinicDose, HomeDose
+from clinic.domain.protocol_model import CaseFact, ClinicDose, HomeDose
 from clinic.domain.rules import StartRule
 from clinic.domain.screening_rules import REGION_WORDS
 
@@ -27,17 +27,31 @@ def _count(n: int, word: str) -> str:
     return f"{n} {plural(n, word, word + 's')}"
 
 
-def describe_start_rule(rule: StartRule) -> str:
-    """The earliest start in words, e.g. 'stroke_date + 2 days (ischaemic), 7 days (haemorrhagic)'."""
+def describe_start_rule(rule: StartRule, facts: Mapping[str, CaseFact] | None = None) -> str:
+    """The earliest start in words. With the protocol's ``facts`` (by name) for people: 'Date of the stroke + 2
+    days'; without, for protocol authors: 'stroke_date + 2 days (ischaemic), 7 days (haemorrhagic)'."""
+
+    def name(fact: str) -> str:
+        return facts[fact].words if facts is not None and fact in facts else fact
+
+    def value(fact: str, raw: str) -> str:
+        spec = facts.get(fact) if facts is not None else None
+        labels = {o.value: o.label for o in spec.options} if spec is not None else {}
+        return labels.get(raw) or (raw.replace("_", " ") if facts is not None else raw)
+
     parts: list[str] = []
     for term in rule.dates:
-        if term.days_by_fact is None:
-            parts.append(f"{term.fact} + {_count(term.days, 'day')}")
+        if term.days_by_fact is None and term.days == 0 and facts is not None:
+            parts.append(name(term.fact))
+        elif term.days_by_fact is None:
+            parts.append(f"{name(term.fact)} + {_count(term.days, 'day')}")
         else:
             table = ", ".join(
-                f"{n} days if {term.days_by_fact} is {value}" for value, n in term.days_by_value
+                f"{n} days if {name(term.days_by_fact).lower() if facts else term.days_by_fact} is "
+                f"{value(term.days_by_fact, v).lower() if facts else v}"
+                for v, n in term.days_by_value
             )
-            parts.append(f"{term.fact} + ({table})")
+            parts.append(f"{name(term.fact)} + ({table})")
     text = "the latest of: " + "; ".join(parts) if len(parts) > 1 else "".join(parts)
     for confirmation in rule.confirmations:
         text += f"; and the therapist confirms: {confirmation}"

@@ -26,6 +26,7 @@ from clinic.models import (
     Plan,
     PlanRevision,
     RecordCorrection,
+    RevisionReview,
     Screening,
     ScreeningOverride,
     StageConfirmation,
@@ -83,6 +84,7 @@ PATIENT_TABLES: tuple[PatientTable, ...] = (
     PatientTable(StageConfirmation, check=plan_checks.imported_confirmation_problems),
     PatientTable(OutcomeMeasure, check=plan_checks.imported_measure_problems),
     PatientTable(HandoutPrint),
+    PatientTable(RevisionReview, check=text_caps(note=1000)),
     PatientTable(HandoutFile, exported=False),  # derived: rendered again from the revision
     PatientTable(RecordCorrection, check=text_caps(reason=CORRECTION_REASON_MAX)),
     PatientTable(DiaryEntry, check=measure_checks.imported_day_problems),

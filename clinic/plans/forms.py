@@ -245,3 +245,12 @@ def session_form_class(coming_number: int | None, criteria: tuple[str, ...], dat
         attrs[f"date_{fact.name}"] = FriendlyDateField(fact.question, what="date", description=fact.help,
                                                        validators=[Optional(), _past_event])
     return type("SessionForm", (SessionForm,), attrs)
+
+
+class ReviewedForm(ClinicForm):
+    """"Reviewed — still correct": a therapist checked an approved revision held by a protocol change against
+    the protocol as it is now (issue 12, item 10)."""
+
+    note = TextAreaField("Note (optional)", validators=[Optional(), Length(max=1000)],
+                         description="What you checked, for example “Compared with today's rules; nothing applies "
+                                     "to this patient.”")

@@ -36,6 +36,7 @@ from clinic.models import (
     Plan,
     PlanRevision,
     PlanStatus,
+    RevisionReview,
     Screening,
     StageConfirmation,
     StageMove,
@@ -122,12 +123,13 @@ class ScreeningCheck:
 def check_screening(db: Session, patient: Patient, protocol_id: str, today: dt.date) -> ScreeningCheck:
     """A plan needs a valid screening for this patient and condition (the one validity rule of screening)."""
     screening = condition_screening(db, patient, protocol_id)
+    condition = library().title_of(protocol_id, "this condition")
     if screening is None:
-        return ScreeningCheck(None, (f"This patient has no screening for {protocol_id}. "
+        return ScreeningCheck(None, (f"This patient has no screening for {condition}. "
                                      "Screen the patient for this condition first.",))
     status = screening_ops.screening_status(screening, patient, today)
     if not status.valid:
-        return ScreeningCheck(screening, (f"The screening for {protocol_id} is stale: {status.reason}. "
+        return ScreeningCheck(screening, (f"The screening for {condition} is stale: {status.reason}. "
                                           "Screen the patient again.",))
     return ScreeningCheck(screening, ())
 
@@ -163,7 +165,7 @@ def make_draft(
     """A draft from the engine for these facts and the condition's valid screening; PlanRefused names why not
     (no or stale screening, defer without override, refer without clearance, missing facts...)."""
     if protocol_id not in library.protocols:
-        raise PlanRefused([f"There is no protocol {protocol_id!r}."])
+        raise PlanRefused(["There is no protocol for this condition in the library."])
     check = check_screening(db, patient, protocol_id, today)
     if check.problems:
         raise PlanRefused(check.problems)
@@ -375,7 +377,16 @@ def review_reasons(db: Session, plan: Plan, revision: PlanRevision, patient: Pat
         and patient.clinical_changed_at > screening.screened_at,
         current_protocol_version=protocol.version if protocol else None,
         current_content_hash=protocol.content_hash if protocol else None,
+        protocol_title=library.title_of(revision.protocol_id),
+        reviewed_against=reviewed_against(db, revision),
     ) + safety_problems(revision.canonical)
+
+
+def reviewed_against(db: Session, revision: PlanRevision) -> set[tuple[int, str]]:
+    """(protocol version, file hash) pairs a therapist checked this revision against and found still correct."""
+    return {(row.protocol_version, row.content_hash) for row in db.execute(
+        select(RevisionReview.protocol_version, RevisionReview.content_hash)
+        .where(RevisionReview.revision_id == revision.id))}
 
 
 def revision_by_number(db: Session, plan: Plan, number: int) -> PlanRevision | None:
@@ -403,9 +414,10 @@ def draft_problems(db: Session, plan: Plan, patient: Patient, *, library: Librar
     body = plan.draft.get("plan", {})
     protocol = library.protocols.get(plan.protocol_id)
     if protocol is None:
-        problems.append(f"The protocol {plan.protocol_id} is no longer in the library.")
+        problems.append(f"The protocol of this plan ({body.get('title') or 'an earlier protocol'}) is no longer in "
+                        "the library.")
     elif (protocol.version, protocol.content_hash) != (body.get("protocol_version"), body.get("content_hash")):
-        problems.append(f"The protocol {plan.protocol_id} changed (now version {protocol.version}) since this "
+        problems.append(f"The {protocol.title} protocol changed (now version {protocol.version}) since this "
                         "draft was made; update the plan so it follows the current protocol.")
     try:
         draft = planning.plan_from_canonical(plan.draft)  # CS-03: no technique on an avoided region, read back whole

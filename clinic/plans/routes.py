@@ -23,12 +23,13 @@ from clinic.handouts import operations as handout_ops
 from clinic.handouts import plan_context as handout
 from clinic.handouts import printing
 from clinic.handouts.printing import HandoutOptionsKey
-from clinic.library import library
+from clinic.library import library, screening_rules
 from clinic.measures import operations as measure_ops
 from clinic.models import Patient, Plan, PlanRevision, Role, Screening
 from clinic.patients.access import patient_in_my_clinic
 from clinic.plans import chart, conflicts, forms
 from clinic.plans import operations as ops
+from clinic.plans import page as plan_page
 from clinic.security import roles_required
 from clinic.settings import operations as settings_ops
 from clinic.transactions import reads_first
@@ -188,7 +189,14 @@ def _page_values(plan: Plan, patient: Patient) -> dict:
         # a choice fact's answer in the protocol's words ("Ischaemic (a blocked blood vessel)")
         "fact_labels": {f.name: {o.value: o.label for o in f.options}
                         for f in (lib.protocol(plan.protocol_id).facts if plan.protocol_id in lib.protocols else ())},
+        "fact_names": {f.name: f.words
+                       for f in (lib.protocol(plan.protocol_id).facts if plan.protocol_id in lib.protocols else ())},
+        # sessions name their stage and techniques by id: shown by title and name
+        "stage_titles": {s.id: f"{s.number}. {s.title}" for s in draft.stages},
+        "item_names": {i.ref: getattr(i, "name", None) or i.title for s in draft.stages for i in (*s.clinic, *s.home)},
         "earlier_rules": _earlier_rules(plan, state.revision),
+        **plan_page.held_values(db.session, plan, state, lib),
+        **plan_page.finding_values(draft, screening_rules()),
     }
 
 
@@ -199,7 +207,7 @@ def show(patient_id: int, plan_id: int):
     plan, patient = _own_plan(patient_id, plan_id)
     values = _page_values(plan, patient)
     page = render_template("plans/show.html", approve_form=forms.VersionForm(formdata=None, data={
-        "version": plan.version}), **values)
+        "version": plan.version}), reviewed_form=forms.ReviewedForm(formdata=None), **values)
     audit.record("patient_view", patient_ref=patient.id, detail=f"plan {plan.id}")
     db.session.commit()
     return page
@@ -304,15 +312,16 @@ def history(patient_id: int, plan_id: int):
     """Every revision, newest first, with what changed from the one before (and the unapproved draft)."""
     plan, patient = _own_plan(patient_id, plan_id)
     before = _number_arg("before") or None
+    protocol = library().protocols.get(plan.protocol_id)
     # The page's revisions and the one before the oldest of them (to say what changed): never all of them.
     newest = ops.newest_revisions(db.session, plan, HISTORY_PAGE + 1, before)
-    entries = [(revision, planning.diff_plans(older.canonical, revision.canonical) if older else [])
+    entries = [(revision, planning.diff_plans(older.canonical, revision.canonical, protocol=protocol) if older else [])
                for revision, older in zip(newest[:HISTORY_PAGE], [*newest[1:], None], strict=False)]
     older_page = newest[HISTORY_PAGE - 1].number if len(newest) > HISTORY_PAGE else None
     latest = newest[0] if newest and before is None else None  # the draft is shown on the first page only
     draft_changes = None
     if latest is not None and planning.plan_digest(plan.draft) != latest.digest:
-        draft_changes = planning.diff_plans(latest.canonical, plan.draft)
+        draft_changes = planning.diff_plans(latest.canonical, plan.draft, protocol=protocol)
     draft = ops.draft_of(plan)
     titles = {s.id: f"Stage {s.number}: {s.title}" for s in draft.stages}
     confirmations = [(c, titles.get(c.stage_id, "A stage no longer in the plan"))
@@ -527,15 +536,6 @@ def move_stage(patient_id: int, plan_id: int):
         409 if problems else 400 if form.errors else 200)
 
 
-# --------------------------------------------------------------------------------------- review
-
-
-@bp.get("/plans/review")
-@roles_required(*CLINICAL_ROLES)
-def review():
-    """Approved plans of the clinic that need review before they print again (CS-06, CS-11)."""
-    rows = ops.plans_needing_review(db.session, g.user.clinic_id, library=library(), today=_today())
-    return render_template("plans/review.html", rows=rows)
 
 
 # ----------------------------------------------------------------------------- patient page parts

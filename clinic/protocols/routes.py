@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
 
+from clinic.domain import bodymap
 from clinic.domain import protocols as proto
 from clinic.library import library
 from clinic.models import Role
@@ -27,8 +28,11 @@ def show(protocol_id: str):
     lib = library()
     if protocol_id not in lib.protocols:
         abort(404)
+    protocol = lib.protocol(protocol_id)
+    facts = {f.name: f for f in protocol.facts}
     return render_template(
-        "protocols/show.html", protocol=lib.protocol(protocol_id), lib=lib,
-        describe_start=proto.describe_start_rule, clinic_dose=proto.describe_clinic_dose,
-        home_dose=proto.describe_home_dose,
+        "protocols/show.html", protocol=protocol, lib=lib, facts=facts,
+        choice_words={f.name: {o.value: o.label for o in f.options} for f in protocol.facts},
+        describe_start=lambda rule: proto.describe_start_rule(rule, facts), clinic_dose=proto.describe_clinic_dose,
+        home_dose=proto.describe_home_dose, region_words=bodymap.region_words,
     )

@@ -61,6 +61,7 @@ PROTECTED = {
     "letters.edit",
     "letters.letter_pdf",
     "plans.review",
+    "plans.reviewed",
 }
 
 SAMPLE_ARGS = {"integer": 1, "int": 1, "databaseid": 1, "string": "x", "path": "x", "default": "x"}

@@ -82,6 +82,40 @@ def test_c13_c14_the_bruise_date_is_never_the_headline_while_something_else_bloc
         plan("bruise", {**BRUISE_D1, "vessel_or_muscle_damage": "yes"}, screening=c14)
 
 
+def test_c14_possible_vessel_or_muscle_damage_needs_a_doctor_first_and_the_day_2_date_is_only_secondary():
+    facts = {**BRUISE_D1, "vessel_or_muscle_damage": "yes"}
+    result = screened("bruise", facts)
+    shown = headline(result)
+    assert (result.decision, shown.key, shown.words) == ("refer", "refer", "NEEDS A DOCTOR’S CLEARANCE")
+    assert not shown.allows_treatment and not overridable(result)
+    # the bruise's own day-2 date is known, but it is never what the result says first
+    assert shown.start is None or "MASSAGE MAY START" not in shown.words
+    with pytest.raises(PlanBlocked, match="clearance|refer|doctor"):
+        plan("bruise", facts, screening=result)
+
+
+@pytest.mark.parametrize("for_condition", [None, "fracture"])
+def test_c23_a_hanging_wrist_after_sleeping_over_a_chair_back_is_referred_and_sudden_weakness_is_urgent(
+        for_condition):
+    """A pinched nerve (radial nerve palsy from compression): refer to a specialist, no plan of its own, and no
+    plan for another condition goes on without a clearance. The same weakness coming on suddenly with nothing
+    pressing on the arm can be a stroke: urgent, never overridable, never cleared."""
+    def screened_here(**answers):
+        return screened(for_condition, **answers) if for_condition else screened_general(**answers)
+
+    pinched = screened_here(pinched_nerve=yes())
+    assert (pinched.decision, headline(pinched).key, overridable(pinched)) == ("refer", "refer", False)
+    assert not pinched.urgent
+    sudden = screened_here(sudden_weakness=yes())
+    assert (sudden.decision, headline(sudden).key, overridable(sudden)) == ("refer", "urgent", False)
+    assert sudden.urgent
+    if for_condition:
+        with pytest.raises(PlanBlocked):
+            plan(for_condition, screening=pinched)
+        with pytest.raises(PlanBlocked, match="emergency|A&E|urgent"):
+            plan(for_condition, screening=sudden, clearance=Clearance("Dr A", D, "Seen, fine."))
+
+
 def test_a_date_heads_the_result_only_when_a_date_is_all_that_blocks():
     facts = {**GOOD_FACTS["stroke"], "stroke_date": D - DAY, "stroke_type": "haemorrhagic",
              "medically_stable_date": D - DAY}

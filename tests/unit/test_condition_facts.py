@@ -81,3 +81,23 @@ def test_dates_in_the_wrong_order_are_refused_naming_both():
     problems = check_facts(protocol, facts, DAY)
     assert any("Impossible dates: “When does the splint period end (planned or actual)?”" in p
                and "is before “When did the finger start to catch or lock?”" in p for p in problems)
+
+
+def test_a_precaution_for_some_patients_names_a_fact_of_the_protocol_and_its_answers(tmp_path):
+    """A precaution wrong for part of a protocol's patients says whom it is for (``only_if``); the check refuses
+    an unknown fact or an answer the fact does not have, naming the line."""
+    good = _load(tmp_path, TRIGGER).protocol("trigger_finger").stages[0]
+    (splint,) = good.conditional_precautions
+    assert splint.text == "Wear your splint as you were advised."
+    assert good.precautions_for({"night_splint": "no"}) == good.precautions
+    assert splint.text in good.precautions_for({"night_splint": "yes"})
+    assert splint.text in good.precautions_for({})  # not known yet: the safe side, it is printed
+
+    unknown = TRIGGER.replace("only_if: {night_splint: [\"yes\"]}", "only_if: {splint_at_night: [\"yes\"]}")
+    assert any("stages[0].precautions[1].only_if.splint_at_night: unknown choice fact" in p
+               for p in _problems(tmp_path, unknown))
+    bad_answer = TRIGGER.replace("only_if: {night_splint: [\"yes\"]}", "only_if: {night_splint: [\"sometimes\"]}")
+    assert any("stages[0].precautions[1].only_if.night_splint[0]" in p for p in _problems(tmp_path, bad_answer))
+    no_text = TRIGGER.replace("      - text: Wear your splint as you were advised.\n        only_if",
+                              "      - only_if")
+    assert any("stages[0].precautions[1]" in p and "text" in p for p in _problems(tmp_path, no_text))

@@ -1109,10 +1109,12 @@ def test_diff_of_a_plan_with_itself_is_empty_and_shows_new_dates_and_findings():
     old = plan("fracture", {**GOOD_FACTS["fracture"], "cast_removal_date": D(2026, 4, 2)})
     assert diff_plans(plan_to_canonical(old), plan_to_canonical(old)) == []
     new = plan("fracture", screening=screened("fracture", diabetes=yes()))
-    lines = diff_plans(plan_to_canonical(old), plan_to_canonical(new))
-    assert "Case fact cast_removal_date: 2026-04-02 → 2026-03-15" in lines
+    lines = diff_plans(plan_to_canonical(old), plan_to_canonical(new), protocol=LIBRARY.protocol("fracture"))
+    # in people's words: the fact's label and days in words, the stages by number and title (issue 12 item 6)
+    assert "Date the cast comes off: 2 April 2026 → 15 March 2026" in lines
     assert "Stage 2, start: from about 2 April 2026, when the cast is off → from 15 March 2026" in lines
-    assert "Current stage: in_cast → after_cast" in lines
+    assert ("Current stage: stage 1 (Protective stage - while the cast or splint is on) → "
+            "stage 2 (Mobilisation stage - after the cast comes off)") in lines
     assert any(line.startswith("Precaution added: Use light pressure and no heat.") for line in lines)
 
 
@@ -1129,11 +1131,11 @@ PROTOCOL = LIBRARY.protocol("fracture")
     [
         ({}, []),
         ({"on_date": D(2026, 4, 19)}, []),
-        ({"on_date": D(2026, 4, 20)}, ["The screening of 2026-03-20 expired on 2026-04-19"]),
+        ({"on_date": D(2026, 4, 20)}, ["The screening of 20 March 2026 expired on 19 April 2026"]),
         ({"screening_valid_until": None}, ["There is no valid screening"]),
         ({"clinical_changed_after_screening": True}, ["history or medication changed"]),
-        ({"current_protocol_version": 2}, ["Protocol fracture is now version 2; this plan uses version 1"]),
-        ({"current_content_hash": "sha256:other"}, ["The protocol file fracture (version 1) has changed"]),
+        ({"current_protocol_version": 2}, ["fingers protocol is now version 2; this plan was made on "]),
+        ({"current_content_hash": "sha256:other"}, ["protocol (version 1) has changed since this plan was made"]),
         ({"current_protocol_version": None}, ["no longer in the library"]),
         (
             {"on_date": D(2026, 5, 1), "clinical_changed_after_screening": True, "current_protocol_version": 2},

@@ -8,9 +8,9 @@ was before issue 12, see its README) and are put into a fresh database as they w
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import re
 import subprocess
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -19,56 +19,13 @@ from clinic.domain import planning
 from clinic.extensions import db
 from clinic.handouts import printing
 from clinic.handouts.printing import HandoutOptionsKey
-from clinic.models import Patient, Plan, PlanRevision, Screening
-from clinic.patients import operations as patient_ops
+from clinic.models import AuditEvent, Patient, PlanRevision, RevisionReview
 from tests.conftest import require_tool
-from tests.helpers.legacy import LEGACY, as_day, as_when, legacy_fixture
+from tests.helpers.legacy import LEGACY, Legacy, load_legacy
 from tests.helpers.pages import text_of
 from tests.helpers.plans import approve, new_plan, plan_row, screen
 
 CONDITIONS = ("arthritis", "bruise", "fracture", "stroke", "tendinitis")
-
-
-@dataclasses.dataclass
-class Legacy:
-    patient_id: int
-    plan_id: int
-    screening_id: int
-    data: dict
-
-
-def load_legacy(app, clock, condition: str) -> Legacy:
-    """Put the stored rows of ``condition`` into the database, as the earlier app stored them."""
-    from clinic.auth import operations as auth_ops
-
-    data = legacy_fixture(condition)
-    with app.app_context():
-        clinic = auth_ops.get_or_create_clinic(db.session, data["clinic"]["name"], clock())
-        p = data["patient"]
-        patient = patient_ops.create_patient(
-            db.session, clinic_id=clinic.id, values={**p, "birth_date": as_day(p["birth_date"])}, user=None,
-            now=as_when(data["screening"]["screened_at"]) - dt.timedelta(hours=1), actor="test")
-        s = data["screening"]
-        screening = Screening(patient_id=patient.id, condition=s["condition"], answers=s["answers"], facts=s["facts"],
-                              result=s["result"], decision=s["decision"], rules_version=s["rules_version"],
-                              screened_by=s["screened_by"], screened_at=as_when(s["screened_at"]),
-                              on_date=as_day(s["on_date"]), valid_until=as_day(s["valid_until"]))
-        db.session.add(screening)
-        db.session.flush()
-        pl = data["plan"]
-        plan = Plan(patient_id=patient.id, protocol_id=pl["protocol_id"], status=pl["status"], draft=pl["draft"],
-                    screening_id=screening.id, created_by=pl["created_by"], created_at=as_when(pl["created_at"]),
-                    updated_by=pl["updated_by"], updated_at=as_when(pl["updated_at"]), version=pl["version"])
-        db.session.add(plan)
-        db.session.flush()
-        for r in data["revisions"]:
-            db.session.add(PlanRevision(
-                plan_id=plan.id, patient_id=patient.id, number=r["number"], canonical=r["canonical"],
-                digest=r["digest"], protocol_id=r["protocol_id"], protocol_version=r["protocol_version"],
-                content_hash=r["content_hash"], screening_id=screening.id, approved_by=r["approved_by"],
-                approved_by_name=r["approved_by_name"], approved_at=as_when(r["approved_at"])))
-        db.session.commit()
-        return Legacy(patient.id, plan.id, screening.id, data)
 
 
 @pytest.fixture
@@ -143,15 +100,11 @@ def test_item10_the_old_approved_revision_prints_the_digest_and_exercises_it_was
     if draft.patient_notes:
         assert draft.patient_notes in now
 
-    # Through the web the revision prints as it is when its protocol is unchanged; when the protocol file changed
-    # since (issue 12 changed every one), it is up for review and the handout waits for it (CS-11), saying why.
+    # Through the web it waits for a therapist's review (CS-11): it was made with the earlier rules (issue 12
+    # changed every protocol file), and the refusal says so in plain words, with the day it was made.
     response = therapist.get(plan_url(legacy, f"/revisions/{newest['number']}/handout.pdf"))
-    protocol = app.extensions["clinic.library"].protocol(condition)
-    if (protocol.version, protocol.content_hash) == (newest["protocol_version"], newest["content_hash"]):
-        assert response.status_code == 200 and printed_digest(pdf_words(response.data)) == newest["digest"][7:19]
-    else:
-        assert response.status_code == 409
-        assert f"Protocol {condition}" in text_of(response) or f"protocol file {condition}" in text_of(response)
+    assert response.status_code == 409
+    assert "Made with the earlier plan rules on 2 March 2026; check it against today's rules." in text_of(response)
 
 
 # ------------------------------------------------------------------------------------- screenings
@@ -204,3 +157,113 @@ def test_item10_an_old_plan_is_updated_only_from_a_new_screening_and_keeps_the_t
     assert third.number == 3 and third.canonical["format"] == planning.PLAN_FORMAT
     page = text_of(therapist.get(plan_url(legacy)))
     assert "Made with the earlier rules." not in page  # the approved plan now follows the current rules
+
+
+# ------------------------------------------------------------------ "Reviewed — still correct" (item 10)
+
+
+def newer_protocol(app, condition: str) -> None:
+    """The library as after another change of this protocol: one version on, another file."""
+    lib = app.extensions["clinic.library"]
+    newer = dataclasses.replace(lib.protocol(condition), version=lib.protocol(condition).version + 1,
+                                content_hash="sha256:" + "1" * 64)
+    app.extensions["clinic.library"] = dataclasses.replace(lib, protocols={**lib.protocols, condition: newer})
+
+
+def cli_handout(app, runner, legacy: Legacy, number: int, out: Path):
+    with app.app_context():
+        revision_id = db.session.scalars(select(PlanRevision.id).where(PlanRevision.plan_id == legacy.plan_id,
+                                                                       PlanRevision.number == number)).one()
+    return runner.invoke(args=["handout", str(revision_id), "-o", str(out)])
+
+
+@pytest.mark.parametrize("condition", CONDITIONS)
+def test_item10_an_old_revision_reviewed_still_correct_prints_again_unchanged_from_the_web_and_the_cli(
+        app, clock, therapist, runner, tmp_path, condition):
+    legacy = load_legacy(app, clock, condition)
+    newest = legacy.data["revisions"][-1]
+    number = newest["number"]
+    assert cli_handout(app, runner, legacy, number, tmp_path / "before.pdf").exit_code != 0
+
+    page = text_of(therapist.get(plan_url(legacy)))
+    assert "NEEDS REVIEW — the handout is blocked" in page
+    assert "Made with the earlier plan rules on 2 March 2026; check it against today's rules." in page
+    assert "What today's rules would change in this plan" in page
+    assert "Make it again with today's rules." in page and "Reviewed — still correct" in page
+
+    clock.advance(minutes=3)
+    response = therapist.post(plan_url(legacy, f"/revisions/{number}/reviewed"),
+                              data={"note": "Compared with today's rules: nothing applies to her."})
+    assert response.status_code == 302, text_of(response)[:1500]
+    page = text_of(therapist.get(plan_url(legacy)))
+    assert "NEEDS REVIEW" not in page and f"APPROVED — revision {number}" in page
+    assert ("Reviewed against today's rules by Therapist 1 on 2 March 2026" in page
+            and "still correct. “Compared with today's rules: nothing applies to her.”" in page)
+    assert "Therapist 1 reviewed it against today's rules on 2 March 2026 and found it still correct" in page
+
+    response = therapist.get(plan_url(legacy, f"/revisions/{number}/handout.pdf"))
+    assert response.status_code == 200
+    assert printed_digest(pdf_words(response.data)) == newest["digest"][7:19]
+    result = cli_handout(app, runner, legacy, number, tmp_path / "after.pdf")
+    assert result.exit_code == 0, result.output
+    assert printed_digest(pdf_words((tmp_path / "after.pdf").read_bytes())) == newest["digest"][7:19]
+    for stored, dumped in zip(stored_revisions(app, legacy.plan_id), legacy.data["revisions"], strict=True):
+        assert (stored.canonical, stored.digest) == (dumped["canonical"], dumped["digest"])  # CS-09
+    protocol = app.extensions["clinic.library"].protocol(condition)
+    with app.app_context():
+        (row,) = db.session.scalars(select(RevisionReview)).all()
+        assert (row.protocol_version, row.content_hash, row.by_name) == (protocol.version, protocol.content_hash,
+                                                                          "Therapist 1")
+        audit = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "plan_reviewed")).one()
+        assert audit.patient_ref == legacy.patient_id and f"revision {number} still correct" in audit.detail
+
+
+def test_item10_a_still_correct_lapses_when_the_protocol_changes_again(app, clock, therapist):
+    legacy = load_legacy(app, clock, "fracture")
+    # what today's rules would change, in the therapist's words: this cast-treated fracture loses the scar line
+    page = text_of(therapist.get(plan_url(legacy)))
+    assert "take care removed: Do not massage over a surgical scar until it has fully closed." in page
+    assert therapist.post(plan_url(legacy, "/revisions/2/reviewed"), data={"note": ""}).status_code == 302
+    assert therapist.get(plan_url(legacy, "/revisions/2/handout.pdf")).status_code == 200
+
+    newer_protocol(app, "fracture")
+    refused = therapist.get(plan_url(legacy, "/revisions/2/handout.pdf"))
+    assert refused.status_code == 409
+    page = text_of(therapist.get(plan_url(legacy)))
+    assert "NEEDS REVIEW — the handout is blocked" in page and "Reviewed — still correct" in page
+    assert "Reviewed against today's rules by" not in page
+    assert therapist.post(plan_url(legacy, "/revisions/2/reviewed"), data={"note": ""}).status_code == 302
+    assert therapist.get(plan_url(legacy, "/revisions/2/handout.pdf")).status_code == 200
+    with app.app_context():
+        assert db.session.query(RevisionReview).count() == 2  # one per protocol version checked against
+
+
+def test_item10_still_correct_does_not_clear_an_expired_screening(app, clock, therapist, login):
+    legacy = load_legacy(app, clock, "bruise")
+    clock.advance(days=40)
+    therapist = login(therapist.email)
+    page = text_of(therapist.get(plan_url(legacy)))
+    assert "expired on" in page and "The other reasons above still hold it" in page
+    assert therapist.post(plan_url(legacy, "/revisions/1/reviewed"), data={"note": ""}).status_code == 302
+    refused = therapist.get(plan_url(legacy, "/revisions/1/handout.pdf"))
+    assert refused.status_code == 409 and "expired on" in text_of(refused)
+    assert "Made with the earlier plan rules" not in text_of(refused)
+
+
+def test_item10_the_still_correct_form_keeps_a_too_long_note_with_its_message_and_needs_csrf_and_a_therapist(
+        app, clock, therapist, make_user, login):
+    legacy = load_legacy(app, clock, "stroke")
+    url = plan_url(legacy, "/revisions/1/reviewed")
+    note = "Checked. " + "x" * 1000
+    response = therapist.post(url, data={"note": note})
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    assert "Field cannot be longer than 1000 characters." in text_of(response)
+    assert re.search(r'class="field +has-error"', body) and note in body  # the message by the field, text kept
+    assert therapist.client.post(url, data={"note": "no token"}).status_code == 400
+    reception = login(make_user("reception")[1])
+    assert reception.post(url, data={"note": ""}).status_code == 403
+    assert therapist.post(plan_url(legacy, "/revisions/9/reviewed"), data={"note": ""}).status_code == 404
+    with app.app_context():
+        assert db.session.query(RevisionReview).count() == 0
+    assert therapist.get(plan_url(legacy, "/revisions/1/handout.pdf")).status_code == 409

@@ -1,10 +1,13 @@
 """No internal id and no login e-mail where a person reads (issue 12 item 6): every page a therapist reads
 for a plan of EVERY protocol (patient, screening result, plan, plan edit, plan history, patient history,
-review list) and the handout, large-print handout and summary PDF text are scanned for snake_case ids
-(``in_cast``, ``stroke_early_days``, ``acute_over_date``) and e-mail addresses."""
+review list, protocol pages, and the plan page while it is held for review after its protocol changed) and the
+handout, large-print handout and summary PDF text are scanned for snake_case ids (``in_cast``,
+``stroke_early_days``, ``acute_over_date``), a protocol named by its id ("protocol fracture version 1",
+"fracture, revision 1") and e-mail addresses."""
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 
@@ -38,14 +41,21 @@ def visible_text(page: str) -> str:
     return " ".join(html.unescape(body).split())
 
 
+# A protocol named by its id where its title belongs: "protocol fracture", "fracture, revision 1", "(fracture)".
+_IDS = "|".join(CONDITIONS)
+PROTOCOL_ID = re.compile(rf"\b[Pp]rotocol (?:file )?(?:{_IDS})\b|(?:^|[.:·>] )(?:{_IDS}),? (?:revision|version)\b"
+                         rf"|\((?:{_IDS})\)")
+
+
 def internal_words(text: str) -> list[str]:
-    """snake_case ids and e-mail addresses in ``text``."""
-    return sorted(set(SNAKE.findall(text)) | set(EMAIL.findall(text)))
+    """snake_case ids, protocols named by id and e-mail addresses in ``text``."""
+    return sorted(set(SNAKE.findall(text)) | set(EMAIL.findall(text)) | set(PROTOCOL_ID.findall(text)))
 
 
 def in_context(text: str) -> list[str]:
     """Each internal word with the words around it, so a failure says where it is."""
-    return [text[max(0, m.start() - 60):m.end() + 20] for pattern in (SNAKE, EMAIL) for m in pattern.finditer(text)]
+    return [text[max(0, m.start() - 60):m.end() + 20] for pattern in (SNAKE, EMAIL, PROTOCOL_ID)
+            for m in pattern.finditer(text)]
 
 
 @pytest.fixture
@@ -84,6 +94,21 @@ def test_no_page_or_printout_of_a_plan_shows_an_internal_id_or_a_login_email(
         text = " ".join(pdf_text(response.data, tmp_path).split())
         if internal_words(text):
             found[name] = in_context(text)
+    # Then the protocol changes: the plan waits for review (the held-plan page with what today's rules would
+    # change), and it is on the review list.
+    lib = app.extensions["clinic.library"]
+    newer = dataclasses.replace(lib.protocol(condition), version=lib.protocol(condition).version + 1,
+                                content_hash="sha256:" + "0" * 64)
+    app.extensions["clinic.library"] = dataclasses.replace(lib, protocols={**lib.protocols, condition: newer})
+    held = {"held plan": base, "review list (with the plan)": "/plans/review", "protocols": "/protocols/",
+            "protocol": f"/protocols/{condition}", "plan history (held)": f"{base}/history"}
+    for name, url in held.items():
+        response = therapist.get(url)
+        assert response.status_code == 200, (name, url)
+        text = visible_text(response.get_data(as_text=True))
+        if internal_words(text):
+            found[name] = in_context(text)
+    assert "Reviewed — still correct" in visible_text(therapist.get(base).get_data(as_text=True))
     assert found == {}
 
 
@@ -92,6 +117,11 @@ def test_the_scan_finds_what_it_looks_for():
     page = '<main><p class="tag_x" data-id="in_cast">Stage in_cast, by anna@example.org</p></main>'
     assert internal_words(visible_text(page)) == ["anna@example.org", "in_cast"]
     assert internal_words(visible_text('<main><a href="/a_b">Plan</a></main>')) == []
+    for words in ("approved with protocol fracture version 1", "Plan: fracture, revision 1",
+                  "Protocol: Wrist (fracture)"):
+        assert internal_words(words), words
+    assert internal_words("The Wrist fracture protocol is now version 2; Fracture of the wrist, revision 1. "
+                          "Hand and arm after a stroke, revision 1 (optional)") == []
 
 
 def test_an_override_and_a_clearance_read_in_words_on_every_page_and_printout(app, therapist, make_patient,

@@ -99,7 +99,8 @@ def test_without_a_screening_for_the_condition_the_page_says_so_and_links_to_scr
     assert screen(therapist, app, patient, "bruise").status_code == 302  # another condition does not count
     page = therapist.get(f"/patients/{patient}/plans/new?condition=fracture")
     body = text_of(page)
-    assert "No valid screening for this condition" in body and "has no screening for fracture" in body
+    assert "No valid screening for this condition" in body
+    assert "has no screening for Fracture of the wrist, hand or fingers" in body
     assert f"/patients/{patient}/screen?condition=fracture" in page.get_data(as_text=True)
     response = new_plan(therapist, patient, "fracture")
     assert response.status_code == 422 and "No plan was made" in text_of(response)
@@ -196,10 +197,30 @@ def test_cs03_touch_on_an_avoided_region_is_narrowed_or_left_out_with_the_reason
     # Self-massage of the right hand is done with the left hand, so it leaves out the right side instead.
     assert all("left:palm" in i.leave_out or i.with_other_hand for i in narrowed)
     page = text_of(therapist.get(plan_url(patient, plan_id)))
-    assert "Do not massage" in page and "Leave out the left palm." in page and "Broken skin." in page
+    assert "Do not massage" in page and "Leave out the left palm." in page and "Broken skin: the left palm." in page
     for s in draft.stages:
         for r in s.removed:
             assert r.name in page and "Left out for this patient" in page
+
+
+def test_cs03_the_plan_page_gives_each_finding_once_and_a_narrowed_item_links_to_it(app, therapist, patient):
+    """Issue 12: a finding's full text sat under every item it narrowed (a paragraph per item). It is said once, in
+    "Do not massage", named in a few words with its place; each narrowed item says "Because of" and links there."""
+    plan_id = make_plan(therapist, app, patient, "arthritis", answers={
+        "open_wound": "yes", "open_wound_regions": "palm", "open_wound_side": "left"})
+    draft = planning.plan_from_canonical(plan_row(app, plan_id).draft)
+    (wound,) = draft.avoid
+    narrowed = [i for s in draft.stages for i in (*s.clinic, *s.home) if i.leave_out]
+    assert len(narrowed) > 1
+    body = therapist.get(plan_url(patient, plan_id)).get_data(as_text=True)
+    page = text_of(therapist.get(plan_url(patient, plan_id)))
+    # the finding's name, its place and the rest of the therapist's text, once
+    assert page.count(wound.therapist_text.removeprefix("Broken skin. ")) == 1
+    assert "Broken skin: the left palm. No massage on or next to the marked area" in page
+    assert "Why:" not in page
+    assert body.count('Because of <a href="#finding-1">broken skin: the left palm</a>.') >= len(
+        [i for i in narrowed if "left:palm" in i.leave_out])
+    assert '<li id="finding-1"><strong>Broken skin: the left palm.</strong>' in body
 
 
 def test_reception_can_neither_make_nor_see_a_plan(app, make_user, login, therapist, patient):
@@ -401,7 +422,7 @@ def test_cs06_an_expired_screening_puts_the_plan_up_for_review(app, therapist, p
     clock.advance(days=31)
     therapist = login(therapist.email)
     page = text_of(therapist.get(plan_url(patient, plan_id)))
-    assert "NEEDS REVIEW" in page and "expired on 2026-04-01" in page
+    assert "NEEDS REVIEW" in page and "expired on 1 April 2026" in page
     assert therapist.get(plan_url(patient, plan_id, "/revisions/1/handout.pdf")).status_code == 409
 
 
@@ -414,9 +435,17 @@ def test_cs11_a_newer_protocol_version_lists_the_plan_for_review_and_leaves_the_
                                 content_hash="sha256:" + "0" * 64)
     app.extensions["clinic.library"] = dataclasses.replace(lib, protocols={**lib.protocols, "tendinitis": newer})
     review = text_of(therapist.get("/plans/review"))
-    assert f"Protocol tendinitis is now version {newer.version}" in review
-    assert "Tendinitis (tendinopathy) of the hand and wrist, revision 1" in review  # by its title, not its file id
+    # in people's words: the protocol's title, never its id (issue 12 item 6)
+    title = "Tendinitis (tendinopathy) of the hand and wrist"
+    assert f"The {title} protocol is now version {newer.version}" in review and f"{title}, revision 1" in review
     assert therapist.get(plan_url(patient, plan_id, "/revisions/1/handout.pdf")).status_code == 409
+    page = text_of(therapist.get(plan_url(patient, plan_id)))
+    # the protocol's content is the same (only its version moved on): making it again changes only that line
+    assert "What today's rules would change in this plan Protocol: " in page and "version 1 → version 2" in page
+    # a therapist who checked it says so; it prints again, unchanged (CS-09), and leaves the review list
+    assert therapist.post(plan_url(patient, plan_id, "/revisions/1/reviewed"), data={"note": ""}).status_code == 302
+    assert therapist.get(plan_url(patient, plan_id, "/revisions/1/handout.pdf")).status_code == 200
+    assert "No approved plan needs review" in text_of(therapist.get("/plans/review"))
     (after,) = revisions(app, plan_id)
     assert (after.canonical, after.digest) == (before.canonical, before.digest)
     assert planning.plan_digest(after.canonical) == before.digest
@@ -580,6 +609,7 @@ def test_sec03_no_plan_route_opens_another_clinics_plan_and_no_body_carries_thei
     b_therapist = login(make_user("therapist", clinic="Clinic B")[1])
     their_plan = approved_plan(b_therapist, app, theirs, "fracture")
     (their_revision,) = revisions(app, their_plan)
+    their_screening = their_revision.screening_id
     forbidden = ["Beefamily", "Beegiven", "1971", their_revision.digest[7:19], "BeeNote"]
     mine = make_patient(clinic="Clinic A")
     my_plan = approved_plan(therapist, app, mine, "bruise")
@@ -592,7 +622,7 @@ def test_sec03_no_plan_route_opens_another_clinics_plan_and_no_body_carries_thei
             else ((theirs, None),)
         for patient_id, plan_id in combos:
             args = {"patient_id": patient_id, "plan_id": plan_id, "number": 1, "kind": "quickdash",
-                    "outcome_id": 1, "session_id": 1, "letter_id": 1, "screening_id": 1}
+                    "outcome_id": 1, "session_id": 1, "letter_id": 1, "screening_id": their_screening}
             with app.test_request_context():
                 url = url_for(rule.endpoint, **{k: v for k, v in args.items() if k in rule.arguments})
             form = {"notes": "BeeNote", "patient_notes": "BeeNote", "version": "1", "csrf_token": therapist.token()}

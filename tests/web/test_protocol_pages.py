@@ -87,3 +87,16 @@ def test_protocols_show_prints_an_outline():
     assert "tendinitis version" in result.output
     unknown = CliRunner().invoke(main, ["protocols", "show", "nope"])
     assert unknown.exit_code != 0 and "no protocol 'nope'" in unknown.output
+
+
+def test_protocol_pages_give_start_rules_in_the_facts_words_never_their_ids(app, make_user, login):
+    """Issue 12 item 6: "stroke_date + 2 days" was what a therapist read; the fact's label is what they read now."""
+    page = login(make_user("therapist")[1]).get("/protocols/stroke").get_data(as_text=True)
+    assert "Date of the stroke + 2 days" in page or "Date of the stroke + (" in page
+    assert "stroke_date" not in page.replace('name="stroke_date"', "")
+
+
+def test_every_fact_of_every_shipped_protocol_has_a_label_for_people(app):
+    """The plan page, its history and the protocol pages name case facts by their label."""
+    library = app.extensions["clinic.library"]
+    assert [(p.id, f.name) for p in library.protocols.values() for f in p.facts if not f.label] == []
