@@ -5,6 +5,7 @@ rows the day's table says: who, when (UTC), which patient, outcome, and never a 
 from __future__ import annotations
 
 import ast
+import dataclasses
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable
@@ -311,6 +312,16 @@ class Step(NamedTuple):
     minutes: int = 1  # time passed since the step before
 
 
+def reviews_dans_plan_after_a_protocol_update(d: Day) -> None:
+    """The tendinitis protocol moves on a version: Dan's approved plan is held until she checks it (issue 12)."""
+    lib = d.app.extensions["clinic.library"]
+    old = lib.protocol("tendinitis")
+    newer = dataclasses.replace(old, version=old.version + 1, content_hash="sha256:" + "0" * 64)
+    d.app.extensions["clinic.library"] = dataclasses.replace(lib, protocols={**lib.protocols, "tendinitis": newer})
+    d.post("therapist", f"/patients/{d.patients['dan']}/plans/{d.plans['dan']}/revisions/2/reviewed",
+           {"note": "Compared with the new version; nothing changes for him."})
+
+
 def _url(d: Day, template: str) -> str:
     """``{ant}`` in a URL is the day's patient of that name, ``{dans_plan}`` the plan approved last week."""
     return template.format(**d.patients, dans_plan=d.plans["dan"])
@@ -368,6 +379,9 @@ DAY: tuple[Step, ...] = (
          (Row("approve", T, "dan"), Row("stage_move", T, "dan"))),
     Step("she prints the new handout", _g(T, "/patients/{dan}/plans/{dans_plan}/revisions/2/handout.pdf"),
          (Row("print_handout", T, "dan"),)),
+    Step("the tendinitis protocol is updated; she checks his plan: still correct",
+         reviews_dans_plan_after_a_protocol_update,
+         (Row("plan_reviewed", T, "dan"),)),
     Step("back from lunch, her login has timed out", _g(T, "/", status=302), (Row("session_timeout", T),),
          minutes=45),
     Step("she logs in again", lambda d: d.sign_in(T), (Row("login", T),)),
