@@ -155,6 +155,22 @@ class DiarySummary:
     last: dt.date
 
 
+def pain_check(db: Session, plan: Plan, library: Any) -> tuple[Any, DiarySummary | None] | None:
+    """(the protocol's pain rule, the diary read against it or None) when the plan's protocol uses a pain rule;
+    None when it does not (OUT-06: the 24-hour pain response feeds the stage-move check)."""
+    rule = getattr(library.protocols.get(plan.protocol_id), "pain_rule", None)
+    if rule is None:
+        return None
+    return rule, summary(db, plan, limit=rule.after_max)
+
+
+def pain_rule_broken(db: Session, plan: Plan, library: Any) -> bool:
+    """True when the diary shows the protocol's pain rule was not kept (pain after exercising above the limit,
+    or worse the next morning): a stage move then needs the therapist to say she has seen it."""
+    check = pain_check(db, plan, library)
+    return check is not None and check[1] is not None and not check[1].pain.keeps_the_rule
+
+
 def summary(db: Session, plan: Plan, limit: int = 5) -> DiarySummary | None:
     """The plan's diary read back; None before any day was brought back."""
     entries = entries_of(db, plan)

@@ -257,12 +257,16 @@ def diary_summaries(patient: Patient) -> list[tuple[Plan, diary.DiarySummary]]:
 
 
 @bp.app_template_global()
+def diary_pain_rule_broken(plan: Plan) -> bool:
+    """True when the plan's diary breaks its protocol's pain rule (a stage move then asks for a tick)."""
+    from clinic.library import library
+
+    return diary.pain_rule_broken(db.session, plan, library())
+
+
+@bp.app_template_global()
 def diary_pain_check(plan: Plan):
     """(the protocol's pain rule, the diary summary or None) when the plan's protocol uses a pain rule, else None."""
     from clinic.library import library
 
-    protocol = library().protocols.get(plan.protocol_id)
-    rule = getattr(protocol, "pain_rule", None)
-    if rule is None:
-        return None
-    return rule, diary.summary(db.session, plan, limit=rule.after_max)
+    return diary.pain_check(db.session, plan, library())

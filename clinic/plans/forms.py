@@ -162,11 +162,18 @@ class VersionForm(ClinicForm):
     version = HiddenField(validators=[_version_int])
 
 
+# OUT-06: where the protocol uses the pain rule and the diary shows it broken, moving on needs this tick.
+PAIN_RULE_SEEN = "I have seen that the diary breaks the pain rule, and move on all the same"
+PAIN_RULE_UNSEEN = ("The exercise diary shows the pain rule was not kept (see above). Tick this box to move on "
+                    "all the same, or keep the current stage.")
+
+
 class MoveForm(ClinicForm):
     """Confirm the current stage's move-on criteria (and, when the next stage waits on a date, that date)."""
 
     version = HiddenField(validators=[_version_int])
     criteria = MultiCheckboxField("I confirm, today:")
+    pain_rule_seen = BooleanField(PAIN_RULE_SEEN)
     date_facts: tuple = ()
 
     def dates(self) -> dict[str, dt.date]:
@@ -239,6 +246,7 @@ def session_form_class(coming_number: int | None, criteria: tuple[str, ...], dat
     attrs: dict[str, Any] = {
         "date_facts": tuple(date_facts), "coming_number": coming_number,
         "move_on": BooleanField(f"Move to stage {coming_number} after this session"),
+        "pain_rule_seen": BooleanField(PAIN_RULE_SEEN),
         "criteria": MultiCheckboxField("I confirm, today:", choices=[SelectChoice(c, c) for c in criteria]),
     }
     for fact in date_facts:

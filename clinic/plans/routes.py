@@ -24,6 +24,7 @@ from clinic.handouts import plan_context as handout
 from clinic.handouts import printing
 from clinic.handouts.printing import HandoutOptionsKey
 from clinic.library import library, screening_rules
+from clinic.measures import diary as diary_ops
 from clinic.measures import operations as measure_ops
 from clinic.models import Patient, Plan, PlanRevision, Role, Screening
 from clinic.patients.access import patient_in_my_clinic
@@ -424,7 +425,7 @@ def record_session(patient_id: int, plan_id: int):
             refs.setdefault(e.ref, e.title)
     form.techniques.choices = [SelectChoice(ref, name) for ref, name in refs.items()]
     problems: tuple[str, ...] = ()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not (form.moving_on and _pain_rule_unseen(plan, form, lib)):
         before, after = form.pains()
         moved = None
         try:
@@ -451,6 +452,20 @@ def record_session(patient_id: int, plan_id: int):
                            problems=problems, coming=coming), (400 if form.errors or problems else 200)
 
 
+def _pain_rule_unseen(plan: Plan, form, lib) -> bool:
+    """True, with the message next to the tick box, when the diary shows the protocol's pain rule broken and the
+    therapist has not ticked that she has seen it (OUT-06: the 24-hour pain response feeds the move check)."""
+    if form.pain_rule_seen.data or not diary_ops.pain_rule_broken(db.session, plan, lib):
+        return False
+    form.pain_rule_seen.errors = [*form.pain_rule_seen.errors, forms.PAIN_RULE_UNSEEN]
+    return True
+
+
+def _pain_rule_note(form) -> str:
+    """The audit's note of a move made although the diary broke the pain rule."""
+    return "; pain rule broken, seen" if form.pain_rule_seen.data else ""
+
+
 def _move_after_session(plan: Plan, patient: Patient, form, date_facts: tuple, lib) -> str:
     """Move on to the next stage as the session form asks; what happened, in words (PlanRefused: why not)."""
     confirmed = tuple(form.criteria.data or ())
@@ -458,14 +473,15 @@ def _move_after_session(plan: Plan, patient: Patient, form, date_facts: tuple, l
         move = ops.move_stage_on_dates(db.session, plan, patient, dates=form.dates(), confirmed=confirmed,
                                        expected_version=plan.version, library=lib, user=g.user, now=now())
         audit.record("stage_move", patient_ref=patient.id,
-                     detail=f"plan {plan.id}; {move.from_stage} -> {move.to_stage}; with a session; draft")
+                     detail=f"plan {plan.id}; {move.from_stage} -> {move.to_stage}; with a session; draft"
+                            + _pain_rule_note(form))
         return ("The plan was made again from the new dates and starts at the next stage, your changes carried "
                 "over: check it, then approve it to print the new handout.")
     move, revision = ops.move_stage(db.session, plan, patient, confirmed=confirmed, expected_version=plan.version,
                                     library=lib, user=g.user, now=now())
     audit.record("stage_move", patient_ref=patient.id,
                  detail=f"plan {plan.id}; {move.from_stage} -> {move.to_stage}; with a session; "
-                        + (f"revision {revision.number}" if revision else "draft"))
+                        + (f"revision {revision.number}" if revision else "draft") + _pain_rule_note(form))
     return (f"Moved to the next stage: revision {revision.number} is approved; print the new handout."
             if revision else "The plan now starts at the next stage. Check it, then approve it.")
 
@@ -488,7 +504,8 @@ def move_stage(patient_id: int, plan_id: int):
         form = form_class(data={"version": plan.version} | {f"date_{f.name}": known.get(f.name) for f in date_facts})
     form.criteria.choices = [SelectChoice(c, c) for c in next_stage_criteria(draft)]
     problems: tuple[str, ...] = ()
-    if form.validate_on_submit() and date_facts:
+    ready = form.validate_on_submit() and not _pain_rule_unseen(plan, form, lib)
+    if ready and date_facts:
         try:
             move = ops.move_stage_on_dates(db.session, plan, patient, dates=form.dates(),
                                            confirmed=tuple(form.criteria.data or ()),
@@ -503,13 +520,14 @@ def move_stage(patient_id: int, plan_id: int):
             problems = exc.problems
         else:
             audit.record("stage_move", patient_ref=patient.id,
-                         detail=f"plan {plan.id}; {move.from_stage} -> {move.to_stage}; dates recorded; draft")
+                         detail=f"plan {plan.id}; {move.from_stage} -> {move.to_stage}; dates recorded; draft"
+                                + _pain_rule_note(form))
             db.session.commit()
             flash(f"The plan was made again from the new date{'s' if len(date_facts) != 1 else ''} and starts at "
                   "the next stage, your changes carried over. Check it, then approve it to print the new handout.",
                   "success")
             return redirect(url_for("plans.show", patient_id=patient.id, plan_id=plan.id))
-    elif form.validate_on_submit():
+    elif ready:
         try:
             move, revision = ops.move_stage(db.session, plan, patient, confirmed=tuple(form.criteria.data or ()),
                                             expected_version=form.version.data, library=library(), user=g.user,
@@ -525,7 +543,7 @@ def move_stage(patient_id: int, plan_id: int):
         else:
             audit.record("stage_move", patient_ref=patient.id,
                          detail=f"plan {plan.id}; {move.from_stage} -> {move.to_stage}; "
-                                + (f"revision {revision.number}" if revision else "draft"))
+                                + (f"revision {revision.number}" if revision else "draft") + _pain_rule_note(form))
             db.session.commit()
             flash(f"Moved to the next stage. Revision {revision.number} is approved; print the new handout."
                   if revision else "The plan now starts at the next stage. Check it, then approve it.", "success")

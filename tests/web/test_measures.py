@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from clinic.domain import planning
+from clinic.domain.progress import next_stage_criteria
 from clinic.extensions import db
 from clinic.models import AuditEvent, OutcomeMeasure, Patient, RecordCorrection, TreatmentSession
 from tests.helpers.pages import text_of as text
@@ -320,6 +321,57 @@ def test_out06_a_fortnight_of_diary_gives_adherence_on_the_plan_page_and_the_pro
     assert "Every day since the handout was printed has been copied already" in again
     move = text(therapist.get(f"/patients/{patient}/plans/{plan_id}/move"))
     assert "Pain rule, from the exercise diary" in move and "Pain after exercising above 5 of 10 on 7 March" in move
+
+
+def _fortnight_breaking_the_pain_rule(app, therapist, patient, clock, login):
+    """A tendinitis plan (its protocol uses the pain rule: at most 5 of 10 after exercising) and a fortnight of
+    diary with pain 7 after exercising on one day; the therapist, logged in again, and the plan id."""
+    plan_id = approved_plan(therapist, app, patient, "tendinitis")
+    clock.advance(days=13)
+    therapist = login(therapist.email)
+    data = {}
+    for d in range(14):
+        data[f"d{d}_e0"] = "1"
+        data[f"d{d}_before"], data[f"d{d}_after"] = "3", "4"
+    data["d5_after"] = "7"
+    assert therapist.post(f"/patients/{patient}/plans/{plan_id}/diary", data=data).status_code == 302
+    return therapist, plan_id
+
+
+def test_out06_a_diary_that_breaks_the_pain_rule_holds_the_stage_move_until_the_therapist_says_she_has_seen_it(
+        app, therapist, patient, clock, login):
+    therapist, plan_id = _fortnight_breaking_the_pain_rule(app, therapist, patient, clock, login)
+    before = plan_row(app, plan_id)
+    criteria = list(next_stage_criteria(planning.plan_from_canonical(before.draft)))
+    url = f"/patients/{patient}/plans/{plan_id}/move"
+    form = {"version": str(before.version), "criteria": criteria}
+    refused = therapist.post(url, data=form)
+    body = text(refused)
+    assert refused.status_code == 400, body[:1500]
+    assert "The exercise diary shows the pain rule was not kept" in body and "Pain after exercising above 5" in body
+    assert plan_row(app, plan_id).draft == before.draft  # nothing moved
+    assert therapist.post(url, data=form | {"pain_rule_seen": "y"}).status_code == 302
+    assert plan_row(app, plan_id).draft != before.draft
+    assert rows(app, AuditEvent, AuditEvent.action == "stage_move")[-1].detail.endswith("pain rule broken, seen")
+
+
+def test_out06_the_session_forms_move_on_asks_the_same_and_keeps_everything_typed(
+        app, therapist, patient, clock, login):
+    therapist, plan_id = _fortnight_breaking_the_pain_rule(app, therapist, patient, clock, login)
+    plan = plan_row(app, plan_id)
+    draft = planning.plan_from_canonical(plan.draft)
+    url = f"/patients/{patient}/plans/{plan_id}/sessions/new"
+    page = text(therapist.get(url))
+    assert "I have seen that the diary breaks the pain rule" in page
+    form = {"on_date": "2026-03-15", "stage_id": draft.current_stage or draft.stages[0].id, "pain_before": "3",
+            "pain_after": "2", "notes": "Tolerated well today.", "move_on": "y",
+            "criteria": list(next_stage_criteria(draft))}
+    refused = therapist.post(url, data=form)
+    assert refused.status_code == 400 and "Tolerated well today." in refused.get_data(as_text=True)
+    assert "The exercise diary shows the pain rule was not kept" in text(refused)
+    assert count(app, TreatmentSession) == 0  # the session is not saved without the move it asked for
+    assert therapist.post(url, data=form | {"pain_rule_seen": "y"}).status_code == 302
+    assert count(app, TreatmentSession) == 1 and plan_row(app, plan_id).draft != plan.draft
 
 
 def test_out06_an_empty_diary_or_an_impossible_tick_count_is_refused_next_to_the_cell(app, therapist, patient,
