@@ -120,6 +120,8 @@ def _fmt(value: float) -> str:
 STYLES = {"quickdash": ("diamond", ""), "prwe": ("triangle", "8 3"), "psfs": ("circle", "2 3"),
           "pain": ("square", "4 2 1 2"), "grip": ("triangle", "2 3"), "pinch": ("diamond", "4 2 1 2"),
           "rom": ("square", "8 3")}
+# The QuickDASH optional modules share its panel (same 0–100 scale), each line told apart like the others.
+MODULES = {"work": ("Work module", "circle", "8 3"), "sports": ("Sports and performing arts module", "diamond", "2 3")}
 # Kinds drawn after pain, in this order (clinic.measures.kinds has their titles and ranges).
 MEASURE_ORDER = ("quickdash", "prwe", "psfs", "pain", "grip", "pinch", "rom")
 REFERENCE = {"grip": "100 % = as strong as the other hand", "pinch": "100 % = as strong as the other hand",
@@ -167,6 +169,12 @@ def build(sessions: Iterable, outcomes: Iterable,
     for o in outcomes:
         if o.kind in KINDS and o.score is not None:
             by_kind.setdefault(o.kind, []).append((o.on_date, float(o.score)))
+    modules: dict[str, list[tuple[dt.date, float]]] = {}
+    for o in outcomes:
+        if o.kind == "quickdash" and o.score is not None:
+            for module_id, module in ((o.values or {}).get("modules") or {}).items():
+                if module_id in MODULES and module.get("score") is not None:
+                    modules.setdefault(module_id, []).append((o.on_date, float(module["score"])))
     days = [d for d, _v in (*pain_before, *pain_after, *(p for v in by_kind.values() for p in v))]
     if not days:
         return None
@@ -212,6 +220,16 @@ def build(sessions: Iterable, outcomes: Iterable,
                         if unit != " %" else f"±{_fmt(size)} % around the first: not a meaningful change")
         series = (Series(f"{kind.title}", marker, dash,
                          tuple(Point(x(d), y(v), f"{_fmt(v)}{unit}", d) for d, v in values)),)
+        module_words: list[str] = []
+        module_tables: list[Table] = []
+        if kind_id == "quickdash":
+            for module_id, module_values in modules.items():
+                title, module_marker, module_dash = MODULES[module_id]
+                series += (Series(f"QuickDASH {title.lower()}", module_marker, module_dash,
+                                  tuple(Point(x(d), y(v), _fmt(v), d) for d, v in module_values)),)
+                module_words.append(f"QuickDASH {title.lower()}: {', '.join(_fmt(v) for _d, v in module_values)}.")
+                module_tables.append(Table(f"QuickDASH {title.lower()}", ("Date", f"{title} ({kind.score_words})"),
+                                    tuple((f"{d.day} {d:%b %Y}", _fmt(v)) for d, v in module_values)))
         note = _change_note(kind.title, values, goal, " points" if unit != " %" else " %", kind.lower_is_better)
         ticks = tuple((y(v), f"{_fmt(v)}{unit}") for v in (kind.low, (kind.low + high) / 2, high))
         panels.append(Panel(f"{kind.title} ({kind.score_words})", top, PANEL_HEIGHT, ticks, series, band=band,
@@ -219,6 +237,8 @@ def build(sessions: Iterable, outcomes: Iterable,
         words.append(f"{kind.title}: {', '.join(_fmt(v) + unit for _d, v in values)}. {note}")
         tables.append(Table(kind.title, ("Date", f"{kind.title} ({kind.score_words})"),
                             tuple((f"{d.day} {d:%b %Y}", f"{_fmt(v)}{unit}") for d, v in values)))
+        words.extend(module_words)
+        tables.extend(module_tables)
         top += PANEL_HEIGHT + PANEL_GAP
     return Chart(width=WIDTH, height=int(top - PANEL_GAP + 34), left=LEFT, right=RIGHT, x_ticks=x_ticks,
                  panels=tuple(panels), summary=" ".join(words), tables=tuple(tables))

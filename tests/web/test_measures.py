@@ -58,6 +58,16 @@ def test_out01_quickdash_with_its_work_module_shows_each_items_own_answers(app, 
     assert row.score == 50 and row.values["modules"]["work"]["score"] == 25
 
 
+def test_out01_the_work_module_is_charted_beside_the_quickdash_with_its_own_line_and_table(app, therapist, patient):
+    for day, main, work in (("2026-03-01", 4, 4), ("2026-03-02", 2, 2)):
+        data = {**quickdash(main), **{f"work_{n}": str(work) for n in range(1, 5)}, "on_date": day}
+        assert therapist.post(f"/patients/{patient}/outcomes/quickdash", data=data).status_code == 302
+    page = therapist.get(f"/patients/{patient}").get_data(as_text=True)
+    # its own legend entry (a circle on a long-dash line: told apart without colour) and its own table of numbers
+    assert "QuickDASH work module" in page and 'stroke-dasharray="8 3"' in page
+    assert "QuickDASH work module: 75, 25." in text(therapist.get(f"/patients/{patient}"))
+
+
 def test_out01_a_module_with_three_of_four_answers_is_refused_next_to_the_field_and_nothing_typed_is_lost(
         app, therapist, patient):
     data = {**quickdash(2), "sports_1": "3", "sports_2": "3", "sports_3": "3"}
