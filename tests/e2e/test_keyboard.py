@@ -263,7 +263,8 @@ def test_a_therapist_makes_edits_and_approves_a_plan_with_the_keyboard_alone(liv
     choose_radio(page, "left")  # the therapist corrects the side
     send(page, "Make the draft plan")
     assert "DRAFT — not approved" in page.locator(".plan-status").inner_text()
-    case = page.locator("section[aria-labelledby=facts-head] .details > div", has_text="Affected side")
+    case = page.locator("section[aria-labelledby=facts-head] .details > div",
+                        has=page.locator("dt", has_text=re.compile(r"^Hand$")))  # the fact's label in the protocol
     assert case.locator("dd").inner_text() == "left"
 
     follow(page, "Edit draft")
