@@ -54,7 +54,9 @@ def compose(f: LetterFacts) -> str:
     """The letter's text: greeting, what was treated and when, stages passed, measures first → latest with the
     change and whether it is meaningful, and the current home programme in one paragraph. The outcome and reason of
     a discharge are printed under the text from what the therapist chooses when signing."""
-    lines = [f"Dear {f.recipient or 'Doctor'},", "",
+    # The referring doctor field holds "Dr Name, Practice" as often as not: the greeting names the person only.
+    greeting = f.recipient.split(",")[0].strip() or "Doctor"
+    lines = [f"Dear {greeting},", "",
              f"Re: {f.patient_name}, born {format_day(f.birth_date)}, record {f.record_number}", ""]
     what = "progress" if f.kind == "progress" else "discharge from hand therapy"
     lines.append(f"Thank you for referring this patient. This letter reports their {what}.")

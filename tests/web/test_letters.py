@@ -51,7 +51,8 @@ def test_out07_a_discharge_letter_is_written_from_the_record_edited_signed_and_t
     letter_id = int(url.rsplit("/", 1)[1])
     draft = _letter(app, letter_id)
     body = draft.body
-    assert body.startswith("Dear Dr Ada Lovelace, Riverside Practice,")
+    assert body.startswith("Dear Dr Ada Lovelace,\n")  # the person greeted, not her practice
+    assert draft.recipient == "Dr Ada Lovelace, Riverside Practice"  # the address line keeps both
     assert "Diagnosis: Fracture of the wrist, hand or fingers; Wrist (distal radius)" in body
     assert ("- QuickDASH: 75 (16 February 2026) to 25 (2 March 2026), change -50 points: a meaningful improvement "
             "(meaningful from 14 points).") in body
