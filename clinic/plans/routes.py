@@ -433,7 +433,8 @@ def record_session(patient_id: int, plan_id: int):
                                techniques=form.techniques.data or [], pain_before=before, pain_after=after,
                                notes=form.notes.data or "", user=g.user, now=now())
             if form.moving_on:  # the visit ends the stage: move on in the same form (and the same commit)
-                moved = _move_after_session(plan, patient, form, date_facts, lib)
+                moved = _move_on(plan, patient, form, date_facts, lib, expected_version=plan.version,
+                                 how="with a session; ")
         except (ops.EditConflict, StaleDataError):
             db.session.rollback()
             plan, patient = _own_plan(patient_id, plan_id)
@@ -466,22 +467,25 @@ def _pain_rule_note(form) -> str:
     return "; pain rule broken, seen" if form.pain_rule_seen.data else ""
 
 
-def _move_after_session(plan: Plan, patient: Patient, form, date_facts: tuple, lib) -> str:
-    """Move on to the next stage as the session form asks; what happened, in words (PlanRefused: why not)."""
+def _move_on(plan: Plan, patient: Patient, form, date_facts: tuple, lib, *, expected_version: int,
+             how: str) -> str:
+    """Move on to the next stage as the move form or the session form asks (``how`` goes into the audit row);
+    what happened, in words (EditConflict, PlanRefused: why not). A next stage that waits on a date makes the
+    plan again from the date given; otherwise an approved plan is approved again with the new current stage."""
     confirmed = tuple(form.criteria.data or ())
     if date_facts:
         move = ops.move_stage_on_dates(db.session, plan, patient, dates=form.dates(), confirmed=confirmed,
-                                       expected_version=plan.version, library=lib, user=g.user, now=now())
-        audit.record("stage_move", patient_ref=patient.id,
-                     detail=f"plan {plan.id}; {move.from_stage} -> {move.to_stage}; with a session; draft"
-                            + _pain_rule_note(form))
-        return ("The plan was made again from the new dates and starts at the next stage, your changes carried "
-                "over: check it, then approve it to print the new handout.")
-    move, revision = ops.move_stage(db.session, plan, patient, confirmed=confirmed, expected_version=plan.version,
-                                    library=lib, user=g.user, now=now())
+                                       expected_version=expected_version, library=lib, user=g.user, now=now())
+        revision = None
+    else:
+        move, revision = ops.move_stage(db.session, plan, patient, confirmed=confirmed,
+                                        expected_version=expected_version, library=lib, user=g.user, now=now())
     audit.record("stage_move", patient_ref=patient.id,
-                 detail=f"plan {plan.id}; {move.from_stage} -> {move.to_stage}; with a session; "
+                 detail=f"plan {plan.id}; {move.from_stage} -> {move.to_stage}; {how}"
                         + (f"revision {revision.number}" if revision else "draft") + _pain_rule_note(form))
+    if date_facts:
+        return ("The plan was made again from the date you gave and starts at the next stage, your changes carried "
+                "over: check it, then approve it to print the new handout.")
     return (f"Moved to the next stage: revision {revision.number} is approved; print the new handout."
             if revision else "The plan now starts at the next stage. Check it, then approve it.")
 
@@ -505,11 +509,10 @@ def move_stage(patient_id: int, plan_id: int):
     form.criteria.choices = [SelectChoice(c, c) for c in next_stage_criteria(draft)]
     problems: tuple[str, ...] = ()
     ready = form.validate_on_submit() and not _pain_rule_unseen(plan, form, lib)
-    if ready and date_facts:
+    if ready:
         try:
-            move = ops.move_stage_on_dates(db.session, plan, patient, dates=form.dates(),
-                                           confirmed=tuple(form.criteria.data or ()),
-                                           expected_version=form.version.data, library=lib, user=g.user, now=now())
+            moved = _move_on(plan, patient, form, date_facts, lib, expected_version=form.version.data,
+                             how="dates recorded; " if date_facts else "")
         except (ops.EditConflict, StaleDataError):
             db.session.rollback()
             plan, patient = _own_plan(patient_id, plan_id)
@@ -519,34 +522,8 @@ def move_stage(patient_id: int, plan_id: int):
             plan, patient = _own_plan(patient_id, plan_id)
             problems = exc.problems
         else:
-            audit.record("stage_move", patient_ref=patient.id,
-                         detail=f"plan {plan.id}; {move.from_stage} -> {move.to_stage}; dates recorded; draft"
-                                + _pain_rule_note(form))
             db.session.commit()
-            flash(f"The plan was made again from the new date{'s' if len(date_facts) != 1 else ''} and starts at "
-                  "the next stage, your changes carried over. Check it, then approve it to print the new handout.",
-                  "success")
-            return redirect(url_for("plans.show", patient_id=patient.id, plan_id=plan.id))
-    elif ready:
-        try:
-            move, revision = ops.move_stage(db.session, plan, patient, confirmed=tuple(form.criteria.data or ()),
-                                            expected_version=form.version.data, library=library(), user=g.user,
-                                            now=now())
-        except (ops.EditConflict, StaleDataError):
-            db.session.rollback()
-            plan, patient = _own_plan(patient_id, plan_id)
-            problems = ("Someone changed the plan after you opened this page. Look at the plan again first.",)
-        except ops.PlanRefused as exc:
-            db.session.rollback()
-            plan, patient = _own_plan(patient_id, plan_id)
-            problems = exc.problems
-        else:
-            audit.record("stage_move", patient_ref=patient.id,
-                         detail=f"plan {plan.id}; {move.from_stage} -> {move.to_stage}; "
-                                + (f"revision {revision.number}" if revision else "draft") + _pain_rule_note(form))
-            db.session.commit()
-            flash(f"Moved to the next stage. Revision {revision.number} is approved; print the new handout."
-                  if revision else "The plan now starts at the next stage. Check it, then approve it.", "success")
+            flash(moved, "success")
             return redirect(url_for("plans.show", patient_id=patient.id, plan_id=plan.id))
     approved = ops.latest_revision(db.session, plan) is not None
     return render_template("plans/move.html", patient=patient, plan=plan, draft=draft, form=form, current=current,
