@@ -30,6 +30,7 @@ from clinic.handouts import printing
 from clinic.library import library, screening_rules
 from clinic.models import (
     Clinic,
+    Episode,
     HandoutFile,
     HandoutPrint,
     Patient,
@@ -207,7 +208,18 @@ def create_or_update_plan(
     plan.status = PlanStatus.DRAFT.value
     _touch(plan, user, now)
     db.flush()
+    if created:
+        _open_episode(db, patient, protocol_id, clinic_today(db, patient, now))
     return plan, created
+
+
+def _open_episode(db: Session, patient: Patient, protocol_id: str, today: dt.date) -> None:
+    """The first plan for a condition opens its episode of care (OUT-07), unless one is open already; a signed
+    discharge letter closes it."""
+    if db.scalar(select(Episode.id).where(Episode.patient_id == patient.id, Episode.protocol_id == protocol_id,
+                                          Episode.closed_on.is_(None))) is None:
+        db.add(Episode(patient_id=patient.id, protocol_id=protocol_id, opened_on=today))
+        db.flush()
 
 
 def plan_from_screening(

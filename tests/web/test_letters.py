@@ -111,3 +111,17 @@ def test_out07_another_patients_letter_is_not_found(app, therapist, patient, mak
     letter_id = url.rsplit("/", 1)[1]
     assert therapist.get(f"/patients/{other}/letters/{letter_id}").status_code == 404
     assert therapist.post(f"/patients/{other}/letters/new/progress").status_code == 404  # no plan
+
+
+def test_out07_the_first_plan_for_a_condition_opens_its_episode_and_a_letter_uses_it(app, therapist, patient):
+    assert "None yet: an episode opens with the first plan" in text_of(therapist.get(f"/patients/{patient}/letters"))
+    make_plan(therapist, app, patient, "fracture")
+    make_plan(therapist, app, patient, "fracture")  # made again: the same plan, the same episode
+    with app.app_context():
+        (episode,) = db.session.scalars(select(Episode)).all()
+        assert (episode.protocol_id, str(episode.opened_on), episode.closed_on) == ("fracture", DAY, None)
+    assert therapist.post(f"/patients/{patient}/letters/new/progress").status_code == 302
+    with app.app_context():
+        (letter,) = db.session.scalars(select(Letter)).all()
+        assert letter.episode_id == episode.id and db.session.scalar(select(Episode.id).where(
+            Episode.id != episode.id)) is None
