@@ -172,7 +172,7 @@ def build(sessions: Iterable, outcomes: Iterable,
     modules: dict[str, list[tuple[dt.date, float]]] = {}
     for o in outcomes:
         if o.kind == "quickdash" and o.score is not None:
-            for module_id, module in ((o.values or {}).get("modules") or {}).items():
+            for module_id, module in ((getattr(o, "values", None) or {}).get("modules") or {}).items():
                 if module_id in MODULES and module.get("score") is not None:
                     modules.setdefault(module_id, []).append((o.on_date, float(module["score"])))
     days = [d for d, _v in (*pain_before, *pain_after, *(p for v in by_kind.values() for p in v))]
