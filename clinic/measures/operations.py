@@ -184,6 +184,13 @@ def audit_words(kind: str, state: dict[str, Any] | None) -> str:
     return f"date {state['on_date']}, score {state.get('score')}"
 
 
+def change_detail(subject: str, kind: str, change: RecordCorrection) -> str:
+    """The audit detail of a correction or withdrawal, from the history row it left: what it was and, when
+    corrected, what it is now (numbers only, like ``audit_words``)."""
+    was = f"{subject}: was {audit_words(kind, change.old_values)}"
+    return was if change.new_values is None else f"{was}; now {audit_words(kind, change.new_values)}"
+
+
 # --------------------------------------------------------------------------------------- timeline
 
 

@@ -104,17 +104,15 @@ def correct(patient_id: int, outcome_id: int):
     form = cls() if request.method == "POST" else cls(data={"on_date": row.on_date, **cls.data_from(row.values)})
     problems: tuple[str, ...] = ()
     if form.validate_on_submit():
-        old = {"on_date": row.on_date.isoformat(), **row.values}
         try:
-            ops.correct_measure(db.session, row, on_date=form.on_date.data, values=form.values(),
+            change = ops.correct_measure(db.session, row, on_date=form.on_date.data, values=form.values(),
                                 reason=form.reason.data, user=g.user, now=now())
         except (ValueError, ops.MeasureRefused) as exc:
             db.session.rollback()
             problems = getattr(exc, "problems", (str(exc),))
         else:
             audit.record("outcome_correct", patient_ref=patient.id,
-                         detail=f"{row.kind} {row.id}: was {ops.audit_words(row.kind, old)}; now "
-                                f"{ops.audit_words(row.kind, {'on_date': row.on_date.isoformat(), **row.values})}")
+                         detail=ops.change_detail(f"{row.kind} {row.id}", row.kind, change))
             db.session.commit()
             flash(f"{KINDS[row.kind].title} corrected; the value before is kept in the history.", "success")
             return redirect(url_for("measures.index", patient_id=patient.id))
@@ -135,10 +133,9 @@ def withdraw(patient_id: int, outcome_id: int):
         abort(404)
     form = forms.ReasonForm()
     if form.validate_on_submit():
-        ops.withdraw_measure(db.session, row, reason=form.reason.data, user=g.user, now=now())
-        state = {"on_date": row.on_date.isoformat(), **row.values}
+        change = ops.withdraw_measure(db.session, row, reason=form.reason.data, user=g.user, now=now())
         audit.record("outcome_withdraw", patient_ref=patient.id,
-                     detail=f"{row.kind} {row.id}: was {ops.audit_words(row.kind, state)}")
+                     detail=ops.change_detail(f"{row.kind} {row.id}", row.kind, change))
         db.session.commit()
         flash(f"{KINDS.get(row.kind).title if row.kind in KINDS else 'Measure'} withdrawn; it stays in the history.",
               "success")
@@ -165,9 +162,8 @@ def correct_session(patient_id: int, session_id: int):
         "pain_after": "" if row.pain_after is None else str(row.pain_after)})
     problems: tuple[str, ...] = ()
     if form.validate_on_submit():
-        old = {"on_date": row.on_date.isoformat(), "pain_before": row.pain_before, "pain_after": row.pain_after}
         try:
-            ops.correct_session(db.session, row, on_date=form.on_date.data,
+            change = ops.correct_session(db.session, row, on_date=form.on_date.data,
                                 pain_before=forms.pain_number(form.pain_before.data),
                                 pain_after=forms.pain_number(form.pain_after.data), notes=form.notes.data or "",
                                 reason=form.reason.data, user=g.user, now=now())
@@ -175,10 +171,8 @@ def correct_session(patient_id: int, session_id: int):
             db.session.rollback()
             problems = exc.problems
         else:
-            new = {"on_date": row.on_date.isoformat(), "pain_before": row.pain_before, "pain_after": row.pain_after}
             audit.record("session_correct", patient_ref=patient.id,
-                         detail=f"session {row.id}: was {ops.audit_words('session', old)}; now "
-                                f"{ops.audit_words('session', new)}")
+                         detail=ops.change_detail(f"session {row.id}", "session", change))
             db.session.commit()
             flash("Session corrected; the values before are kept in the history.", "success")
             return redirect(url_for("measures.index", patient_id=patient.id))
@@ -197,10 +191,9 @@ def withdraw_session(patient_id: int, session_id: int):
         abort(404)
     form = forms.ReasonForm()
     if form.validate_on_submit():
-        old = {"on_date": row.on_date.isoformat(), "pain_before": row.pain_before, "pain_after": row.pain_after}
-        ops.withdraw_session(db.session, row, reason=form.reason.data, user=g.user, now=now())
+        change = ops.withdraw_session(db.session, row, reason=form.reason.data, user=g.user, now=now())
         audit.record("session_withdraw", patient_ref=patient.id,
-                     detail=f"session {row.id}: was {ops.audit_words('session', old)}")
+                     detail=ops.change_detail(f"session {row.id}", "session", change))
         db.session.commit()
         flash("Session withdrawn; it stays in the history.", "success")
         return redirect(url_for("measures.index", patient_id=patient.id))
