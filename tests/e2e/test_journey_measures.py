@@ -46,7 +46,8 @@ def test_out07_journey_prwe_rom_diary_chart_and_a_signed_discharge_letter(
     assert "Wrist flexion 50° / 80°" in page.locator(".flash").inner_text()
 
     page.goto(f"{live_server}/patients/{pid}/plans/{plan_id}")
-    page.get_by_role("link", name="Copy the diary").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Copy the diary").click()
     cells = page.locator("table.diary-grid tbody tr:not(.pain)").count()
     assert cells >= 1 and "Sun 15 Mar" in " ".join(page.locator("table.diary-grid thead").inner_text().split())
     for d in range(14):

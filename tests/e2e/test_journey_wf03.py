@@ -28,7 +28,8 @@ def test_wf03_register_screen_plan_approve_print_then_move_on_in_one_form(live_s
     assert "given 2 March 2026" in page.locator("main").inner_text()  # consent dated today, nothing typed
 
     page.get_by_role("link", name="Screen", exact=True).click()
-    page.get_by_role("link", name="Fracture of the wrist, hand or fingers").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Fracture of the wrist, hand or fingers").click()
     assert page.locator(".tag-record").count() == 10  # the history from registration, not asked again
     page.fill("#fact_fracture_date", "2026-02-20")
     page.locator("#fact_bone").get_by_label("Wrist (distal radius)").check()

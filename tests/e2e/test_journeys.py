@@ -104,7 +104,8 @@ def test_deferred_bruise_is_blocked_then_overridden(live_server, page, make_user
     assert page.locator("h1").inner_text().endswith("DO NOT TREAT TODAY")
     result_url = page.url
 
-    page.get_by_role("link", name="Override…").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Override…").click()
     assert page.locator("#password").count() == 0  # the login is fresh: no password asked
     options = page.locator("#rule_ids label.option")
     assert options.count() >= 1
@@ -148,7 +149,8 @@ def test_override_after_the_login_went_stale_asks_for_the_password(live_server, 
     submit_screening(page)
     assert page.locator("h1").inner_text().endswith("DO NOT TREAT TODAY")
     clock.advance(minutes=6)  # past FRESH_LOGIN_MINUTES, well within the idle timeout
-    page.get_by_role("link", name="Override…").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Override…").click()
     assert "Confirm it is you" in page.inner_text("main")
     option = page.locator("#rule_ids label.option").first
     option.locator("input").check()

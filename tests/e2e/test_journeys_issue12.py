@@ -236,7 +236,8 @@ def test_c02_a_stroke_first_seen_on_day_30_starts_early_and_reaches_recovery_onl
     assert stage.locator("h2").inner_text() == first  # the early stage, not a later one, on the calendar alone
 
     # The therapist confirms the recovery stage's entry criteria at this visit.
-    page.get_by_role("link", name=re.compile(r"Move to stage 2")).click()
+    with page.expect_navigation():
+        page.get_by_role("link", name=re.compile(r"Move to stage 2")).click()
     criteria = page.locator("#criteria input[type=checkbox]")
     assert criteria.count() >= 1
     for box in criteria.all():

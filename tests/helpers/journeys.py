@@ -132,7 +132,8 @@ def confirm_until(page, title: str) -> None:
     for _ in range(6):
         if current_stage(page).locator("h2").inner_text().split(" · ", 1)[-1].startswith(title):
             return
-        page.get_by_role("link", name=re.compile(r"^Move to stage \d+")).click()
+        with page.expect_navigation():  # the boxes are read from the move page, never the plan page
+            page.get_by_role("link", name=re.compile(r"^Move to stage \d+")).click()
         for box in page.locator("#criteria input[type=checkbox]").all():
             box.check()
         with page.expect_navigation():
