@@ -4,12 +4,15 @@ CLINIC_TEST_DATABASE_URL is set by tests/run.sh), an injectable clock, factories
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import jinja2
+import jinja2.bccache
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -165,6 +168,25 @@ def db_url(request, tmp_path, pg_url) -> str:
     return f"sqlite:///{path}"
 
 
+class _TemplatesOfThisWorker(jinja2.BytecodeCache):
+    """Compiled templates shared by the apps of one test worker: each test builds its own app, and compiling the
+    same templates again in every one was about a tenth of a page test's time. Jinja checks each template's source
+    checksum, so an edited template compiles again."""
+
+    def __init__(self):
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self._code:
+            bucket.bytecode_from_string(self._code[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED_TEMPLATES = _TemplatesOfThisWorker()
+
+
 @pytest.fixture
 def make_app(tmp_path, db_url, clock) -> Callable:
     """Build an app on the test database; extra settings override the test defaults."""
@@ -182,6 +204,7 @@ def make_app(tmp_path, db_url, clock) -> Callable:
             config.update(CHEAP_PASSWORD_HASH)
         config.update(overrides)
         app = create_app(config)
+        app.jinja_env.bytecode_cache = _COMPILED_TEMPLATES
         apps.append(app)
         return app
 
@@ -196,6 +219,49 @@ def make_app(tmp_path, db_url, clock) -> Callable:
 def app(make_app):
     """The app on a database with every table made (see ``db_url``)."""
     return make_app()
+
+
+# PDFs by the HTML and stylesheet they were made from, in this worker (see ``same_pdf_once``).
+_RENDERED: dict[str, tuple[bytes, tuple[str, ...]]] = {}
+_RENDERED_LIMIT = 300
+RENDER_COUNTS = {"made": 0, "reused": 0}
+
+
+@pytest.fixture(autouse=True)
+def same_pdf_once(request, monkeypatch):
+    """The pages' and features' tests (tests/web, tests/e2e) render each distinct handout, letter or record once per
+    worker: WeasyPrint is deterministic, so the same HTML, stylesheet and PDF variant give the same bytes, and its
+    blocked fetches are replayed. Most tests approve the same fixture plan, and rendering it again was about half
+    of their time. The renderer itself (time limits, fetching nothing, fonts, tags) is tested in tests/pdf, which
+    always renders; so does any test marked ``real_render``."""
+    here = request.path.parts
+    if "pdf" in here[-2:-1] or request.node.get_closest_marker("real_render") or "tests" not in here:
+        yield
+        return
+    from clinic import pdf
+
+    real = pdf.render_pdf
+
+    def render_once(html: str, css: str = "", *, blocked: list[str] | None = None, **kwargs) -> bytes:
+        key = hashlib.sha256("\0".join((html, css, str(pdf.PDF_VARIANT), repr(sorted(kwargs.items()))))
+                             .encode("utf-8", "surrogatepass")).hexdigest()
+        if key in _RENDERED:
+            RENDER_COUNTS["reused"] += 1
+            made, fetches = _RENDERED[key]
+        else:
+            RENDER_COUNTS["made"] += 1
+            fetches_now: list[str] = []
+            made = real(html, css, blocked=fetches_now, **kwargs)
+            fetches = tuple(fetches_now)
+            if len(_RENDERED) >= _RENDERED_LIMIT:
+                _RENDERED.pop(next(iter(_RENDERED)))
+            _RENDERED[key] = (made, fetches)
+        if blocked is not None:
+            blocked.extend(fetches)
+        return made
+
+    monkeypatch.setattr(pdf, "render_pdf", render_once)
+    yield
 
 
 @pytest.fixture
