@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
-from sqlalchemy import select
 
 from clinic.admin.forms import UnlockForm, UserCreateForm, UserEditForm
 from clinic.auth import operations as ops
@@ -27,9 +26,7 @@ def _own_user(user_id: int) -> User:
 @roles_required(Role.ADMIN)
 def users():
     """The clinic's accounts."""
-    rows = db.session.scalars(
-        select(User).where(User.clinic_id == g.user.clinic_id).order_by(User.active.desc(), User.full_name)
-    ).all()
+    rows = ops.clinic_accounts(db.session, g.user.clinic_id)
     locked = ops.locked_accounts(db.session, rows, now(), login_policy())
     return render_template("admin/users.html", users=rows, locked=locked)
 

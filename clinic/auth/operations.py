@@ -188,6 +188,12 @@ def find_login_session(
     return SessionLookup(login)
 
 
+def clinic_accounts(db: Session, clinic_id: int) -> list[User]:
+    """The clinic's accounts, the active ones first, by name."""
+    return list(db.scalars(select(User).where(User.clinic_id == clinic_id)
+                           .order_by(User.active.desc(), User.full_name)))
+
+
 def locked_accounts(db: Session, users: list[User], now: dt.datetime, policy: throttle.Policy) -> set[int]:
     """Ids of ``users`` whose login is throttled for browsers they never logged in from."""
     locked = throttle.locked_emails(db, [u.email for u in users], now, policy)

@@ -225,6 +225,16 @@ def sign(db: Session, letter: Letter, patient: Patient, *, render: Callable[[Let
                  detail=f"{letter.kind} letter {letter.id}; sha256 {letter.sha256[:16]}")
 
 
+def save_letter(db: Session, letter: Letter, patient: Patient, *, recipient: str, body: str, signed_name: str,
+                qualification: str, sign_it: bool, render: Callable[[Letter], bytes], user: User, now: dt.datetime,
+                outcome: str = "", reason: str = "") -> None:
+    """The letter form: keep the edits (:func:`save_draft`) and, when asked, sign it (:func:`sign`, audited;
+    LetterRefused says why not, and the caller rolls the edits back with it)."""
+    save_draft(db, letter, recipient=recipient, body=body, signed_name=signed_name, qualification=qualification)
+    if sign_it:
+        sign(db, letter, patient, render=render, user=user, now=now, outcome=outcome, reason=reason)
+
+
 def record_letter_print(db: Session, letter: Letter, *, user: User) -> None:
     """``user`` downloaded the signed letter's PDF: an audit row."""
     audit.record(db, "letter_print", user=user, patient_ref=letter.patient_id, detail=f"letter {letter.id}")

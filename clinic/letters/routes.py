@@ -89,23 +89,20 @@ def edit(patient_id: int, letter_id: int):
     form = forms.LetterForm() if request.method == "POST" else forms.LetterForm(obj=letter)
     problems: tuple[str, ...] = ()
     if form.validate_on_submit():
-        ops.save_draft(db.session, letter, recipient=form.recipient.data or "", body=form.body.data or "",
-                       signed_name=form.signed_name.data or "", qualification=form.qualification.data or "")
-        if request.form.get("action") == "sign":
-            try:
-                ops.sign(db.session, letter, patient, render=lambda row: render_letter(row, patient), user=g.user,
-                         now=now(), outcome=form.outcome.data or "", reason=form.reason.data or "")
-            except ops.LetterRefused as exc:
-                db.session.rollback()
-                letter = _own_letter(patient, letter_id)
-                problems = exc.problems
-            else:
-                db.session.commit()
-                flash("Letter signed. It can no longer be changed.", "success")
-                return redirect(url_for("letters.edit", patient_id=patient.id, letter_id=letter.id))
+        signing = request.form.get("action") == "sign"
+        try:
+            ops.save_letter(db.session, letter, patient, recipient=form.recipient.data or "",
+                            body=form.body.data or "", signed_name=form.signed_name.data or "",
+                            qualification=form.qualification.data or "", sign_it=signing,
+                            render=lambda row: render_letter(row, patient), user=g.user, now=now(),
+                            outcome=form.outcome.data or "", reason=form.reason.data or "")
+        except ops.LetterRefused as exc:
+            db.session.rollback()
+            letter = _own_letter(patient, letter_id)
+            problems = exc.problems
         else:
             db.session.commit()
-            flash("Draft kept.", "success")
+            flash("Letter signed. It can no longer be changed." if signing else "Draft kept.", "success")
             return redirect(url_for("letters.edit", patient_id=patient.id, letter_id=letter.id))
     return render_template("letters/edit.html", patient=patient, letter=letter, form=form, problems=problems), (
         400 if form.errors or problems else 200)
