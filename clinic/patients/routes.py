@@ -318,7 +318,7 @@ def hold(patient_id: int):
     if form.validate_on_submit():
         ops.set_retention_hold(db.session, patient, form.reason.data or "", user=g.user, now=now())
         db.session.commit()
-        flash("Retention hold saved." if form.reason.data else "No retention hold.", "success")
+        flash("Retention hold saved." if patient.retention_hold else "No retention hold.", "success")
     else:
         flash(next(iter(form.errors.values()))[0], "error")
     return redirect(url_for("patients.show", patient_id=patient.id))
