@@ -1,7 +1,8 @@
 """The audit trail: one row per event, HMAC-chained so edits, deletions and forgeries are found.
 
-``record`` adds a row to the current transaction (it flushes, never commits), so the audit row
-lands together with the change it describes, or not at all.
+``record`` adds a row to the session it is given (it flushes, never commits), so the audit row lands
+together with the change it describes, or not at all. Only operations call it, with the session they were
+given and the user they act for (tests/unit/test_audit_callers.py): it reads no request and no global session.
 """
 
 from __future__ import annotations
@@ -12,14 +13,13 @@ import hmac
 import json
 from dataclasses import dataclass
 
-from flask import current_app, g, has_request_context
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from clinic.clock import now
-from clinic.extensions import db
-from clinic.models import AuditChainHead, AuditCheckpoint, AuditEvent
+from clinic.models import AuditChainHead, AuditCheckpoint, AuditEvent, User
 
 GENESIS = "0" * 64
 
@@ -49,19 +49,18 @@ def _key() -> bytes:
 
 
 def record(
+    session: Session,
     action: str,
     *,
+    user: User | None,
     outcome: str = "ok",
     patient_ref: int | None = None,
     detail: str = "",
-    user=None,
     clinic_id: int | None = None,
     actor: str | None = None,
 ) -> AuditEvent:
-    """Append one audit row for ``action`` by ``user`` (default: the logged-in user)."""
-    if user is None and has_request_context():
-        user = g.get("user")
-    session: Session = db.session
+    """Append one audit row for ``action`` by ``user`` (None: nobody signed in, or the command line, named by
+    ``actor``) to ``session``'s transaction; flushes, never commits."""
     head = _locked_head(session)
     event = AuditEvent(
         id=head.count + 1,

@@ -18,7 +18,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import Session
 
+from clinic import audit
 from clinic.transactions import sqlite_path
 
 NOT_INCLUDED = (
@@ -57,6 +59,13 @@ def write_backup(database_url: str, target: Path) -> None:
             target.unlink(missing_ok=True)
             raise
         os.chmod(target, 0o600)
+
+
+def back_up(db: Session, database_url: str, target: Path) -> None:
+    """``clinic backup``: :func:`write_backup`, audited as done on the command line (on ``db``, which the
+    caller commits)."""
+    write_backup(database_url, target)
+    audit.record(db, "backup", user=None, actor="cli", detail=f"to {target.name}")
 
 
 def _sqlite_backup(source: str, target: Path) -> None:

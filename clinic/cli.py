@@ -130,14 +130,12 @@ def user_create(email: str, role: str, clinic_name: str, full_name: str, passwor
     """Add an account EMAIL with ROLE to a clinic."""
     clinic = auth_ops.get_or_create_clinic(db.session, clinic_name, now(), defaults=new_clinic_defaults())
     try:
-        account = auth_ops.create_user(
+        account = auth_ops.add_account(
             db.session, clinic=clinic, email=email, full_name=full_name or email, role=role,
-            password=password, now=now(),
+            password=password, now=now(), acting=None,
         )
     except auth_ops.AccountError as exc:
         raise NoAppException(str(exc)) from None
-    audit.record("account_create", user=None, clinic_id=clinic.id, actor="cli",
-                 detail=f"account {account.id} role {role}")
     db.session.commit()
     click.echo(f"Created {role} account {account.email} in {clinic.name}.")
     for problem in print_problems(clinic):
@@ -170,10 +168,9 @@ def backup(target: Path) -> None:
     if target.exists():
         raise click.ClickException(f"{target} exists; choose a new file name.")
     try:
-        backups.write_backup(current_app.config["DATABASE_URL"], target)
+        backups.back_up(db.session, current_app.config["DATABASE_URL"], target)
     except backups.BackupError as exc:
         raise click.ClickException(str(exc)) from None
-    audit.record("backup", user=None, actor="cli", detail=f"to {target.name}")
     db.session.commit()
     click.echo(f"Backup written to {target} (readable by its owner only).")
     click.echo(backups.NOT_INCLUDED)
@@ -230,8 +227,7 @@ def export_patient(record_number: str, clinic_name: str | None, output: Path | N
     if len(found) > 1:
         raise click.ClickException(f"{len(found)} clinics use record number {record_number}; name one with --clinic.")
     body = patient_ops.export_json(db.session, found[0])
-    audit.record("patient_export", user=None, clinic_id=found[0].clinic_id, actor="cli", patient_ref=found[0].id,
-                 detail="json")
+    patient_ops.record_export(db.session, found[0], "json", user=None)
     db.session.commit()
     if output is None:
         click.echo(body, nl=False)  # bytes go to the binary stream unchanged
@@ -253,12 +249,11 @@ def import_patient(source: Path, clinic_name: str | None, new_clinic: bool) -> N
     from clinic.patients import operations as patient_ops
 
     try:
-        patient = patient_ops.import_json(db.session, source.read_bytes(), now=now(), clinic_name=clinic_name,
-                                          create_clinic=new_clinic)
+        patient = patient_ops.import_record(db.session, source.read_bytes(), now=now(), clinic_name=clinic_name,
+                                            create_clinic=new_clinic)
     except patient_ops.ImportProblem as exc:
         db.session.rollback()
         raise click.ClickException(f"{source.name}: {exc}") from None
-    audit.record("patient_import", user=None, clinic_id=patient.clinic_id, actor="cli", patient_ref=patient.id)
     db.session.commit()
     click.echo(f"Imported {patient.record_number}.")
 

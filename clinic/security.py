@@ -105,7 +105,7 @@ def load_login():
         else:
             session.clear()
             if result.expired_user is not None:
-                _on_expired(result.expired_user, result.reason)
+                _on_expired(result.expired_user)
                 db.session.commit()
                 return redirect(url_for("auth.login", next=_here(), expired=1))
             db.session.commit()
@@ -174,11 +174,9 @@ def _timeouts() -> auth_ops.Timeouts:
     )
 
 
-def _on_expired(user, reason: str) -> None:
-    """Audit the timeout and keep whatever the user was submitting, to hand back after login."""
-    from clinic import audit
-
-    audit.record("session_timeout", user=user, detail=reason)
+def _on_expired(user) -> None:
+    """Keep whatever the user was submitting when their login expired (audited as it ended), to hand back
+    after login."""
     if request.method not in SAFE_METHODS and request.endpoint not in PUBLIC_ENDPOINTS:
         auth_ops.save_form_draft(db.session, user, request.path, request.form, now())
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
-from sqlalchemy import select
 
-from clinic import audit
 from clinic.admin.forms import UnlockForm, UserCreateForm, UserEditForm
 from clinic.auth import operations as ops
 from clinic.clock import now
@@ -28,9 +26,7 @@ def _own_user(user_id: int) -> User:
 @roles_required(Role.ADMIN)
 def users():
     """The clinic's accounts."""
-    rows = db.session.scalars(
-        select(User).where(User.clinic_id == g.user.clinic_id).order_by(User.active.desc(), User.full_name)
-    ).all()
+    rows = ops.clinic_accounts(db.session, g.user.clinic_id)
     locked = ops.locked_accounts(db.session, rows, now(), login_policy())
     return render_template("admin/users.html", users=rows, locked=locked)
 
@@ -42,8 +38,7 @@ def unlock_user(user_id: int):
     user = _own_user(user_id)
     if not UnlockForm().validate_on_submit():
         abort(400)
-    cleared = ops.unlock_login(db.session, user)
-    audit.record("account_unlock", detail=f"account {user.id}: {cleared} failed logins cleared")
+    ops.unlock_login(db.session, user, acting=g.user)
     db.session.commit()
     flash("Login unlocked: the account can log in again from any computer.", "success")
     return redirect(url_for("admin.users"))
@@ -59,15 +54,14 @@ def new_user():
             form.password.errors.append("Enter a first password of at least 12 characters.")
         else:
             try:
-                user = ops.create_user(
+                ops.add_account(
                     db.session, clinic=g.user.clinic, email=form.email.data, full_name=form.full_name.data,
-                    role=form.role.data, password=form.password.data, now=now(),
+                    role=form.role.data, password=form.password.data, active=form.active.data, now=now(),
+                    acting=g.user,
                 )
             except ops.AccountError as exc:
                 form.email.errors.append(str(exc))
             else:
-                user.active = form.active.data
-                audit.record("account_create", detail=f"account {user.id} role {user.role}")
                 db.session.commit()
                 flash("Account added. Give the person their first password.", "success")
                 return redirect(url_for("admin.users"))
@@ -82,15 +76,13 @@ def edit_user(user_id: int):
     form = UserEditForm(obj=user)
     if form.validate_on_submit():
         try:
-            changed = ops.update_user(
+            ops.update_user(
                 db.session, user, full_name=form.full_name.data, role=form.role.data,
                 active=form.active.data, acting=g.user,
             )
         except ops.AccountError as exc:
             form.active.errors.append(str(exc))
         else:
-            if changed:
-                audit.record("account_update", detail=f"account {user.id}: {', '.join(changed)}")
             db.session.commit()
             flash("Account saved.", "success")
             return redirect(url_for("admin.users"))

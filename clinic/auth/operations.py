@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, joinedload
 
+from clinic import audit
 from clinic.auth import throttle
 from clinic.auth.passwords import hash_password, matches, needs_rehash
 from clinic.auth.throttle import LoginThrottled  # noqa: F401 - re-exported: callers catch ops.LoginThrottled
@@ -79,6 +80,56 @@ def authenticate(
     return user
 
 
+@dataclass(frozen=True)
+class LoggedIn:
+    """A login that succeeded: the user and the token of their new login session (for the cookie)."""
+
+    user: User
+    token: str
+
+
+def log_in(
+    db: Session, email: str, password: str, now: dt.datetime, policy: throttle.Policy, *, client: str = "",
+    device_for: Callable[[int], str] = lambda _user_id: "", user_agent: str = "",
+) -> LoggedIn | None:
+    """The login form: :func:`authenticate`, then a new login session, audited as ``login``; a wrong email or
+    password is audited as ``login_failed`` (denied) and gives None; a throttled login is audited (throttled)
+    and LoginThrottled raised after its row is written, so the caller commits it."""
+    try:
+        user = authenticate(db, email, password, now, policy, client=client, device_for=device_for)
+    except LoginThrottled:
+        audit.record(db, "login_failed", user=None, outcome="throttled", actor=normalise_email(email))
+        raise
+    if user is None:
+        audit.record(db, "login_failed", user=None, outcome="denied", actor=normalise_email(email))
+        return None
+    token = start_login_session(db, user, now, user_agent)
+    audit.record(db, "login", user=user)
+    return LoggedIn(user, token)
+
+
+def reauthenticate(
+    db: Session, login: LoginSession, password: str, now: dt.datetime, policy: throttle.Policy, *,
+    client: str = "", device_for: Callable[[int], str] = lambda _user_id: "",
+) -> bool:
+    """The signed-in user typed their password again (counted like a login attempt), audited as
+    ``reauthenticate``: right, and their login counts as fresh from now (True); wrong, False; throttled,
+    LoginThrottled raised after its row is written, so the caller commits it."""
+    user = login.user
+    try:
+        found = authenticate(db, user.email, password, now, policy, client=client, device_for=device_for)
+    except LoginThrottled:
+        audit.record(db, "reauthenticate", user=user, outcome="throttled")
+        raise
+    if found is None or found.id != user.id:
+        audit.record(db, "reauthenticate", user=user, outcome="denied")
+        return False
+    login.authenticated_at = now
+    db.flush()
+    audit.record(db, "reauthenticate", user=user)
+    return True
+
+
 def start_login_session(db: Session, user: User, now: dt.datetime, user_agent: str = "") -> str:
     """Create a login session row and return the token for the cookie (only its hash is stored)."""
     token = secrets.token_urlsafe(32)
@@ -104,7 +155,8 @@ _TOUCH_EVERY = dt.timedelta(seconds=60)
 def find_login_session(
     db: Session, token: str, now: dt.datetime, timeouts: Timeouts, seen_at: dt.datetime | None = None
 ) -> SessionLookup:
-    """The live session for ``token``; idle or over-age sessions are deleted and reported.
+    """The live session for ``token``; idle or over-age sessions are deleted, audited (``session_timeout``) and
+    reported.
 
     ``seen_at`` is the last request time this server signed into the cookie with ``token``; idleness counts
     from the later of it and the stored ``last_seen_at`` (a replayed older cookie gains nothing).
@@ -127,6 +179,7 @@ def find_login_session(
     if reason:
         db.delete(login)
         db.flush()
+        audit.record(db, "session_timeout", user=user, detail=reason)
         return SessionLookup(None, reason, expired_user=user)
     if now - login.last_seen_at >= _TOUCH_EVERY:
         login.last_seen_at = now
@@ -135,15 +188,23 @@ def find_login_session(
     return SessionLookup(login)
 
 
+def clinic_accounts(db: Session, clinic_id: int) -> list[User]:
+    """The clinic's accounts, the active ones first, by name."""
+    return list(db.scalars(select(User).where(User.clinic_id == clinic_id)
+                           .order_by(User.active.desc(), User.full_name)))
+
+
 def locked_accounts(db: Session, users: list[User], now: dt.datetime, policy: throttle.Policy) -> set[int]:
     """Ids of ``users`` whose login is throttled for browsers they never logged in from."""
     locked = throttle.locked_emails(db, [u.email for u in users], now, policy)
     return {u.id for u in users if u.email in locked}
 
 
-def unlock_login(db: Session, user: User) -> int:
-    """An administrator's unlock: forget every failed login of ``user``; how many were forgotten."""
-    return throttle.unlock(db, user.email)
+def unlock_login(db: Session, user: User, *, acting: User) -> int:
+    """An administrator's unlock, audited: forget every failed login of ``user``; how many were forgotten."""
+    cleared = throttle.unlock(db, user.email)
+    audit.record(db, "account_unlock", user=acting, detail=f"account {user.id}: {cleared} failed logins cleared")
+    return cleared
 
 
 def remember_search(db: Session, login: LoginSession, search: dict | None) -> None:
@@ -153,7 +214,8 @@ def remember_search(db: Session, login: LoginSession, search: dict | None) -> No
 
 
 def end_login_session(db: Session, login: LoginSession) -> None:
-    """Log out this one session."""
+    """Log out this one session, audited."""
+    audit.record(db, "logout", user=login.user)
     db.delete(login)
     db.flush()
 
@@ -165,13 +227,14 @@ def end_all_sessions(db: Session, user: User) -> None:
 
 
 def change_password(db: Session, user: User, current: str, new: str, now: dt.datetime) -> None:
-    """Change the password after checking the current one; ends every login session of the user."""
+    """Change the password after checking the current one, audited; ends every login session of the user."""
     if not matches(user.password_hash, current):
         raise AccountError("Your current password is not right.")
     check_password_strength(new)
     user.password_hash = hash_password(new)
     user.password_changed_at = now
     end_all_sessions(db, user)
+    audit.record(db, "password_change", user=user)
 
 
 def get_or_create_clinic(db: Session, name: str, now: dt.datetime, defaults: Mapping[str, object] | None = None
@@ -188,7 +251,8 @@ def get_or_create_clinic(db: Session, name: str, now: dt.datetime, defaults: Map
 def create_user(
     db: Session, *, clinic: Clinic, email: str, full_name: str, role: str, password: str, now: dt.datetime
 ) -> User:
-    """Add an account; raises AccountError for a taken email, unknown role or weak password."""
+    """Add an account; raises AccountError for a taken email, unknown role or weak password. No audit row: the
+    accounts page and ``clinic user create`` call :func:`add_account`."""
     email = normalise_email(email)
     if role not in {r.value for r in Role}:
         raise AccountError(f"Unknown role {role!r}.")
@@ -209,8 +273,20 @@ def create_user(
     return user
 
 
+def add_account(db: Session, *, clinic: Clinic, email: str, full_name: str, role: str, password: str,
+                active: bool = True, now: dt.datetime, acting: User | None) -> User:
+    """Add an account as an administrator (``acting``) or the command line (None) asks, audited
+    (:func:`create_user`)."""
+    user = create_user(db, clinic=clinic, email=email, full_name=full_name, role=role, password=password, now=now)
+    user.active = active
+    audit.record(db, "account_create", user=acting, clinic_id=clinic.id, actor=None if acting else "cli",
+                 detail=f"account {user.id} role {user.role}")
+    return user
+
+
 def update_user(db: Session, user: User, *, full_name: str, role: str, active: bool, acting: User) -> list[str]:
-    """Change name, role or active flag; returns the changed field names. Disabling logs the user out."""
+    """Change name, role or active flag, audited; returns the changed field names. Disabling logs the user
+    out."""
     if role not in {r.value for r in Role}:
         raise AccountError(f"Unknown role {role!r}.")
     if user.id == acting.id and (not active or role != Role.ADMIN):
@@ -225,6 +301,8 @@ def update_user(db: Session, user: User, *, full_name: str, role: str, active: b
     if not active or "role" in changed:
         end_all_sessions(db, user)
     db.flush()
+    if changed:
+        audit.record(db, "account_update", user=acting, detail=f"account {user.id}: {', '.join(changed)}")
     return changed
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 
-from clinic import audit
 from clinic.auth import operations as ops
 from clinic.auth.forms import LoginForm, PasswordForm
 from clinic.clock import now
@@ -24,38 +23,34 @@ def login():
         flash("You were logged out after a period of inactivity. Log in again to carry on.", "info")
     if form.validate_on_submit():
         try:
-            user = ops.authenticate(
+            logged_in = ops.log_in(
                 db.session, form.email.data, form.password.data, now(), login_policy(),
-                client=client_address(), device_for=device_for,
+                client=client_address(), device_for=device_for, user_agent=request.user_agent.string or "",
             )
         except ops.LoginThrottled as exc:
             # The same answer whether the account exists and whether the password was right: no hash was
             # computed, and the wait comes from the failure counts alone.
             minutes = max(1, int((exc.retry_after - now()).total_seconds() // 60) + 1)
-            audit.record("login_failed", outcome="throttled", actor=ops.normalise_email(form.email.data))
             db.session.commit()
             form.password.errors.append(
                 f"Too many failed attempts. Try again in {minutes} minutes, or ask your administrator to "
                 "unlock your account."
             )
             return render_template("auth/login.html", form=form), 429
-        if user is None:
-            audit.record("login_failed", outcome="denied", actor=ops.normalise_email(form.email.data))
+        if logged_in is None:
             db.session.commit()
             form.password.errors.append("The email or password is not right.")
             return render_template("auth/login.html", form=form), 401
         session.clear()
-        session["sid"] = ops.start_login_session(db.session, user, now(), request.user_agent.string or "")
-        audit.record("login", user=user)
+        session["sid"] = logged_in.token
         db.session.commit()
-        return remember_device(redirect(safe_next(form.next.data)), user.id)
+        return remember_device(redirect(safe_next(form.next.data)), logged_in.user.id)
     return render_template("auth/login.html", form=form), (400 if form.errors else 200)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
     """End this login session (the cookie alone no longer opens anything)."""
-    audit.record("logout")
     ops.end_login_session(db.session, g.login)
     db.session.commit()
     session.clear()
@@ -80,7 +75,6 @@ def change_password():
         except ops.AccountError as exc:
             form.current_password.errors.append(str(exc))
             return render_template("auth/password.html", form=form), 400
-        audit.record("password_change")
         db.session.commit()
         session.clear()
         flash("Your password is changed. Log in with the new one.", "info")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from clinic import audit
 from clinic.domain.protocols import Library
 from clinic.handouts import printing
 from clinic.handouts.printing import HandoutOptionsKey
@@ -74,5 +75,8 @@ def print_revision(db: Session, revision: PlanRevision, options: HandoutOptionsK
     if not check.printable:
         raise PrintRefused(check)
     key, pdf, cached = printing.handout_pdf(db, revision, patient, options, now)
-    printing.record_print(db, revision, key, options.kind, user=user, now=now, clinic_id=patient.clinic_id)
+    printing.record_print(db, revision, key, options.kind, user=user, now=now)
+    audit.record(db, "print_handout", patient_ref=revision.patient_id, user=user, clinic_id=patient.clinic_id,
+                 actor=None if user else "cli",
+                 detail=f"plan {revision.plan_id} revision {revision.number} {key.rsplit(':', 1)[0]}")
     return Printed(pdf=pdf, file_name=printing.file_name(patient, revision, options.kind), from_cache=cached)

@@ -16,7 +16,7 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from clinic import audit, localtime, staff
+from clinic import localtime, staff
 from clinic.handouts import plan_context as handout
 from clinic.handouts.context import ClinicInfo, HandoutOptions, PatientInfo
 from clinic.models import Clinic, HandoutFile, HandoutPrint, Patient, PlanRevision, User
@@ -135,16 +135,13 @@ def cached_handout(db: Session, revision: PlanRevision, key: str) -> HandoutFile
 
 
 def record_print(db: Session, revision: PlanRevision, key: str, kind: str, *, user: User | None,
-                 now: dt.datetime, clinic_id: int | None = None) -> HandoutPrint:
-    """A handout or summary was handed out: a print row (timeline) and an audit row (AUD-01). Without a
-    user (the command line) the actor is ``cli``."""
+                 now: dt.datetime) -> HandoutPrint:
+    """A handout or summary was handed out: a print row (timeline; the operation that printed it writes the
+    audit row). Without a user (the command line) the printer is ``cli``."""
     row = HandoutPrint(revision_id=revision.id, patient_id=revision.patient_id, kind=kind, options=key,
                        by=user.email if user else "cli", at=now)
     db.add(row)
     db.flush()
-    audit.record("print_handout", patient_ref=revision.patient_id, user=user, clinic_id=clinic_id,
-                 actor=None if user else "cli",
-                 detail=f"plan {revision.plan_id} revision {revision.number} {key.rsplit(':', 1)[0]}")
     return row
 
 

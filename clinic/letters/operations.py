@@ -15,7 +15,7 @@ from collections.abc import Callable
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
-from clinic import localtime
+from clinic import audit, localtime
 from clinic.domain import planning
 from clinic.domain.letters import LetterFacts, MeasureLine, compose
 from clinic.domain.progress import current_stage
@@ -175,7 +175,7 @@ def letters_of(db: Session, patient: Patient) -> list[Letter]:
 
 def new_letter(db: Session, patient: Patient, plan: Plan, kind: str, *, library: Library, user: User,
                now: dt.datetime) -> Letter:
-    """A draft letter for the plan's episode, composed from the record."""
+    """A draft letter for the plan's episode, composed from the record, audited."""
     if kind not in ("progress", "discharge"):
         raise LetterRefused(f"Unknown letter {kind!r}.")
     episode = open_episode(db, patient, plan, now)
@@ -184,6 +184,7 @@ def new_letter(db: Session, patient: Patient, plan: Plan, kind: str, *, library:
                     body=compose(facts), signed_name=user.full_name, created_by=user.email, created_at=now)
     db.add(letter)
     db.flush()
+    audit.record(db, "letter_draft", user=user, patient_ref=patient.id, detail=f"{kind} letter {letter.id}")
     return letter
 
 
@@ -199,7 +200,7 @@ def save_draft(db: Session, letter: Letter, *, recipient: str, body: str, signed
 
 def sign(db: Session, letter: Letter, patient: Patient, *, render: Callable[[Letter], bytes], user: User,
          now: dt.datetime, outcome: str = "", reason: str = "") -> None:
-    """Make the letter final: signed today, rendered once; a discharge letter closes its episode."""
+    """Make the letter final, audited: signed today, rendered once; a discharge letter closes its episode."""
     problems = []
     if letter.status == "final":
         problems.append("This letter is already signed.")
@@ -220,6 +221,23 @@ def sign(db: Session, letter: Letter, patient: Patient, *, render: Callable[[Let
     letter.status, letter.final_by, letter.final_at = "final", user.email, now
     letter.pdf, letter.sha256 = pdf, hashlib.sha256(pdf).hexdigest()
     db.flush()
+    audit.record(db, "letter_sign", user=user, patient_ref=patient.id,
+                 detail=f"{letter.kind} letter {letter.id}; sha256 {letter.sha256[:16]}")
+
+
+def save_letter(db: Session, letter: Letter, patient: Patient, *, recipient: str, body: str, signed_name: str,
+                qualification: str, sign_it: bool, render: Callable[[Letter], bytes], user: User, now: dt.datetime,
+                outcome: str = "", reason: str = "") -> None:
+    """The letter form: keep the edits (:func:`save_draft`) and, when asked, sign it (:func:`sign`, audited;
+    LetterRefused says why not, and the caller rolls the edits back with it)."""
+    save_draft(db, letter, recipient=recipient, body=body, signed_name=signed_name, qualification=qualification)
+    if sign_it:
+        sign(db, letter, patient, render=render, user=user, now=now, outcome=outcome, reason=reason)
+
+
+def record_letter_print(db: Session, letter: Letter, *, user: User) -> None:
+    """``user`` downloaded the signed letter's PDF: an audit row."""
+    audit.record(db, "letter_print", user=user, patient_ref=letter.patient_id, detail=f"letter {letter.id}")
 
 
 def latest_plan(db: Session, patient: Patient) -> Plan | None:

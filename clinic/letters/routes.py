@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 
-from clinic import audit, pdf
+from clinic import pdf
 from clinic.clock import now
 from clinic.extensions import db
 from clinic.letters import forms
@@ -71,7 +71,6 @@ def new(patient_id: int, kind: str):
     if plan is None or kind not in ("progress", "discharge") or patient.status == "restricted":
         abort(404)
     letter = ops.new_letter(db.session, patient, plan, kind, library=library(), user=g.user, now=now())
-    audit.record("letter_draft", patient_ref=patient.id, detail=f"{kind} letter {letter.id}")
     db.session.commit()
     return redirect(url_for("letters.edit", patient_id=patient.id, letter_id=letter.id))
 
@@ -90,25 +89,20 @@ def edit(patient_id: int, letter_id: int):
     form = forms.LetterForm() if request.method == "POST" else forms.LetterForm(obj=letter)
     problems: tuple[str, ...] = ()
     if form.validate_on_submit():
-        ops.save_draft(db.session, letter, recipient=form.recipient.data or "", body=form.body.data or "",
-                       signed_name=form.signed_name.data or "", qualification=form.qualification.data or "")
-        if request.form.get("action") == "sign":
-            try:
-                ops.sign(db.session, letter, patient, render=lambda row: render_letter(row, patient), user=g.user,
-                         now=now(), outcome=form.outcome.data or "", reason=form.reason.data or "")
-            except ops.LetterRefused as exc:
-                db.session.rollback()
-                letter = _own_letter(patient, letter_id)
-                problems = exc.problems
-            else:
-                audit.record("letter_sign", patient_ref=patient.id,
-                             detail=f"{letter.kind} letter {letter.id}; sha256 {letter.sha256[:16]}")
-                db.session.commit()
-                flash("Letter signed. It can no longer be changed.", "success")
-                return redirect(url_for("letters.edit", patient_id=patient.id, letter_id=letter.id))
+        signing = request.form.get("action") == "sign"
+        try:
+            ops.save_letter(db.session, letter, patient, recipient=form.recipient.data or "",
+                            body=form.body.data or "", signed_name=form.signed_name.data or "",
+                            qualification=form.qualification.data or "", sign_it=signing,
+                            render=lambda row: render_letter(row, patient), user=g.user, now=now(),
+                            outcome=form.outcome.data or "", reason=form.reason.data or "")
+        except ops.LetterRefused as exc:
+            db.session.rollback()
+            letter = _own_letter(patient, letter_id)
+            problems = exc.problems
         else:
             db.session.commit()
-            flash("Draft kept.", "success")
+            flash("Letter signed. It can no longer be changed." if signing else "Draft kept.", "success")
             return redirect(url_for("letters.edit", patient_id=patient.id, letter_id=letter.id))
     return render_template("letters/edit.html", patient=patient, letter=letter, form=form, problems=problems), (
         400 if form.errors or problems else 200)
@@ -124,7 +118,7 @@ def letter_pdf(patient_id: int, letter_id: int):
         abort(404)
     # A letter imported from another installation comes without its PDF: rendered again from the signed text.
     data = letter.pdf if letter.pdf is not None else render_letter(letter, patient)
-    audit.record("letter_print", patient_ref=patient.id, detail=f"letter {letter.id}")
+    ops.record_letter_print(db.session, letter, user=g.user)
     db.session.commit()
     return Response(data, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="letter-{patient.record_number}-{letter.id}.pdf"',

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, g, render_template
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from clinic import schema
@@ -11,7 +10,7 @@ from clinic.clock import now, today
 from clinic.extensions import db
 from clinic.library import library
 from clinic.main import today as today_lists
-from clinic.models import AuditEvent, Role
+from clinic.models import Role
 from clinic.plans import operations as plan_ops
 
 bp = Blueprint("main", __name__)
@@ -32,10 +31,7 @@ ACTION_WORDS = {
 def dashboard():
     """The signed-in user's start page: for clinicians, their patients of late, plans to review and screenings
     about to expire (names clickable); for everyone, their own account activity (patients are named above)."""
-    recent = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.user_id == g.user.id, AuditEvent.patient_ref.is_(None))
-        .order_by(AuditEvent.id.desc()).limit(6)
-    ).all()
+    recent = today_lists.own_activity(db.session, g.user.id)
     clinical = g.user.has_role(Role.ADMIN, Role.THERAPIST)
     lists = {}
     if clinical:

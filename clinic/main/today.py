@@ -33,6 +33,12 @@ class Seen:
     done: str
 
 
+def own_activity(db: Session, user_id: int, limit: int = 6) -> list[AuditEvent]:
+    """The user's newest account events (logins, password and account changes: no patient named), newest first."""
+    return list(db.scalars(select(AuditEvent).where(AuditEvent.user_id == user_id, AuditEvent.patient_ref.is_(None))
+                           .order_by(AuditEvent.id.desc()).limit(limit)))
+
+
 def seen_recently(db: Session, user_id: int, clinic_id: int, now: dt.datetime) -> list[Seen]:
     """The patients this user worked on (or opened) in the last two weeks, most recent first."""
     since = now - dt.timedelta(days=RECENT_DAYS)

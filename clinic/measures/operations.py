@@ -13,12 +13,14 @@ from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clinic import staff
+from clinic import audit, staff
+from clinic.domain import diary as diary_days
 from clinic.domain.protocol_measures import MeasureTarget, target_for
 from clinic.domain.protocols import Library
 from clinic.domain.wording import format_day
+from clinic.measures import diary
 from clinic.measures.kinds import KINDS, describe
-from clinic.models import OutcomeMeasure, Patient, RecordCorrection, TreatmentSession, User
+from clinic.models import DiaryEntry, OutcomeMeasure, Patient, Plan, RecordCorrection, TreatmentSession, User
 from clinic.patients.registry import TimelineEntry, Window, timeline_source
 from clinic.patients.tables import CORRECTION_REASON_MAX
 from clinic.plans import operations as plan_ops  # registers OutcomeMeasure and TreatmentSession first
@@ -83,7 +85,8 @@ def targets(db: Session, patient: Patient, library: Library) -> Callable[[str], 
 
 def record_measure(db: Session, patient: Patient, *, kind: str, on_date: dt.date, values: dict[str, Any],
                    user: User, now: dt.datetime) -> OutcomeMeasure:
-    """Store one measure (``values`` from ``clinic.measures.kinds``: the answers and their score)."""
+    """Store one measure (``values`` from ``clinic.measures.kinds``: the answers and their score). No audit row:
+    the measure form calls :func:`record_outcome`."""
     if kind not in KINDS:
         raise MeasureRefused([f"Unknown measure {kind!r}."])
     row = OutcomeMeasure(patient_id=patient.id, on_date=on_date, kind=kind, values=values,
@@ -91,6 +94,23 @@ def record_measure(db: Session, patient: Patient, *, kind: str, on_date: dt.date
     db.add(row)
     db.flush()
     return row
+
+
+def record_outcome(db: Session, patient: Patient, *, kind: str, on_date: dt.date, values: dict[str, Any],
+                   user: User, now: dt.datetime) -> OutcomeMeasure:
+    """The measure form: :func:`record_measure`, audited."""
+    row = record_measure(db, patient, kind=kind, on_date=on_date, values=values, user=user, now=now)
+    audit.record(db, "outcome_record", user=user, patient_ref=patient.id, detail=f"{kind} {row.id}")
+    return row
+
+
+def record_diary(db: Session, plan: Plan, sheet: diary.Sheet, days: list[diary_days.DiaryDay], *, user: User,
+                 now: dt.datetime) -> list[DiaryEntry]:
+    """The printed diary copied back into the record (:func:`clinic.measures.diary.record_days`), audited."""
+    rows = diary.record_days(db, plan, sheet, days, user=user, now=now)
+    audit.record(db, "diary_record", user=user, patient_ref=plan.patient_id,
+                 detail=f"plan {plan.id}; {len(days)} days")
+    return rows
 
 
 def _reason(reason: str) -> str:
@@ -124,33 +144,39 @@ def _history(db: Session, patient_id: int, *, user: User, now: dt.datetime, acti
 
 def correct_measure(db: Session, row: OutcomeMeasure, *, on_date: dt.date, values: dict[str, Any], reason: str,
                     user: User, now: dt.datetime) -> RecordCorrection:
-    """Replace a measure's date and values; the values before stay in the history with the reason."""
+    """Replace a measure's date and values, audited; the values before stay in the history with the reason."""
     reason = _reason(reason)
     if row.withdrawn_at is not None:
         raise MeasureRefused(["This measure was withdrawn; record a new one instead."])
     old = _outcome_state(row)
     row.on_date, row.values = on_date, values
     db.flush()
-    return _history(db, row.patient_id, user=user, now=now, action="corrected", old=old, new=_outcome_state(row),
-                    reason=reason, outcome=row)
+    change = _history(db, row.patient_id, user=user, now=now, action="corrected", old=old,
+                      new=_outcome_state(row), reason=reason, outcome=row)
+    audit.record(db, "outcome_correct", user=user, patient_ref=row.patient_id,
+                 detail=change_detail(f"{row.kind} {row.id}", row.kind, change))
+    return change
 
 
 def withdraw_measure(db: Session, row: OutcomeMeasure, *, reason: str, user: User,
                      now: dt.datetime) -> RecordCorrection:
-    """Withdraw a measure entered in error: kept, marked, out of charts and letters."""
+    """Withdraw a measure entered in error, audited: kept, marked, out of charts and letters."""
     reason = _reason(reason)
     if row.withdrawn_at is not None:
         raise MeasureRefused(["This measure is already withdrawn."])
     row.withdrawn_at, row.withdrawn_reason = now, reason
     db.flush()
-    return _history(db, row.patient_id, user=user, now=now, action="withdrawn", old=_outcome_state(row), new=None,
-                    reason=reason, outcome=row)
+    change = _history(db, row.patient_id, user=user, now=now, action="withdrawn", old=_outcome_state(row),
+                      new=None, reason=reason, outcome=row)
+    audit.record(db, "outcome_withdraw", user=user, patient_ref=row.patient_id,
+                 detail=change_detail(f"{row.kind} {row.id}", row.kind, change))
+    return change
 
 
 def correct_session(db: Session, row: TreatmentSession, *, on_date: dt.date, pain_before: int | None,
                     pain_after: int | None, notes: str, reason: str, user: User,
                     now: dt.datetime) -> RecordCorrection:
-    """Correct a session's date, pain scores or notes; the values before stay in the history."""
+    """Correct a session's date, pain scores or notes, audited; the values before stay in the history."""
     reason = _reason(reason)
     if row.withdrawn_at is not None:
         raise MeasureRefused(["This session was withdrawn; record a new one instead."])
@@ -159,20 +185,26 @@ def correct_session(db: Session, row: TreatmentSession, *, on_date: dt.date, pai
     old = _session_state(row)
     row.on_date, row.pain_before, row.pain_after, row.notes = on_date, pain_before, pain_after, notes.strip()
     db.flush()
-    return _history(db, row.patient_id, user=user, now=now, action="corrected", old=old, new=_session_state(row),
-                    reason=reason, session=row)
+    change = _history(db, row.patient_id, user=user, now=now, action="corrected", old=old,
+                      new=_session_state(row), reason=reason, session=row)
+    audit.record(db, "session_correct", user=user, patient_ref=row.patient_id,
+                 detail=change_detail(f"session {row.id}", "session", change))
+    return change
 
 
 def withdraw_session(db: Session, row: TreatmentSession, *, reason: str, user: User,
                      now: dt.datetime) -> RecordCorrection:
-    """Withdraw a session recorded in error (wrong patient, never happened)."""
+    """Withdraw a session recorded in error (wrong patient, never happened), audited."""
     reason = _reason(reason)
     if row.withdrawn_at is not None:
         raise MeasureRefused(["This session is already withdrawn."])
     row.withdrawn_at, row.withdrawn_reason = now, reason
     db.flush()
-    return _history(db, row.patient_id, user=user, now=now, action="withdrawn", old=_session_state(row), new=None,
-                    reason=reason, session=row)
+    change = _history(db, row.patient_id, user=user, now=now, action="withdrawn", old=_session_state(row),
+                      new=None, reason=reason, session=row)
+    audit.record(db, "session_withdraw", user=user, patient_ref=row.patient_id,
+                 detail=change_detail(f"session {row.id}", "session", change))
+    return change
 
 
 def audit_words(kind: str, state: dict[str, Any] | None) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
-from clinic import audit, staff
+from clinic import staff
 from clinic.clock import now, today
 from clinic.domain.wording import format_day
 from clinic.extensions import db
@@ -75,13 +75,12 @@ def record(patient_id: int, kind: str):
     problems: tuple[str, ...] = ()
     if form.validate_on_submit():
         try:
-            row = ops.record_measure(db.session, patient, kind=kind, on_date=form.on_date.data, values=form.values(),
+            row = ops.record_outcome(db.session, patient, kind=kind, on_date=form.on_date.data, values=form.values(),
                                      user=g.user, now=now())
         except (ValueError, ops.MeasureRefused) as exc:
             db.session.rollback()
             problems = getattr(exc, "problems", (str(exc),))
         else:
-            audit.record("outcome_record", patient_ref=patient.id, detail=f"{kind} {row.id}")
             db.session.commit()
             flash(f"{KINDS[kind].title} recorded: {describe(kind, row.values)}.",
                   "warning" if row.score is None else "success")
@@ -105,14 +104,12 @@ def correct(patient_id: int, outcome_id: int):
     problems: tuple[str, ...] = ()
     if form.validate_on_submit():
         try:
-            change = ops.correct_measure(db.session, row, on_date=form.on_date.data, values=form.values(),
+            ops.correct_measure(db.session, row, on_date=form.on_date.data, values=form.values(),
                                 reason=form.reason.data, user=g.user, now=now())
         except (ValueError, ops.MeasureRefused) as exc:
             db.session.rollback()
             problems = getattr(exc, "problems", (str(exc),))
         else:
-            audit.record("outcome_correct", patient_ref=patient.id,
-                         detail=ops.change_detail(f"{row.kind} {row.id}", row.kind, change))
             db.session.commit()
             flash(f"{KINDS[row.kind].title} corrected; the value before is kept in the history.", "success")
             return redirect(url_for("measures.index", patient_id=patient.id))
@@ -133,9 +130,7 @@ def withdraw(patient_id: int, outcome_id: int):
         abort(404)
     form = forms.ReasonForm()
     if form.validate_on_submit():
-        change = ops.withdraw_measure(db.session, row, reason=form.reason.data, user=g.user, now=now())
-        audit.record("outcome_withdraw", patient_ref=patient.id,
-                     detail=ops.change_detail(f"{row.kind} {row.id}", row.kind, change))
+        ops.withdraw_measure(db.session, row, reason=form.reason.data, user=g.user, now=now())
         db.session.commit()
         flash(f"{KINDS.get(row.kind).title if row.kind in KINDS else 'Measure'} withdrawn; it stays in the history.",
               "success")
@@ -163,7 +158,7 @@ def correct_session(patient_id: int, session_id: int):
     problems: tuple[str, ...] = ()
     if form.validate_on_submit():
         try:
-            change = ops.correct_session(db.session, row, on_date=form.on_date.data,
+            ops.correct_session(db.session, row, on_date=form.on_date.data,
                                 pain_before=forms.pain_number(form.pain_before.data),
                                 pain_after=forms.pain_number(form.pain_after.data), notes=form.notes.data or "",
                                 reason=form.reason.data, user=g.user, now=now())
@@ -171,8 +166,6 @@ def correct_session(patient_id: int, session_id: int):
             db.session.rollback()
             problems = exc.problems
         else:
-            audit.record("session_correct", patient_ref=patient.id,
-                         detail=ops.change_detail(f"session {row.id}", "session", change))
             db.session.commit()
             flash("Session corrected; the values before are kept in the history.", "success")
             return redirect(url_for("measures.index", patient_id=patient.id))
@@ -191,9 +184,7 @@ def withdraw_session(patient_id: int, session_id: int):
         abort(404)
     form = forms.ReasonForm()
     if form.validate_on_submit():
-        change = ops.withdraw_session(db.session, row, reason=form.reason.data, user=g.user, now=now())
-        audit.record("session_withdraw", patient_ref=patient.id,
-                     detail=ops.change_detail(f"session {row.id}", "session", change))
+        ops.withdraw_session(db.session, row, reason=form.reason.data, user=g.user, now=now())
         db.session.commit()
         flash("Session withdrawn; it stays in the history.", "success")
         return redirect(url_for("measures.index", patient_id=patient.id))
@@ -223,8 +214,7 @@ def diary_back(patient_id: int, plan_id: int):
     form = cls()
     if sheet.days and form.validate_on_submit():
         days = form.days()
-        diary.record_days(db.session, plan, sheet, days, user=g.user, now=now())
-        audit.record("diary_record", patient_ref=patient.id, detail=f"plan {plan.id}; {len(days)} days")
+        ops.record_diary(db.session, plan, sheet, days, user=g.user, now=now())
         db.session.commit()
         flash(f"Diary recorded: {len(days)} day{'s' if len(days) != 1 else ''}.", "success")
         return redirect(url_for("plans.show", patient_id=patient.id, plan_id=plan.id) + "#diary")

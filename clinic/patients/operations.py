@@ -16,11 +16,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from clinic import inputs, staff
+from clinic import audit, inputs, staff
 from clinic.auth import operations as auth_ops
 from clinic.models import (
     Clinic,
     FormDraft,
+    LoginSession,
     Patient,
     PatientChange,
     PatientNumberCounter,
@@ -204,7 +205,8 @@ def create_patient(
     db: Session, *, clinic_id: int, values: Mapping[str, Any], user: User | None, now: dt.datetime,
     actor: str | None = None,
 ) -> Patient:
-    """Register a patient; raises RecordNumberTaken when the clinic already uses the record number."""
+    """Register a patient; raises RecordNumberTaken when the clinic already uses the record number. No audit
+    row: the registration page calls :func:`register_patient`."""
     record_number = values["record_number"]
     if _taken(db, clinic_id, record_number):
         raise RecordNumberTaken(record_number)
@@ -221,6 +223,14 @@ def create_patient(
     _note_record_number(db, clinic_id, record_number)
     _index_terms(db, patient)
     db.flush()
+    return patient
+
+
+def register_patient(db: Session, *, clinic_id: int, values: Mapping[str, Any], user: User,
+                     now: dt.datetime) -> Patient:
+    """Register a patient from the registration form (:func:`create_patient`) and audit it."""
+    patient = create_patient(db, clinic_id=clinic_id, values=values, user=user, now=now)
+    audit.record(db, "patient_create", user=user, patient_ref=patient.id)
     return patient
 
 
@@ -257,8 +267,40 @@ def update_patient(
     return names
 
 
+def edit_patient(db: Session, patient: Patient, values: Mapping[str, Any], *, expected_version: int, user: User,
+                 now: dt.datetime) -> list[str]:
+    """Save the edit form (:func:`update_patient`) and audit what changed (nothing changed: no row)."""
+    changed = update_patient(db, patient, values, expected_version=expected_version, user=user, now=now)
+    if changed:
+        audit.record(db, "patient_update", user=user, patient_ref=patient.id, detail="fields: " + ", ".join(changed))
+    return changed
+
+
+def edit_conflict(db: Session, patient: Patient, typed: Mapping[str, Any], started: Any, *,
+                  user: User) -> list[tuple]:
+    """A save based on version ``started`` met a newer saved version (REL-01): an audit row, and the fields to
+    show, as (name, label, value when the form was opened, saved value, typed value, who changed it): "theirs"
+    when only the other person did (the form should take their value, not undo their work), "both" otherwise.
+    Fields only this user changed are no conflict and are left out."""
+    saved = patient_values(patient)
+    base = values_at(db, patient, started) if isinstance(started, int) else None
+    rows = []
+    for name, mine in typed.items():
+        theirs = saved[name]
+        if as_text(mine) == as_text(theirs):
+            continue
+        if base is not None and name not in base:
+            continue  # only this user changed it: no conflict, it stays in the form
+        if base is not None and as_text(mine) == base[name]:
+            rows.append((name, F.LABELS[name], base[name], theirs, mine, "theirs"))
+        else:
+            rows.append((name, F.LABELS[name], base.get(name) if base else None, theirs, mine, "both"))
+    audit.record(db, "patient_update", user=user, patient_ref=patient.id, outcome="conflict")
+    return rows
+
+
 def set_archived(db: Session, patient: Patient, archived: bool, *, user: User | None, now: dt.datetime) -> bool:
-    """Archive (hide from search) or bring back; returns whether anything changed."""
+    """Archive (hide from search) or bring back, audited; returns whether anything changed."""
     if patient.status == PatientStatus.RESTRICTED:
         raise PermissionError("the record is restricted")
     new = PatientStatus.ARCHIVED.value if archived else PatientStatus.ACTIVE.value
@@ -268,11 +310,13 @@ def set_archived(db: Session, patient: Patient, archived: bool, *, user: User | 
     db.flush()
     _record_changes(db, patient, [("status", old, new)], user, user.email if user else "cli", now)
     db.flush()
+    audit.record(db, "patient_archive" if archived else "patient_unarchive", user=user, patient_ref=patient.id)
     return True
 
 
 def set_retention_hold(db: Session, patient: Patient, reason: str, *, user: User | None, now: dt.datetime) -> bool:
-    """Put a retention hold on the record (``reason`` given) or lift it (empty); returns whether it changed."""
+    """Put a retention hold on the record (``reason`` given) or lift it (empty), audited; returns whether it
+    changed."""
     reason = reason.strip()
     if patient.retention_hold == reason:
         return False
@@ -280,6 +324,7 @@ def set_retention_hold(db: Session, patient: Patient, reason: str, *, user: User
     db.flush()
     _record_changes(db, patient, [("retention_hold", old, reason)], user, user.email if user else "cli", now)
     db.flush()
+    audit.record(db, "patient_hold" if reason else "patient_hold_lifted", user=user, patient_ref=patient.id)
     return True
 
 
@@ -298,7 +343,8 @@ class EraseResult:
 def erase_patient(db: Session, patient: Patient, *, user: User | None, now: dt.datetime) -> EraseResult:
     """Delete every row of the patient (listed tables, children first, then the patient, and any form
     drafts typed on their pages). With a retention hold the record is restricted instead: hidden from
-    search and read-only, the hold recorded as the reason (PRIV-03). Call ``checkpoint`` after commit."""
+    search and read-only, the hold recorded as the reason (PRIV-03). Call ``checkpoint`` after commit. No audit
+    row: the erase page calls :func:`erase_record`."""
     if patient.retention_hold.strip():
         if patient.status != PatientStatus.RESTRICTED:
             old = patient.status
@@ -321,6 +367,19 @@ def erase_patient(db: Session, patient: Patient, *, user: User | None, now: dt.d
     db.delete(patient)
     db.flush()
     return EraseResult(erased=True, restricted=False, rows=rows + 1)
+
+
+def erase_record(db: Session, patient: Patient, *, user: User, login: LoginSession, now: dt.datetime) -> EraseResult:
+    """Erase the patient as asked on the erase page (:func:`erase_patient`), audited; an erasure also forgets
+    the login's patient search, which may have held the erased name."""
+    pid = patient.id
+    result = erase_patient(db, patient, user=user, now=now)
+    if result.restricted:
+        audit.record(db, "patient_restrict", user=user, patient_ref=pid, detail="retention hold")
+        return result
+    audit.record(db, "patient_erase", user=user, patient_ref=pid, detail=f"{result.rows} rows deleted")
+    auth_ops.remember_search(db, login, None)
+    return result
 
 
 def checkpoint(db: Session) -> None:
@@ -766,6 +825,14 @@ def import_json(
     return patient
 
 
+def import_record(db: Session, raw: bytes, *, now: dt.datetime, clinic_name: str | None = None,
+                  create_clinic: bool = False) -> Patient:
+    """``clinic import``: :func:`import_json`, audited as done on the command line."""
+    patient = import_json(db, raw, now=now, clinic_name=clinic_name, create_clinic=create_clinic)
+    audit.record(db, "patient_import", user=None, clinic_id=patient.clinic_id, actor="cli", patient_ref=patient.id)
+    return patient
+
+
 # ------------------------------------------------------------------------------------------- timeline
 
 _WORDS_FOR_STATUS = {"archived": "Archived", "active": "Back in use", "restricted": "Restricted (retention hold)"}
@@ -824,3 +891,18 @@ def history(db: Session, patient: Patient, *, clinical: bool) -> list[PatientCha
         query = query.where(PatientChange.clinical.is_(False))
     return list(db.scalars(query.order_by(PatientChange.at.desc(), PatientChange.id.desc())))
 
+
+
+# ------------------------------------------------------------------------------------------ audited reads
+
+
+def record_view(db: Session, patient: Patient, *, user: User, detail: str = "") -> None:
+    """``user`` read the patient's record (``detail`` names which page, empty: the patient page): an audit row."""
+    audit.record(db, "patient_view", user=user, patient_ref=patient.id, detail=detail)
+
+
+def record_export(db: Session, patient: Patient, kind: str, *, user: User | None) -> None:
+    """The whole record left the system as ``kind`` ("json", "pdf"): an audit row. ``user`` None is the command
+    line."""
+    audit.record(db, "patient_export", user=user, clinic_id=patient.clinic_id, actor=None if user else "cli",
+                 patient_ref=patient.id, detail=kind)

@@ -20,7 +20,6 @@ from flask import (
     url_for,
 )
 
-from clinic import audit
 from clinic.auth import operations as auth_ops
 from clinic.clock import now, today
 from clinic.domain.wording import format_day
@@ -153,13 +152,12 @@ def new():
                                      form.birth_date.data)
     if form.validate_on_submit() and not duplicates:
         try:
-            patient = ops.create_patient(db.session, clinic_id=g.user.clinic_id, values=form.values(), user=g.user,
-                                         now=now())
+            patient = ops.register_patient(db.session, clinic_id=g.user.clinic_id, values=form.values(),
+                                           user=g.user, now=now())
         except ops.RecordNumberTaken:
             form.record_number.errors.append(
                 f"Another patient has this record number. The next free one is {suggestion}.")
         else:
-            audit.record("patient_create", patient_ref=patient.id)
             db.session.commit()
             flash("Registered. The record number is shown at the top.", "success")
             return redirect(url_for("patients.show", patient_id=patient.id))
@@ -188,7 +186,7 @@ def show(patient_id: int):
         fact_list=F.HISTORY_FACTS,
         hold_form=HoldForm(formdata=None, data={"reason": patient.retention_hold}),
     )
-    audit.record("patient_view", patient_ref=patient.id)
+    ops.record_view(db.session, patient, user=g.user)
     db.session.commit()
     return page
 
@@ -200,7 +198,7 @@ def history(patient_id: int):
     clinical = sees_clinical()
     page = render_template("patients/history.html", patient=patient, clinical=clinical,
                            changes=ops.history(db.session, patient, clinical=clinical), labels=F.LABELS)
-    audit.record("patient_view", patient_ref=patient.id, detail="history")
+    ops.record_view(db.session, patient, user=g.user, detail="history")
     db.session.commit()
     return page
 
@@ -221,16 +219,14 @@ def edit(patient_id: int):
         form = form_class()
     if form.validate_on_submit():
         try:
-            changed = ops.update_patient(db.session, patient, form.values(), expected_version=form.version.data,
-                                         user=g.user, now=now())
+            changed = ops.edit_patient(db.session, patient, form.values(), expected_version=form.version.data,
+                                       user=g.user, now=now())
         except ops.EditConflict:
             db.session.rollback()
             return _conflict(patient_in_my_clinic(patient_id), form)
         except ops.RecordNumberTaken:
             form.record_number.errors.append("Another patient of the clinic has this record number.")
         else:
-            if changed:
-                audit.record("patient_update", patient_ref=patient.id, detail="fields: " + ", ".join(changed))
             db.session.commit()
             flash("Saved." if changed else "Nothing was changed.", "success" if changed else "info")
             return redirect(url_for("patients.show", patient_id=patient.id))
@@ -242,27 +238,14 @@ def _conflict(patient: Patient, form):
     """Three versions compared: when the user opened the form, saved since, and typed. Fields only the other
     person changed take their value; fields both changed keep what this user typed and are flagged. The
     form, now based on the saved version, keeps everything this user typed (REL-01)."""
-    saved = ops.patient_values(patient)
-    typed = form.values()
-    started = form.version.data
-    base = ops.values_at(db.session, patient, started) if isinstance(started, int) else None
-    rows = []
-    for name, mine in typed.items():
-        theirs = saved[name]
-        if ops.as_text(mine) == ops.as_text(theirs):
-            continue
-        if base is not None and name not in base:
-            continue  # only this user changed it: no conflict, it stays in the form
-        if base is not None and ops.as_text(mine) == base[name]:
+    rows = ops.edit_conflict(db.session, patient, form.values(), form.version.data, user=g.user)
+    for name, _label, _base, theirs, _mine, who in rows:
+        if who == "theirs":
             _set_field(form, name, theirs)  # only they changed it: take theirs, do not undo their work
-            rows.append((name, F.LABELS[name], base[name], theirs, mine, "theirs"))
-        else:
-            rows.append((name, F.LABELS[name], base.get(name) if base else None, theirs, mine, "both"))
     changes = ops.history(db.session, patient, clinical=sees_clinical())
     last = changes[0] if changes else None
     form.version.data = patient.version
     form.version.raw_data = [str(patient.version)]
-    audit.record("patient_update", patient_ref=patient.id, outcome="conflict")
     db.session.commit()
     return render_template("patients/conflict.html", patient=patient, form=form, rows=rows, last=last,
                            clinical=sees_clinical()), 409
@@ -282,8 +265,7 @@ def archive(patient_id: int):
     if patient.status == PatientStatus.RESTRICTED:
         return _read_only(patient)
     archived = request.form.get("archived") == "1"
-    if ops.set_archived(db.session, patient, archived, user=g.user, now=now()):
-        audit.record("patient_archive" if archived else "patient_unarchive", patient_ref=patient.id)
+    ops.set_archived(db.session, patient, archived, user=g.user, now=now())
     db.session.commit()
     flash("Archived: hidden from search unless you include archived patients." if archived
           else "Back in use.", "success")
@@ -300,7 +282,7 @@ def export_json(patient_id: int):
     patient = patient_in_my_clinic(patient_id, restricted_ok=True)
     body = ops.export_json(db.session, patient)
     name = _download_name(patient, "json")
-    audit.record("patient_export", patient_ref=patient.id, detail="json")
+    ops.record_export(db.session, patient, "json", user=g.user)
     db.session.commit()
     return Response(body, mimetype="application/json",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -318,7 +300,7 @@ def export_pdf(patient_id: int):
                                problems=not_set_up, plan=None, links=links), 409
     body = documents.record_pdf(db.session, patient, now())
     name = _download_name(patient, "pdf")
-    audit.record("patient_export", patient_ref=patient.id, detail="pdf")
+    ops.record_export(db.session, patient, "pdf", user=g.user)
     db.session.commit()
     return Response(body, mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -334,10 +316,9 @@ def hold(patient_id: int):
     patient = patient_in_my_clinic(patient_id, restricted_ok=True)
     form = HoldForm()
     if form.validate_on_submit():
-        if ops.set_retention_hold(db.session, patient, form.reason.data or "", user=g.user, now=now()):
-            audit.record("patient_hold" if form.reason.data else "patient_hold_lifted", patient_ref=patient.id)
+        ops.set_retention_hold(db.session, patient, form.reason.data or "", user=g.user, now=now())
         db.session.commit()
-        flash("Retention hold saved." if form.reason.data else "No retention hold.", "success")
+        flash("Retention hold saved." if patient.retention_hold else "No retention hold.", "success")
     else:
         flash(next(iter(form.errors.values()))[0], "error")
     return redirect(url_for("patients.show", patient_id=patient.id))
@@ -354,16 +335,12 @@ def erase(patient_id: int):
             form.confirm.errors.append(f"This is not the record number of this patient ({patient.record_number}).")
         else:
             pid = patient.id
-            result = ops.erase_patient(db.session, patient, user=g.user, now=now())
+            result = ops.erase_record(db.session, patient, user=g.user, login=g.login, now=now())
+            db.session.commit()
             if result.restricted:
-                audit.record("patient_restrict", patient_ref=pid, detail="retention hold")
-                db.session.commit()
                 flash("The record has a retention hold, so it was restricted instead of erased: hidden from "
                       "search and read-only. Lift the hold to erase it.", "warning")
                 return redirect(url_for("patients.show", patient_id=pid))
-            audit.record("patient_erase", patient_ref=pid, detail=f"{result.rows} rows deleted")
-            auth_ops.remember_search(db.session, g.login, None)  # it may have held the erased name
-            db.session.commit()
             ops.checkpoint(db.session)
             flash("The record was erased.", "success")
             return redirect(url_for("patients.index"))

@@ -188,7 +188,7 @@ def create_or_update_plan(
     now: dt.datetime,
 ) -> tuple[Plan, bool]:
     """Generate a draft and store it: a new plan, or the new draft of the patient's plan for this condition
-    (its approved revisions stay). (plan, created)."""
+    (its approved revisions stay). (plan, created). No audit row: the plan form calls :func:`make_plan`."""
     plan = open_plan(db, patient, protocol_id)
     confirmed = confirmed_criteria(db, plan) if plan is not None else set()
     draft, screening = make_draft(db, patient, protocol_id, facts, library=library,
@@ -213,6 +213,21 @@ def create_or_update_plan(
     return plan, created
 
 
+def make_plan(
+    db: Session, patient: Patient, protocol_id: str, facts: Mapping[str, Any], *, library: Library, user: User,
+    now: dt.datetime,
+) -> tuple[Plan, bool]:
+    """The plan form: :func:`create_or_update_plan`, audited with how many of the therapist's edits were
+    carried over into the new draft."""
+    plan, created = create_or_update_plan(db, patient, protocol_id, facts, library=library, user=user, now=now)
+    carried = plan.carried_over or {}
+    kept = (f"; edits kept {len(carried.get('kept', ()))}, not kept {len(carried.get('not_kept', ()))}"
+            if carried else "")
+    audit.record(db, "plan_create" if created else "plan_update", user=user, patient_ref=patient.id,
+                 detail=f"plan {plan.id}; {protocol_id}; generated{kept}")
+    return plan, created
+
+
 def _open_episode(db: Session, patient: Patient, protocol_id: str, today: dt.date) -> None:
     """The first plan for a condition opens its episode of care (OUT-07), unless one is open already; a signed
     discharge letter closes it."""
@@ -226,7 +241,8 @@ def plan_from_screening(
     db: Session, patient: Patient, screening: Screening, *, library: Library, user: User, now: dt.datetime,
 ) -> tuple[Plan, bool]:
     """Make (or make again) the plan of the screening's condition from the case facts given at screening, so
-    nothing is typed twice; PlanRefused says why not (no condition, facts unreadable, or what the engine says)."""
+    nothing is typed twice, audited; PlanRefused says why not (no condition, facts unreadable, or what the engine
+    says)."""
     if screening.condition is None or screening.condition not in library.protocols:
         raise PlanRefused(["This screening was not for a condition with a protocol: choose the plan's condition."])
     try:
@@ -234,7 +250,11 @@ def plan_from_screening(
     except ValueError:
         raise PlanRefused(["The case facts of this screening could not be read: enter them on the plan form."]) \
             from None
-    return create_or_update_plan(db, patient, screening.condition, facts, library=library, user=user, now=now)
+    plan, created = create_or_update_plan(db, patient, screening.condition, facts, library=library, user=user,
+                                          now=now)
+    audit.record(db, "plan_create" if created else "plan_update", user=user, patient_ref=patient.id,
+                 detail=f"plan {plan.id}; {plan.protocol_id}; generated from screening {screening.id}")
+    return plan, created
 
 
 def keep_therapists_work(db: Session, plan: Plan, new: PlanDraft, *, library: Library) -> CarryOver:
@@ -312,8 +332,9 @@ def save_draft(
     db: Session, plan: Plan, changes: DraftChanges, *, expected_version: int | None, library: Library, user: User,
     now: dt.datetime,
 ) -> list[str]:
-    """Apply the edits to the stored draft; EditConflict when someone saved since ``expected_version``
-    (REL-01); PlanEditError from the engine. Returns what changed, one line each (empty: nothing)."""
+    """Apply the edits to the stored draft, audited; EditConflict when someone saved since ``expected_version``
+    (REL-01); PlanEditError from the engine. Returns what changed, one line each (empty: nothing, no audit
+    row)."""
     if expected_version != plan.version:
         raise EditConflict()
     before = plan.draft
@@ -325,7 +346,15 @@ def save_draft(
     plan.status = PlanStatus.DRAFT.value
     _touch(plan, user, now)
     db.flush()  # the version_id_col makes a concurrent save fail here too (StaleDataError)
+    audit.record(db, "plan_update", user=user, patient_ref=plan.patient_id,
+                 detail=f"plan {plan.id}; {len(changed)} changes")
     return changed
+
+
+def record_edit_conflict(db: Session, plan: Plan, *, user: User) -> None:
+    """A save of the plan's edit form met a newer saved version (REL-01): an audit row."""
+    audit.record(db, "plan_update", user=user, patient_ref=plan.patient_id, outcome="conflict",
+                 detail=f"plan {plan.id}")
 
 
 # -------------------------------------------------------------------------------------- revisions
@@ -494,7 +523,7 @@ def approve_plan(
     plan.carried_over = None  # seen and approved
     _touch(plan, user, now)
     db.flush()
-    audit.record("approve", patient_ref=patient.id, user=user,
+    audit.record(db, "approve", patient_ref=patient.id, user=user,
                  detail=f"plan {plan.id} revision {revision.number} {digest[:19]}")
     if rendered is not None:
         printing.store_handout(db, revision, *rendered, now)
@@ -609,6 +638,37 @@ def move_stage_on_dates(
     return move
 
 
+@dataclass(frozen=True)
+class MoveAsked:
+    """A move to the next stage as a form asks for it: the criteria confirmed, the start dates given (None: the
+    next stage waits on no date), whether the therapist ticked that she saw the diary break the protocol's pain
+    rule, and how it was asked for (the start of the audit row's note)."""
+
+    confirmed: tuple[str, ...]
+    dates: Mapping[str, dt.date] | None
+    pain_rule_seen: bool
+    how: str
+
+
+def move_on(db: Session, plan: Plan, patient: Patient, asked: MoveAsked, *, expected_version: int | None,
+            library: Library, user: User, now: dt.datetime) -> tuple[StageMove, PlanRevision | None]:
+    """Move on to the next stage as asked, audited as ``stage_move``: with dates, the plan is made again from
+    them (:func:`move_stage_on_dates`, no revision); otherwise :func:`move_stage` (an approved plan is approved
+    again with the new current stage: its revision). EditConflict, PlanRefused: why not."""
+    revision = None
+    if asked.dates is not None:
+        move = move_stage_on_dates(db, plan, patient, dates=asked.dates, confirmed=asked.confirmed,
+                                   expected_version=expected_version, library=library, user=user, now=now)
+    else:
+        move, revision = move_stage(db, plan, patient, confirmed=asked.confirmed, expected_version=expected_version,
+                                    library=library, user=user, now=now)
+    audit.record(db, "stage_move", user=user, patient_ref=patient.id,
+                 detail=f"plan {plan.id}; {move.from_stage} -> {move.to_stage}; {asked.how}"
+                        + (f"revision {revision.number}" if revision else "draft")
+                        + ("; pain rule broken, seen" if asked.pain_rule_seen else ""))
+    return move, revision
+
+
 def confirm_reached_stages(db: Session, plan: Plan, patient: Patient, *, library: Library, user: User,
                            now: dt.datetime) -> int:
     """Confirm, for a plan not yet approved, the entry criteria of each next stage whose date has come (as the
@@ -628,7 +688,8 @@ def record_session(
     db: Session, plan: Plan, *, on_date: dt.date, stage_id: str, techniques: list[str], pain_before: int | None,
     pain_after: int | None, notes: str, user: User, now: dt.datetime,
 ) -> TreatmentSession:
-    """Store one treatment session of the plan (the stage must be one of the plan's)."""
+    """Store one treatment session of the plan (the stage must be one of the plan's). No audit row: the session
+    form calls :func:`record_visit`."""
     problems = session_problems([s.id for s in draft_of(plan).stages], on_date, stage_id, pain_before, pain_after,
                                 clinic_today(db, db.get(Patient, plan.patient_id), now))
     if problems:
@@ -641,6 +702,23 @@ def record_session(
     db.add(row)
     db.flush()
     return row
+
+
+def record_visit(
+    db: Session, plan: Plan, patient: Patient, *, on_date: dt.date, stage_id: str, techniques: list[str],
+    pain_before: int | None, pain_after: int | None, notes: str, move: MoveAsked | None, library: Library,
+    user: User, now: dt.datetime,
+) -> tuple[StageMove, PlanRevision | None] | None:
+    """The session form: one treatment session (:func:`record_session`) and, when the visit ends the stage,
+    the move on to the next (:func:`move_on`, in the same transaction), audited. The move made, or None."""
+    record_session(db, plan, on_date=on_date, stage_id=stage_id, techniques=techniques, pain_before=pain_before,
+                   pain_after=pain_after, notes=notes, user=user, now=now)
+    moved = None
+    if move is not None:
+        moved = move_on(db, plan, patient, move, expected_version=plan.version, library=library, user=user,
+                        now=now)
+    audit.record(db, "session_record", user=user, patient_ref=patient.id, detail=f"plan {plan.id}")
+    return moved
 
 
 def newest_sessions(db: Session, plan: Plan, limit: int, offset: int = 0) -> tuple[list[TreatmentSession], bool]:

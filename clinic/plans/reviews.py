@@ -110,7 +110,7 @@ def mark_still_correct(db: Session, plan: Plan, patient: Patient, revision: Plan
                          by_name=user.full_name or user.email, at=now)
     db.add(row)
     db.flush()
-    audit.record("plan_reviewed", patient_ref=patient.id, user=user,
+    audit.record(db, "plan_reviewed", patient_ref=patient.id, user=user,
                  detail=f"plan {plan.id} revision {revision.number} still correct against protocol version "
                         f"{protocol.version} {protocol.content_hash[:19]}")
     return row

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import SelectChoice
 
-from clinic import audit, localtime, staff
+from clinic import localtime, staff
 from clinic.clock import now, today, zone_name
 from clinic.domain import plan_formats, planning
 from clinic.domain.planning import PlanEditError
@@ -27,6 +27,7 @@ from clinic.library import library, screening_rules
 from clinic.measures import diary as diary_ops
 from clinic.measures import operations as measure_ops
 from clinic.models import Patient, Plan, PlanRevision, Role, Screening
+from clinic.patients import operations as patient_ops
 from clinic.patients.access import patient_in_my_clinic
 from clinic.plans import chart, conflicts, forms
 from clinic.plans import operations as ops
@@ -90,17 +91,13 @@ def new(patient_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            plan, created = ops.create_or_update_plan(db.session, patient, condition, form.to_facts(), library=lib,
-                                                      user=g.user, now=now())
+            plan, created = ops.make_plan(db.session, patient, condition, form.to_facts(), library=lib,
+                                          user=g.user, now=now())
         except ops.PlanRefused as exc:
             db.session.rollback()
             problems, status = exc.problems, 422
         else:
-            carried = plan.carried_over or {}
-            lost = len(carried.get("not_kept", ()))
-            audit.record("plan_create" if created else "plan_update", patient_ref=patient.id,
-                         detail=f"plan {plan.id}; {condition}; generated"
-                         + (f"; edits kept {len(carried.get('kept', ()))}, not kept {lost}" if carried else ""))
+            lost = len((plan.carried_over or {}).get("not_kept", ()))
             db.session.commit()
             coming = next_stage(ops.draft_of(plan))
             later = (f" Stage {coming.number} could start by its dates: if its criteria hold for this patient today, "
@@ -137,8 +134,6 @@ def from_screening(patient_id: int, screening_id: int):
         if screening.condition in library().protocols:
             return redirect(url_for("plans.new", patient_id=patient.id, condition=screening.condition))
         return redirect(url_for("plans.new", patient_id=patient.id))
-    audit.record("plan_create" if created else "plan_update", patient_ref=patient.id,
-                 detail=f"plan {plan.id}; {plan.protocol_id}; generated from screening {screening.id}")
     db.session.commit()
     flash("Draft plan made from the screening. Check it, then approve it." if created else
           "The plan was made again from this screening. Check it, then approve it.", "success")
@@ -209,7 +204,7 @@ def show(patient_id: int, plan_id: int):
     values = _page_values(plan, patient)
     page = render_template("plans/show.html", approve_form=forms.VersionForm(formdata=None, data={
         "version": plan.version}), reviewed_form=forms.ReviewedForm(formdata=None), **values)
-    audit.record("patient_view", patient_ref=patient.id, detail=f"plan {plan.id}")
+    patient_ops.record_view(db.session, patient, user=g.user, detail=f"plan {plan.id}")
     db.session.commit()
     return page
 
@@ -241,8 +236,6 @@ def edit(patient_id: int, plan_id: int):
         except PlanEditError as exc:
             edit_error, status = str(exc), 422
         else:
-            if changed:
-                audit.record("plan_update", patient_ref=patient.id, detail=f"plan {plan.id}; {len(changed)} changes")
             db.session.commit()
             flash(f"Saved {len(changed)} change{'s' if len(changed) != 1 else ''}. Approve the plan to print it."
                   if changed else "Nothing was changed.", "success" if changed else "info")
@@ -262,7 +255,7 @@ def _conflict(patient_id: int, plan_id: int, typed):
     form.version.data = plan.version
     form.version.raw_data = [str(plan.version)]
     conflict = conflicts.compare(draft, request.form)
-    audit.record("plan_update", patient_ref=patient.id, outcome="conflict", detail=f"plan {plan.id}")
+    ops.record_edit_conflict(db.session, plan, user=g.user)
     db.session.commit()
     return render_template("plans/edit.html", patient=patient, plan=plan, draft=draft, form=form, edit_error=None,
                            conflict={"rows": conflict.rows, "by": plan.updated_by, "at": plan.updated_at,
@@ -329,7 +322,7 @@ def history(patient_id: int, plan_id: int):
                      for c in ops.confirmations_of(db.session, plan)]
     page = render_template("plans/history.html", patient=patient, plan=plan, entries=entries, older=older_page,
                            draft_changes=draft_changes, confirmations=confirmations, title=draft.title)
-    audit.record("patient_view", patient_ref=patient.id, detail=f"plan {plan.id} history")
+    patient_ops.record_view(db.session, patient, user=g.user, detail=f"plan {plan.id} history")
     db.session.commit()
     return page
 
@@ -427,14 +420,12 @@ def record_session(patient_id: int, plan_id: int):
     problems: tuple[str, ...] = ()
     if form.validate_on_submit() and not (form.moving_on and _pain_rule_unseen(plan, form, lib)):
         before, after = form.pains()
-        moved = None
+        # the visit may end the stage: move on in the same form (and the same commit)
+        asked = _move_asked(form, date_facts, how="with a session; ") if form.moving_on else None
         try:
-            ops.record_session(db.session, plan, on_date=form.on_date.data, stage_id=form.stage_id.data,
-                               techniques=form.techniques.data or [], pain_before=before, pain_after=after,
-                               notes=form.notes.data or "", user=g.user, now=now())
-            if form.moving_on:  # the visit ends the stage: move on in the same form (and the same commit)
-                moved = _move_on(plan, patient, form, date_facts, lib, expected_version=plan.version,
-                                 how="with a session; ")
+            moved = ops.record_visit(db.session, plan, patient, on_date=form.on_date.data, stage_id=form.stage_id.data,
+                                     techniques=form.techniques.data or [], pain_before=before, pain_after=after,
+                                     notes=form.notes.data or "", move=asked, library=lib, user=g.user, now=now())
         except (ops.EditConflict, StaleDataError):
             db.session.rollback()
             plan, patient = _own_plan(patient_id, plan_id)
@@ -445,9 +436,8 @@ def record_session(patient_id: int, plan_id: int):
             plan, patient = _own_plan(patient_id, plan_id)
             problems = exc.problems
         else:
-            audit.record("session_record", patient_ref=patient.id, detail=f"plan {plan.id}")
             db.session.commit()
-            flash("Session recorded. " + (moved or ""), "success")
+            flash("Session recorded. " + (_moved_words(asked, moved[1]) if asked and moved else ""), "success")
             return redirect(url_for("plans.show", patient_id=patient.id, plan_id=plan.id))
     return render_template("plans/session.html", patient=patient, plan=plan, draft=draft, form=form,
                            problems=problems, coming=coming), (400 if form.errors or problems else 200)
@@ -462,28 +452,16 @@ def _pain_rule_unseen(plan: Plan, form, lib) -> bool:
     return True
 
 
-def _pain_rule_note(form) -> str:
-    """The audit's note of a move made although the diary broke the pain rule."""
-    return "; pain rule broken, seen" if form.pain_rule_seen.data else ""
+def _move_asked(form, date_facts: tuple, *, how: str) -> ops.MoveAsked:
+    """The move on to the next stage that the move form or the session form asks for (``how`` starts the audit
+    row's note): a next stage that waits on a date is asked for with the dates given."""
+    return ops.MoveAsked(confirmed=tuple(form.criteria.data or ()), dates=form.dates() if date_facts else None,
+                         pain_rule_seen=bool(form.pain_rule_seen.data), how=how)
 
 
-def _move_on(plan: Plan, patient: Patient, form, date_facts: tuple, lib, *, expected_version: int,
-             how: str) -> str:
-    """Move on to the next stage as the move form or the session form asks (``how`` goes into the audit row);
-    what happened, in words (EditConflict, PlanRefused: why not). A next stage that waits on a date makes the
-    plan again from the date given; otherwise an approved plan is approved again with the new current stage."""
-    confirmed = tuple(form.criteria.data or ())
-    if date_facts:
-        move = ops.move_stage_on_dates(db.session, plan, patient, dates=form.dates(), confirmed=confirmed,
-                                       expected_version=expected_version, library=lib, user=g.user, now=now())
-        revision = None
-    else:
-        move, revision = ops.move_stage(db.session, plan, patient, confirmed=confirmed,
-                                        expected_version=expected_version, library=lib, user=g.user, now=now())
-    audit.record("stage_move", patient_ref=patient.id,
-                 detail=f"plan {plan.id}; {move.from_stage} -> {move.to_stage}; {how}"
-                        + (f"revision {revision.number}" if revision else "draft") + _pain_rule_note(form))
-    if date_facts:
+def _moved_words(asked: ops.MoveAsked, revision: PlanRevision | None) -> str:
+    """What the move on to the next stage that was asked for did, in words."""
+    if asked.dates is not None:
         return ("The plan was made again from the date you gave and starts at the next stage, your changes carried "
                 "over: check it, then approve it to print the new handout.")
     return (f"Moved to the next stage: revision {revision.number} is approved; print the new handout."
@@ -511,8 +489,9 @@ def move_stage(patient_id: int, plan_id: int):
     ready = form.validate_on_submit() and not _pain_rule_unseen(plan, form, lib)
     if ready:
         try:
-            moved = _move_on(plan, patient, form, date_facts, lib, expected_version=form.version.data,
-                             how="dates recorded; " if date_facts else "")
+            asked = _move_asked(form, date_facts, how="dates recorded; " if date_facts else "")
+            _move, revision = ops.move_on(db.session, plan, patient, asked, expected_version=form.version.data,
+                                          library=lib, user=g.user, now=now())
         except (ops.EditConflict, StaleDataError):
             db.session.rollback()
             plan, patient = _own_plan(patient_id, plan_id)
@@ -523,7 +502,7 @@ def move_stage(patient_id: int, plan_id: int):
             problems = exc.problems
         else:
             db.session.commit()
-            flash(moved, "success")
+            flash(_moved_words(asked, revision), "success")
             return redirect(url_for("plans.show", patient_id=patient.id, plan_id=plan.id))
     approved = ops.latest_revision(db.session, plan) is not None
     return render_template("plans/move.html", patient=patient, plan=plan, draft=draft, form=form, current=current,

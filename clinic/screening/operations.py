@@ -11,7 +11,7 @@ from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clinic import localtime, staff
+from clinic import audit, localtime, staff
 from clinic.clock import today as clinic_today
 from clinic.clock import zone_name
 from clinic.domain import planning
@@ -99,7 +99,8 @@ def record_screening(
     valid_days: int,
 ) -> tuple[Screening, ScreeningResult]:
     """Screen ``patient`` today with the engine and store answers, facts, result and rules version (the web
-    form first writes answers that differ from the record into it: ``update_history_from_answers``)."""
+    form calls :func:`screen_patient`, which first writes answers that differ from the record into it, and
+    audits)."""
     if condition is not None and condition not in rules.conditions:
         raise ValueError(f"unknown condition {condition!r}")
     on_date = localtime.local_date(now, _zone(db, patient.clinic_id))
@@ -121,6 +122,22 @@ def record_screening(
     db.add(screening)
     db.flush()
     return screening, result
+
+
+def screen_patient(db: Session, patient: Patient, *, answers: Mapping[str, Answer], facts: Mapping[str, Any],
+                   condition: str | None, rules: RuleSet, user: User, now: dt.datetime, valid_days: int) -> Screening:
+    """The screening form: what the patient says today corrects their history (the old value kept, audited as
+    ``patient_update``), then the screening is recorded (:func:`record_screening`) and audited as ``screen``."""
+    changed = update_history_from_answers(db, patient, answers, rules, user=user, now=now)
+    if changed:
+        audit.record(db, "patient_update", user=user, patient_ref=patient.id,
+                     detail="fields: " + ", ".join(changed) + "; from screening")
+    screening, _result = record_screening(db, patient, answers=answers, facts=facts, condition=condition,
+                                          rules=rules, user=user, now=now, valid_days=valid_days)
+    audit.record(db, "screen", user=user, patient_ref=patient.id,
+                 detail=f"screening {screening.id}; {condition or 'general'}; decision {screening.decision}; "
+                        f"rules v{screening.rules_version}")
+    return screening
 
 
 def update_history_from_answers(
@@ -246,8 +263,9 @@ def record_override(
     now: dt.datetime,
     fresh_minutes: int,
 ) -> ScreeningOverride:
-    """Record that a therapist treats despite the named absolute findings. Refused (ScreeningRefused)
-    without the therapist role, a fresh login, a reason of 20 characters or a named defer finding."""
+    """Record, and audit, that a therapist treats despite the named absolute findings. Refused
+    (ScreeningRefused) without the therapist role, a fresh login, a reason of 20 characters or a named defer
+    finding."""
     if user is None or not user.has_role(Role.THERAPIST):
         raise ScreeningRefused("Only a therapist can override a contraindication.")
     if login is None or login.user_id != user.id or not login_is_fresh(login, now, fresh_minutes):
@@ -263,13 +281,9 @@ def record_override(
     )
     db.add(override)
     db.flush()
+    audit.record(db, "override", user=user, patient_ref=screening.patient_id,
+                 detail=f"screening {screening.id}; overrides {override.rule_ids}")
     return override
-
-
-def confirm_password(db: Session, login: LoginSession, now: dt.datetime) -> None:
-    """The user typed their password again: their login counts as fresh from now."""
-    login.authenticated_at = now
-    db.flush()
 
 
 # --------------------------------------------------------------------------------------- clearance
@@ -286,7 +300,7 @@ def record_clearance(
     user: User,
     now: dt.datetime,
 ) -> Clearance:
-    """Record a doctor's clearance of one refer finding (the patient is then screened again)."""
+    """Record, and audit, a doctor's clearance of one refer finding (the patient is then screened again)."""
     problem = clearance_problem(db, screening, rule_id=rule_id, cleared_by=cleared_by, cleared_on=cleared_on,
                                 note=note, today=_clinic_day(db, screening, now))
     if problem:
@@ -298,6 +312,8 @@ def record_clearance(
     )
     db.add(clearance)
     db.flush()
+    audit.record(db, "clearance", user=user, patient_ref=screening.patient_id,
+                 detail=f"screening {screening.id}; cleared {rule_id}")
     return clearance
 
 

@@ -10,7 +10,6 @@ import datetime as dt
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from wtforms import SelectChoice
 
-from clinic import audit
 from clinic.auth import operations as auth_ops
 from clinic.clock import now, today
 from clinic.domain.headline import prompts
@@ -118,18 +117,10 @@ def start(patient_id: int):
     form_class = screening_form_class(rules, condition, case_facts, patient_ops.facts_for_screening(patient))
     form = form_class(data=prefill_data(form_class)) if request.method == "GET" else form_class()
     if form.validate_on_submit():
-        answers = form.to_answers()
-        changed = ops.update_history_from_answers(db.session, patient, answers, rules, user=g.user, now=now())
-        if changed:  # history asked once: what the patient says today corrects the record, old value kept
-            audit.record("patient_update", patient_ref=patient.id, detail="fields: " + ", ".join(changed)
-                         + "; from screening")
-        screening, _result = ops.record_screening(
-            db.session, patient, answers=answers, facts=form.to_facts(), condition=condition,
+        screening = ops.screen_patient(
+            db.session, patient, answers=form.to_answers(), facts=form.to_facts(), condition=condition,
             rules=rules, user=g.user, now=now(), valid_days=g.user.clinic.screening_valid_days,
         )
-        audit.record("screen", patient_ref=patient.id,
-                     detail=f"screening {screening.id}; {chosen}; decision {screening.decision}; "
-                            f"rules v{screening.rules_version}")
         db.session.commit()
         return redirect(url_for("screening.result", screening_id=screening.id))
     title = library().protocol(condition).title if condition else "General screening"
@@ -164,7 +155,7 @@ def result(screening_id: int):
         earlier_rules=ops.made_with_earlier_rules(screening),
         plan_offer=ops.plan_offer(db.session, screening, patient, g.user, today()),
     )
-    audit.record("patient_view", patient_ref=patient.id, detail=f"screening {screening.id}")
+    patient_ops.record_view(db.session, patient, user=g.user, detail=f"screening {screening.id}")
     db.session.commit()
     return page
 
@@ -202,14 +193,12 @@ def override(screening_id: int):
             fresh, status = _confirm_password(form)
         if valid and fresh:
             try:
-                record = ops.record_override(
+                ops.record_override(
                     db.session, screening, rule_ids=form.rule_ids.data, reason=form.reason.data, user=g.user,
                     login=g.login, now=now(), fresh_minutes=minutes)
             except ops.ScreeningRefused as exc:
                 form.rule_ids.errors = [str(exc)]
             else:
-                audit.record("override", patient_ref=patient.id,
-                             detail=f"screening {screening.id}; overrides {record.rule_ids}")
                 db.session.commit()
                 flash("Override recorded. It is shown on the result and printed on the handout.", "success")
                 return redirect(url_for("screening.result", screening_id=screening.id))
@@ -226,21 +215,16 @@ def _confirm_password(form: OverrideForm) -> tuple[bool, int]:
                                 f"{current_app.config['FRESH_LOGIN_MINUTES']} minutes old)."]
         return False, 400
     try:
-        user = auth_ops.authenticate(db.session, g.user.email, password, now(), login_policy(),
-                                     client=client_address(), device_for=device_for)
+        right = auth_ops.reauthenticate(db.session, g.login, password, now(), login_policy(),
+                                        client=client_address(), device_for=device_for)
     except auth_ops.LoginThrottled:
-        audit.record("reauthenticate", outcome="throttled")
         db.session.commit()
         form.password.errors = ["Too many failed attempts. Try again later."]
         return False, 429
-    if user is None or user.id != g.user.id:
-        audit.record("reauthenticate", outcome="denied")
-        db.session.commit()
+    db.session.commit()
+    if not right:
         form.password.errors = ["That password is not right."]
         return False, 401
-    ops.confirm_password(db.session, g.login, now())
-    audit.record("reauthenticate")
-    db.session.commit()
     return True, 200
 
 
@@ -271,8 +255,6 @@ def clearance(screening_id: int):
         except ops.ScreeningRefused as exc:
             form.rule_id.errors = [str(exc)]
         else:
-            audit.record("clearance", patient_ref=patient.id,
-                         detail=f"screening {screening.id}; cleared {form.rule_id.data}")
             db.session.commit()
             flash("Clearance recorded. Screen the patient again before treating.", "success")
             return redirect(url_for("screening.result", screening_id=screening.id))

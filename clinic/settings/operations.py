@@ -166,7 +166,7 @@ def update_settings(
         changes.append(f"{LABELS['logo']}: removed")
     if changes:
         db.flush()
-        audit.record("clinic_settings", user=user, clinic_id=clinic.id, actor=actor, detail="; ".join(changes))
+        audit.record(db, "clinic_settings", user=user, clinic_id=clinic.id, actor=actor, detail="; ".join(changes))
     return [c.split(":", 1)[0] for c in changes]
 
 

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask import has_request_context
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from clinic import audit
 from clinic.extensions import db
-from clinic.models import AuditEvent
+from clinic.models import AuditEvent, User
 from tests.conftest import csrf_from
 
 
 def rows(app, action: str) -> list[AuditEvent]:
+    """Every audit row of ``action``."""
     with app.app_context():
         found = db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)).all()
         db.session.expunge_all()
@@ -57,7 +60,7 @@ def test_aud01_each_event_leaves_exactly_one_row_with_who_when_and_outcome(app, 
 def _fill(app, n: int) -> None:
     with app.app_context():
         for i in range(n):
-            audit.record("test_event", user=None, actor="bulk", detail=f"row {i}")
+            audit.record(db.session, "test_event", user=None, actor="bulk", detail=f"row {i}")
         db.session.commit()
 
 
@@ -96,3 +99,24 @@ def test_audit_rows_count_matches_chain_head(app):
     _fill(app, 25)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 25
+
+
+def test_eng05_audit_record_writes_on_the_session_it_is_given_outside_any_request(app, make_user):
+    """No request, no global session: the row goes where the operation's session goes (committed with it,
+    rolled back with it), and names the user it was given."""
+    user_id, email = make_user("therapist")
+    with app.app_context():
+        assert not has_request_context()
+        with Session(db.engine) as plain:
+            event = audit.record(plain, "test_event", user=None, actor="plain", detail="rolled back")
+            assert event in plain and event not in db.session
+            plain.rollback()
+        with Session(db.engine) as plain:
+            user = plain.get(User, user_id)
+            event = audit.record(plain, "test_event", user=user, patient_ref=7, detail="kept")
+            plain.commit()
+            written = (event.id, user.clinic_id)
+    found = [(r.id, r.user_id, r.actor, r.clinic_id, r.patient_ref, r.detail) for r in rows(app, "test_event")]
+    assert found == [(written[0], user_id, email, written[1], 7, "kept")]
+    with app.app_context():
+        assert audit.verify(db.session, full=True).problems == []

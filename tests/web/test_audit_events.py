@@ -72,7 +72,9 @@ def audited_actions() -> tuple[set[str], list[str]]:
         for node in ast.walk(tree):
             if not (isinstance(node, ast.Call) and _is_audit_record(node.func)):
                 continue
-            arg = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "action"), None)
+            # audit.record(session, action, ...): the action is the second argument
+            arg = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "action"),
+                                                                None)
             names = _literal_actions(arg) if arg is not None else None
             if names is None:
                 unknown.append(f"{path.relative_to(APP_DIR.parent)}:{node.lineno}")

@@ -16,7 +16,7 @@ from clinic.models import AuditCheckpoint, AuditEvent
 def _fill(app, n: int) -> None:
     with app.app_context():
         for i in range(n):
-            audit.record("test_event", user=None, actor="bulk", detail=f"row {i}")
+            audit.record(db.session, "test_event", user=None, actor="bulk", detail=f"row {i}")
         db.session.commit()
 
 

@@ -108,7 +108,7 @@ NEW_SECRET = "new-secret-" + "b" * 40
 def _write_audit_rows(app, n: int = 5) -> None:
     with app.app_context():
         for i in range(n):
-            audit.record("login", actor="cli", detail=f"row {i}")
+            audit.record(db.session, "login", user=None, actor="cli", detail=f"row {i}")
         db.session.commit()
 
 

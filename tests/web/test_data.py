@@ -31,7 +31,7 @@ def _writer(db_url: str, worker: int, count: int, errors) -> None:
                 # then audits (on SQLite it must take the write lock before reading the chain head).
                 with transactions.reading_first() if i % 2 else contextlib.nullcontext():
                     db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(3)).all()
-                    audit.record("worker_write", user=None, actor=f"worker{worker}", detail=str(i))
+                    audit.record(db.session, "worker_write", user=None, actor=f"worker{worker}", detail=str(i))
                     db.session.commit()
             except Exception as exc:  # noqa: BLE001 - every failure is counted and reported
                 db.session.rollback()
@@ -120,7 +120,7 @@ def test_rel06_online_backup_during_writes_restores_to_an_identical_database(app
     def keep_writing():
         with app.app_context():
             while not stop.is_set():
-                audit.record("busy", user=None, actor="writer", detail=str(written["n"]))
+                audit.record(db.session, "busy", user=None, actor="writer", detail=str(written["n"]))
                 db.session.commit()
                 written["n"] += 1
 

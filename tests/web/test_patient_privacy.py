@@ -281,6 +281,19 @@ def test_priv03_a_retention_hold_restricts_instead_of_erasing(app, make_user, lo
         assert db.session.get(Patient, pid) is None
 
 
+def test_priv03_a_hold_reason_of_only_spaces_lifts_the_hold_and_says_so(app, make_user, login, make_patient):
+    pid = make_patient(**canaries("Ant"))
+    admin = login(make_user("admin")[1])
+    admin.post(f"/patients/{pid}/hold", data={"reason": "Legal claim pending"})
+    response = admin.post(f"/patients/{pid}/hold", data={"reason": "   "}, follow_redirects=True)
+    assert "No retention hold." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Patient, pid).retention_hold == ""
+        actions = db.session.scalars(select(AuditEvent.action).where(
+            AuditEvent.patient_ref == pid, AuditEvent.action.like("patient_hold%")).order_by(AuditEvent.id)).all()
+    assert actions == ["patient_hold", "patient_hold_lifted"]
+
+
 def get_family(app, pid: int) -> str:
     with app.app_context():
         return db.session.get(Patient, pid).family_name

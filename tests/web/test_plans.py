@@ -340,7 +340,8 @@ def test_rel05_a_failure_anywhere_in_approval_leaves_no_revision_audit_row_or_pd
 
     if where == "audit":
         real = audit.record
-        monkeypatch.setattr(audit, "record", lambda action, **kw: boom() if action == "approve" else real(action, **kw))
+        monkeypatch.setattr(audit, "record", lambda session, action, **kw: boom() if action == "approve"
+                            else real(session, action, **kw))
     elif where == "render":
         monkeypatch.setattr(printing, "render", boom)
     elif where == "store":
