@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: every test on SQLite, then every database-touching test (marker `db`) on a throwaway
-# PostgreSQL cluster created here and removed afterwards, also when tests fail.
+# PostgreSQL cluster created here and removed afterwards, also when tests fail. The browser's markup sweeps
+# (marker `markup`: accessibility and reflow of every page state) check what no database changes: SQLite only.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -22,5 +23,5 @@ echo "=== PostgreSQL: every database test"
 # Durability is not under test in this throwaway cluster; skipping fsync keeps the run short.
 PG_EXTRA_OPTIONS="-c fsync=off -c full_page_writes=off"
 source "$ROOT/tests/pg.sh"
-$PY -m pytest -q -n "$WORKERS" --durations=15 -m "db and not sqlite_only" || status=$?
+$PY -m pytest -q -n "$WORKERS" --durations=15 -m "db and not sqlite_only and not markup" || status=$?
 exit $status

@@ -8,7 +8,8 @@ from tests.conftest import PASSWORD
 from tests.e2e.conftest import AXE, axe_violations, log_in
 from tests.helpers.page_states import DEMO_PASSWORDS, load_demo, open_state, page_states
 
-pytestmark = pytest.mark.e2e
+# Markup sweeps: what the browser shows of each page state, the same on either database; run once, on SQLite.
+pytestmark = [pytest.mark.e2e, pytest.mark.markup]
 
 PAGES = ["/", "/admin/users", "/admin/users/new", "/admin/settings", "/account/password", "/protocols/",
          "/protocols/stroke", "/no-such-page"]

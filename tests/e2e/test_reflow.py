@@ -9,7 +9,8 @@ import pytest
 from tests.e2e.conftest import log_in
 from tests.helpers.page_states import DEMO_PASSWORDS, load_demo, open_state, page_states, uncovered_endpoints
 
-pytestmark = pytest.mark.e2e
+# Markup sweeps: what the browser shows of each page state, the same on either database; run once, on SQLite.
+pytestmark = [pytest.mark.e2e, pytest.mark.markup]
 
 SIZES = ((320, 640), (390, 844))
 
