@@ -13,5 +13,6 @@ echo "=== Benchmarks on SQLite"
 
 echo "=== Benchmarks on PostgreSQL"
 source "$ROOT/tests/pg.sh"
-"${BENCH[@]}" tests/bench/test_bench_patients.py tests/bench/test_bench_plan_downloads.py tests/bench/test_bench_load.py || status=$?
+"${BENCH[@]}" tests/bench/test_bench_patients.py tests/bench/test_bench_history.py tests/bench/test_bench_plan_downloads.py \
+  tests/bench/test_bench_load.py || status=$?
 exit $status
