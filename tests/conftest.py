@@ -231,12 +231,11 @@ RENDER_COUNTS = {"made": 0, "reused": 0}
 def same_pdf_once(request, monkeypatch):
     """The pages' and features' tests (tests/web, tests/e2e) render each distinct handout, letter or record once per
     worker: WeasyPrint is deterministic, so the same HTML, stylesheet and PDF variant give the same bytes, and its
-    blocked fetches are replayed. Most tests approve the same fixture plan, and rendering it again was about half
-    of their time. The renderer itself (time limits, fetching nothing, fonts, tags) is tested in tests/pdf, which
-    always renders; so does any test marked ``real_render``."""
-    here = request.path.parts
-    if "pdf" in here[-2:-1] or request.node.get_closest_marker("real_render") or "tests" not in here:
-        yield
+    blocked fetches are replayed. Many tests approve the same fixture plan, and WeasyPrint took a large share of
+    their time rendering it again. The renderer itself (time limits, fetching nothing, fonts, tags) is tested in tests/pdf, which
+    always renders, and so do the benchmarks (tests/bench) and any test marked ``real_render``."""
+    if request.path.parent.name not in ("web", "e2e") or request.node.get_closest_marker("real_render"):
+        yield  # tests/pdf, tests/unit and the benchmarks render every time
         return
     from clinic import pdf
 
