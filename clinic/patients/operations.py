@@ -542,7 +542,11 @@ def _has_word(clinic_id: int, term: str, *, correlated: bool = False):
     """The patient has a word starting with ``term``: one of the collected matches, or (``correlated``) a
     probe of this patient's own words by the word table's key (patient, word)."""
     if correlated:
-        return exists().where(PatientSearchTerm.patient_id == Patient.id, *_word_range(clinic_id, term))
+        # By the key (patient, word) alone: with the clinic named too, SQLite (no statistics) probed the clinic's
+        # word index instead, reading every word with the prefix for each patient walked (1.4 s for "s" at
+        # 100,000 patients). The outer query keeps the clinic.
+        return exists().where(PatientSearchTerm.patient_id == Patient.id, PatientSearchTerm.term >= term,
+                              PatientSearchTerm.term < _after_prefix(term))
     return Patient.id.in_(select(PatientSearchTerm.patient_id).where(*_word_range(clinic_id, term)))
 
 
