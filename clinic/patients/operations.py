@@ -180,10 +180,15 @@ def patient_by_record_number(db: Session, clinic_id: int, text: str) -> Patient 
     """The clinic's patient whose record number is exactly ``text`` (case aside), archived ones included;
     None when there is none (or it is restricted)."""
     text = text.strip()
-    if not text or len(text) > 20:
+    key = F.search_key(text)
+    if not text or len(text) > 20 or not key:
         return None
+    # The record number's search word finds the few candidates by index; comparing upper() on every patient
+    # of the clinic read the whole table on every search (1.6 s at 1,000,000 patients).
+    candidates = select(PatientSearchTerm.patient_id).where(PatientSearchTerm.clinic_id == clinic_id,
+                                                            PatientSearchTerm.term == key)
     return db.scalars(select(Patient).where(
-        Patient.clinic_id == clinic_id, func.upper(Patient.record_number) == text.upper(),
+        Patient.id.in_(candidates), func.upper(Patient.record_number) == text.upper(),
         Patient.status != PatientStatus.RESTRICTED.value).limit(1)).first()
 
 
