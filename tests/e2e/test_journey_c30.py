@@ -41,7 +41,8 @@ def test_c30_a_clinics_own_trigger_finger_protocol_is_screened_planned_approved_
     log_in(page, live_server, email, PASSWORD)
     page.goto(f"{live_server}/patients/{pid}")
     page.get_by_role("link", name="Screen", exact=True).click()
-    page.get_by_role("link", name="Trigger finger", exact=True).click()
+    with page.expect_navigation():  # read the screening form, never the page before it
+        page.get_by_role("link", name="Trigger finger", exact=True).click()
     form = page.locator("main").inner_text()
     assert "Which finger catches?" in form and "Does the patient wear a splint at night?" in form  # its own facts
     fill_facts(page, {"onset_date": "2026-01-31", "affected_side": "right", "digit": "ring", "night_splint": "yes",
