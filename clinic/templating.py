@@ -53,7 +53,8 @@ def init_app(app: Flask) -> None:
         if option.checked:
             tag += " checked"
         required = " required" if getattr(option.flags, "required", False) else ""
-        return Markup(f'{tag} id="{escape(option.id)}" name="{escape(option.name)}"{required} '
+        # Every value that comes from the form is escaped; the rest are the literal attributes above.
+        return Markup(f'{tag} id="{escape(option.id)}" name="{escape(option.name)}"{required} '  # noqa: S704
                       f'type="{escape(option.widget.input_type)}" value="{escape(option._value())}">')
 
     app.add_template_global(name_joiner)

@@ -224,7 +224,6 @@ def app(make_app):
 # PDFs by the HTML and stylesheet they were made from, in this worker (see ``same_pdf_once``).
 _RENDERED: dict[str, tuple[bytes, tuple[str, ...]]] = {}
 _RENDERED_LIMIT = 300
-RENDER_COUNTS = {"made": 0, "reused": 0}
 
 
 @pytest.fixture(autouse=True)
@@ -232,8 +231,8 @@ def same_pdf_once(request, monkeypatch):
     """The pages' and features' tests (tests/web, tests/e2e) render each distinct handout, letter or record once per
     worker: WeasyPrint is deterministic, so the same HTML, stylesheet and PDF variant give the same bytes, and its
     blocked fetches are replayed. Many tests approve the same fixture plan, and WeasyPrint took a large share of
-    their time rendering it again. The renderer itself (time limits, fetching nothing, fonts, tags) is tested in tests/pdf, which
-    always renders, and so do the benchmarks (tests/bench) and any test marked ``real_render``."""
+    their time rendering it again. The renderer itself (time limits, fetching nothing, fonts, tags) is tested in
+    tests/pdf, which always renders, and so do the benchmarks (tests/bench) and any test marked ``real_render``."""
     if request.path.parent.name not in ("web", "e2e") or request.node.get_closest_marker("real_render"):
         yield  # tests/pdf, tests/unit and the benchmarks render every time
         return
@@ -245,10 +244,8 @@ def same_pdf_once(request, monkeypatch):
         key = hashlib.sha256("\0".join((html, css, str(pdf.PDF_VARIANT), repr(sorted(kwargs.items()))))
                              .encode("utf-8", "surrogatepass")).hexdigest()
         if key in _RENDERED:
-            RENDER_COUNTS["reused"] += 1
             made, fetches = _RENDERED[key]
         else:
-            RENDER_COUNTS["made"] += 1
             fetches_now: list[str] = []
             made = real(html, css, blocked=fetches_now, **kwargs)
             fetches = tuple(fetches_now)
