@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, Integer, Text, delete, exists, func, inspect, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.exc import StaleDataError
 
 from clinic import audit, inputs, staff
@@ -25,6 +25,7 @@ from clinic.models import (
     Patient,
     PatientChange,
     PatientNumberCounter,
+    PatientSearchHead,
     PatientSearchTerm,
     PatientStatus,
     User,
@@ -110,11 +111,14 @@ def _apply(patient: Patient, values: Mapping[str, Any]) -> None:
 
 
 def _index_terms(db: Session, patient: Patient) -> None:
-    """Rebuild the patient's search words (derived from names and record number)."""
+    """Rebuild the patient's search words and their heads (derived from names and record number)."""
     db.execute(delete(PatientSearchTerm).where(PatientSearchTerm.patient_id == patient.id))
+    db.execute(delete(PatientSearchHead).where(PatientSearchHead.patient_id == patient.id))
     terms = F.search_terms(patient.family_name, patient.given_names, patient.record_number)
-    db.add_all(PatientSearchTerm(patient_id=patient.id, clinic_id=patient.clinic_id, term=t,
+    db.add_all(PatientSearchTerm(patient_id=patient.id, clinic_id=patient.clinic_id, term=t, head=t[:F.HEAD],
                                  sort_name=patient.sort_name) for t in sorted(terms))
+    db.add_all(PatientSearchHead(patient_id=patient.id, clinic_id=patient.clinic_id, head=h,
+                                 sort_name=patient.sort_name) for h in sorted(F.search_heads(terms)))
 
 
 # ------------------------------------------------------------------------------------- record numbers
@@ -415,7 +419,7 @@ PER_PAGE = 25
 COUNT_CAP = 500
 # Up to this many matching words, the matches are sorted from the word index (sort name beside each word); with
 # more, walking the name index in order finds a page of matches within a few thousand steps even at 1,000,000.
-DENSE_MATCHES = 10_000
+DENSE_MATCHES = 2_000
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _DMY = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
 
@@ -518,10 +522,33 @@ def search_patients(
         others = dated + [_has_word(clinic_id, term) for term in terms if term != longest]
         query = select(Patient).join(words, words.c.patient_id == Patient.id).where(
             *_scope(clinic_id, statuses, "words" if steer != "none" else "none"), *others).order_by(*order)
+    elif terms and many and by_name:
+        # Many matches, by name: the longest word's matches come from an index already in list order, so nothing is
+        # sorted and no run of non-matching patients is fetched. A word of up to three letters is a head: its
+        # patients, each once, under it. A longer one reads the words under its first three letters in list order
+        # and keeps, inside the index, those it starts; a patient counts once, at the first such word.
+        if len(longest) <= F.HEAD:
+            walked = (PatientSearchHead.sort_name, PatientSearchHead.patient_id)
+            query = select(Patient).join(PatientSearchHead, PatientSearchHead.patient_id == Patient.id).where(
+                PatientSearchHead.clinic_id == clinic_id, PatientSearchHead.head == longest)
+        else:
+            word, earlier = PatientSearchTerm, aliased(PatientSearchTerm)
+            walked = (word.sort_name, word.patient_id)
+            first = ~exists().where(earlier.patient_id == word.patient_id, earlier.term >= longest,
+                                    earlier.term < word.term)
+            # The word's start compared whole, not as a range: a range would let PostgreSQL, whose statistics
+            # rarely see how many words a long prefix starts, fetch and sort them all from the word index instead.
+            starts = func.substr(word.term, 1, len(longest)) == longest
+            query = select(Patient).join(word, word.patient_id == Patient.id).where(
+                word.clinic_id == clinic_id, word.head == longest[:F.HEAD], starts, first)
+        others = dated + [_has_word(clinic_id, term, correlated=True) for term in terms if term != longest]
+        order = [c.desc() if descending else c.asc() for c in walked]
+        query = query.where(*_scope(clinic_id, statuses, "words" if steer != "none" else "none"),
+                            *others).order_by(*order)
     else:
         if many and terms:
-            # Many matches: walk the list in order and probe each patient's words (a correlated EXISTS on the
-            # word table's key), instead of first collecting every match.
+            # Many matches in another order: walk the list in that order and probe each patient's words (a
+            # correlated EXISTS on the word table's key), instead of first collecting every match.
             filters = dated + [_has_word(clinic_id, term, correlated=True) for term in terms]
         if steer in ("words", "date"):
             # Sort the few matches; wrapped, so SQLite does not walk the whole name index in order instead.
@@ -550,8 +577,8 @@ def _has_word(clinic_id: int, term: str, *, correlated: bool = False):
         # By the key (patient, word) alone: with the clinic named too, SQLite (no statistics) probed the clinic's
         # word index instead, reading every word with the prefix for each patient walked (1.4 s for "s" at
         # 100,000 patients). The outer query keeps the clinic.
-        return exists().where(PatientSearchTerm.patient_id == Patient.id, PatientSearchTerm.term >= term,
-                              PatientSearchTerm.term < _after_prefix(term))
+        own = aliased(PatientSearchTerm)  # its own name: the walk may read the word table too
+        return exists().where(own.patient_id == Patient.id, own.term >= term, own.term < _after_prefix(term))
     return Patient.id.in_(select(PatientSearchTerm.patient_id).where(*_word_range(clinic_id, term)))
 
 
