@@ -1,4 +1,4 @@
-"""Patient search takes one of two roads by how many words match (clinic.patients.operations.DENSE_MATCHES):
+"""Patient search takes one of two roads by how many words match (clinic.patients.search.DENSE_MATCHES):
 the matches in list order from the word index, or, with many, a walk in list order (of the patients under the
 word's first letters when listed by name, of the list itself in another order) probing each patient's words.
 A person searching must not be able to tell which: the same patients, in the same order, on every page."""
@@ -13,6 +13,7 @@ from sqlalchemy import event, select
 from clinic.extensions import db
 from clinic.models import Clinic, Patient, User
 from clinic.patients import operations as ops
+from clinic.patients import search
 
 NAMES = [("Smith", "Anna"), ("Smith-García", "José"), ("Smithers", "Zoë"), ("Schmidt", "Anna"), ("Ångström", "Sam"),
          ("Smyth", "Anne"), ("O'Smith", "Lee"), ("Silva", "Smitha"), ("Smith", "Ángel"), ("Smíth", "Bo")]
@@ -34,12 +35,12 @@ def clinic_id(app, make_user, make_patient):
 def test_both_roads_find_the_same_patients_in_the_same_order(app, clinic_id, monkeypatch, query, sort):
     def every_page(dense_above: int) -> list[list[int]]:
         """Each page of 7 up to the last (a page past the last is clamped only when the count is known)."""
-        monkeypatch.setattr(ops, "DENSE_MATCHES", dense_above)
+        monkeypatch.setattr(search, "DENSE_MATCHES", dense_above)
         pages = []
         with app.app_context():
             assert db.session.scalar(select(Clinic.id).where(Clinic.id == clinic_id)) == clinic_id
             for page in range(1, 11):
-                result = ops.search_patients(db.session, clinic_id, query, sort=sort, page=page, per_page=7)
+                result = search.search_patients(db.session, clinic_id, query, sort=sort, page=page, per_page=7)
                 pages.append([p.id for p in result.patients])
                 if not result.has_next:
                     break
@@ -61,11 +62,11 @@ def test_a_renamed_patient_is_found_by_the_new_name_on_every_road_and_never_by_t
         db.session.commit()
         pid = patient.id
         for dense_above in (10_000, 0):
-            monkeypatch.setattr(ops, "DENSE_MATCHES", dense_above)
+            monkeypatch.setattr(search, "DENSE_MATCHES", dense_above)
             for query in ("q", "qui", "quist", "quist zoe"):
-                assert [p.id for p in ops.search_patients(db.session, clinic_id, query).patients] == [pid], query
+                assert [p.id for p in search.search_patients(db.session, clinic_id, query).patients] == [pid], query
             for query in ("smithers", "smithers zoe", "smi", "s"):
-                found = [p.id for p in ops.search_patients(db.session, clinic_id, query, per_page=100).patients]
+                found = [p.id for p in search.search_patients(db.session, clinic_id, query, per_page=100).patients]
                 assert found and pid not in found, query  # the other Smithers still, not this one
 
 
@@ -75,9 +76,9 @@ def test_a_short_common_prefix_reads_its_page_from_the_head_index_in_list_order(
     """Up to three letters, a word is a head: its patients come from the head index in list order, one index range,
     with nothing to sort and no patient probed. Walking the name index instead took 1.5 s for "O'B" at 1,000,000
     patients (its matches cluster half way down the alphabet; make bench)."""
-    monkeypatch.setattr(ops, "DENSE_MATCHES", 0)
+    monkeypatch.setattr(search, "DENSE_MATCHES", 0)
     with app.app_context():
-        found, plan = _plan_of(lambda: ops.search_patients(db.session, clinic_id, query, per_page=7).patients,
+        found, plan = _plan_of(lambda: search.search_patients(db.session, clinic_id, query, per_page=7).patients,
                                lambda sql: sql.lstrip().startswith("SELECT patients."))
     assert found
     assert "ix_patient_search_heads_clinic_head (clinic_id=? AND head=?)" in plan, plan
@@ -91,9 +92,9 @@ def test_a_longer_common_prefix_reads_the_words_under_its_head_in_list_order(app
     patient's other words are probed by the key (patient, word). Walking every patient under the head instead, each
     fetched and probed, took 140 ms for "O'Brien1" at 1,000,000 patients (a run of O'Brien-Costas first), and
     probing the clinic's word index (SQLite has no statistics) read every word with the prefix each time."""
-    monkeypatch.setattr(ops, "DENSE_MATCHES", 0)
+    monkeypatch.setattr(search, "DENSE_MATCHES", 0)
     with app.app_context():
-        found, plan = _plan_of(lambda: ops.search_patients(db.session, clinic_id, query, per_page=7).patients,
+        found, plan = _plan_of(lambda: search.search_patients(db.session, clinic_id, query, per_page=7).patients,
                                lambda sql: sql.lstrip().startswith("SELECT patients."))
     assert found
     assert plan.startswith("SEARCH patient_search_terms USING COVERING INDEX ix_patient_search_terms_clinic_head "
