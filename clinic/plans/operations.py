@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import url_for
 from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from clinic import audit, localtime, staff
 from clinic.domain import carryover, planning
@@ -409,6 +409,12 @@ def review_reasons(db: Session, plan: Plan, revision: PlanRevision, patient: Pat
     """Why the approved revision must be reviewed before it prints again (CS-06, CS-11); empty: it need not."""
     screening = db.execute(select(Screening.valid_until, Screening.screened_at)
                            .where(Screening.id == revision.screening_id)).first() if revision.screening_id else None
+    return _reasons(revision, patient, screening, reviewed_against(db, revision), library=library, today=today)
+
+
+def _reasons(revision: PlanRevision, patient: Patient, screening: Any, reviewed: set[tuple[int, str]], *,
+             library: Library, today: dt.date) -> list[str]:
+    """review_reasons, given the revision's screening (valid_until, screened_at; None: none) and reviews."""
     protocol = library.protocols.get(revision.protocol_id)
     return planning.needs_review(
         revision.canonical,
@@ -419,7 +425,7 @@ def review_reasons(db: Session, plan: Plan, revision: PlanRevision, patient: Pat
         current_protocol_version=protocol.version if protocol else None,
         current_content_hash=protocol.content_hash if protocol else None,
         protocol_title=library.title_of(revision.protocol_id),
-        reviewed_against=reviewed_against(db, revision),
+        reviewed_against=reviewed,
     ) + safety_problems(revision.canonical)
 
 
@@ -760,15 +766,28 @@ def plans_needing_review(db: Session, clinic_id: int, *, library: Library, today
               .group_by(PlanRevision.plan_id).subquery())
     rows = db.execute(
         select(Plan, Patient, PlanRevision)
+        .options(defer(Plan.draft), defer(Plan.carried_over))  # the plan's own JSON is not needed: half the cost
         .join(Patient, Patient.id == Plan.patient_id)
         .join(latest, latest.c.plan_id == Plan.id)
         .join(PlanRevision, (PlanRevision.plan_id == Plan.id) & (PlanRevision.number == latest.c.number))
         .where(Patient.clinic_id == clinic_id, Patient.status != "restricted")
         .order_by(Patient.sort_name, Plan.id)
     ).all()
+    # Their screenings and reviews in one query each, not two a plan.
+    screening_ids = {revision.screening_id for _plan, _patient, revision in rows if revision.screening_id}
+    screenings = {row.id: row for row in db.execute(
+        select(Screening.id, Screening.valid_until, Screening.screened_at).where(Screening.id.in_(screening_ids)))
+    } if screening_ids else {}
+    reviewed: dict[int, set[tuple[int, str]]] = {}
+    if rows:
+        for row in db.execute(select(RevisionReview.revision_id, RevisionReview.protocol_version,
+                                     RevisionReview.content_hash)
+                              .where(RevisionReview.revision_id.in_([revision.id for _p, _pt, revision in rows]))):
+            reviewed.setdefault(row.revision_id, set()).add((row.protocol_version, row.content_hash))
     out = []
     for plan, patient, revision in rows:
-        reasons = tuple(review_reasons(db, plan, revision, patient, library=library, today=today))
+        reasons = tuple(_reasons(revision, patient, screenings.get(revision.screening_id),
+                                 reviewed.get(revision.id, set()), library=library, today=today))
         if reasons:
             out.append((plan, patient, revision, reasons))
     return out
