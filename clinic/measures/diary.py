@@ -15,11 +15,11 @@ from wtforms.validators import NumberRange, Optional
 
 from clinic import localtime
 from clinic.domain import diary as domain
-from clinic.domain import planning
 from clinic.domain.progress import current_stage
 from clinic.forms import ClinicForm
 from clinic.models import DiaryEntry, HandoutPrint, Patient, Plan, PlanRevision, User
 from clinic.plans import operations as plan_ops
+from clinic.plans.decoded import read_plan
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def sheet_for(db: Session, plan: Plan, patient: Patient, today: dt.date) -> Shee
     revision = plan_ops.latest_revision(db, plan)
     if revision is None:
         return None
-    draft = planning.plan_from_canonical(revision.canonical)
+    draft = read_plan(revision.canonical)
     stage = current_stage(draft)
     exercises = tuple(SheetExercise(e.ref or e.title, e.title, domain.boxes(e.dose.times_per_day))
                       for e in (stage.home if stage else ()))
@@ -178,7 +178,7 @@ def summary(db: Session, plan: Plan, limit: int = 5) -> DiarySummary | None:
         return None
     names: dict[str, str] = {}
     for revision in plan_ops.revisions_of(db, plan):
-        for stage in planning.plan_from_canonical(revision.canonical).stages:
+        for stage in read_plan(revision.canonical).stages:
             for e in stage.home:
                 names.setdefault(e.ref or e.title, e.title)
     days = as_days(entries)

@@ -69,10 +69,12 @@ def own_session(db: Session, patient: Patient, session_id: int) -> TreatmentSess
     return row if row is not None and row.patient_id == patient.id else None
 
 
-def targets(db: Session, patient: Patient, library: Library) -> Callable[[str], MeasureTarget | None]:
+def targets(db: Session, patient: Patient, library: Library,
+            plans: list[Plan] | None = None) -> Callable[[str], MeasureTarget | None]:
     """measure -> the meaningful-change figure (MCID) the patient's newest plan's protocol sets for it, chosen by
-    the plan's case facts (QuickDASH after surgery for a wrist fracture differs). None when there is no plan."""
-    plans = plan_ops.plans_of(db, patient)
+    the plan's case facts (QuickDASH after surgery for a wrist fracture differs). None when there is no plan.
+    ``plans``: the patient's plans newest first, when the caller has them already."""
+    plans = plan_ops.plans_of(db, patient) if plans is None else plans
     protocol = library.protocols.get(plans[0].protocol_id) if plans else None
     if protocol is None:
         return lambda _measure: None
@@ -229,22 +231,24 @@ def change_detail(subject: str, kind: str, change: RecordCorrection) -> str:
 @timeline_source
 def _measure_timeline(db: Session, patient: Patient, window: Window) -> Iterable[TimelineEntry]:
     """Measures recorded (withdrawn ones marked) and every correction or withdrawal with its reason (the window's
-    newest of each)."""
+    newest of each; the columns shown only)."""
     if not window.clinical:
         return
     names = staff.names_by_email(db, patient.clinic_id)
     link = url_for("measures.index", patient_id=patient.id)
-    measures = select(OutcomeMeasure).where(OutcomeMeasure.patient_id == patient.id,
-                                            *window.where(OutcomeMeasure.recorded_at))
-    for o in db.scalars(measures.order_by(OutcomeMeasure.recorded_at.desc()).limit(window.limit)):
+    measures = select(OutcomeMeasure.kind, OutcomeMeasure.values, OutcomeMeasure.on_date, OutcomeMeasure.recorded_by,
+                      OutcomeMeasure.recorded_at, OutcomeMeasure.withdrawn_at) \
+        .where(OutcomeMeasure.patient_id == patient.id, *window.where(OutcomeMeasure.recorded_at))
+    for o in db.execute(measures.order_by(OutcomeMeasure.recorded_at.desc()).limit(window.limit)):
         title = KINDS[o.kind].title if o.kind in KINDS else o.kind
         mark = " (withdrawn)" if o.withdrawn_at else ""
         yield TimelineEntry(at=o.recorded_at, title=f"{title}{mark}",
                             detail=f"{format_day(o.on_date)}: {describe(o.kind, o.values)} · by "
                                    f"{staff.name_for_email(names, o.recorded_by)}", kind="outcome", url=link)
-    changes = select(RecordCorrection).where(RecordCorrection.patient_id == patient.id,
-                                             *window.where(RecordCorrection.at))
-    for c in db.scalars(changes.order_by(RecordCorrection.at.desc()).limit(window.limit)):
+    changes = select(RecordCorrection.session_id, RecordCorrection.action, RecordCorrection.reason,
+                     RecordCorrection.by_name, RecordCorrection.at) \
+        .where(RecordCorrection.patient_id == patient.id, *window.where(RecordCorrection.at))
+    for c in db.execute(changes.order_by(RecordCorrection.at.desc()).limit(window.limit)):
         what = "Session" if c.session_id else "Measure"
         yield TimelineEntry(at=c.at, title=f"{what} {c.action}", detail=f"Reason: {c.reason} · by {c.by_name}",
                             kind="outcome", url=link)

@@ -8,6 +8,7 @@ to the caller's transaction, which commits once or rolls everything back.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -45,6 +46,7 @@ from clinic.models import (
     User,
 )
 from clinic.patients.registry import TimelineEntry, Window, timeline_source
+from clinic.plans.decoded import read_plan
 from clinic.screening import operations as screening_ops
 
 MAX_HOME_EXERCISES = 12  # what one handout prints (clinic.handouts.context.MAX_EXERCISES)
@@ -284,8 +286,8 @@ def keep_therapists_work(db: Session, plan: Plan, new: PlanDraft, *, library: Li
 
 
 def draft_of(plan: Plan) -> PlanDraft:
-    """The plan's draft as the engine's value."""
-    return planning.plan_from_canonical(plan.draft)
+    """The plan's draft as the engine's value (read back once per process for each saved draft)."""
+    return read_plan(plan.draft)
 
 
 # ------------------------------------------------------------------------------------------ edit
@@ -791,23 +793,28 @@ def clinic_today(db: Session, patient: Patient, now: dt.datetime) -> dt.date:
 @timeline_source
 def _plan_timeline(db: Session, patient: Patient, window: Window) -> Iterable[TimelineEntry]:
     """Plans made, revisions approved, stage moves, sessions and handouts printed (the window's newest of
-    each; measures: clinic.measures); people by name and stages by title (never a login e-mail or an internal id)."""
+    each; measures: clinic.measures); people by name and stages by title (never a login e-mail or an internal id).
+    Columns only, never the plans', revisions' or sessions' JSON; each plan's link and each stage's title made once."""
     if not window.clinical:
         return
     names = staff.names_by_email(db, patient.clinic_id)
 
     def newest(query, at):
-        return query.where(*window.where(at)).order_by(at.desc()).limit(window.limit)
+        return db.execute(query.where(*window.where(at)).order_by(at.desc()).limit(window.limit))
 
     def who(email: str | None) -> str:
         return staff.name_for_email(names, email)
 
-    # Columns only: the plans' and revisions' JSON is not needed here.
     plans = list(db.execute(select(Plan.id, Plan.protocol_id, Plan.created_at, Plan.created_by)
                             .where(Plan.patient_id == patient.id)))
     protocol_of = {plan.id: plan.protocol_id for plan in plans}
     plans = [plan for plan in plans if window.before is None or plan.created_at < window.before]
 
+    @functools.cache
+    def link(plan_id: int) -> str:
+        return url_for("plans.show", patient_id=patient.id, plan_id=plan_id)
+
+    @functools.cache
     def stage_title(plan_id: int, stage_id: str | None) -> str:
         protocol = library().protocols.get(protocol_of.get(plan_id, ""))
         for stage in protocol.stages if protocol is not None else ():
@@ -820,33 +827,31 @@ def _plan_timeline(db: Session, patient: Patient, window: Window) -> Iterable[Ti
 
     for plan in plans:
         yield TimelineEntry(at=plan.created_at, title=f"Plan started ({title_of(plan.protocol_id)})",
-                            detail=f"by {who(plan.created_by)}", kind="plan",
-                            url=url_for("plans.show", patient_id=patient.id, plan_id=plan.id))
+                            detail=f"by {who(plan.created_by)}", kind="plan", url=link(plan.id))
     revision_columns = (PlanRevision.id, PlanRevision.plan_id, PlanRevision.number, PlanRevision.protocol_id,
                         PlanRevision.approved_at, PlanRevision.approved_by, PlanRevision.digest)
-    revisions = {r.id: r for r in db.execute(newest(select(*revision_columns)
-                                                    .where(PlanRevision.patient_id == patient.id),
-                                                    PlanRevision.approved_at))}
+    revisions = {r.id: r for r in newest(select(*revision_columns).where(PlanRevision.patient_id == patient.id),
+                                         PlanRevision.approved_at)}
     for r in revisions.values():
         yield TimelineEntry(at=r.approved_at, title=f"Plan approved ({title_of(r.protocol_id)}, revision {r.number})",
-                            detail=f"by {who(r.approved_by)} · {r.digest[7:19]}", kind="plan",
-                            url=url_for("plans.show", patient_id=patient.id, plan_id=r.plan_id))
-    for m in db.scalars(newest(select(StageMove).where(StageMove.patient_id == patient.id), StageMove.at)):
+                            detail=f"by {who(r.approved_by)} · {r.digest[7:19]}", kind="plan", url=link(r.plan_id))
+    moves = select(StageMove.plan_id, StageMove.from_stage, StageMove.to_stage, StageMove.by, StageMove.at)
+    for m in newest(moves.where(StageMove.patient_id == patient.id), StageMove.at):
         yield TimelineEntry(at=m.at, title="Moved to the next stage",
                             detail=f"{stage_title(m.plan_id, m.from_stage)} → {stage_title(m.plan_id, m.to_stage)}"
-                                   f" · by {who(m.by)}", kind="plan",
-                            url=url_for("plans.show", patient_id=patient.id, plan_id=m.plan_id))
-    for s in db.scalars(newest(select(TreatmentSession).where(TreatmentSession.patient_id == patient.id),
-                               TreatmentSession.recorded_at)):
+                                   f" · by {who(m.by)}", kind="plan", url=link(m.plan_id))
+    sessions = select(TreatmentSession.plan_id, TreatmentSession.on_date, TreatmentSession.stage_id,
+                      TreatmentSession.pain_before, TreatmentSession.pain_after, TreatmentSession.recorded_by,
+                      TreatmentSession.recorded_at, TreatmentSession.withdrawn_at)
+    for s in newest(sessions.where(TreatmentSession.patient_id == patient.id), TreatmentSession.recorded_at):
         pain = (f" · pain {s.pain_before} → {s.pain_after}" if s.pain_before is not None and s.pain_after is not None
                 else "")
         yield TimelineEntry(at=s.recorded_at, title=f"Session on {format_day(s.on_date)}"
                             + (" (withdrawn)" if s.withdrawn_at else ""),
                             detail=f"{stage_title(s.plan_id, s.stage_id)}{pain} · by {who(s.recorded_by)}",
-                            kind="session",
-                            url=url_for("plans.show", patient_id=patient.id, plan_id=s.plan_id))
-    prints = list(db.scalars(newest(select(HandoutPrint).where(HandoutPrint.patient_id == patient.id),
-                                    HandoutPrint.at)))
+                            kind="session", url=link(s.plan_id))
+    prints = list(newest(select(HandoutPrint.revision_id, HandoutPrint.kind, HandoutPrint.by, HandoutPrint.at)
+                         .where(HandoutPrint.patient_id == patient.id), HandoutPrint.at))
     missing = {p.revision_id for p in prints} - revisions.keys()
     if missing:  # printed in the window, approved before it
         revisions |= {r.id: r for r in db.execute(select(*revision_columns).where(PlanRevision.id.in_(missing)))}
@@ -855,5 +860,4 @@ def _plan_timeline(db: Session, patient: Patient, window: Window) -> Iterable[Ti
         number = revision.number if revision else "?"
         yield TimelineEntry(at=p.at, title="Handout printed" if p.kind == "handout" else "Therapist summary printed",
                             detail=f"revision {number} · by {who(p.by)}", kind="print",
-                            url=url_for("plans.show", patient_id=patient.id, plan_id=revision.plan_id)
-                            if revision else None)
+                            url=link(revision.plan_id) if revision else None)

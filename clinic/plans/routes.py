@@ -536,10 +536,10 @@ def current_handouts(patient: Patient) -> list[tuple[Plan, PlanRevision]]:
 
 
 @bp.app_template_global()
-def progress_chart(patient: Patient) -> chart.Chart | None:
+def progress_chart(patient: Patient, plans: list[Plan] | None = None) -> chart.Chart | None:
     """The progress chart's geometry (pain and every measure over time, with each protocol's MCID) of the newest
     sessions and measures, or None with nothing to draw. Bounded: after years of sessions the recent course is
-    what a chart can show."""
+    what a chart can show. ``plans``: the patient's plans newest first, when the page has them already."""
     return chart.build(ops.sessions_of(db.session, patient, newest=CHART_SESSIONS),
                        measure_ops.outcomes_of(db.session, patient, newest=CHART_OUTCOMES),
-                       target=measure_ops.targets(db.session, patient, library()))
+                       target=measure_ops.targets(db.session, patient, library(), plans))

@@ -374,9 +374,10 @@ def _screening_timeline(db: Session, patient: Patient, window: Window) -> Iterab
         {o.screening_id for o in overrides} | {c.screening_id for c in clearances})))}
     names = staff_names(db, [*(s.screened_by_id for s in screenings), *(o.by_id for o in overrides),
                              *(c.recorded_by_id for c in clearances)])
+    heads = headlines_of_screenings(db, screenings)
     for s in screenings:
         status = screening_status(s, patient, today)
-        head = headline_of_screening(db, s)
+        head = heads[s.id]
         if not head.allows_treatment:
             state = "does not allow treatment"
         elif status.valid:
@@ -438,9 +439,22 @@ def where_words(finding: Mapping[str, Any]) -> str:
 
 def headline_of_screening(db: Session, screening: Screening) -> Headline:
     """The strongest blocker of a stored screening, once its overrides and clearances are set aside."""
-    overridden = {r for o in overrides_of(db, screening) for r in o.rules}
-    cleared = {c.rule_id for c in clearances_of(db, screening)}
-    return headline_of(result_from_json(screening.result), overridden, cleared)
+    return headlines_of_screenings(db, [screening])[screening.id]
+
+
+def headlines_of_screenings(db: Session, screenings: Iterable[Screening]) -> dict[int, Headline]:
+    """screening id -> :func:`headline_of_screening`, for many screenings in two queries (the timeline's)."""
+    screenings = list(screenings)
+    ids = [s.id for s in screenings]
+    overridden: dict[int, set[str]] = {i: set() for i in ids}
+    cleared: dict[int, set[str]] = {i: set() for i in ids}
+    if ids:
+        for override in db.scalars(select(ScreeningOverride).where(ScreeningOverride.screening_id.in_(ids))):
+            overridden[override.screening_id].update(override.rules)
+        for screening_id, rule_id in db.execute(select(Clearance.screening_id, Clearance.rule_id)
+                                                .where(Clearance.screening_id.in_(ids))):
+            cleared[screening_id].add(rule_id)
+    return {s.id: headline_of(result_from_json(s.result), overridden[s.id], cleared[s.id]) for s in screenings}
 
 
 def headline_words(screening: Screening, head: Headline) -> str:
