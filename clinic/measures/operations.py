@@ -13,7 +13,7 @@ from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clinic import audit, staff
+from clinic import audit
 from clinic.domain import diary as diary_days
 from clinic.domain.protocol_measures import MeasureTarget, target_for
 from clinic.domain.protocols import Library
@@ -234,7 +234,7 @@ def _measure_timeline(db: Session, patient: Patient, window: Window) -> Iterable
     newest of each; the columns shown only)."""
     if not window.clinical:
         return
-    names = staff.names_by_email(db, patient.clinic_id)
+    who = window.people(db, patient.clinic_id).for_email
     link = url_for("measures.index", patient_id=patient.id)
     measures = select(OutcomeMeasure.kind, OutcomeMeasure.values, OutcomeMeasure.on_date, OutcomeMeasure.recorded_by,
                       OutcomeMeasure.recorded_at, OutcomeMeasure.withdrawn_at) \
@@ -244,7 +244,7 @@ def _measure_timeline(db: Session, patient: Patient, window: Window) -> Iterable
         mark = " (withdrawn)" if o.withdrawn_at else ""
         yield TimelineEntry(at=o.recorded_at, title=f"{title}{mark}",
                             detail=f"{format_day(o.on_date)}: {describe(o.kind, o.values)} · by "
-                                   f"{staff.name_for_email(names, o.recorded_by)}", kind="outcome", url=link)
+                                   f"{who(o.recorded_by)}", kind="outcome", url=link)
     changes = select(RecordCorrection.session_id, RecordCorrection.action, RecordCorrection.reason,
                      RecordCorrection.by_name, RecordCorrection.at) \
         .where(RecordCorrection.patient_id == patient.id, *window.where(RecordCorrection.at))

@@ -41,6 +41,7 @@ from clinic.patients.forms import (
 from clinic.patients.registry import timeline
 from clinic.security import roles_required
 from clinic.settings import operations as settings_ops
+from clinic.templating import request_staff
 
 bp = Blueprint("patients", __name__, url_prefix="/patients")
 
@@ -181,7 +182,7 @@ def show(patient_id: int):
         before = before.replace(tzinfo=dt.UTC)
     page = render_template(
         "patients/show.html", patient=patient, clinical=clinical,
-        timeline=timeline(db.session, patient, clinical=clinical, before=before),
+        timeline=timeline(db.session, patient, clinical=clinical, before=before, staff=request_staff()),
         facts=ops.facts_for_screening(patient),
         fact_list=F.HISTORY_FACTS,
         hold_form=HoldForm(formdata=None, data={"reason": patient.retention_hold}),

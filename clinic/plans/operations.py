@@ -17,7 +17,7 @@ from flask import url_for
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from clinic import audit, localtime, staff
+from clinic import audit, localtime
 from clinic.domain import carryover, planning
 from clinic.domain.carryover import CarryOver
 from clinic.domain.outcomes import session_problems
@@ -411,7 +411,17 @@ def review_reasons(db: Session, plan: Plan, revision: PlanRevision, patient: Pat
     """Why the approved revision must be reviewed before it prints again (CS-06, CS-11); empty: it need not."""
     screening = db.execute(select(Screening.valid_until, Screening.screened_at)
                            .where(Screening.id == revision.screening_id)).first() if revision.screening_id else None
+    return _review_reasons(db, revision, patient, screening, library=library, today=today)
+
+
+def _review_reasons(db: Session, revision: PlanRevision, patient: Patient, screening: Any, *, library: Library,
+                    today: dt.date) -> list[str]:
+    """``review_reasons`` given the revision's screening's ``valid_until`` and ``screened_at`` (None: none)."""
     protocol = library.protocols.get(revision.protocol_id)
+    body = revision.canonical.get("plan", {}) if isinstance(revision.canonical, Mapping) else {}
+    # A "still correct" mark counts only against a protocol that changed since the approval: read it only then.
+    changed = protocol is not None and (body.get("protocol_version"), body.get("content_hash")) != (
+        protocol.version, protocol.content_hash)
     return planning.needs_review(
         revision.canonical,
         screening_valid_until=screening.valid_until if screening is not None else None,
@@ -421,7 +431,7 @@ def review_reasons(db: Session, plan: Plan, revision: PlanRevision, patient: Pat
         current_protocol_version=protocol.version if protocol else None,
         current_content_hash=protocol.content_hash if protocol else None,
         protocol_title=library.title_of(revision.protocol_id),
-        reviewed_against=reviewed_against(db, revision),
+        reviewed_against=reviewed_against(db, revision) if changed else (),
     ) + safety_problems(revision.canonical)
 
 
@@ -483,10 +493,15 @@ class PlanState:
 
 def plan_state(db: Session, plan: Plan, patient: Patient, *, library: Library, today: dt.date) -> PlanState:
     """The plan's status today: needs_review is worked out here, never stored, so it can never be stale."""
-    revision = latest_revision(db, plan)
-    if revision is None:
+    # The newest revision with its screening's dates, in one query.
+    found = db.execute(select(PlanRevision, Screening.valid_until, Screening.screened_at)
+                       .outerjoin(Screening, Screening.id == PlanRevision.screening_id)
+                       .where(PlanRevision.plan_id == plan.id).order_by(PlanRevision.number.desc()).limit(1)).first()
+    if found is None:
         return PlanState(PlanStatus.DRAFT.value, None, (), True)
-    reasons = tuple(review_reasons(db, plan, revision, patient, library=library, today=today))
+    revision = found[0]
+    screening = found if found.screened_at is not None else None
+    reasons = tuple(_review_reasons(db, revision, patient, screening, library=library, today=today))
     # A draft made again from a new screening is unapproved even when its content came out the same.
     unapproved = planning.plan_digest(plan.draft) != revision.digest or plan.screening_id != revision.screening_id
     status = PlanStatus.NEEDS_REVIEW.value if reasons else (
@@ -797,13 +812,10 @@ def _plan_timeline(db: Session, patient: Patient, window: Window) -> Iterable[Ti
     Columns only, never the plans', revisions' or sessions' JSON; each plan's link and each stage's title made once."""
     if not window.clinical:
         return
-    names = staff.names_by_email(db, patient.clinic_id)
+    who = window.people(db, patient.clinic_id).for_email
 
     def newest(query, at):
         return db.execute(query.where(*window.where(at)).order_by(at.desc()).limit(window.limit))
-
-    def who(email: str | None) -> str:
-        return staff.name_for_email(names, email)
 
     plans = list(db.execute(select(Plan.id, Plan.protocol_id, Plan.created_at, Plan.created_by)
                             .where(Plan.patient_id == patient.id)))

@@ -370,11 +370,18 @@ def _screening_timeline(db: Session, patient: Patient, window: Window) -> Iterab
     clearances = newest(Clearance, Clearance.recorded_at)
     by_id = {s.id: s for s in screenings}
     # An override or clearance in the window may belong to an older screening: named from it all the same.
-    named = by_id | {s.id: s for s in db.scalars(select(Screening).where(Screening.id.in_(
-        {o.screening_id for o in overrides} | {c.screening_id for c in clearances})))}
-    names = staff_names(db, [*(s.screened_by_id for s in screenings), *(o.by_id for o in overrides),
-                             *(c.recorded_by_id for c in clearances)])
-    heads = headlines_of_screenings(db, screenings)
+    older = ({o.screening_id for o in overrides} | {c.screening_id for c in clearances}) - by_id.keys()
+    named = by_id | ({s.id: s for s in db.scalars(select(Screening).where(Screening.id.in_(older)))} if older else {})
+    names: dict[int | None, str] = {None: FORMER_STAFF, **window.people(db, patient.clinic_id).by_id}
+    elsewhere = {*(s.screened_by_id for s in screenings), *(o.by_id for o in overrides),
+                 *(c.recorded_by_id for c in clearances)} - names.keys()
+    if elsewhere:  # not (or no longer) of this clinic's staff
+        names |= staff_names(db, elsewhere)
+    # From the first page, fewer than a window of overrides (clearances) are all the patient has: no query more.
+    every = window.before is None
+    heads = headlines_of_screenings(db, screenings,
+                                    overrides=overrides if every and len(overrides) < window.limit else None,
+                                    clearances=clearances if every and len(clearances) < window.limit else None)
     for s in screenings:
         status = screening_status(s, patient, today)
         head = heads[s.id]
@@ -442,18 +449,23 @@ def headline_of_screening(db: Session, screening: Screening) -> Headline:
     return headlines_of_screenings(db, [screening])[screening.id]
 
 
-def headlines_of_screenings(db: Session, screenings: Iterable[Screening]) -> dict[int, Headline]:
-    """screening id -> :func:`headline_of_screening`, for many screenings in two queries (the timeline's)."""
+def headlines_of_screenings(db: Session, screenings: Iterable[Screening], *,
+                            overrides: Iterable[ScreeningOverride] | None = None,
+                            clearances: Iterable[Clearance] | None = None) -> dict[int, Headline]:
+    """screening id -> :func:`headline_of_screening`, for many screenings in two queries (the timeline's), none
+    when the caller gives every override and clearance of these screenings (it may give more)."""
     screenings = list(screenings)
     ids = [s.id for s in screenings]
     overridden: dict[int, set[str]] = {i: set() for i in ids}
     cleared: dict[int, set[str]] = {i: set() for i in ids}
-    if ids:
-        for override in db.scalars(select(ScreeningOverride).where(ScreeningOverride.screening_id.in_(ids))):
-            overridden[override.screening_id].update(override.rules)
-        for screening_id, rule_id in db.execute(select(Clearance.screening_id, Clearance.rule_id)
-                                                .where(Clearance.screening_id.in_(ids))):
-            cleared[screening_id].add(rule_id)
+    if ids and overrides is None:
+        overrides = db.scalars(select(ScreeningOverride).where(ScreeningOverride.screening_id.in_(ids)))
+    if ids and clearances is None:
+        clearances = db.scalars(select(Clearance).where(Clearance.screening_id.in_(ids)))
+    for override in overrides or ():
+        overridden.get(override.screening_id, set()).update(override.rules)
+    for clearance in clearances or ():
+        cleared.get(clearance.screening_id, set()).add(clearance.rule_id)
     return {s.id: headline_of(result_from_json(s.result), overridden[s.id], cleared[s.id]) for s in screenings}
 
 
