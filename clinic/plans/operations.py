@@ -762,6 +762,15 @@ def sessions_of(db: Session, patient: Patient, plan: Plan | None = None, *, newe
     return list(db.scalars(query.order_by(TreatmentSession.on_date, TreatmentSession.id)))
 
 
+def session_pains(db: Session, patient: Patient, *, newest: int) -> list[Any]:
+    """The day and the pain before and after of the patient's ``newest`` sessions (not withdrawn), oldest first:
+    what the progress chart draws, without each session's techniques and notes."""
+    rows = db.execute(select(TreatmentSession.on_date, TreatmentSession.pain_before, TreatmentSession.pain_after)
+                      .where(TreatmentSession.patient_id == patient.id, TreatmentSession.withdrawn_at.is_(None))
+                      .order_by(TreatmentSession.on_date.desc(), TreatmentSession.id.desc()).limit(newest)).all()
+    return list(reversed(rows))
+
+
 def plans_of(db: Session, patient: Patient) -> list[Plan]:
     """The patient's plans, newest first."""
     return list(db.scalars(select(Plan).where(Plan.patient_id == patient.id).order_by(Plan.id.desc())))

@@ -540,6 +540,6 @@ def progress_chart(patient: Patient, plans: list[Plan] | None = None) -> chart.C
     """The progress chart's geometry (pain and every measure over time, with each protocol's MCID) of the newest
     sessions and measures, or None with nothing to draw. Bounded: after years of sessions the recent course is
     what a chart can show. ``plans``: the patient's plans newest first, when the page has them already."""
-    return chart.build(ops.sessions_of(db.session, patient, newest=CHART_SESSIONS),
+    return chart.build(ops.session_pains(db.session, patient, newest=CHART_SESSIONS),
                        measure_ops.outcomes_of(db.session, patient, newest=CHART_OUTCOMES),
                        target=measure_ops.targets(db.session, patient, library(), plans))

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import url_for
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from clinic import audit, localtime, staff
 from clinic.clock import today as clinic_today
@@ -208,9 +208,13 @@ def screenings_of(db: Session, patient: Patient) -> list[Screening]:
                            .order_by(Screening.screened_at.desc(), Screening.id.desc())))
 
 
+# What a summary of a screening (the patient page's card, a timeline line) reads: not the answers or facts.
+WITHOUT_ANSWERS = (defer(Screening.answers), defer(Screening.facts))
+
+
 def latest_screening(db: Session, patient: Patient) -> Screening | None:
-    """The patient's newest screening, or None."""
-    return db.scalars(select(Screening).where(Screening.patient_id == patient.id)
+    """The patient's newest screening, or None (its answers and facts are read only if asked for)."""
+    return db.scalars(select(Screening).options(*WITHOUT_ANSWERS).where(Screening.patient_id == patient.id)
                       .order_by(Screening.screened_at.desc(), Screening.id.desc()).limit(1)).first()
 
 
@@ -361,11 +365,11 @@ def _screening_timeline(db: Session, patient: Patient, window: Window) -> Iterab
         return
     today = clinic_today(db.get(Clinic, patient.clinic_id))
 
-    def newest(model, at):
-        return list(db.scalars(select(model).where(model.patient_id == patient.id, *window.where(at))
+    def newest(model, at, *options):
+        return list(db.scalars(select(model).options(*options).where(model.patient_id == patient.id, *window.where(at))
                                .order_by(at.desc()).limit(window.limit)))
 
-    screenings = newest(Screening, Screening.screened_at)
+    screenings = newest(Screening, Screening.screened_at, *WITHOUT_ANSWERS)
     overrides = newest(ScreeningOverride, ScreeningOverride.at)
     clearances = newest(Clearance, Clearance.recorded_at)
     by_id = {s.id: s for s in screenings}
