@@ -185,7 +185,9 @@ def show(patient_id: int):
         timeline=timeline(db.session, patient, clinical=clinical, before=before, staff=request_staff()),
         facts=ops.facts_for_screening(patient),
         fact_list=F.HISTORY_FACTS,
-        hold_form=HoldForm(formdata=None, data={"reason": patient.retention_hold}),
+        # the retention hold form is an administrator's only (made for nobody else: its CSRF token costs)
+        hold_form=HoldForm(formdata=None, data={"reason": patient.retention_hold})
+        if g.user.has_role(Role.ADMIN) else None,
     )
     ops.record_view(db.session, patient, user=g.user)
     db.session.commit()

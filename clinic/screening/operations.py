@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import url_for
-from sqlalchemy import select
+from sqlalchemy import literal_column, select, union_all
 from sqlalchemy.orm import Session, defer
 
 from clinic import audit, localtime, staff
@@ -456,16 +456,19 @@ def headline_of_screening(db: Session, screening: Screening) -> Headline:
 def headlines_of_screenings(db: Session, screenings: Iterable[Screening], *,
                             overrides: Iterable[ScreeningOverride] | None = None,
                             clearances: Iterable[Clearance] | None = None) -> dict[int, Headline]:
-    """screening id -> :func:`headline_of_screening`, for many screenings in two queries (the timeline's), none
-    when the caller gives every override and clearance of these screenings (it may give more)."""
+    """screening id -> :func:`headline_of_screening`, for many screenings in one query, none when the caller gives
+    every override and clearance of these screenings (it may give more: the timeline's window)."""
     screenings = list(screenings)
     ids = [s.id for s in screenings]
     overridden: dict[int, set[str]] = {i: set() for i in ids}
     cleared: dict[int, set[str]] = {i: set() for i in ids}
-    if ids and overrides is None:
-        overrides = db.scalars(select(ScreeningOverride).where(ScreeningOverride.screening_id.in_(ids)))
-    if ids and clearances is None:
-        clearances = db.scalars(select(Clearance).where(Clearance.screening_id.in_(ids)))
+    if ids and (overrides is None or clearances is None):  # both kinds in one query
+        for kind, screening_id, rule_ids in db.execute(union_all(
+                select(literal_column("'override'"), ScreeningOverride.screening_id, ScreeningOverride.rule_ids)
+                .where(ScreeningOverride.screening_id.in_(ids)),
+                select(literal_column("'clearance'"), Clearance.screening_id, Clearance.rule_id)
+                .where(Clearance.screening_id.in_(ids)))):
+            (overridden if kind == "override" else cleared)[screening_id].update(r for r in rule_ids.split(",") if r)
     for override in overrides or ():
         overridden.get(override.screening_id, set()).update(override.rules)
     for clearance in clearances or ():
