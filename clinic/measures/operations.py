@@ -6,11 +6,12 @@ the session, flushes, never commits. A correction rewrites the row and keeps the
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import url_for
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from clinic import audit
@@ -21,7 +22,7 @@ from clinic.domain.wording import format_day
 from clinic.measures import diary
 from clinic.measures.kinds import KINDS, describe
 from clinic.models import DiaryEntry, OutcomeMeasure, Patient, Plan, RecordCorrection, TreatmentSession, User
-from clinic.patients.registry import TimelineEntry, Window, timeline_source
+from clinic.patients.registry import TimelineEntry, Window, newest_first, timeline_source
 from clinic.patients.tables import CORRECTION_REASON_MAX
 from clinic.plans import operations as plan_ops  # registers OutcomeMeasure and TreatmentSession first
 
@@ -228,27 +229,37 @@ def change_detail(subject: str, kind: str, change: RecordCorrection) -> str:
 # --------------------------------------------------------------------------------------- timeline
 
 
+@functools.cache
+def _timeline_queries(before: bool) -> tuple[Select, Select]:
+    """The measure timeline's queries, built once (``newest_first``): the columns shown only."""
+    patient = bindparam("patient_id")
+    return (
+        newest_first(select(OutcomeMeasure.kind, OutcomeMeasure.values, OutcomeMeasure.on_date,
+                            OutcomeMeasure.recorded_by, OutcomeMeasure.recorded_at, OutcomeMeasure.withdrawn_at)
+                     .where(OutcomeMeasure.patient_id == patient), OutcomeMeasure.recorded_at, before=before),
+        newest_first(select(RecordCorrection.session_id, RecordCorrection.action, RecordCorrection.reason,
+                            RecordCorrection.by_name, RecordCorrection.at)
+                     .where(RecordCorrection.patient_id == patient), RecordCorrection.at, before=before),
+    )
+
+
 @timeline_source
 def _measure_timeline(db: Session, patient: Patient, window: Window) -> Iterable[TimelineEntry]:
     """Measures recorded (withdrawn ones marked) and every correction or withdrawal with its reason (the window's
-    newest of each; the columns shown only)."""
+    newest of each)."""
     if not window.clinical:
         return
     who = window.people(db, patient.clinic_id).for_email
     link = url_for("measures.index", patient_id=patient.id)
-    measures = select(OutcomeMeasure.kind, OutcomeMeasure.values, OutcomeMeasure.on_date, OutcomeMeasure.recorded_by,
-                      OutcomeMeasure.recorded_at, OutcomeMeasure.withdrawn_at) \
-        .where(OutcomeMeasure.patient_id == patient.id, *window.where(OutcomeMeasure.recorded_at))
-    for o in db.execute(measures.order_by(OutcomeMeasure.recorded_at.desc()).limit(window.limit)):
+    measures, changes = _timeline_queries(window.before is not None)
+    params = window.params(patient.id)
+    for o in db.execute(measures, params):
         title = KINDS[o.kind].title if o.kind in KINDS else o.kind
         mark = " (withdrawn)" if o.withdrawn_at else ""
         yield TimelineEntry(at=o.recorded_at, title=f"{title}{mark}",
                             detail=f"{format_day(o.on_date)}: {describe(o.kind, o.values)} · by "
                                    f"{who(o.recorded_by)}", kind="outcome", url=link)
-    changes = select(RecordCorrection.session_id, RecordCorrection.action, RecordCorrection.reason,
-                     RecordCorrection.by_name, RecordCorrection.at) \
-        .where(RecordCorrection.patient_id == patient.id, *window.where(RecordCorrection.at))
-    for c in db.execute(changes.order_by(RecordCorrection.at.desc()).limit(window.limit)):
+    for c in db.execute(changes, params):
         what = "Session" if c.session_id else "Measure"
         yield TimelineEntry(at=c.at, title=f"{what} {c.action}", detail=f"Reason: {c.reason} · by {c.by_name}",
                             kind="outcome", url=link)

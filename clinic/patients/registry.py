@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import Select, bindparam
 from sqlalchemy.orm import Session
 
 from clinic import localtime
@@ -97,6 +98,20 @@ class Window:
     def people(self, session: Session, clinic_id: int) -> Staff:
         """The staff of the patient's clinic by name (people are named, never shown by e-mail)."""
         return self.staff if self.staff is not None else clinic_staff(session, clinic_id)
+
+    def params(self, patient_id: int) -> dict[str, Any]:
+        """The values of the bound parameters ``newest_first`` leaves in a query (and ``:patient_id``)."""
+        return {"patient_id": patient_id, "limit": self.limit, "before": self.before}
+
+
+def newest_first(query: Select, at: Any, *, before: bool) -> Select:
+    """``query``'s newest rows by ``at`` in a window whose values stay bound parameters (``:limit``, and ``:before``
+    when the window starts in the past): a source builds each of its queries once (``functools.cache``) and runs it
+    with ``Window.params``, because building and keying a statement costs SQLAlchemy more than running it."""
+    if before:
+        query = query.where(at < bindparam("before"))
+    return query.order_by(at.desc()).limit(bindparam("limit"))
+
 
 
 TimelineSource = Callable[[Session, object, Window], Iterable[TimelineEntry]]

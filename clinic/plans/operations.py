@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import url_for
-from sqlalchemy import event, func, select
+from sqlalchemy import Select, bindparam, event, func, select
 from sqlalchemy.orm import Session
 
 from clinic import audit, localtime
@@ -45,7 +45,7 @@ from clinic.models import (
     TreatmentSession,
     User,
 )
-from clinic.patients.registry import TimelineEntry, Window, timeline_source
+from clinic.patients.registry import TimelineEntry, Window, newest_first, timeline_source
 from clinic.plans.decoded import read_plan
 from clinic.screening import operations as screening_ops
 
@@ -814,20 +814,42 @@ def clinic_today(db: Session, patient: Patient, now: dt.datetime) -> dt.date:
 # -------------------------------------------------------------------------------------- timeline
 
 
+_REVISION_COLUMNS = (PlanRevision.id, PlanRevision.plan_id, PlanRevision.number, PlanRevision.protocol_id,
+                     PlanRevision.approved_at, PlanRevision.approved_by, PlanRevision.digest)
+
+
+@functools.cache
+def _timeline_queries(before: bool) -> tuple[Select, ...]:
+    """The plan timeline's queries, built once (``newest_first``): the columns shown, never the plans', revisions'
+    or sessions' JSON."""
+    patient = bindparam("patient_id")
+    return (
+        select(Plan.id, Plan.protocol_id, Plan.created_at, Plan.created_by).where(Plan.patient_id == patient),
+        newest_first(select(*_REVISION_COLUMNS).where(PlanRevision.patient_id == patient), PlanRevision.approved_at,
+                     before=before),
+        newest_first(select(StageMove.plan_id, StageMove.from_stage, StageMove.to_stage, StageMove.by, StageMove.at)
+                     .where(StageMove.patient_id == patient), StageMove.at, before=before),
+        newest_first(select(TreatmentSession.plan_id, TreatmentSession.on_date, TreatmentSession.stage_id,
+                            TreatmentSession.pain_before, TreatmentSession.pain_after, TreatmentSession.recorded_by,
+                            TreatmentSession.recorded_at, TreatmentSession.withdrawn_at)
+                     .where(TreatmentSession.patient_id == patient), TreatmentSession.recorded_at, before=before),
+        newest_first(select(HandoutPrint.revision_id, HandoutPrint.kind, HandoutPrint.by, HandoutPrint.at)
+                     .where(HandoutPrint.patient_id == patient), HandoutPrint.at, before=before),
+    )
+
+
 @timeline_source
 def _plan_timeline(db: Session, patient: Patient, window: Window) -> Iterable[TimelineEntry]:
     """Plans made, revisions approved, stage moves, sessions and handouts printed (the window's newest of
     each; measures: clinic.measures); people by name and stages by title (never a login e-mail or an internal id).
-    Columns only, never the plans', revisions' or sessions' JSON; each plan's link and each stage's title made once."""
+    Each plan's link and each stage's title are made once."""
     if not window.clinical:
         return
     who = window.people(db, patient.clinic_id).for_email
-
-    def newest(query, at):
-        return db.execute(query.where(*window.where(at)).order_by(at.desc()).limit(window.limit))
-
-    plans = list(db.execute(select(Plan.id, Plan.protocol_id, Plan.created_at, Plan.created_by)
-                            .where(Plan.patient_id == patient.id)))
+    plans_query, revisions_query, moves_query, sessions_query, prints_query = _timeline_queries(
+        window.before is not None)
+    params = window.params(patient.id)
+    plans = list(db.execute(plans_query, params))
     protocol_of = {plan.id: plan.protocol_id for plan in plans}
     plans = [plan for plan in plans if window.before is None or plan.created_at < window.before]
 
@@ -849,33 +871,25 @@ def _plan_timeline(db: Session, patient: Patient, window: Window) -> Iterable[Ti
     for plan in plans:
         yield TimelineEntry(at=plan.created_at, title=f"Plan started ({title_of(plan.protocol_id)})",
                             detail=f"by {who(plan.created_by)}", kind="plan", url=link(plan.id))
-    revision_columns = (PlanRevision.id, PlanRevision.plan_id, PlanRevision.number, PlanRevision.protocol_id,
-                        PlanRevision.approved_at, PlanRevision.approved_by, PlanRevision.digest)
-    revisions = {r.id: r for r in newest(select(*revision_columns).where(PlanRevision.patient_id == patient.id),
-                                         PlanRevision.approved_at)}
+    revisions = {r.id: r for r in db.execute(revisions_query, params)}
     for r in revisions.values():
         yield TimelineEntry(at=r.approved_at, title=f"Plan approved ({title_of(r.protocol_id)}, revision {r.number})",
                             detail=f"by {who(r.approved_by)} · {r.digest[7:19]}", kind="plan", url=link(r.plan_id))
-    moves = select(StageMove.plan_id, StageMove.from_stage, StageMove.to_stage, StageMove.by, StageMove.at)
-    for m in newest(moves.where(StageMove.patient_id == patient.id), StageMove.at):
+    for m in db.execute(moves_query, params):
         yield TimelineEntry(at=m.at, title="Moved to the next stage",
                             detail=f"{stage_title(m.plan_id, m.from_stage)} → {stage_title(m.plan_id, m.to_stage)}"
                                    f" · by {who(m.by)}", kind="plan", url=link(m.plan_id))
-    sessions = select(TreatmentSession.plan_id, TreatmentSession.on_date, TreatmentSession.stage_id,
-                      TreatmentSession.pain_before, TreatmentSession.pain_after, TreatmentSession.recorded_by,
-                      TreatmentSession.recorded_at, TreatmentSession.withdrawn_at)
-    for s in newest(sessions.where(TreatmentSession.patient_id == patient.id), TreatmentSession.recorded_at):
+    for s in db.execute(sessions_query, params):
         pain = (f" · pain {s.pain_before} → {s.pain_after}" if s.pain_before is not None and s.pain_after is not None
                 else "")
         yield TimelineEntry(at=s.recorded_at, title=f"Session on {format_day(s.on_date)}"
                             + (" (withdrawn)" if s.withdrawn_at else ""),
                             detail=f"{stage_title(s.plan_id, s.stage_id)}{pain} · by {who(s.recorded_by)}",
                             kind="session", url=link(s.plan_id))
-    prints = list(newest(select(HandoutPrint.revision_id, HandoutPrint.kind, HandoutPrint.by, HandoutPrint.at)
-                         .where(HandoutPrint.patient_id == patient.id), HandoutPrint.at))
+    prints = list(db.execute(prints_query, params))
     missing = {p.revision_id for p in prints} - revisions.keys()
     if missing:  # printed in the window, approved before it
-        revisions |= {r.id: r for r in db.execute(select(*revision_columns).where(PlanRevision.id.in_(missing)))}
+        revisions |= {r.id: r for r in db.execute(select(*_REVISION_COLUMNS).where(PlanRevision.id.in_(missing)))}
     for p in prints:
         revision = revisions.get(p.revision_id)
         number = revision.number if revision else "?"

@@ -202,8 +202,10 @@ def show(patient_id: int, plan_id: int):
     """The plan: status, every stage with its dated window, what was left out and why, warnings, home programme."""
     plan, patient = _own_plan(patient_id, plan_id)
     values = _page_values(plan, patient)
+    # Each form only on the page that shows it (a held revision; a draft to approve)
     page = render_template("plans/show.html", approve_form=forms.VersionForm(formdata=None, data={
-        "version": plan.version}), reviewed_form=forms.ReviewedForm(formdata=None), **values)
+        "version": plan.version}) if values["state"].unapproved_changes else None,
+        reviewed_form=forms.ReviewedForm(formdata=None) if values["held"] else None, **values)
     patient_ops.record_view(db.session, patient, user=g.user, detail=f"plan {plan.id}")
     db.session.commit()
     return page

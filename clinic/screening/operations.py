@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from flask import url_for
-from sqlalchemy import literal_column, select, union_all
+from sqlalchemy import Select, bindparam, literal_column, select, union_all
 from sqlalchemy.orm import Session, defer
 
 from clinic import audit, localtime, staff
@@ -24,7 +25,7 @@ from clinic.domain.wording import format_day
 from clinic.library import library, screening_rules
 from clinic.models import Clearance, Clinic, LoginSession, Patient, Plan, Role, Screening, ScreeningOverride, User
 from clinic.patients import operations as patient_ops
-from clinic.patients.registry import TimelineEntry, Window, timeline_source
+from clinic.patients.registry import TimelineEntry, Window, newest_first, timeline_source
 from clinic.screening.findings import (
     clearance_problem,
     clearances_of,
@@ -358,6 +359,17 @@ def condition_title(condition: str | None) -> str:
     return library().title_of(condition, "a condition no longer in the library")
 
 
+@functools.cache
+def _timeline_queries(before: bool) -> tuple[Select, Select, Select]:
+    """The screening timeline's queries, built once (``newest_first``); a screening without its answers and facts."""
+    return (newest_first(select(Screening).options(*WITHOUT_ANSWERS)
+                         .where(Screening.patient_id == bindparam("patient_id")), Screening.screened_at, before=before),
+            newest_first(select(ScreeningOverride).where(ScreeningOverride.patient_id == bindparam("patient_id")),
+                         ScreeningOverride.at, before=before),
+            newest_first(select(Clearance).where(Clearance.patient_id == bindparam("patient_id")),
+                         Clearance.recorded_at, before=before))
+
+
 @timeline_source
 def _screening_timeline(db: Session, patient: Patient, window: Window) -> Iterable[TimelineEntry]:
     """Each screening (decision in words, valid or stale), override and clearance (the window's newest)."""
@@ -365,13 +377,9 @@ def _screening_timeline(db: Session, patient: Patient, window: Window) -> Iterab
         return
     today = clinic_today(db.get(Clinic, patient.clinic_id))
 
-    def newest(model, at, *options):
-        return list(db.scalars(select(model).options(*options).where(model.patient_id == patient.id, *window.where(at))
-                               .order_by(at.desc()).limit(window.limit)))
-
-    screenings = newest(Screening, Screening.screened_at, *WITHOUT_ANSWERS)
-    overrides = newest(ScreeningOverride, ScreeningOverride.at)
-    clearances = newest(Clearance, Clearance.recorded_at)
+    params = window.params(patient.id)
+    screenings, overrides, clearances = (list(db.scalars(query, params))
+                                         for query in _timeline_queries(window.before is not None))
     by_id = {s.id: s for s in screenings}
     # An override or clearance in the window may belong to an older screening: named from it all the same.
     older = ({o.screening_id for o in overrides} | {c.screening_id for c in clearances}) - by_id.keys()
