@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from clinic.models import User
@@ -46,10 +46,12 @@ class Staff:
         return name_for_email(self.by_email, email)
 
 
+_CLINIC_STAFF = select(User.id, User.email, User.full_name).where(User.clinic_id == bindparam("clinic_id"))
+
+
 def clinic_staff(db: Session, clinic_id: int | None) -> Staff:
     """Every member of a clinic's staff by login e-mail and by user id."""
-    rows = db.execute(select(User.id, User.email, User.full_name).where(User.clinic_id == clinic_id)).all() \
-        if clinic_id is not None else []
+    rows = db.execute(_CLINIC_STAFF, {"clinic_id": clinic_id}).all() if clinic_id is not None else []
     return Staff({r.email: r.full_name for r in rows}, {r.id: r.full_name for r in rows})
 
 

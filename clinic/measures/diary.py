@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 from wtforms import IntegerField
 from wtforms.validators import NumberRange, Optional
@@ -43,7 +43,10 @@ class Sheet:
 
 def entries_of(db: Session, plan: Plan) -> list[DiaryEntry]:
     """The plan's diary days, oldest first."""
-    return list(db.scalars(select(DiaryEntry).where(DiaryEntry.plan_id == plan.id).order_by(DiaryEntry.day)))
+    return list(db.scalars(_ENTRIES_OF, {"plan_id": plan.id}))
+
+
+_ENTRIES_OF = select(DiaryEntry).where(DiaryEntry.plan_id == bindparam("plan_id")).order_by(DiaryEntry.day)
 
 
 def sheet_for(db: Session, plan: Plan, patient: Patient, today: dt.date) -> Sheet | None:

@@ -43,13 +43,20 @@ class MeasureRefused(ValueError):
 def outcomes_of(db: Session, patient: Patient, *, withdrawn: bool = False,
                 newest: int | None = None) -> list[OutcomeMeasure]:
     """The patient's measures, oldest first; withdrawn ones only when asked; only the ``newest`` ones when given."""
-    query = select(OutcomeMeasure).where(OutcomeMeasure.patient_id == patient.id)
+    query = _outcomes_query(withdrawn, newest is not None)
+    rows = db.scalars(query, {"patient_id": patient.id, "newest": newest}).all()
+    return list(reversed(rows)) if newest is not None else list(rows)
+
+
+@functools.cache
+def _outcomes_query(withdrawn: bool, newest: bool) -> Select:
+    """``outcomes_of``'s query, built once for each kind of call."""
+    query = select(OutcomeMeasure).where(OutcomeMeasure.patient_id == bindparam("patient_id"))
     if not withdrawn:
         query = query.where(OutcomeMeasure.withdrawn_at.is_(None))
-    if newest is not None:
-        query = query.order_by(OutcomeMeasure.on_date.desc(), OutcomeMeasure.id.desc()).limit(newest)
-        return list(reversed(db.scalars(query).all()))
-    return list(db.scalars(query.order_by(OutcomeMeasure.on_date, OutcomeMeasure.id)))
+    if newest:
+        return query.order_by(OutcomeMeasure.on_date.desc(), OutcomeMeasure.id.desc()).limit(bindparam("newest"))
+    return query.order_by(OutcomeMeasure.on_date, OutcomeMeasure.id)
 
 
 def corrections_of(db: Session, patient: Patient) -> list[RecordCorrection]:

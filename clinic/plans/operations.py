@@ -370,7 +370,10 @@ def revisions_of(db: Session, plan: Plan) -> list[PlanRevision]:
 
 def revision_count(db: Session, plan: Plan) -> int:
     """How many revisions the plan has had approved (without reading them)."""
-    return db.scalar(select(func.count(PlanRevision.id)).where(PlanRevision.plan_id == plan.id)) or 0
+    return db.scalar(_REVISION_COUNT, {"plan_id": plan.id}) or 0
+
+
+_REVISION_COUNT = select(func.count(PlanRevision.id)).where(PlanRevision.plan_id == bindparam("plan_id"))
 
 
 def newest_revisions(db: Session, plan: Plan, limit: int, before: int | None = None) -> list[PlanRevision]:
@@ -491,12 +494,16 @@ class PlanState:
     unapproved_changes: bool  # the draft differs from the latest revision
 
 
+# The newest revision of a plan with its screening's dates, in one query.
+_NEWEST_REVISION_AND_SCREENING = (
+    select(PlanRevision, Screening.valid_until, Screening.screened_at)
+    .outerjoin(Screening, Screening.id == PlanRevision.screening_id)
+    .where(PlanRevision.plan_id == bindparam("plan_id")).order_by(PlanRevision.number.desc()).limit(1))
+
+
 def plan_state(db: Session, plan: Plan, patient: Patient, *, library: Library, today: dt.date) -> PlanState:
     """The plan's status today: needs_review is worked out here, never stored, so it can never be stale."""
-    # The newest revision with its screening's dates, in one query.
-    found = db.execute(select(PlanRevision, Screening.valid_until, Screening.screened_at)
-                       .outerjoin(Screening, Screening.id == PlanRevision.screening_id)
-                       .where(PlanRevision.plan_id == plan.id).order_by(PlanRevision.number.desc()).limit(1)).first()
+    found = db.execute(_NEWEST_REVISION_AND_SCREENING, {"plan_id": plan.id}).first()
     if found is None:
         return PlanState(PlanStatus.DRAFT.value, None, (), True)
     revision = found[0]
@@ -740,11 +747,14 @@ def record_visit(
 
 def newest_sessions(db: Session, plan: Plan, limit: int, offset: int = 0) -> tuple[list[TreatmentSession], bool]:
     """A page of the plan's sessions, newest first, and whether there are older ones."""
-    rows = list(db.scalars(select(TreatmentSession).where(TreatmentSession.plan_id == plan.id,
-                                                          TreatmentSession.withdrawn_at.is_(None))
-                           .order_by(TreatmentSession.on_date.desc(), TreatmentSession.id.desc())
-                           .offset(offset).limit(limit + 1)))
+    rows = list(db.scalars(_SESSIONS_PAGE, {"plan_id": plan.id, "offset": offset, "limit": limit + 1}))
     return rows[:limit], len(rows) > limit
+
+
+_SESSIONS_PAGE = (select(TreatmentSession)
+                  .where(TreatmentSession.plan_id == bindparam("plan_id"), TreatmentSession.withdrawn_at.is_(None))
+                  .order_by(TreatmentSession.on_date.desc(), TreatmentSession.id.desc())
+                  .offset(bindparam("offset")).limit(bindparam("limit")))
 
 
 def sessions_of(db: Session, patient: Patient, plan: Plan | None = None, *, newest: int | None = None,
@@ -765,15 +775,21 @@ def sessions_of(db: Session, patient: Patient, plan: Plan | None = None, *, newe
 def session_pains(db: Session, patient: Patient, *, newest: int) -> list[Any]:
     """The day and the pain before and after of the patient's ``newest`` sessions (not withdrawn), oldest first:
     what the progress chart draws, without each session's techniques and notes."""
-    rows = db.execute(select(TreatmentSession.on_date, TreatmentSession.pain_before, TreatmentSession.pain_after)
-                      .where(TreatmentSession.patient_id == patient.id, TreatmentSession.withdrawn_at.is_(None))
-                      .order_by(TreatmentSession.on_date.desc(), TreatmentSession.id.desc()).limit(newest)).all()
-    return list(reversed(rows))
+    return list(reversed(db.execute(_SESSION_PAINS, {"patient_id": patient.id, "newest": newest}).all()))
+
+
+_SESSION_PAINS = (select(TreatmentSession.on_date, TreatmentSession.pain_before, TreatmentSession.pain_after)
+                  .where(TreatmentSession.patient_id == bindparam("patient_id"),
+                         TreatmentSession.withdrawn_at.is_(None))
+                  .order_by(TreatmentSession.on_date.desc(), TreatmentSession.id.desc()).limit(bindparam("newest")))
 
 
 def plans_of(db: Session, patient: Patient) -> list[Plan]:
     """The patient's plans, newest first."""
-    return list(db.scalars(select(Plan).where(Plan.patient_id == patient.id).order_by(Plan.id.desc())))
+    return list(db.scalars(_PLANS_OF, {"patient_id": patient.id}))
+
+
+_PLANS_OF = select(Plan).where(Plan.patient_id == bindparam("patient_id")).order_by(Plan.id.desc())
 
 
 # ---------------------------------------------------------------------------------------- review

@@ -213,10 +213,13 @@ def screenings_of(db: Session, patient: Patient) -> list[Screening]:
 WITHOUT_ANSWERS = (defer(Screening.answers), defer(Screening.facts))
 
 
+_LATEST_SCREENING = (select(Screening).options(*WITHOUT_ANSWERS).where(Screening.patient_id == bindparam("patient_id"))
+                     .order_by(Screening.screened_at.desc(), Screening.id.desc()).limit(1))
+
+
 def latest_screening(db: Session, patient: Patient) -> Screening | None:
     """The patient's newest screening, or None (its answers and facts are read only if asked for)."""
-    return db.scalars(select(Screening).options(*WITHOUT_ANSWERS).where(Screening.patient_id == patient.id)
-                      .order_by(Screening.screened_at.desc(), Screening.id.desc()).limit(1)).first()
+    return db.scalars(_LATEST_SCREENING, {"patient_id": patient.id}).first()
 
 
 def plan_offer(db: Session, screening: Screening, patient: Patient, user: User, today: dt.date) -> str | None:
@@ -461,6 +464,13 @@ def headline_of_screening(db: Session, screening: Screening) -> Headline:
     return headlines_of_screenings(db, [screening])[screening.id]
 
 
+_OVERRIDDEN_AND_CLEARED = union_all(
+    select(literal_column("'override'"), ScreeningOverride.screening_id, ScreeningOverride.rule_ids)
+    .where(ScreeningOverride.screening_id.in_(bindparam("ids", expanding=True))),
+    select(literal_column("'clearance'"), Clearance.screening_id, Clearance.rule_id)
+    .where(Clearance.screening_id.in_(bindparam("ids", expanding=True))))
+
+
 def headlines_of_screenings(db: Session, screenings: Iterable[Screening], *,
                             overrides: Iterable[ScreeningOverride] | None = None,
                             clearances: Iterable[Clearance] | None = None) -> dict[int, Headline]:
@@ -471,11 +481,7 @@ def headlines_of_screenings(db: Session, screenings: Iterable[Screening], *,
     overridden: dict[int, set[str]] = {i: set() for i in ids}
     cleared: dict[int, set[str]] = {i: set() for i in ids}
     if ids and (overrides is None or clearances is None):  # both kinds in one query
-        for kind, screening_id, rule_ids in db.execute(union_all(
-                select(literal_column("'override'"), ScreeningOverride.screening_id, ScreeningOverride.rule_ids)
-                .where(ScreeningOverride.screening_id.in_(ids)),
-                select(literal_column("'clearance'"), Clearance.screening_id, Clearance.rule_id)
-                .where(Clearance.screening_id.in_(ids)))):
+        for kind, screening_id, rule_ids in db.execute(_OVERRIDDEN_AND_CLEARED, {"ids": ids}):
             (overridden if kind == "override" else cleared)[screening_id].update(r for r in rule_ids.split(",") if r)
     for override in overrides or ():
         overridden.get(override.screening_id, set()).update(override.rules)
