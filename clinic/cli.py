@@ -220,8 +220,9 @@ def audit_verify(full: bool) -> None:
 def export_patient(record_number: str, clinic_name: str | None, output: Path | None) -> None:
     """Export one patient (by record number) as JSON: every row of theirs, none of anyone else's."""
     from clinic.patients import operations as patient_ops
+    from clinic.patients.search import find_by_record_number
 
-    found = patient_ops.find_by_record_number(db.session, record_number, clinic_name)
+    found = find_by_record_number(db.session, record_number, clinic_name)
     if not found:
         raise click.ClickException(f"No patient with record number {record_number}.")
     if len(found) > 1:

@@ -279,7 +279,11 @@ class PatientSearchTerm(db.Model):
 
     __tablename__ = "patient_search_terms"
     # Covering: a prefix search reads the matching patients, in list order, from the index alone.
-    __table_args__ = (Index("ix_patient_search_terms_clinic_term", "clinic_id", "term", "sort_name", "patient_id"),)
+    __table_args__ = (
+        Index("ix_patient_search_terms_clinic_term", "clinic_id", "term", "sort_name", "patient_id"),
+        # A long, common prefix reads its head's words in list order and keeps those it starts, inside the index.
+        Index("ix_patient_search_terms_clinic_head", "clinic_id", "head", "sort_name", "patient_id", "term"),
+    )
 
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True)
     # Binary ("C") order on PostgreSQL so a prefix is a plain index range whatever the database locale.
@@ -288,6 +292,23 @@ class PatientSearchTerm(db.Model):
     )
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"))
     # The patient's ``sort_name`` (folded: case and accents removed), copied beside each word.
+    sort_name: Mapped[str] = mapped_column(String(201), default="", server_default="")
+    # The word's first three letters (``fields.HEAD``).
+    head: Mapped[str] = mapped_column(String(3).with_variant(String(3, collation="C"), "postgresql"), default="",
+                                      server_default="")
+
+
+class PatientSearchHead(db.Model):
+    """The first one, two and three letters of a patient's search words (``fields.search_heads``), each once per
+    patient, beside the sort name: a short or common prefix lists its patients in list order straight from this
+    index, wherever in the alphabet they cluster. Derived like the words (never exported: import rebuilds it)."""
+
+    __tablename__ = "patient_search_heads"
+    __table_args__ = (Index("ix_patient_search_heads_clinic_head", "clinic_id", "head", "sort_name", "patient_id"),)
+
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True)
+    head: Mapped[str] = mapped_column(String(3).with_variant(String(3, collation="C"), "postgresql"), primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"))
     sort_name: Mapped[str] = mapped_column(String(201), default="", server_default="")
 
 

@@ -148,6 +148,16 @@ def search_terms(family_name: str, given_names: str, record_number: str) -> set[
     return terms
 
 
+# A search word's first letters kept as heads (``search_heads``): up to three, so every prefix a person types is
+# either a head or starts with one.
+HEAD = 3
+
+
+def search_heads(terms: set[str]) -> set[str]:
+    """The first one, two and three letters of each search word: "smith" gives s, sm and smi."""
+    return {term[:n] for term in terms for n in range(1, HEAD + 1)}
+
+
 def sort_name(family_name: str, given_names: str) -> str:
     """The value the list sorts names by."""
     return f"{fold(family_name).strip()} {fold(given_names).strip()}"[:201]

@@ -39,6 +39,7 @@ from clinic.patients.forms import (
     SearchForm,
 )
 from clinic.patients.registry import timeline
+from clinic.patients.search import SORTS, search_patients
 from clinic.security import roles_required
 from clinic.settings import operations as settings_ops
 from clinic.templating import request_staff
@@ -110,8 +111,8 @@ def index():
     state = g.login.search or {}
     restricted = request.args.get("restricted") == "1" and g.user.has_role(Role.ADMIN)
     sort = request.args.get("sort", "name")
-    sort = sort if sort.lstrip("-") in ops.SORTS else "name"
-    result = ops.search_patients(
+    sort = sort if sort.lstrip("-") in SORTS else "name"
+    result = search_patients(
         db.session, g.user.clinic_id, state.get("q", ""), include_archived=bool(state.get("archived")),
         restricted=restricted, sort=sort, page=request.args.get("page", 1, type=int),
     )

@@ -22,6 +22,7 @@ from clinic.models import (
     Letter,
     OutcomeMeasure,
     PatientChange,
+    PatientSearchHead,
     PatientSearchTerm,
     Plan,
     PlanRevision,
@@ -70,6 +71,7 @@ class PatientTable:
 PATIENT_TABLES: tuple[PatientTable, ...] = (
     PatientTable(PatientChange, order_by=("at", "id")),
     PatientTable(PatientSearchTerm, order_by=("term",), exported=False),  # derived: made again from the names
+    PatientTable(PatientSearchHead, order_by=("head",), exported=False),  # derived, like the words
     # Import judges screenings again and holds overrides and clearances to the rules and caps of their pages
     # (REL-12).
     PatientTable(Screening, order_by=("screened_at", "id"), check=screening_checks.imported_screening_problems),

@@ -198,3 +198,43 @@ def test_sec23_rotating_secret_key_forgets_remembered_browsers_as_the_readme_say
     desk = browser_at(rotated, OFFICE_IP)
     desk.set_cookie("clinic_device", desk_cookie)
     assert try_login(desk, victim, PASSWORD).status_code == 429  # the old cookie no longer vouches for the browser
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("right", [True, False])
+def test_rel02_a_login_holds_no_sqlite_write_lock_while_its_password_hash_is_checked(
+        app, make_user, monkeypatch, right):
+    """Twenty therapists logging in at once each held SQLite's write lock through their password hash, so the
+    last waited past the busy timeout and got an error page (the 20-therapist load bench, "database is locked").
+    The hash is now checked in a read transaction; the failure or the login session is written after it."""
+    import sqlite3
+
+    from clinic.auth import operations as auth_ops
+    from clinic.transactions import sqlite_path
+
+    _, email = make_user("therapist")
+    real_matches = auth_ops.matches
+    others_could_write = []
+
+    def matches_while_another_writer_tries(*args, **kwargs):
+        other = sqlite3.connect(sqlite_path(app.config["DATABASE_URL"]), timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # fails at once ("database is locked") if the login held the lock
+            other.execute("ROLLBACK")
+            others_could_write.append(True)
+        except sqlite3.OperationalError:
+            others_could_write.append(False)
+        finally:
+            other.close()
+        return real_matches(*args, **kwargs)
+
+    monkeypatch.setattr(auth_ops, "matches", matches_while_another_writer_tries)
+    client = app.test_client()
+    token = csrf_from(client.get("/login").data)
+    response = client.post("/login", data={"email": email, "password": PASSWORD if right else "not-the-password",
+                                           "csrf_token": token})
+    assert response.status_code == (302 if right else 401)
+    assert others_could_write == [True]
+    with app.app_context():  # and what the login writes is written: the failure counted, or the session begun
+        assert len(db.session.scalars(select(LoginFailure)).all()) == (0 if right else 1)
+        assert db.session.scalars(select(AuditEvent.action)).all()[-1] == ("login" if right else "login_failed")

@@ -49,6 +49,7 @@ PINNED = {
     "ca559938d643_episodes_and_letters.py": "8bd4bc4c4736763c468f85856869bdb1726a4c29c69868085c50aef705ab82e9",
     "f9a61ba3444c_diary_days.py": "2a79b22dbe9ee874b5019d83efb858a4508251885141cacfea997ecd589874c1",
     "d4b8e2f6a9c1_revision_reviews.py": "e276dd1d26898229e14faf880b6eda829169fdf9a13b33290dc10a8304a9913b",
+    "e7c3a1f5b208_search_heads.py": "7c594741bfe914cc102911e6093d911da5da02a95c0101732941b58c874bac00",
 }
 
 

@@ -135,7 +135,7 @@ def test_ho02_the_migration_keeps_existing_patients_as_shown_and_makes_their_who
     import sqlalchemy as sa
     from flask_migrate import upgrade
 
-    from clinic.patients import operations as patient_ops
+    from clinic.patients import search
 
     app = make_app()
     with app.app_context():
@@ -155,5 +155,5 @@ def test_ho02_the_migration_keeps_existing_patients_as_shown_and_makes_their_who
         patient = db.session.get(Patient, 1)
         assert patient.name_order == "given_first"  # shown as before: given names, then family name
         assert F.full_name(patient.family_name, patient.given_names, patient.name_order) == "秀英王"
-        assert [p.id for p in patient_ops.search_patients(db.session, 1, "王秀英").patients] == [1]
+        assert [p.id for p in search.search_patients(db.session, 1, "王秀英").patients] == [1]
         db.session.remove()

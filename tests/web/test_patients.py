@@ -12,6 +12,7 @@ from clinic.extensions import db
 from clinic.models import AuditEvent, Clinic, Patient, PatientChange
 from clinic.patients import fields as F
 from clinic.patients import operations as ops
+from clinic.patients import search as patient_search
 from tests.helpers.patients import found_ids, patient_form, search
 
 
@@ -441,7 +442,7 @@ def test_aud01_view_create_update_and_export_each_leave_one_row(app, therapist, 
 @pytest.mark.parametrize("dense_at", [3, 10_000])
 def test_many_and_few_matches_give_the_same_patients_in_the_same_order(app, therapist, make_patient, monkeypatch,
                                                                        dense_at):
-    monkeypatch.setattr(ops, "DENSE_MATCHES", dense_at)
+    monkeypatch.setattr(patient_search, "DENSE_MATCHES", dense_at)
     ids = [make_patient(family_name=f"Müller{chr(ord('a') + i)}", given_names="Jo", birth_date=dt.date(1970, 1, 1))
            for i in range(30)]
     make_patient(family_name="Other", given_names="Mull", birth_date=dt.date(1970, 1, 1))
