@@ -7,8 +7,9 @@ turn either into the name a person reads. A user who no longer exists reads as "
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from clinic.models import User
@@ -30,6 +31,28 @@ def names_by_id(db: Session, user_ids: Iterable[int | None]) -> dict[int | None,
 def names_by_email(db: Session, clinic_id: int) -> dict[str, str]:
     """Full names of a clinic's staff by login e-mail (one query for a whole timeline)."""
     return {u.email: u.full_name for u in db.scalars(select(User).where(User.clinic_id == clinic_id))}
+
+
+@dataclass(frozen=True)
+class Staff:
+    """A clinic's staff by name, from one query: a page that names many people (a timeline, a screening card)
+    reads them once."""
+
+    by_email: dict[str, str]
+    by_id: dict[int, str]
+
+    def for_email(self, email: str | None) -> str:
+        """As :func:`name_for_email`."""
+        return name_for_email(self.by_email, email)
+
+
+_CLINIC_STAFF = select(User.id, User.email, User.full_name).where(User.clinic_id == bindparam("clinic_id"))
+
+
+def clinic_staff(db: Session, clinic_id: int | None) -> Staff:
+    """Every member of a clinic's staff by login e-mail and by user id."""
+    rows = db.execute(_CLINIC_STAFF, {"clinic_id": clinic_id}).all() if clinic_id is not None else []
+    return Staff({r.email: r.full_name for r in rows}, {r.id: r.full_name for r in rows})
 
 
 def name_for_email(names: dict[str, str], email: str | None) -> str:

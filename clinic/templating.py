@@ -87,8 +87,17 @@ def init_app(app: Flask) -> None:
     @app.template_filter("person")
     def person(value: str | None) -> str:
         """A stored login (who approved, screened, changed…) shown as the person's name, never the e-mail."""
-        names = g.get("_staff_names")
-        if names is None:
-            user = g.get("user")
-            names = g._staff_names = staff.names_by_email(db.session, user.clinic_id) if user is not None else {}
-        return staff.name_for_email(names, value)
+        return request_staff().for_email(value)
+
+    @app.before_request
+    def forget_staff() -> None:
+        g.pop("_staff", None)  # a test may send several requests inside one application context
+
+
+def request_staff() -> staff.Staff:
+    """The logged-in user's clinic's staff by name, read once per request however many people a page names."""
+    found = g.get("_staff")
+    if found is None:
+        user = g.get("user")
+        found = g._staff = staff.clinic_staff(db.session, user.clinic_id if user is not None else None)
+    return found

@@ -8,18 +8,18 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 from wtforms import IntegerField
 from wtforms.validators import NumberRange, Optional
 
 from clinic import localtime
 from clinic.domain import diary as domain
-from clinic.domain import planning
 from clinic.domain.progress import current_stage
 from clinic.forms import ClinicForm
 from clinic.models import DiaryEntry, HandoutPrint, Patient, Plan, PlanRevision, User
 from clinic.plans import operations as plan_ops
+from clinic.plans.decoded import read_plan
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,10 @@ class Sheet:
 
 def entries_of(db: Session, plan: Plan) -> list[DiaryEntry]:
     """The plan's diary days, oldest first."""
-    return list(db.scalars(select(DiaryEntry).where(DiaryEntry.plan_id == plan.id).order_by(DiaryEntry.day)))
+    return list(db.scalars(_ENTRIES_OF, {"plan_id": plan.id}))
+
+
+_ENTRIES_OF = select(DiaryEntry).where(DiaryEntry.plan_id == bindparam("plan_id")).order_by(DiaryEntry.day)
 
 
 def sheet_for(db: Session, plan: Plan, patient: Patient, today: dt.date) -> Sheet | None:
@@ -53,7 +56,7 @@ def sheet_for(db: Session, plan: Plan, patient: Patient, today: dt.date) -> Shee
     revision = plan_ops.latest_revision(db, plan)
     if revision is None:
         return None
-    draft = planning.plan_from_canonical(revision.canonical)
+    draft = read_plan(revision.canonical)
     stage = current_stage(draft)
     exercises = tuple(SheetExercise(e.ref or e.title, e.title, domain.boxes(e.dose.times_per_day))
                       for e in (stage.home if stage else ()))
@@ -178,7 +181,7 @@ def summary(db: Session, plan: Plan, limit: int = 5) -> DiarySummary | None:
         return None
     names: dict[str, str] = {}
     for revision in plan_ops.revisions_of(db, plan):
-        for stage in planning.plan_from_canonical(revision.canonical).stages:
+        for stage in read_plan(revision.canonical).stages:
             for e in stage.home:
                 names.setdefault(e.ref or e.title, e.title)
     days = as_days(entries)

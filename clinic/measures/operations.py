@@ -6,14 +6,15 @@ the session, flushes, never commits. A correction rewrites the row and keeps the
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import url_for
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
-from clinic import audit, staff
+from clinic import audit
 from clinic.domain import diary as diary_days
 from clinic.domain.protocol_measures import MeasureTarget, target_for
 from clinic.domain.protocols import Library
@@ -21,7 +22,7 @@ from clinic.domain.wording import format_day
 from clinic.measures import diary
 from clinic.measures.kinds import KINDS, describe
 from clinic.models import DiaryEntry, OutcomeMeasure, Patient, Plan, RecordCorrection, TreatmentSession, User
-from clinic.patients.registry import TimelineEntry, Window, timeline_source
+from clinic.patients.registry import TimelineEntry, Window, newest_first, timeline_source
 from clinic.patients.tables import CORRECTION_REASON_MAX
 from clinic.plans import operations as plan_ops  # registers OutcomeMeasure and TreatmentSession first
 
@@ -42,13 +43,20 @@ class MeasureRefused(ValueError):
 def outcomes_of(db: Session, patient: Patient, *, withdrawn: bool = False,
                 newest: int | None = None) -> list[OutcomeMeasure]:
     """The patient's measures, oldest first; withdrawn ones only when asked; only the ``newest`` ones when given."""
-    query = select(OutcomeMeasure).where(OutcomeMeasure.patient_id == patient.id)
+    query = _outcomes_query(withdrawn, newest is not None)
+    rows = db.scalars(query, {"patient_id": patient.id, "newest": newest}).all()
+    return list(reversed(rows)) if newest is not None else list(rows)
+
+
+@functools.cache
+def _outcomes_query(withdrawn: bool, newest: bool) -> Select:
+    """``outcomes_of``'s query, built once for each kind of call."""
+    query = select(OutcomeMeasure).where(OutcomeMeasure.patient_id == bindparam("patient_id"))
     if not withdrawn:
         query = query.where(OutcomeMeasure.withdrawn_at.is_(None))
-    if newest is not None:
-        query = query.order_by(OutcomeMeasure.on_date.desc(), OutcomeMeasure.id.desc()).limit(newest)
-        return list(reversed(db.scalars(query).all()))
-    return list(db.scalars(query.order_by(OutcomeMeasure.on_date, OutcomeMeasure.id)))
+    if newest:
+        return query.order_by(OutcomeMeasure.on_date.desc(), OutcomeMeasure.id.desc()).limit(bindparam("newest"))
+    return query.order_by(OutcomeMeasure.on_date, OutcomeMeasure.id)
 
 
 def corrections_of(db: Session, patient: Patient) -> list[RecordCorrection]:
@@ -69,10 +77,12 @@ def own_session(db: Session, patient: Patient, session_id: int) -> TreatmentSess
     return row if row is not None and row.patient_id == patient.id else None
 
 
-def targets(db: Session, patient: Patient, library: Library) -> Callable[[str], MeasureTarget | None]:
+def targets(db: Session, patient: Patient, library: Library,
+            plans: list[Plan] | None = None) -> Callable[[str], MeasureTarget | None]:
     """measure -> the meaningful-change figure (MCID) the patient's newest plan's protocol sets for it, chosen by
-    the plan's case facts (QuickDASH after surgery for a wrist fracture differs). None when there is no plan."""
-    plans = plan_ops.plans_of(db, patient)
+    the plan's case facts (QuickDASH after surgery for a wrist fracture differs). None when there is no plan.
+    ``plans``: the patient's plans newest first, when the caller has them already."""
+    plans = plan_ops.plans_of(db, patient) if plans is None else plans
     protocol = library.protocols.get(plans[0].protocol_id) if plans else None
     if protocol is None:
         return lambda _measure: None
@@ -226,25 +236,37 @@ def change_detail(subject: str, kind: str, change: RecordCorrection) -> str:
 # --------------------------------------------------------------------------------------- timeline
 
 
+@functools.cache
+def _timeline_queries(before: bool) -> tuple[Select, Select]:
+    """The measure timeline's queries, built once (``newest_first``): the columns shown only."""
+    patient = bindparam("patient_id")
+    return (
+        newest_first(select(OutcomeMeasure.kind, OutcomeMeasure.values, OutcomeMeasure.on_date,
+                            OutcomeMeasure.recorded_by, OutcomeMeasure.recorded_at, OutcomeMeasure.withdrawn_at)
+                     .where(OutcomeMeasure.patient_id == patient), OutcomeMeasure.recorded_at, before=before),
+        newest_first(select(RecordCorrection.session_id, RecordCorrection.action, RecordCorrection.reason,
+                            RecordCorrection.by_name, RecordCorrection.at)
+                     .where(RecordCorrection.patient_id == patient), RecordCorrection.at, before=before),
+    )
+
+
 @timeline_source
 def _measure_timeline(db: Session, patient: Patient, window: Window) -> Iterable[TimelineEntry]:
     """Measures recorded (withdrawn ones marked) and every correction or withdrawal with its reason (the window's
     newest of each)."""
     if not window.clinical:
         return
-    names = staff.names_by_email(db, patient.clinic_id)
+    who = window.people(db, patient.clinic_id).for_email
     link = url_for("measures.index", patient_id=patient.id)
-    measures = select(OutcomeMeasure).where(OutcomeMeasure.patient_id == patient.id,
-                                            *window.where(OutcomeMeasure.recorded_at))
-    for o in db.scalars(measures.order_by(OutcomeMeasure.recorded_at.desc()).limit(window.limit)):
+    measures, changes = _timeline_queries(window.before is not None)
+    params = window.params(patient.id)
+    for o in db.execute(measures, params):
         title = KINDS[o.kind].title if o.kind in KINDS else o.kind
         mark = " (withdrawn)" if o.withdrawn_at else ""
         yield TimelineEntry(at=o.recorded_at, title=f"{title}{mark}",
                             detail=f"{format_day(o.on_date)}: {describe(o.kind, o.values)} · by "
-                                   f"{staff.name_for_email(names, o.recorded_by)}", kind="outcome", url=link)
-    changes = select(RecordCorrection).where(RecordCorrection.patient_id == patient.id,
-                                             *window.where(RecordCorrection.at))
-    for c in db.scalars(changes.order_by(RecordCorrection.at.desc()).limit(window.limit)):
+                                   f"{who(o.recorded_by)}", kind="outcome", url=link)
+    for c in db.execute(changes, params):
         what = "Session" if c.session_id else "Measure"
         yield TimelineEntry(at=c.at, title=f"{what} {c.action}", detail=f"Reason: {c.reason} · by {c.by_name}",
                             kind="outcome", url=link)

@@ -229,10 +229,11 @@ def diary_summary(plan: Plan) -> diary.DiarySummary | None:
 
 
 @bp.app_template_global()
-def diary_summaries(patient: Patient) -> list[tuple[Plan, diary.DiarySummary]]:
-    """(plan, diary summary) of each of the patient's plans with a diary, for the progress chart."""
+def diary_summaries(patient: Patient, plans: list[Plan] | None = None) -> list[tuple[Plan, diary.DiarySummary]]:
+    """(plan, diary summary) of each of the patient's plans with a diary, for the progress chart. ``plans``: the
+    patient's plans newest first, when the page has them already."""
     out = []
-    for plan in plan_ops.plans_of(db.session, patient):
+    for plan in plan_ops.plans_of(db.session, patient) if plans is None else plans:
         found = diary.summary(db.session, plan)
         if found is not None:
             out.append((plan, found))

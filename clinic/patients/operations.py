@@ -687,7 +687,7 @@ _WORDS_FOR_STATUS = {"archived": "Archived", "active": "Back in use", "restricte
 @timeline_source
 def _record_timeline(db: Session, patient: Patient, window: Window) -> Iterable[TimelineEntry]:
     """Registration and every saved change of the record itself (the window's newest saves)."""
-    names = staff.names_by_email(db, patient.clinic_id)
+    names = window.people(db, patient.clinic_id).by_email
     yield TimelineEntry(at=patient.created_at, title="Registered",
                         detail=f"by {staff.name_for_email(names, patient.created_by)}" if patient.created_by else "",
                         clinical=False, kind="record")

@@ -15,10 +15,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import Select, bindparam
 from sqlalchemy.orm import Session
 
 from clinic import localtime
 from clinic.models import Clinic
+from clinic.staff import Staff, clinic_staff
 
 
 @dataclass(frozen=True)
@@ -81,15 +83,35 @@ class TimelineEntry:
 @dataclass(frozen=True)
 class Window:
     """Which entries a timeline source gives: its newest ``limit`` from before ``before`` (None: from now).
-    A source applies both to each of its queries, so a page costs the same after ten years as after one."""
+    A source applies both to each of its queries, so a page costs the same after ten years as after one.
+    ``staff``: the clinic's staff names, read once for every source (``people`` reads them when not given)."""
 
     limit: int
     before: dt.datetime | None = None
     clinical: bool = True  # False: the reader sees no clinical entries, so a source need not read them
+    staff: Staff | None = None
 
     def where(self, column) -> list:
         """The filter on ``column`` (a timestamp) for this window, as a list to splat into ``where()``."""
         return [column < self.before] if self.before is not None else []
+
+    def people(self, session: Session, clinic_id: int) -> Staff:
+        """The staff of the patient's clinic by name (people are named, never shown by e-mail)."""
+        return self.staff if self.staff is not None else clinic_staff(session, clinic_id)
+
+    def params(self, patient_id: int) -> dict[str, Any]:
+        """The values of the bound parameters ``newest_first`` leaves in a query (and ``:patient_id``)."""
+        return {"patient_id": patient_id, "limit": self.limit, "before": self.before}
+
+
+def newest_first(query: Select, at: Any, *, before: bool) -> Select:
+    """``query``'s newest rows by ``at`` in a window whose values stay bound parameters (``:limit``, and ``:before``
+    when the window starts in the past): a source builds each of its queries once (``functools.cache``) and runs it
+    with ``Window.params``, because building and keying a statement costs SQLAlchemy more than running it."""
+    if before:
+        query = query.where(at < bindparam("before"))
+    return query.order_by(at.desc()).limit(bindparam("limit"))
+
 
 
 TimelineSource = Callable[[Session, object, Window], Iterable[TimelineEntry]]
@@ -113,10 +135,11 @@ class TimelinePage:
 
 
 def timeline(session: Session, patient, *, clinical: bool, limit: int = TIMELINE_PAGE,
-             before: dt.datetime | None = None) -> TimelinePage:
+             before: dt.datetime | None = None, staff: Staff | None = None) -> TimelinePage:
     """The patient's newest ``limit`` entries before ``before`` from every source, newest first; without
-    clinical ones when ``clinical`` is False. Each source reads at most ``limit`` rows of each kind."""
-    window = Window(limit + 1, before, clinical)
+    clinical ones when ``clinical`` is False. Each source reads at most ``limit`` rows of each kind. ``staff``:
+    the clinic's staff when the page has read them already."""
+    window = Window(limit + 1, before, clinical, staff or clinic_staff(session, patient.clinic_id))
     entries = [e for source in TIMELINE_SOURCES for e in source(session, patient, window)
                if (clinical or not e.clinical) and (before is None or e.at < before)]
     entries.sort(key=lambda e: e.at, reverse=True)

@@ -42,6 +42,7 @@ from clinic.patients.registry import timeline
 from clinic.patients.search import SORTS, search_patients
 from clinic.security import roles_required
 from clinic.settings import operations as settings_ops
+from clinic.templating import request_staff
 
 bp = Blueprint("patients", __name__, url_prefix="/patients")
 
@@ -182,10 +183,12 @@ def show(patient_id: int):
         before = before.replace(tzinfo=dt.UTC)
     page = render_template(
         "patients/show.html", patient=patient, clinical=clinical,
-        timeline=timeline(db.session, patient, clinical=clinical, before=before),
+        timeline=timeline(db.session, patient, clinical=clinical, before=before, staff=request_staff()),
         facts=ops.facts_for_screening(patient),
         fact_list=F.HISTORY_FACTS,
-        hold_form=HoldForm(formdata=None, data={"reason": patient.retention_hold}),
+        # the retention hold form is an administrator's only (made for nobody else: its CSRF token costs)
+        hold_form=HoldForm(formdata=None, data={"reason": patient.retention_hold})
+        if g.user.has_role(Role.ADMIN) else None,
     )
     ops.record_view(db.session, patient, user=g.user)
     db.session.commit()

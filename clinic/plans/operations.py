@@ -8,15 +8,16 @@ to the caller's transaction, which commits once or rolls everything back.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+import functools
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from flask import url_for
-from sqlalchemy import event, func, select
+from sqlalchemy import Select, bindparam, event, func, select
 from sqlalchemy.orm import Session, defer
 
-from clinic import audit, localtime, staff
+from clinic import audit, localtime
 from clinic.domain import carryover, planning
 from clinic.domain.carryover import CarryOver
 from clinic.domain.outcomes import session_problems
@@ -44,7 +45,8 @@ from clinic.models import (
     TreatmentSession,
     User,
 )
-from clinic.patients.registry import TimelineEntry, Window, timeline_source
+from clinic.patients.registry import TimelineEntry, Window, newest_first, timeline_source
+from clinic.plans.decoded import read_plan
 from clinic.screening import operations as screening_ops
 
 MAX_HOME_EXERCISES = 12  # what one handout prints (clinic.handouts.context.MAX_EXERCISES)
@@ -284,8 +286,8 @@ def keep_therapists_work(db: Session, plan: Plan, new: PlanDraft, *, library: Li
 
 
 def draft_of(plan: Plan) -> PlanDraft:
-    """The plan's draft as the engine's value."""
-    return planning.plan_from_canonical(plan.draft)
+    """The plan's draft as the engine's value (read back once per process for each saved draft)."""
+    return read_plan(plan.draft)
 
 
 # ------------------------------------------------------------------------------------------ edit
@@ -368,7 +370,10 @@ def revisions_of(db: Session, plan: Plan) -> list[PlanRevision]:
 
 def revision_count(db: Session, plan: Plan) -> int:
     """How many revisions the plan has had approved (without reading them)."""
-    return db.scalar(select(func.count(PlanRevision.id)).where(PlanRevision.plan_id == plan.id)) or 0
+    return db.scalar(_REVISION_COUNT, {"plan_id": plan.id}) or 0
+
+
+_REVISION_COUNT = select(func.count(PlanRevision.id)).where(PlanRevision.plan_id == bindparam("plan_id"))
 
 
 def newest_revisions(db: Session, plan: Plan, limit: int, before: int | None = None) -> list[PlanRevision]:
@@ -409,13 +414,20 @@ def review_reasons(db: Session, plan: Plan, revision: PlanRevision, patient: Pat
     """Why the approved revision must be reviewed before it prints again (CS-06, CS-11); empty: it need not."""
     screening = db.execute(select(Screening.valid_until, Screening.screened_at)
                            .where(Screening.id == revision.screening_id)).first() if revision.screening_id else None
-    return _reasons(revision, patient, screening, reviewed_against(db, revision), library=library, today=today)
+    return _review_reasons(revision, patient, screening, lambda: reviewed_against(db, revision), library=library,
+                           today=today)
 
 
-def _reasons(revision: PlanRevision, patient: Patient, screening: Any, reviewed: set[tuple[int, str]], *,
-             library: Library, today: dt.date) -> list[str]:
-    """review_reasons, given the revision's screening (valid_until, screened_at; None: none) and reviews."""
+def _review_reasons(revision: PlanRevision, patient: Patient, screening: Any,
+                    reviewed: Callable[[], Collection[tuple[int, str]]], *, library: Library, today: dt.date
+                    ) -> list[str]:
+    """``review_reasons`` given the revision's screening's ``valid_until`` and ``screened_at`` (None: none) and
+    how to read its "still correct" marks (read only when they can count)."""
     protocol = library.protocols.get(revision.protocol_id)
+    body = revision.canonical.get("plan", {}) if isinstance(revision.canonical, Mapping) else {}
+    # A "still correct" mark counts only against a protocol that changed since the approval: read it only then.
+    changed = protocol is not None and (body.get("protocol_version"), body.get("content_hash")) != (
+        protocol.version, protocol.content_hash)
     return planning.needs_review(
         revision.canonical,
         screening_valid_until=screening.valid_until if screening is not None else None,
@@ -425,7 +437,7 @@ def _reasons(revision: PlanRevision, patient: Patient, screening: Any, reviewed:
         current_protocol_version=protocol.version if protocol else None,
         current_content_hash=protocol.content_hash if protocol else None,
         protocol_title=library.title_of(revision.protocol_id),
-        reviewed_against=reviewed,
+        reviewed_against=reviewed() if changed else (),
     ) + safety_problems(revision.canonical)
 
 
@@ -485,12 +497,22 @@ class PlanState:
     unapproved_changes: bool  # the draft differs from the latest revision
 
 
+# The newest revision of a plan with its screening's dates, in one query.
+_NEWEST_REVISION_AND_SCREENING = (
+    select(PlanRevision, Screening.valid_until, Screening.screened_at)
+    .outerjoin(Screening, Screening.id == PlanRevision.screening_id)
+    .where(PlanRevision.plan_id == bindparam("plan_id")).order_by(PlanRevision.number.desc()).limit(1))
+
+
 def plan_state(db: Session, plan: Plan, patient: Patient, *, library: Library, today: dt.date) -> PlanState:
     """The plan's status today: needs_review is worked out here, never stored, so it can never be stale."""
-    revision = latest_revision(db, plan)
-    if revision is None:
+    found = db.execute(_NEWEST_REVISION_AND_SCREENING, {"plan_id": plan.id}).first()
+    if found is None:
         return PlanState(PlanStatus.DRAFT.value, None, (), True)
-    reasons = tuple(review_reasons(db, plan, revision, patient, library=library, today=today))
+    revision = found[0]
+    screening = found if found.screened_at is not None else None
+    reasons = tuple(_review_reasons(revision, patient, screening, lambda: reviewed_against(db, revision),
+                                    library=library, today=today))
     # A draft made again from a new screening is unapproved even when its content came out the same.
     unapproved = planning.plan_digest(plan.draft) != revision.digest or plan.screening_id != revision.screening_id
     status = PlanStatus.NEEDS_REVIEW.value if reasons else (
@@ -729,11 +751,14 @@ def record_visit(
 
 def newest_sessions(db: Session, plan: Plan, limit: int, offset: int = 0) -> tuple[list[TreatmentSession], bool]:
     """A page of the plan's sessions, newest first, and whether there are older ones."""
-    rows = list(db.scalars(select(TreatmentSession).where(TreatmentSession.plan_id == plan.id,
-                                                          TreatmentSession.withdrawn_at.is_(None))
-                           .order_by(TreatmentSession.on_date.desc(), TreatmentSession.id.desc())
-                           .offset(offset).limit(limit + 1)))
+    rows = list(db.scalars(_SESSIONS_PAGE, {"plan_id": plan.id, "offset": offset, "limit": limit + 1}))
     return rows[:limit], len(rows) > limit
+
+
+_SESSIONS_PAGE = (select(TreatmentSession)
+                  .where(TreatmentSession.plan_id == bindparam("plan_id"), TreatmentSession.withdrawn_at.is_(None))
+                  .order_by(TreatmentSession.on_date.desc(), TreatmentSession.id.desc())
+                  .offset(bindparam("offset")).limit(bindparam("limit")))
 
 
 def sessions_of(db: Session, patient: Patient, plan: Plan | None = None, *, newest: int | None = None,
@@ -751,9 +776,24 @@ def sessions_of(db: Session, patient: Patient, plan: Plan | None = None, *, newe
     return list(db.scalars(query.order_by(TreatmentSession.on_date, TreatmentSession.id)))
 
 
+def session_pains(db: Session, patient: Patient, *, newest: int) -> list[Any]:
+    """The day and the pain before and after of the patient's ``newest`` sessions (not withdrawn), oldest first:
+    what the progress chart draws, without each session's techniques and notes."""
+    return list(reversed(db.execute(_SESSION_PAINS, {"patient_id": patient.id, "newest": newest}).all()))
+
+
+_SESSION_PAINS = (select(TreatmentSession.on_date, TreatmentSession.pain_before, TreatmentSession.pain_after)
+                  .where(TreatmentSession.patient_id == bindparam("patient_id"),
+                         TreatmentSession.withdrawn_at.is_(None))
+                  .order_by(TreatmentSession.on_date.desc(), TreatmentSession.id.desc()).limit(bindparam("newest")))
+
+
 def plans_of(db: Session, patient: Patient) -> list[Plan]:
     """The patient's plans, newest first."""
-    return list(db.scalars(select(Plan).where(Plan.patient_id == patient.id).order_by(Plan.id.desc())))
+    return list(db.scalars(_PLANS_OF, {"patient_id": patient.id}))
+
+
+_PLANS_OF = select(Plan).where(Plan.patient_id == bindparam("patient_id")).order_by(Plan.id.desc())
 
 
 # ---------------------------------------------------------------------------------------- review
@@ -773,21 +813,16 @@ def plans_needing_review(db: Session, clinic_id: int, *, library: Library, today
         .where(Patient.clinic_id == clinic_id, Patient.status != "restricted")
         .order_by(Patient.sort_name, Plan.id)
     ).all()
-    # Their screenings and reviews in one query each, not two a plan.
+    # Their screenings in one query, not one a plan ("still correct" marks are read only where a protocol changed).
     screening_ids = {revision.screening_id for _plan, _patient, revision in rows if revision.screening_id}
     screenings = {row.id: row for row in db.execute(
         select(Screening.id, Screening.valid_until, Screening.screened_at).where(Screening.id.in_(screening_ids)))
     } if screening_ids else {}
-    reviewed: dict[int, set[tuple[int, str]]] = {}
-    if rows:
-        for row in db.execute(select(RevisionReview.revision_id, RevisionReview.protocol_version,
-                                     RevisionReview.content_hash)
-                              .where(RevisionReview.revision_id.in_([revision.id for _p, _pt, revision in rows]))):
-            reviewed.setdefault(row.revision_id, set()).add((row.protocol_version, row.content_hash))
     out = []
     for plan, patient, revision in rows:
-        reasons = tuple(_reasons(revision, patient, screenings.get(revision.screening_id),
-                                 reviewed.get(revision.id, set()), library=library, today=today))
+        reasons = tuple(_review_reasons(revision, patient, screenings.get(revision.screening_id),
+                                        lambda revision=revision: reviewed_against(db, revision), library=library,
+                                        today=today))
         if reasons:
             out.append((plan, patient, revision, reasons))
     return out
@@ -807,26 +842,50 @@ def clinic_today(db: Session, patient: Patient, now: dt.datetime) -> dt.date:
 # -------------------------------------------------------------------------------------- timeline
 
 
+_REVISION_COLUMNS = (PlanRevision.id, PlanRevision.plan_id, PlanRevision.number, PlanRevision.protocol_id,
+                     PlanRevision.approved_at, PlanRevision.approved_by, PlanRevision.digest)
+
+
+@functools.cache
+def _timeline_queries(before: bool) -> tuple[Select, ...]:
+    """The plan timeline's queries, built once (``newest_first``): the columns shown, never the plans', revisions'
+    or sessions' JSON."""
+    patient = bindparam("patient_id")
+    return (
+        select(Plan.id, Plan.protocol_id, Plan.created_at, Plan.created_by).where(Plan.patient_id == patient),
+        newest_first(select(*_REVISION_COLUMNS).where(PlanRevision.patient_id == patient), PlanRevision.approved_at,
+                     before=before),
+        newest_first(select(StageMove.plan_id, StageMove.from_stage, StageMove.to_stage, StageMove.by, StageMove.at)
+                     .where(StageMove.patient_id == patient), StageMove.at, before=before),
+        newest_first(select(TreatmentSession.plan_id, TreatmentSession.on_date, TreatmentSession.stage_id,
+                            TreatmentSession.pain_before, TreatmentSession.pain_after, TreatmentSession.recorded_by,
+                            TreatmentSession.recorded_at, TreatmentSession.withdrawn_at)
+                     .where(TreatmentSession.patient_id == patient), TreatmentSession.recorded_at, before=before),
+        newest_first(select(HandoutPrint.revision_id, HandoutPrint.kind, HandoutPrint.by, HandoutPrint.at)
+                     .where(HandoutPrint.patient_id == patient), HandoutPrint.at, before=before),
+    )
+
+
 @timeline_source
 def _plan_timeline(db: Session, patient: Patient, window: Window) -> Iterable[TimelineEntry]:
     """Plans made, revisions approved, stage moves, sessions and handouts printed (the window's newest of
-    each; measures: clinic.measures); people by name and stages by title (never a login e-mail or an internal id)."""
+    each; measures: clinic.measures); people by name and stages by title (never a login e-mail or an internal id).
+    Each plan's link and each stage's title are made once."""
     if not window.clinical:
         return
-    names = staff.names_by_email(db, patient.clinic_id)
-
-    def newest(query, at):
-        return query.where(*window.where(at)).order_by(at.desc()).limit(window.limit)
-
-    def who(email: str | None) -> str:
-        return staff.name_for_email(names, email)
-
-    # Columns only: the plans' and revisions' JSON is not needed here.
-    plans = list(db.execute(select(Plan.id, Plan.protocol_id, Plan.created_at, Plan.created_by)
-                            .where(Plan.patient_id == patient.id)))
+    who = window.people(db, patient.clinic_id).for_email
+    plans_query, revisions_query, moves_query, sessions_query, prints_query = _timeline_queries(
+        window.before is not None)
+    params = window.params(patient.id)
+    plans = list(db.execute(plans_query, params))
     protocol_of = {plan.id: plan.protocol_id for plan in plans}
     plans = [plan for plan in plans if window.before is None or plan.created_at < window.before]
 
+    @functools.cache
+    def link(plan_id: int) -> str:
+        return url_for("plans.show", patient_id=patient.id, plan_id=plan_id)
+
+    @functools.cache
     def stage_title(plan_id: int, stage_id: str | None) -> str:
         protocol = library().protocols.get(protocol_of.get(plan_id, ""))
         for stage in protocol.stages if protocol is not None else ():
@@ -839,40 +898,29 @@ def _plan_timeline(db: Session, patient: Patient, window: Window) -> Iterable[Ti
 
     for plan in plans:
         yield TimelineEntry(at=plan.created_at, title=f"Plan started ({title_of(plan.protocol_id)})",
-                            detail=f"by {who(plan.created_by)}", kind="plan",
-                            url=url_for("plans.show", patient_id=patient.id, plan_id=plan.id))
-    revision_columns = (PlanRevision.id, PlanRevision.plan_id, PlanRevision.number, PlanRevision.protocol_id,
-                        PlanRevision.approved_at, PlanRevision.approved_by, PlanRevision.digest)
-    revisions = {r.id: r for r in db.execute(newest(select(*revision_columns)
-                                                    .where(PlanRevision.patient_id == patient.id),
-                                                    PlanRevision.approved_at))}
+                            detail=f"by {who(plan.created_by)}", kind="plan", url=link(plan.id))
+    revisions = {r.id: r for r in db.execute(revisions_query, params)}
     for r in revisions.values():
         yield TimelineEntry(at=r.approved_at, title=f"Plan approved ({title_of(r.protocol_id)}, revision {r.number})",
-                            detail=f"by {who(r.approved_by)} · {r.digest[7:19]}", kind="plan",
-                            url=url_for("plans.show", patient_id=patient.id, plan_id=r.plan_id))
-    for m in db.scalars(newest(select(StageMove).where(StageMove.patient_id == patient.id), StageMove.at)):
+                            detail=f"by {who(r.approved_by)} · {r.digest[7:19]}", kind="plan", url=link(r.plan_id))
+    for m in db.execute(moves_query, params):
         yield TimelineEntry(at=m.at, title="Moved to the next stage",
                             detail=f"{stage_title(m.plan_id, m.from_stage)} → {stage_title(m.plan_id, m.to_stage)}"
-                                   f" · by {who(m.by)}", kind="plan",
-                            url=url_for("plans.show", patient_id=patient.id, plan_id=m.plan_id))
-    for s in db.scalars(newest(select(TreatmentSession).where(TreatmentSession.patient_id == patient.id),
-                               TreatmentSession.recorded_at)):
+                                   f" · by {who(m.by)}", kind="plan", url=link(m.plan_id))
+    for s in db.execute(sessions_query, params):
         pain = (f" · pain {s.pain_before} → {s.pain_after}" if s.pain_before is not None and s.pain_after is not None
                 else "")
         yield TimelineEntry(at=s.recorded_at, title=f"Session on {format_day(s.on_date)}"
                             + (" (withdrawn)" if s.withdrawn_at else ""),
                             detail=f"{stage_title(s.plan_id, s.stage_id)}{pain} · by {who(s.recorded_by)}",
-                            kind="session",
-                            url=url_for("plans.show", patient_id=patient.id, plan_id=s.plan_id))
-    prints = list(db.scalars(newest(select(HandoutPrint).where(HandoutPrint.patient_id == patient.id),
-                                    HandoutPrint.at)))
+                            kind="session", url=link(s.plan_id))
+    prints = list(db.execute(prints_query, params))
     missing = {p.revision_id for p in prints} - revisions.keys()
     if missing:  # printed in the window, approved before it
-        revisions |= {r.id: r for r in db.execute(select(*revision_columns).where(PlanRevision.id.in_(missing)))}
+        revisions |= {r.id: r for r in db.execute(select(*_REVISION_COLUMNS).where(PlanRevision.id.in_(missing)))}
     for p in prints:
         revision = revisions.get(p.revision_id)
         number = revision.number if revision else "?"
         yield TimelineEntry(at=p.at, title="Handout printed" if p.kind == "handout" else "Therapist summary printed",
                             detail=f"revision {number} · by {who(p.by)}", kind="print",
-                            url=url_for("plans.show", patient_id=patient.id, plan_id=revision.plan_id)
-                            if revision else None)
+                            url=link(revision.plan_id) if revision else None)

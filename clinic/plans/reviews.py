@@ -46,6 +46,9 @@ def current_review(db: Session, revision: PlanRevision, *, library: Library) -> 
     protocol = library.protocols.get(revision.protocol_id)
     if protocol is None:
         return None
+    body = revision.canonical.get("plan", {})
+    if (body.get("protocol_version"), body.get("content_hash")) == (protocol.version, protocol.content_hash):
+        return None  # a mark is made only against a protocol that differs from the revision's: none can count
     rows = [r for r in reviews_of(db, revision)
             if (r.protocol_version, r.content_hash) == (protocol.version, protocol.content_hash)]
     return rows[-1] if rows else None

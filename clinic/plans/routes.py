@@ -202,8 +202,10 @@ def show(patient_id: int, plan_id: int):
     """The plan: status, every stage with its dated window, what was left out and why, warnings, home programme."""
     plan, patient = _own_plan(patient_id, plan_id)
     values = _page_values(plan, patient)
+    # Each form only on the page that shows it (a held revision; a draft to approve)
     page = render_template("plans/show.html", approve_form=forms.VersionForm(formdata=None, data={
-        "version": plan.version}), reviewed_form=forms.ReviewedForm(formdata=None), **values)
+        "version": plan.version}) if values["state"].unapproved_changes else None,
+        reviewed_form=forms.ReviewedForm(formdata=None) if values["held"] else None, **values)
     patient_ops.record_view(db.session, patient, user=g.user, detail=f"plan {plan.id}")
     db.session.commit()
     return page
@@ -536,10 +538,10 @@ def current_handouts(patient: Patient) -> list[tuple[Plan, PlanRevision]]:
 
 
 @bp.app_template_global()
-def progress_chart(patient: Patient) -> chart.Chart | None:
+def progress_chart(patient: Patient, plans: list[Plan] | None = None) -> chart.Chart | None:
     """The progress chart's geometry (pain and every measure over time, with each protocol's MCID) of the newest
     sessions and measures, or None with nothing to draw. Bounded: after years of sessions the recent course is
-    what a chart can show."""
-    return chart.build(ops.sessions_of(db.session, patient, newest=CHART_SESSIONS),
+    what a chart can show. ``plans``: the patient's plans newest first, when the page has them already."""
+    return chart.build(ops.session_pains(db.session, patient, newest=CHART_SESSIONS),
                        measure_ops.outcomes_of(db.session, patient, newest=CHART_OUTCOMES),
-                       target=measure_ops.targets(db.session, patient, library()))
+                       target=measure_ops.targets(db.session, patient, library(), plans))

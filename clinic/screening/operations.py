@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from flask import url_for
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, bindparam, literal_column, select, union_all
+from sqlalchemy.orm import Session, defer
 
 from clinic import audit, localtime, staff
 from clinic.clock import today as clinic_today
@@ -24,7 +25,7 @@ from clinic.domain.wording import format_day
 from clinic.library import library, screening_rules
 from clinic.models import Clearance, Clinic, LoginSession, Patient, Plan, Role, Screening, ScreeningOverride, User
 from clinic.patients import operations as patient_ops
-from clinic.patients.registry import TimelineEntry, Window, timeline_source
+from clinic.patients.registry import TimelineEntry, Window, newest_first, timeline_source
 from clinic.screening.findings import (
     clearance_problem,
     clearances_of,
@@ -208,10 +209,17 @@ def screenings_of(db: Session, patient: Patient) -> list[Screening]:
                            .order_by(Screening.screened_at.desc(), Screening.id.desc())))
 
 
+# What a summary of a screening (the patient page's card, a timeline line) reads: not the answers or facts.
+WITHOUT_ANSWERS = (defer(Screening.answers), defer(Screening.facts))
+
+
+_LATEST_SCREENING = (select(Screening).options(*WITHOUT_ANSWERS).where(Screening.patient_id == bindparam("patient_id"))
+                     .order_by(Screening.screened_at.desc(), Screening.id.desc()).limit(1))
+
+
 def latest_screening(db: Session, patient: Patient) -> Screening | None:
-    """The patient's newest screening, or None."""
-    return db.scalars(select(Screening).where(Screening.patient_id == patient.id)
-                      .order_by(Screening.screened_at.desc(), Screening.id.desc()).limit(1)).first()
+    """The patient's newest screening, or None (its answers and facts are read only if asked for)."""
+    return db.scalars(_LATEST_SCREENING, {"patient_id": patient.id}).first()
 
 
 def plan_offer(db: Session, screening: Screening, patient: Patient, user: User, today: dt.date) -> str | None:
@@ -354,6 +362,17 @@ def condition_title(condition: str | None) -> str:
     return library().title_of(condition, "a condition no longer in the library")
 
 
+@functools.cache
+def _timeline_queries(before: bool) -> tuple[Select, Select, Select]:
+    """The screening timeline's queries, built once (``newest_first``); a screening without its answers and facts."""
+    return (newest_first(select(Screening).options(*WITHOUT_ANSWERS)
+                         .where(Screening.patient_id == bindparam("patient_id")), Screening.screened_at, before=before),
+            newest_first(select(ScreeningOverride).where(ScreeningOverride.patient_id == bindparam("patient_id")),
+                         ScreeningOverride.at, before=before),
+            newest_first(select(Clearance).where(Clearance.patient_id == bindparam("patient_id")),
+                         Clearance.recorded_at, before=before))
+
+
 @timeline_source
 def _screening_timeline(db: Session, patient: Patient, window: Window) -> Iterable[TimelineEntry]:
     """Each screening (decision in words, valid or stale), override and clearance (the window's newest)."""
@@ -361,22 +380,26 @@ def _screening_timeline(db: Session, patient: Patient, window: Window) -> Iterab
         return
     today = clinic_today(db.get(Clinic, patient.clinic_id))
 
-    def newest(model, at):
-        return list(db.scalars(select(model).where(model.patient_id == patient.id, *window.where(at))
-                               .order_by(at.desc()).limit(window.limit)))
-
-    screenings = newest(Screening, Screening.screened_at)
-    overrides = newest(ScreeningOverride, ScreeningOverride.at)
-    clearances = newest(Clearance, Clearance.recorded_at)
+    params = window.params(patient.id)
+    screenings, overrides, clearances = (list(db.scalars(query, params))
+                                         for query in _timeline_queries(window.before is not None))
     by_id = {s.id: s for s in screenings}
     # An override or clearance in the window may belong to an older screening: named from it all the same.
-    named = by_id | {s.id: s for s in db.scalars(select(Screening).where(Screening.id.in_(
-        {o.screening_id for o in overrides} | {c.screening_id for c in clearances})))}
-    names = staff_names(db, [*(s.screened_by_id for s in screenings), *(o.by_id for o in overrides),
-                             *(c.recorded_by_id for c in clearances)])
+    older = ({o.screening_id for o in overrides} | {c.screening_id for c in clearances}) - by_id.keys()
+    named = by_id | ({s.id: s for s in db.scalars(select(Screening).where(Screening.id.in_(older)))} if older else {})
+    names: dict[int | None, str] = {None: FORMER_STAFF, **window.people(db, patient.clinic_id).by_id}
+    elsewhere = {*(s.screened_by_id for s in screenings), *(o.by_id for o in overrides),
+                 *(c.recorded_by_id for c in clearances)} - names.keys()
+    if elsewhere:  # not (or no longer) of this clinic's staff
+        names |= staff_names(db, elsewhere)
+    # From the first page, fewer than a window of overrides (clearances) are all the patient has: no query more.
+    every = window.before is None
+    heads = headlines_of_screenings(db, screenings,
+                                    overrides=overrides if every and len(overrides) < window.limit else None,
+                                    clearances=clearances if every and len(clearances) < window.limit else None)
     for s in screenings:
         status = screening_status(s, patient, today)
-        head = headline_of_screening(db, s)
+        head = heads[s.id]
         if not head.allows_treatment:
             state = "does not allow treatment"
         elif status.valid:
@@ -438,9 +461,33 @@ def where_words(finding: Mapping[str, Any]) -> str:
 
 def headline_of_screening(db: Session, screening: Screening) -> Headline:
     """The strongest blocker of a stored screening, once its overrides and clearances are set aside."""
-    overridden = {r for o in overrides_of(db, screening) for r in o.rules}
-    cleared = {c.rule_id for c in clearances_of(db, screening)}
-    return headline_of(result_from_json(screening.result), overridden, cleared)
+    return headlines_of_screenings(db, [screening])[screening.id]
+
+
+_OVERRIDDEN_AND_CLEARED = union_all(
+    select(literal_column("'override'"), ScreeningOverride.screening_id, ScreeningOverride.rule_ids)
+    .where(ScreeningOverride.screening_id.in_(bindparam("ids", expanding=True))),
+    select(literal_column("'clearance'"), Clearance.screening_id, Clearance.rule_id)
+    .where(Clearance.screening_id.in_(bindparam("ids", expanding=True))))
+
+
+def headlines_of_screenings(db: Session, screenings: Iterable[Screening], *,
+                            overrides: Iterable[ScreeningOverride] | None = None,
+                            clearances: Iterable[Clearance] | None = None) -> dict[int, Headline]:
+    """screening id -> :func:`headline_of_screening`, for many screenings in one query, none when the caller gives
+    every override and clearance of these screenings (it may give more: the timeline's window)."""
+    screenings = list(screenings)
+    ids = [s.id for s in screenings]
+    overridden: dict[int, set[str]] = {i: set() for i in ids}
+    cleared: dict[int, set[str]] = {i: set() for i in ids}
+    if ids and (overrides is None or clearances is None):  # both kinds in one query
+        for kind, screening_id, rule_ids in db.execute(_OVERRIDDEN_AND_CLEARED, {"ids": ids}):
+            (overridden if kind == "override" else cleared)[screening_id].update(r for r in rule_ids.split(",") if r)
+    for override in overrides or ():
+        overridden.get(override.screening_id, set()).update(override.rules)
+    for clearance in clearances or ():
+        cleared.get(clearance.screening_id, set()).add(clearance.rule_id)
+    return {s.id: headline_of(result_from_json(s.result), overridden[s.id], cleared[s.id]) for s in screenings}
 
 
 def headline_words(screening: Screening, head: Headline) -> str:

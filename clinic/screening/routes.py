@@ -12,7 +12,7 @@ from wtforms import SelectChoice
 
 from clinic.auth import operations as auth_ops
 from clinic.clock import now, today
-from clinic.domain.headline import prompts
+from clinic.domain.headline import Headline, prompts
 from clinic.domain.screening_json import result_from_json
 from clinic.domain.screening_rules import REGION_WORDS
 from clinic.extensions import db
@@ -24,6 +24,7 @@ from clinic.screening import findings
 from clinic.screening import operations as ops
 from clinic.screening.forms import ClearanceForm, OverrideForm, prefill_data, screening_form_class
 from clinic.security import client_address, device_for, login_policy, roles_required
+from clinic.templating import request_staff
 
 bp = Blueprint("screening", __name__)
 
@@ -74,16 +75,18 @@ def isodate(value: str | dt.date | None) -> dt.date | None:
 
 
 @bp.app_template_global()
-def screening_headline(screening: Screening) -> str:
-    """Icon and headline of a screening: its strongest blocker (never colour alone)."""
-    head = ops.headline_of_screening(db.session, screening)
+def screening_headline(screening: Screening, head: Headline | None = None) -> str:
+    """Icon and headline of a screening: its strongest blocker (never colour alone); ``head`` when the page has
+    worked it out already."""
+    head = head or ops.headline_of_screening(db.session, screening)
     return f"{head.icon} {ops.headline_words(screening, head)}"
 
 
 @bp.app_template_global()
 def staff_name(user_id: int | None) -> str:
     """A staff member's full name for a page (never the login e-mail)."""
-    return ops.staff_name(db.session, user_id)
+    name = request_staff().by_id.get(user_id) if user_id is not None else None
+    return name or ops.staff_name(db.session, user_id)
 
 
 @bp.app_template_global()
