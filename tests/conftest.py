@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -255,6 +256,33 @@ def app(make_app):
 # PDFs by the HTML and stylesheet they were made from, in this worker (see ``same_pdf_once``).
 _RENDERED: dict[str, tuple[bytes, tuple[str, ...]]] = {}
 _RENDERED_LIMIT = 300
+# make test's two passes share these PDFs through a folder tests/run.sh makes for the run (and removes after): the
+# PostgreSQL pass prints the same handouts from the same HTML as the SQLite pass did, and rendered them again.
+_PDF_STORE = os.environ.get("CLINIC_TEST_PDF_STORE")
+
+
+def _stored_pdf(key: str) -> tuple[bytes, tuple[str, ...]] | None:
+    """A PDF (and the fetches it was refused) an earlier pass of this run rendered from the same input."""
+    if not _PDF_STORE:
+        return None
+    path = Path(_PDF_STORE) / f"{key}.pdf"
+    try:
+        made = path.read_bytes()
+        fetches = tuple(json.loads(path.with_suffix(".json").read_text("utf-8")))
+    except (OSError, ValueError):
+        return None
+    return made, fetches
+
+
+def _store_pdf(key: str, made: bytes, fetches: tuple[str, ...]) -> None:
+    """Keep a rendered PDF for the later pass; the PDF lands last (atomically), so a reader sees both or neither."""
+    if not _PDF_STORE:
+        return
+    path = Path(_PDF_STORE) / f"{key}.pdf"
+    for target, data in ((path.with_suffix(".json"), json.dumps(fetches).encode()), (path, made)):
+        part = target.with_name(f"{target.name}.{os.getpid()}.part")
+        part.write_bytes(data)
+        os.replace(part, target)
 
 
 @pytest.fixture(autouse=True)
@@ -263,7 +291,8 @@ def same_pdf_once(request, monkeypatch):
     worker: WeasyPrint is deterministic, so the same HTML, stylesheet and PDF variant give the same bytes, and its
     blocked fetches are replayed. Many tests approve the same fixture plan, and WeasyPrint took a large share of
     their time rendering it again. The renderer itself (time limits, fetching nothing, fonts, tags) is tested in
-    tests/pdf, which always renders, and so do the benchmarks (tests/bench) and any test marked ``real_render``."""
+    tests/pdf, which always renders, and so do the benchmarks (tests/bench) and any test marked ``real_render``.
+    Under make test the PostgreSQL pass also reuses what the SQLite pass rendered (``CLINIC_TEST_PDF_STORE``)."""
     if request.path.parent.name not in ("web", "e2e") or request.node.get_closest_marker("real_render"):
         yield  # tests/pdf, tests/unit and the benchmarks render every time
         return
@@ -277,9 +306,14 @@ def same_pdf_once(request, monkeypatch):
         if key in _RENDERED:
             made, fetches = _RENDERED[key]
         else:
-            fetches_now: list[str] = []
-            made = real(html, css, blocked=fetches_now, **kwargs)
-            fetches = tuple(fetches_now)
+            stored = _stored_pdf(key)
+            if stored is not None:
+                made, fetches = stored
+            else:
+                fetches_now: list[str] = []
+                made = real(html, css, blocked=fetches_now, **kwargs)
+                fetches = tuple(fetches_now)
+                _store_pdf(key, made, fetches)
             if len(_RENDERED) >= _RENDERED_LIMIT:
                 _RENDERED.pop(next(iter(_RENDERED)))
             _RENDERED[key] = (made, fetches)

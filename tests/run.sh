@@ -14,6 +14,11 @@ echo "=== Known vulnerabilities of the locked versions (REL-14); bandit on our c
 $PY tests/vuln_check.py requirements-test.lock || status=$?
 $PY -m bandit -q --severity-level high -r clinic -x clinic/migrations || status=$?
 
+# The pages' tests render each distinct PDF once (tests/conftest.py same_pdf_once); the two passes share them here.
+pdf_store=$(mktemp -d /tmp/clinic-test-pdfs.XXXXXX)
+export CLINIC_TEST_PDF_STORE="$pdf_store"
+trap 'rm -rf "$pdf_store"' EXIT
+
 if [ "${1:-}" != "--postgres-only" ]; then
   echo "=== SQLite: every test"
   $PY -m pytest -q -n "$WORKERS" --dist worksteal --durations=15 || status=$?
@@ -23,5 +28,6 @@ echo "=== PostgreSQL: every database test"
 # Durability is not under test in this throwaway cluster; skipping fsync keeps the run short.
 PG_EXTRA_OPTIONS="-c fsync=off -c full_page_writes=off"
 source "$ROOT/tests/pg.sh"
+trap 'pg_cleanup; rm -rf "$pdf_store"' EXIT  # pg.sh's trap, and the PDFs' folder
 $PY -m pytest -q -n "$WORKERS" --dist worksteal --durations=15 -m "db and not sqlite_only and not markup" || status=$?
 exit $status
