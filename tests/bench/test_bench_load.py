@@ -296,9 +296,9 @@ def test_bench_load_twenty_therapists_on_gunicorn(tmp_path, mode):
     if not THINK_SECONDS[mode][1]:
         # Little's law: with no pause, USERS requests are always in the system, so the mean response is USERS over
         # the throughput, whatever the server does; the page target needs the throughput below.
-        print(f"load[{kind}] with no pause the mean response is users / throughput = {USERS / requests * wall * 1000:.0f}"
-              f" ms; a mean near half the page target ({PAGE_TARGET_MS[mode] / 2:.0f} ms) needs "
-              f"{USERS / (PAGE_TARGET_MS[mode] / 2000):.0f} requests/s on {cores} cores")
+        mean, needed = USERS / requests * wall * 1000, USERS / (PAGE_TARGET_MS[mode] / 2000)
+        print(f"load[{kind}] with no pause the mean response is users / throughput = {mean:.0f} ms; a mean near "
+              f"half the page target needs {needed:.0f} requests/s on {cores} cores")
     for line in errors[:10]:
         print(f"load[{kind}] error: {line}")
     assert errors == [] and locked == 0
