@@ -16,12 +16,12 @@ $PY -m bandit -q --severity-level high -r clinic -x clinic/migrations || status=
 
 if [ "${1:-}" != "--postgres-only" ]; then
   echo "=== SQLite: every test"
-  $PY -m pytest -q -n "$WORKERS" --durations=15 || status=$?
+  $PY -m pytest -q -n "$WORKERS" --dist worksteal --durations=15 || status=$?
 fi
 
 echo "=== PostgreSQL: every database test"
 # Durability is not under test in this throwaway cluster; skipping fsync keeps the run short.
 PG_EXTRA_OPTIONS="-c fsync=off -c full_page_writes=off"
 source "$ROOT/tests/pg.sh"
-$PY -m pytest -q -n "$WORKERS" --durations=15 -m "db and not sqlite_only and not markup" || status=$?
+$PY -m pytest -q -n "$WORKERS" --dist worksteal --durations=15 -m "db and not sqlite_only and not markup" || status=$?
 exit $status

@@ -102,9 +102,12 @@ def search_patients(
     columns = SORTS.get(sort.lstrip("-"), SORTS["name"])
     page = max(1, page)
     listing = not (terms or dates)
-    longest = max(terms, key=len) if terms else ""
-    # With many matches (known from the word index alone) the exact count is skipped: "many" is enough.
-    many = listing or (bool(terms) and _words_match_many(db, clinic_id, longest))
+    # The word with the fewest matches leads (the longest of equals), counted in the word index alone up to
+    # DENSE_MATCHES + 1: "Smith Ingrid" reads the few Ingrids, not every Smith. With many matches even for the leading
+    # word the exact count is skipped: "many" is enough.
+    counts = {term: _words_matching(db, clinic_id, term) for term in dict.fromkeys(terms)}
+    leading = min(counts, key=lambda term: (counts[term], -len(term))) if terms else ""
+    many = listing or (bool(terms) and counts[leading] > DENSE_MATCHES)
     if db.get_bind().dialect.name != "sqlite":
         steer = "none"
     elif many and sort.lstrip("-") == "name":
@@ -121,34 +124,34 @@ def search_patients(
         if total <= COUNT_CAP:
             page = min(page, max(1, math.ceil(total / per_page)))
     if terms and not many and by_name:
-        # Up to DENSE_MATCHES: the matches of the longest word in list order from the word index alone (the
+        # Up to DENSE_MATCHES: the matches of the leading word in list order from the word index alone (the
         # sort name is beside each word), then the page's patients by id, checked against the other filters.
         words = select(PatientSearchTerm.patient_id, PatientSearchTerm.sort_name).where(
-            *_word_range(clinic_id, longest)).distinct().subquery()
+            *_word_range(clinic_id, leading)).distinct().subquery()
         order = [c.desc() if descending else c.asc() for c in (words.c.sort_name, words.c.patient_id)]
-        others = dated + [_has_word(clinic_id, term) for term in terms if term != longest]
+        others = dated + [_has_word(clinic_id, term) for term in terms if term != leading]
         query = select(Patient).join(words, words.c.patient_id == Patient.id).where(
             *_scope(clinic_id, statuses, "words" if steer != "none" else "none"), *others).order_by(*order)
     elif terms and many and by_name:
-        # Many matches, by name: the longest word's matches come from an index already in list order, so nothing is
+        # Many matches, by name: the leading word's matches come from an index already in list order, so nothing is
         # sorted and no run of non-matching patients is fetched. A word of up to three letters is a head: its
         # patients, each once, under it. A longer one reads the words under its first three letters in list order
         # and keeps, inside the index, those it starts; a patient counts once, at the first such word.
-        if len(longest) <= F.HEAD:
+        if len(leading) <= F.HEAD:
             walked = (PatientSearchHead.sort_name, PatientSearchHead.patient_id)
             query = select(Patient).join(PatientSearchHead, PatientSearchHead.patient_id == Patient.id).where(
-                PatientSearchHead.clinic_id == clinic_id, PatientSearchHead.head == longest)
+                PatientSearchHead.clinic_id == clinic_id, PatientSearchHead.head == leading)
         else:
             word, earlier = PatientSearchTerm, aliased(PatientSearchTerm)
             walked = (word.sort_name, word.patient_id)
-            first = ~exists().where(earlier.patient_id == word.patient_id, earlier.term >= longest,
+            first = ~exists().where(earlier.patient_id == word.patient_id, earlier.term >= leading,
                                     earlier.term < word.term)
             # The word's start compared whole, not as a range: a range would let PostgreSQL, whose statistics
             # rarely see how many words a long prefix starts, fetch and sort them all from the word index instead.
-            starts = func.substr(word.term, 1, len(longest)) == longest
+            starts = func.substr(word.term, 1, len(leading)) == leading
             query = select(Patient).join(word, word.patient_id == Patient.id).where(
-                word.clinic_id == clinic_id, word.head == longest[:F.HEAD], starts, first)
-        others = dated + [_has_word(clinic_id, term, correlated=True) for term in terms if term != longest]
+                word.clinic_id == clinic_id, word.head == leading[:F.HEAD], starts, first)
+        others = dated + [_has_word(clinic_id, term, correlated=True) for term in terms if term != leading]
         order = [c.desc() if descending else c.asc() for c in walked]
         query = query.where(*_scope(clinic_id, statuses, "words" if steer != "none" else "none"),
                             *others).order_by(*order)
@@ -189,10 +192,10 @@ def _has_word(clinic_id: int, term: str, *, correlated: bool = False):
     return Patient.id.in_(select(PatientSearchTerm.patient_id).where(*_word_range(clinic_id, term)))
 
 
-def _words_match_many(db: Session, clinic_id: int, term: str) -> bool:
-    """Whether more than DENSE_MATCHES search words of the clinic start with ``term`` (index only)."""
+def _words_matching(db: Session, clinic_id: int, term: str) -> int:
+    """How many search words of the clinic start with ``term``, counted up to DENSE_MATCHES + 1 (index only)."""
     words = select(PatientSearchTerm.patient_id).where(*_word_range(clinic_id, term)).limit(DENSE_MATCHES + 1)
-    return (db.scalar(select(func.count()).select_from(words.subquery())) or 0) > DENSE_MATCHES
+    return db.scalar(select(func.count()).select_from(words.subquery())) or 0
 
 
 def find_by_record_number(db: Session, record_number: str, clinic_name: str | None = None) -> list[Patient]:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from flask import url_for
 from sqlalchemy import Select, bindparam, event, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from clinic import audit, localtime
 from clinic.domain import carryover, planning
@@ -414,12 +414,15 @@ def review_reasons(db: Session, plan: Plan, revision: PlanRevision, patient: Pat
     """Why the approved revision must be reviewed before it prints again (CS-06, CS-11); empty: it need not."""
     screening = db.execute(select(Screening.valid_until, Screening.screened_at)
                            .where(Screening.id == revision.screening_id)).first() if revision.screening_id else None
-    return _review_reasons(db, revision, patient, screening, library=library, today=today)
+    return _review_reasons(revision, patient, screening, lambda: reviewed_against(db, revision), library=library,
+                           today=today)
 
 
-def _review_reasons(db: Session, revision: PlanRevision, patient: Patient, screening: Any, *, library: Library,
-                    today: dt.date) -> list[str]:
-    """``review_reasons`` given the revision's screening's ``valid_until`` and ``screened_at`` (None: none)."""
+def _review_reasons(revision: PlanRevision, patient: Patient, screening: Any,
+                    reviewed: Callable[[], Collection[tuple[int, str]]], *, library: Library, today: dt.date
+                    ) -> list[str]:
+    """``review_reasons`` given the revision's screening's ``valid_until`` and ``screened_at`` (None: none) and
+    how to read its "still correct" marks (read only when they can count)."""
     protocol = library.protocols.get(revision.protocol_id)
     body = revision.canonical.get("plan", {}) if isinstance(revision.canonical, Mapping) else {}
     # A "still correct" mark counts only against a protocol that changed since the approval: read it only then.
@@ -434,7 +437,7 @@ def _review_reasons(db: Session, revision: PlanRevision, patient: Patient, scree
         current_protocol_version=protocol.version if protocol else None,
         current_content_hash=protocol.content_hash if protocol else None,
         protocol_title=library.title_of(revision.protocol_id),
-        reviewed_against=reviewed_against(db, revision) if changed else (),
+        reviewed_against=reviewed() if changed else (),
     ) + safety_problems(revision.canonical)
 
 
@@ -508,7 +511,8 @@ def plan_state(db: Session, plan: Plan, patient: Patient, *, library: Library, t
         return PlanState(PlanStatus.DRAFT.value, None, (), True)
     revision = found[0]
     screening = found if found.screened_at is not None else None
-    reasons = tuple(_review_reasons(db, revision, patient, screening, library=library, today=today))
+    reasons = tuple(_review_reasons(revision, patient, screening, lambda: reviewed_against(db, revision),
+                                    library=library, today=today))
     # A draft made again from a new screening is unapproved even when its content came out the same.
     unapproved = planning.plan_digest(plan.draft) != revision.digest or plan.screening_id != revision.screening_id
     status = PlanStatus.NEEDS_REVIEW.value if reasons else (
@@ -802,15 +806,23 @@ def plans_needing_review(db: Session, clinic_id: int, *, library: Library, today
               .group_by(PlanRevision.plan_id).subquery())
     rows = db.execute(
         select(Plan, Patient, PlanRevision)
+        .options(defer(Plan.draft), defer(Plan.carried_over))  # the plan's own JSON is not needed: half the cost
         .join(Patient, Patient.id == Plan.patient_id)
         .join(latest, latest.c.plan_id == Plan.id)
         .join(PlanRevision, (PlanRevision.plan_id == Plan.id) & (PlanRevision.number == latest.c.number))
         .where(Patient.clinic_id == clinic_id, Patient.status != "restricted")
         .order_by(Patient.sort_name, Plan.id)
     ).all()
+    # Their screenings in one query, not one a plan ("still correct" marks are read only where a protocol changed).
+    screening_ids = {revision.screening_id for _plan, _patient, revision in rows if revision.screening_id}
+    screenings = {row.id: row for row in db.execute(
+        select(Screening.id, Screening.valid_until, Screening.screened_at).where(Screening.id.in_(screening_ids)))
+    } if screening_ids else {}
     out = []
     for plan, patient, revision in rows:
-        reasons = tuple(review_reasons(db, plan, revision, patient, library=library, today=today))
+        reasons = tuple(_review_reasons(revision, patient, screenings.get(revision.screening_id),
+                                        lambda revision=revision: reviewed_against(db, revision), library=library,
+                                        today=today))
         if reasons:
             out.append((plan, patient, revision, reasons))
     return out

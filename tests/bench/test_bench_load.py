@@ -293,6 +293,12 @@ def test_bench_load_twenty_therapists_on_gunicorn(tmp_path, mode):
     requests = sum(len(v) for v in timings.values())
     print(f"load[{kind}] cores={cores} users={USERS} requests={requests} in {wall:.1f} s "
           f"({requests / wall:.0f}/s) errors={len(errors)} database_is_locked={locked}")
+    if not THINK_SECONDS[mode][1]:
+        # Little's law: with no pause, USERS requests are always in the system, so the mean response is USERS over
+        # the throughput, whatever the server does; the page target needs the throughput below.
+        mean, needed = USERS / requests * wall * 1000, USERS / (PAGE_TARGET_MS[mode] / 2000)
+        print(f"load[{kind}] with no pause the mean response is users / throughput = {mean:.0f} ms; a mean near "
+              f"half the page target needs {needed:.0f} requests/s on {cores} cores")
     for line in errors[:10]:
         print(f"load[{kind}] error: {line}")
     assert errors == [] and locked == 0

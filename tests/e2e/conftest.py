@@ -23,7 +23,9 @@ def live_server(app):
     with app.app_context():
         db.engine.dispose()  # connections must not be shared with the server thread
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # Polling for shutdown every 50 ms, not serve_forever's 500: each browser test's teardown waited up to half
+    # a second for the loop to notice (about 0.45 s a test).
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()

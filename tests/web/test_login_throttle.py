@@ -207,28 +207,13 @@ def test_rel02_a_login_holds_no_sqlite_write_lock_while_its_password_hash_is_che
     """Twenty therapists logging in at once each held SQLite's write lock through their password hash, so the
     last waited past the busy timeout and got an error page (the 20-therapist load bench, "database is locked").
     The hash is now checked in a read transaction; the failure or the login session is written after it."""
-    import sqlite3
-
     from clinic.auth import operations as auth_ops
-    from clinic.transactions import sqlite_path
+    from tests.helpers.sqlite_lock import trying_the_lock_first
 
     _, email = make_user("therapist")
-    real_matches = auth_ops.matches
-    others_could_write = []
-
-    def matches_while_another_writer_tries(*args, **kwargs):
-        other = sqlite3.connect(sqlite_path(app.config["DATABASE_URL"]), timeout=0, isolation_level=None)
-        try:
-            other.execute("BEGIN IMMEDIATE")  # fails at once ("database is locked") if the login held the lock
-            other.execute("ROLLBACK")
-            others_could_write.append(True)
-        except sqlite3.OperationalError:
-            others_could_write.append(False)
-        finally:
-            other.close()
-        return real_matches(*args, **kwargs)
-
-    monkeypatch.setattr(auth_ops, "matches", matches_while_another_writer_tries)
+    others_could_write: list[bool] = []
+    monkeypatch.setattr(auth_ops, "matches", trying_the_lock_first(auth_ops.matches, app.config["DATABASE_URL"],
+                                                                   others_could_write))
     client = app.test_client()
     token = csrf_from(client.get("/login").data)
     response = client.post("/login", data={"email": email, "password": PASSWORD if right else "not-the-password",

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select, text
 
 from clinic.extensions import db
-from clinic.models import AuditEvent, Patient, PatientChange, PatientSearchTerm
+from clinic.models import AuditEvent, Patient, PatientChange, PatientSearchHead, PatientSearchTerm
 from clinic.patients import fields as F
 from clinic.patients import operations as ops
 from clinic.patients.forms import RECORD_NUMBER_RE
@@ -208,6 +208,7 @@ def test_priv02_erasure_leaves_no_byte_of_the_patient_in_the_database_its_wal_or
         assert db.session.get(Patient, pid) is None
         assert db.session.scalars(select(PatientChange).where(PatientChange.patient_id == pid)).all() == []
         assert db.session.scalars(select(PatientSearchTerm).where(PatientSearchTerm.patient_id == pid)).all() == []
+        assert db.session.scalars(select(PatientSearchHead).where(PatientSearchHead.patient_id == pid)).all() == []
         assert db.session.get(Patient, keep) is not None
         stub = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "patient_erase")).one()
         assert stub.patient_ref == pid and stub.outcome == "ok" and stub.actor == admin.email

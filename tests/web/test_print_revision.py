@@ -64,30 +64,15 @@ def test_the_download_and_the_command_refuse_and_allow_the_same_revisions_for_th
 
 @pytest.mark.sqlite_only
 def test_an_approval_holds_no_sqlite_write_lock_while_its_handout_renders(app, therapist, make_patient, monkeypatch):
-    import sqlite3
-
     from clinic.handouts import printing
-    from clinic.transactions import sqlite_path
     from tests.helpers.plans import make_plan
+    from tests.helpers.sqlite_lock import trying_the_lock_first
 
     pid = make_patient()
     plan_id = make_plan(therapist, app, pid, "fracture")
-    real_render = printing.render
-    others_could_write = []
-
-    def render_while_another_writer_tries(*args, **kwargs):
-        other = sqlite3.connect(sqlite_path(app.config["DATABASE_URL"]), timeout=0, isolation_level=None)
-        try:
-            other.execute("BEGIN IMMEDIATE")  # fails at once ("database is locked") if the approval held the lock
-            other.execute("ROLLBACK")
-            others_could_write.append(True)
-        except sqlite3.OperationalError:
-            others_could_write.append(False)
-        finally:
-            other.close()
-        return real_render(*args, **kwargs)
-
-    monkeypatch.setattr(printing, "render", render_while_another_writer_tries)
+    others_could_write: list[bool] = []
+    monkeypatch.setattr(printing, "render", trying_the_lock_first(printing.render, app.config["DATABASE_URL"],
+                                                                  others_could_write))
     assert approve(therapist, app, pid, plan_id).status_code == 302
     assert others_could_write == [True]
     with app.app_context():  # and the approval is whole: its revision with its stored handout (REL-05)

@@ -70,6 +70,27 @@ def test_a_renamed_patient_is_found_by_the_new_name_on_every_road_and_never_by_t
                 assert found and pid not in found, query  # the other Smithers still, not this one
 
 
+def test_the_word_with_fewer_matches_leads_so_a_common_word_beside_a_rare_one_is_not_walked(app, clinic_id,
+                                                                                             monkeypatch):
+    """"Smith Bo": the few Bos are read and sorted, each checked for a Smith word; not every Smith walked in list
+    order and checked for Bo, as when the longer word led (the same patients either way)."""
+    monkeypatch.setattr(search, "DENSE_MATCHES", 20)  # "smith" starts more than 20 words here, "bo" fewer
+    seen = []
+    listen = lambda *args: seen.append((args[2], args[3]))  # noqa: E731 - (statement, parameters)
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", listen)
+        try:
+            found = {p.id for p in search.search_patients(db.session, clinic_id, "smith bo", per_page=100).patients}
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listen)
+        bos = {p.id for p in search.search_patients(db.session, clinic_id, "bo", per_page=100).patients}
+    assert found and found == bos  # every Bo here is a Smíth
+    listing = [(sql, params) for sql, params in seen if sql.lstrip().startswith("SELECT patients.")]
+    values = [list(params.values()) if isinstance(params, dict) else list(params) for _, params in listing]
+    assert listing and all("smi" not in bound for bound in values), listing  # no walk under Smith's first letters
+    assert all("bo" in bound for bound in values), listing  # the word range read is Bo's
+
+
 @pytest.mark.sqlite_only
 @pytest.mark.parametrize("query", ["s", "smi"])
 def test_a_short_common_prefix_reads_its_page_from_the_head_index_in_list_order(app, clinic_id, monkeypatch, query):

@@ -67,6 +67,43 @@ def test_wf04_plans_to_review_and_screenings_about_to_expire_are_listed_by_name(
     assert "FRESH" not in expiring  # valid for two months: not about to expire
 
 
+def test_eng04_plans_to_review_cost_the_same_few_queries_however_many_plans_the_clinic_has(
+        app, la_therapist, make_patient, clock):
+    """Each approved plan's screening and reviews are read for the whole list at once, not two queries a plan (the
+    dashboard of a clinic with years of plans would otherwise grow by two queries for every plan ever approved)."""
+    from sqlalchemy import event
+
+    def plan_to_review(n: int) -> None:
+        pid = make_patient(family_name=f"Held{n}")
+        approved_plan(la_therapist, app, pid)
+        clock.advance(minutes=1)
+        with app.app_context():  # the history changed after the approval: the plan needs review
+            patient = db.session.get(Patient, pid)
+            patient_ops.update_patient(db.session, patient, {"history_facts.diabetes": "yes"},
+                                       expected_version=patient.version, user=None, now=clock())
+            db.session.commit()
+
+    def queries_of_today(listed: int) -> int:
+        seen = []
+        with app.app_context():
+            engine = db.engine
+        listen = lambda *args: seen.append(args[2])  # noqa: E731 - the statement
+        event.listen(engine, "before_cursor_execute", listen)
+        try:
+            page = la_therapist.get("/").get_data(as_text=True)
+        finally:
+            event.remove(engine, "before_cursor_execute", listen)
+        assert f"Plans to review ({listed})" in page
+        return len(seen)
+
+    for n in range(2):
+        plan_to_review(n)
+    two = queries_of_today(2)
+    for n in range(2, 5):
+        plan_to_review(n)
+    assert queries_of_today(5) == two
+
+
 def test_wf04_reception_sees_no_clinical_list_on_today(app, make_user, login, make_patient):
     therapist = login(make_user("therapist")[1])
     pid = make_patient(family_name="Ellis", given_names="Margaret")
