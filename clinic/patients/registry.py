@@ -1,8 +1,9 @@
 """Extension points for features (screenings, plans, sessions, handouts).
 
-* ``timeline_source``: a function ``(session, patient) -> iterable of TimelineEntry`` whose entries appear on the
-  patient's timeline; register it at import time of the feature's ``operations`` module (the blueprint import in
-  ``create_app`` imports it).
+* ``timeline_source``: a function ``(session, patient, window) -> iterable of TimelineEntry`` whose entries appear on
+  the patient's timeline; register it at import time of the feature's ``operations`` module (the blueprint import in
+  ``create_app`` imports it). It reads at most the window's newest rows of each kind, columns rather than whole rows
+  where that is enough, with queries built once (``newest_first``), and names people from ``window.people``.
 * What an import ``check`` of a patient table is given (``ImportContext``) and the helpers to build one
   (``text_caps``, ``all_of``); every text, date and JSON value is already checked by type before it runs. The
   tables themselves are listed in clinic/patients/tables.py.
@@ -111,7 +112,6 @@ def newest_first(query: Select, at: Any, *, before: bool) -> Select:
     if before:
         query = query.where(at < bindparam("before"))
     return query.order_by(at.desc()).limit(bindparam("limit"))
-
 
 
 TimelineSource = Callable[[Session, object, Window], Iterable[TimelineEntry]]

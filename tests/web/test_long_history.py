@@ -24,19 +24,29 @@ def therapist(make_user, login):
     return login(make_user("therapist")[1])
 
 
-def _measure(app, browser, url: str) -> tuple[str, int]:
-    """(page text, how many SQL statements it took)."""
-    statements = []
+def _statements(app, browser, url: str) -> tuple[str, list[str]]:
+    """(page text, the SQL statements it took, without BEGIN/COMMIT)."""
+    statements: list[str] = []
     with app.app_context():
         engine = db.engine
-    listener = lambda *_a, **_k: statements.append(1)  # noqa: E731
+
+    def listener(_conn, _cursor, statement, *_args):
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")):
+            statements.append(statement)
+
     event.listen(engine, "before_cursor_execute", listener)
     try:
         response = browser.get(url)
     finally:
         event.remove(engine, "before_cursor_execute", listener)
     assert response.status_code == 200, url
-    return response.get_data(as_text=True), len(statements)
+    return response.get_data(as_text=True), statements
+
+
+def _measure(app, browser, url: str) -> tuple[str, int]:
+    """(page text, how many SQL statements it took, transaction control aside)."""
+    text, statements = _statements(app, browser, url)
+    return text, len(statements)
 
 
 def test_eng04_pages_of_a_patient_with_a_long_history_show_a_bounded_number_of_rows(
@@ -77,25 +87,6 @@ def test_eng04_pages_of_a_patient_with_a_long_history_show_a_bounded_number_of_r
 # page's own reads, one per kind of row whatever the count, and the audit row of the view. A figure: a read per
 # session, measure, revision, print, screening, override or clearance fails it long before the history is long.
 PATIENT_PAGE_STATEMENTS = 24
-
-
-def _statements(app, browser, url: str) -> tuple[str, list[str]]:
-    """(page text, the SQL statements it took, without BEGIN/COMMIT)."""
-    statements: list[str] = []
-    with app.app_context():
-        engine = db.engine
-
-    def listener(_conn, _cursor, statement, *_args):
-        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")):
-            statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        response = browser.get(url)
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    assert response.status_code == 200, url
-    return response.get_data(as_text=True), statements
 
 
 def _screen_often(app, pid: int, first: dt.datetime, count: int) -> None:
