@@ -424,10 +424,9 @@ def _review_reasons(revision: PlanRevision, patient: Patient, screening: Any,
     """``review_reasons`` given the revision's screening's ``valid_until`` and ``screened_at`` (None: none) and
     how to read its "still correct" marks (read only when they can count)."""
     protocol = library.protocols.get(revision.protocol_id)
-    body = revision.canonical.get("plan", {}) if isinstance(revision.canonical, Mapping) else {}
     # A "still correct" mark counts only against a protocol that changed since the approval: read it only then.
-    changed = protocol is not None and (body.get("protocol_version"), body.get("content_hash")) != (
-        protocol.version, protocol.content_hash)
+    changed = protocol is not None and planning.protocol_changed(
+        revision.canonical, current_protocol_version=protocol.version, current_content_hash=protocol.content_hash)
     return planning.needs_review(
         revision.canonical,
         screening_valid_until=screening.valid_until if screening is not None else None,

@@ -46,8 +46,8 @@ def current_review(db: Session, revision: PlanRevision, *, library: Library) -> 
     protocol = library.protocols.get(revision.protocol_id)
     if protocol is None:
         return None
-    body = revision.canonical.get("plan", {})
-    if (body.get("protocol_version"), body.get("content_hash")) == (protocol.version, protocol.content_hash):
+    if not planning.protocol_changed(revision.canonical, current_protocol_version=protocol.version,
+                                     current_content_hash=protocol.content_hash):
         return None  # a mark is made only against a protocol that differs from the revision's: none can count
     rows = [r for r in reviews_of(db, revision)
             if (r.protocol_version, r.content_hash) == (protocol.version, protocol.content_hash)]
