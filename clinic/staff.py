@@ -30,7 +30,7 @@ def names_by_id(db: Session, user_ids: Iterable[int | None]) -> dict[int | None,
 
 def names_by_email(db: Session, clinic_id: int) -> dict[str, str]:
     """Full names of a clinic's staff by login e-mail (one query for a whole timeline)."""
-    return {u.email: u.full_name for u in db.scalars(select(User).where(User.clinic_id == clinic_id))}
+    return clinic_staff(db, clinic_id).by_email
 
 
 @dataclass(frozen=True)
