@@ -108,18 +108,14 @@ def search_patients(
     counts = {term: _words_matching(db, clinic_id, term) for term in dict.fromkeys(terms)}
     leading = min(counts, key=lambda term: (counts[term], -len(term))) if terms else ""
     many = listing or (bool(terms) and counts[leading] > DENSE_MATCHES)
-    if db.get_bind().dialect.name != "sqlite":
-        steer = "none"
-    elif many and sort.lstrip("-") == "name":
-        steer = "walk"  # walk the name index, probing each entry's words
-    else:
-        steer = "words" if terms else ("date" if dates else "walk")
+    # Which index SQLite is left (see _scope): the words' or the birth dates' when given; the list alone is walked.
+    sqlite = db.get_bind().dialect.name == "sqlite"
+    steer = ("words" if terms else "date" if dates else "walk") if sqlite else "none"
     scope = _scope(clinic_id, statuses, steer)
     total: int | None = None
     if listing or not many:
         # Count at most COUNT_CAP + 1: "more than 500" is all a person needs, and it stays cheap at 100,000.
-        counting = _scope(clinic_id, statuses, "none" if steer == "none" else ("walk" if listing else steer))
-        matching = select(Patient.id).where(*counting, *filters)
+        matching = select(Patient.id).where(*scope, *filters)
         total = db.scalar(select(func.count()).select_from(matching.limit(COUNT_CAP + 1).subquery())) or 0
         if total <= COUNT_CAP:
             page = min(page, max(1, math.ceil(total / per_page)))
@@ -130,8 +126,7 @@ def search_patients(
             *_word_range(clinic_id, leading)).distinct().subquery()
         order = [c.desc() if descending else c.asc() for c in (words.c.sort_name, words.c.patient_id)]
         others = dated + [_has_word(clinic_id, term) for term in terms if term != leading]
-        query = select(Patient).join(words, words.c.patient_id == Patient.id).where(
-            *_scope(clinic_id, statuses, "words" if steer != "none" else "none"), *others).order_by(*order)
+        query = select(Patient).join(words, words.c.patient_id == Patient.id).where(*scope, *others).order_by(*order)
     elif terms and many and by_name:
         # Many matches, by name: the leading word's matches come from an index already in list order, so nothing is
         # sorted and no run of non-matching patients is fetched. A word of up to three letters is a head: its
@@ -153,8 +148,7 @@ def search_patients(
                 word.clinic_id == clinic_id, word.head == leading[:F.HEAD], starts, first)
         others = dated + [_has_word(clinic_id, term, correlated=True) for term in terms if term != leading]
         order = [c.desc() if descending else c.asc() for c in walked]
-        query = query.where(*_scope(clinic_id, statuses, "words" if steer != "none" else "none"),
-                            *others).order_by(*order)
+        query = query.where(*scope, *others).order_by(*order)
     else:
         if many and terms:
             # Many matches in another order: walk the list in that order and probe each patient's words (a
