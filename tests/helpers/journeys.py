@@ -19,11 +19,12 @@ TITLES = {
 def fill_facts(page, facts: dict[str, str]) -> None:
     """Type or tick each case fact: text and date fields are inputs, the others radio groups."""
     for name, value in facts.items():
-        box = page.locator(f"input#fact_{name}")
-        if box.count():
-            box.fill(value)
+        field = page.locator(f"#fact_{name}")
+        field.wait_for(state="attached")  # the screening page may still be loading after the click
+        if field.evaluate("node => node.tagName") == "INPUT":
+            field.fill(value)
         else:
-            page.locator(f"#fact_{name} input[value='{value}']").check()
+            field.locator(f"input[value='{value}']").check()
 
 
 def answer_every_question_no(page) -> None:
@@ -37,7 +38,8 @@ def answer_every_question_no(page) -> None:
 def open_screening(page, base: str, pid: int, condition: str) -> None:
     page.goto(f"{base}/patients/{pid}")
     page.get_by_role("link", name="Screen", exact=True).click()
-    page.get_by_role("link", name=TITLES[condition]).click()
+    with page.expect_navigation():
+        page.get_by_role("link", name=TITLES[condition]).click()
 
 
 def submit_screening(page) -> None:
