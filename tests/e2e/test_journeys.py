@@ -184,7 +184,8 @@ def test_reception_edits_contact_details_but_not_clinical_pages(live_server, pag
     for clinical in ("#medications", "#history_notes", "#fact_blood_thinners-0"):
         assert page.locator(clinical).count() == 0, clinical  # contact details only
     page.fill("#phone", "+47 555 0404")
-    page.click("text=Save changes")
+    with page.expect_navigation():
+        page.click("text=Save changes")
     main = page.inner_text("main")
     assert "Saved." in main and "+47 555 0404" in main
     assert page.get_by_role("link", name="Screen", exact=True).count() == 0

@@ -36,16 +36,19 @@ def test_therapist_registers_finds_and_edits_a_patient(live_server, page, make_u
     assert "Blood thinners" in banner.inner_text() and "Left" in banner.inner_text()
     assert re.fullmatch(r".*/patients/\d+", page.url)
 
-    page.click("nav >> text=Today")
+    with page.expect_navigation():
+        page.click("nav >> text=Today")
     page.fill("#dash-q", "zoe angstrom")
-    page.click(".card >> text=Search")
+    with page.expect_navigation():
+        page.click(".card >> text=Search")
     assert page.url.endswith("/patients/")  # the name never lands in the URL
     assert "1 patient matching" in page.inner_text("main")
     page.click("table.patients >> text=ÅNGSTRÖM")
 
     page.click("text=Edit")
     page.fill("#phone", "+47 555 0202")
-    page.click("text=Save changes")
+    with page.expect_navigation():
+        page.click("text=Save changes")
     assert "Saved." in page.inner_text("main")
     assert "+47 555 0202" in page.inner_text("main")
     page.click("text=Change history")
