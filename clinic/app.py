@@ -71,8 +71,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(letters_bp)
     app.register_blueprint(settings_bp)
 
-    from clinic import cli, errors, templating
+    from clinic import cli, errors, templating, widget_params
 
+    widget_params.install()
     errors.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
