@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 from wtforms.widgets import core
 
 wtforms_html_params = core.html_params  # WTForms' own, kept to compare against
+_QUOTE, _QUOTE_ENTITY = Markup('"'), Markup("&quot;")  # a Markup value passed in may hold a bare quote
 
 
 def html_params(**kwargs) -> Markup:
@@ -27,7 +28,7 @@ def html_params(**kwargs) -> Markup:
         if value is True:
             params.append(escape(key))
         elif value is not False:
-            params.append(f'{escape(key)}="{escape(value).replace(Markup(chr(34)), Markup("&quot;"))}"')
+            params.append(f'{escape(key)}="{escape(value).replace(_QUOTE, _QUOTE_ENTITY)}"')
     return Markup(" ".join(params))  # noqa: S704 - every key and value above went through escape()
 
 
