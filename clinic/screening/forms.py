@@ -220,6 +220,14 @@ def _fact_field(fact: CaseFact):
                       validate_choice=True)
 
 
+# Built form classes, reused while the rules, protocol and record answers are the same: building one (about 60
+# fields, each with its choices) was 3 ms of every screening page and post. A form class holds no request's data
+# (WTForms binds a new form to each request), so it is shared like any module-level form. The rules are keyed
+# by identity and kept in the entry, so a reloaded rule set never meets a class built from another.
+_FORM_CLASSES: dict[tuple, tuple[RuleSet, type[ScreeningFormBase]]] = {}
+_FORM_CLASSES_MAX = 128
+
+
 def screening_form_class(
     rules: RuleSet,
     condition: str | None,
@@ -229,6 +237,19 @@ def screening_form_class(
     """The form for screening for ``condition`` (None: general): the protocol's case facts, then the
     questions of each group. ``record`` is the patient's history facts; a yes/no there pre-fills the
     question that reads it."""
+    key = (id(rules), condition, case_facts, tuple(sorted(record.items())))
+    found = _FORM_CLASSES.get(key)
+    if found is not None and found[0] is rules:
+        return found[1]
+    form_class = _build_form_class(rules, condition, case_facts, record)
+    if len(_FORM_CLASSES) >= _FORM_CLASSES_MAX:
+        _FORM_CLASSES.clear()
+    _FORM_CLASSES[key] = (rules, form_class)
+    return form_class
+
+
+def _build_form_class(rules: RuleSet, condition: str | None, case_facts: tuple[CaseFact, ...],
+                      record: dict[str, str]) -> type[ScreeningFormBase]:
     waits_for = {
         fact for rule in rules.rules if rule.gate is not None and rule.applies_to(condition)
         for fact in rule.gate.waits_for
