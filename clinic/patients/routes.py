@@ -43,6 +43,7 @@ from clinic.patients.search import SORTS, search_patients
 from clinic.security import roles_required
 from clinic.settings import operations as settings_ops
 from clinic.templating import request_staff
+from clinic.transactions import reads_first
 
 bp = Blueprint("patients", __name__, url_prefix="/patients")
 
@@ -122,6 +123,7 @@ def index():
 
 
 @bp.post("/search")
+@reads_first  # on SQLite it takes the write lock only to store a changed search: other writers never wait for a search
 def search():
     """Remember the search on the login session and show the list (no name ever lands in the URL, and none
     in the cookie: SEC-26)."""

@@ -216,6 +216,25 @@ def test_search_text_never_appears_in_a_url(app, therapist, registry):
         assert "zo" not in href.lower() and "1984" not in href
 
 
+@pytest.mark.sqlite_only
+def test_rel02_a_search_holds_no_sqlite_write_lock_while_it_reads_and_is_still_remembered(app, therapist, registry,
+                                                                                         monkeypatch):
+    """Every therapist searches every few clicks: a search that began IMMEDIATE held SQLite's write lock from its
+    first read to its commit, so other workers' writes (audit rows of every patient view) waited for it. It reads
+    first now and takes the lock only to store a changed search."""
+    from clinic.models import LoginSession
+    from tests.helpers.sqlite_lock import trying_the_lock_first
+
+    others_could_write: list[bool] = []
+    monkeypatch.setattr(ops, "patient_by_record_number", trying_the_lock_first(
+        ops.patient_by_record_number, app.config["DATABASE_URL"], others_could_write))
+    for q in ("Zoë", "Zoë", "Ångström"):  # a new search, the same again, another
+        assert therapist.post("/patients/search", data={"q": q}).status_code == 302
+        with app.app_context():
+            assert db.session.scalars(select(LoginSession.search)).one() == {"q": q, "archived": False}
+    assert others_could_write == [True, True, True]
+
+
 # ------------------------------------------------------------------------------------------- edit
 
 
