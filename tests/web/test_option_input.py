@@ -36,3 +36,21 @@ def test_option_input_writes_the_tag_wtforms_writes(app, sent, with_errors):
         assert ours == wtforms
     assert any("checked" in ours for ours, _ in tags) is bool(sent)
     assert any('aria-invalid="true"' in ours for ours, _ in tags) is with_errors
+
+
+@pytest.mark.parametrize("sent", [[], [("answer", "no"), ("maybe", "a&b"), ("regions", "palm"), ("regions", "wrist")],
+                                  [("maybe", "zzz"), ("regions", "x")]])
+def test_options_of_gives_the_options_wtforms_gives(app, sent):
+    """The screening templates loop over ``options_of(group)`` (no field built per option): each option has the
+    id, name, value, tick, label, required flag and tag that WTForms' own option field has."""
+    form = _Options(MultiDict(sent))
+    form.validate()
+    option_input, options_of = app.jinja_env.globals["option_input"], app.jinja_env.globals["options_of"]
+
+    def seen(option, group):
+        return (option.id, option.name, option.data, option._value(), option.checked, option.label.text,
+                str(option.label), bool(getattr(option.flags, "required", False)), str(option_input(option, group)))
+
+    for group in (form.answer, form.maybe, form.regions):
+        assert [seen(o, group) for o in options_of(group)] == [seen(o, group) for o in group]
+    assert options_of(form.answer)[0].flags.required  # InputRequired flags every option of its group
