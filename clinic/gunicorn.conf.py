@@ -14,6 +14,12 @@ workers = int(os.environ.get("CLINIC_WORKERS", "2"))
 # and the worker's other threads serve pages meanwhile (PERFORMANCE 6). Renders run in separate, lower-priority
 # processes (RENDER_PROCESSES per worker, started below): WeasyPrint is single-threaded and holds the GIL.
 worker_class = "gthread"
+# Why 4 threads and not more (measured 2026-11-30 with the load bench, SQLite, side by side, 2 shared cores): a thread
+# waiting for a render blocks nothing but itself, yet when a worker's 4 threads all wait for renders its pages queue
+# behind them. With 8 threads flat-out pages' p50 about halved (protocol page 120-150 -> 30-40 ms) but renders
+# waited twice as long (approval p50 2.2-3.3 -> 4.2-4.8 s, p95 up to 10.8 s) at the same throughput (37-44
+# requests/s): at saturation the CPU goes to pages or to renders, so more threads only move the wait from one to
+# the other, and the render target (2 s) is the one the paced run must meet. Paced, 4 and 8 measured the same.
 threads = int(os.environ.get("CLINIC_THREADS", "4"))
 RENDER_PROCESSES = int(os.environ.get("CLINIC_RENDER_PROCESSES", "1"))
 # A handout renders in a few seconds at most; a stuck worker is restarted after this.

@@ -120,6 +120,10 @@ def _render_any(ctx: HandoutContext | TherapistSummaryContext) -> bytes:
 # A served app renders in separate processes (clinic/gunicorn.conf.py starts them in each worker): a
 # request that needs a PDF waits for it on its own thread while the worker's other threads serve pages.
 # Lower CPU priority than the web workers: a page never waits for a core behind a render (PERFORMANCE 6).
+# Not lower still: nice 19 against 5 (load bench, 2 cores, side by side) changed neither the flat-out throughput
+# (40-41 against 36-37 requests/s, within the machine's noise) nor the paced pages, and made flat-out renders wait
+# longer (large print p95 4.3-6.4 against 3.8-6.0 s); on a machine busy with other work (a backup, a database)
+# a nice-19 render could wait many seconds for a core while a therapist waits for the approval.
 RENDER_NICENESS = 5
 _pool: ProcessPoolExecutor | None = None
 _pool_size = 0
