@@ -71,10 +71,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(letters_bp)
     app.register_blueprint(settings_bp)
 
-    from clinic import cli, errors, templating
+    from clinic import cli, errors, static_files, templating
 
     errors.init_app(app)
     templating.init_app(app)
+    static_files.init_app(app)
     cli.init_app(app)
     return app
 
