@@ -17,7 +17,7 @@ from pathlib import Path
 import jinja2
 import jinja2.bccache
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import DBAPIError
 
 from clinic.app import create_app
@@ -111,6 +111,7 @@ UNION ALL SELECT 'constraint', conrelid::regclass::text, conname, pg_get_constra
           FROM pg_constraint WHERE connamespace = 'public'::regnamespace
 """
 _pg_made_by_create_all: dict[str, frozenset] = {}
+_reset_engines: dict[str, Engine] = {}
 
 
 # Every sequence of the schema back to 1, as TRUNCATE ... RESTART IDENTITY would.
@@ -140,21 +141,22 @@ def _postgres_with_empty_tables(url: str) -> None:
     made here (a fortieth of the time of dropping and making it again), else dropped and made again."""
     from clinic import models  # noqa: F401 - every table on the metadata
 
-    engine = create_engine(url)
-    try:
-        with engine.begin() as conn:
-            found = frozenset(tuple(row) for row in conn.execute(text(_SCHEMA_OF_PG)))
-            if found and found == _pg_made_by_create_all.get(url):
-                if not _empty_every_table(conn):
-                    tables = ", ".join(f'"{table.name}"' for table in _db.metadata.sorted_tables)
-                    conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-                return
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-            _db.metadata.create_all(conn)
-            _pg_made_by_create_all[url] = frozenset(tuple(row) for row in conn.execute(text(_SCHEMA_OF_PG)))
-    finally:
-        engine.dispose()
+    engine = _reset_engines.get(url)
+    if engine is None:
+        # One connection kept per worker for this, not one made for every test: connecting to PostgreSQL took
+        # about as long as emptying the tables.
+        engine = _reset_engines[url] = create_engine(url, pool_size=1, pool_pre_ping=True)
+    with engine.begin() as conn:
+        found = frozenset(tuple(row) for row in conn.execute(text(_SCHEMA_OF_PG)))
+        if found and found == _pg_made_by_create_all.get(url):
+            if not _empty_every_table(conn):
+                tables = ", ".join(f'"{table.name}"' for table in _db.metadata.sorted_tables)
+                conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            return
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+        _db.metadata.create_all(conn)
+        _pg_made_by_create_all[url] = frozenset(tuple(row) for row in conn.execute(text(_SCHEMA_OF_PG)))
 
 
 @pytest.fixture(scope="session")
@@ -293,24 +295,53 @@ def _store_pdf(key: str, made: bytes, fetches: tuple[str, ...]) -> None:
         os.replace(part, target)
 
 
+def _pdf_key(html: str, css: str, kwargs: dict) -> str:
+    from clinic import pdf
+
+    return hashlib.sha256("\0".join((html, css, str(pdf.PDF_VARIANT), repr(sorted(kwargs.items()))))
+                          .encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _keep_for_the_second_pass(monkeypatch) -> None:
+    """tests/pdf on the first database: render every time, and keep each PDF for the PostgreSQL pass."""
+    from clinic import pdf
+
+    real = pdf.render_pdf
+
+    def render_and_keep(html: str, css: str = "", *, blocked: list[str] | None = None, **kwargs) -> bytes:
+        fetches_now: list[str] = []
+        made = real(html, css, blocked=fetches_now, **kwargs)
+        _store_pdf(_pdf_key(html, css, kwargs), made, tuple(fetches_now))
+        if blocked is not None:
+            blocked.extend(fetches_now)
+        return made
+
+    monkeypatch.setattr(pdf, "render_pdf", render_and_keep)
+
+
 @pytest.fixture(autouse=True)
 def same_pdf_once(request, monkeypatch):
     """The pages' and features' tests (tests/web, tests/e2e) render each distinct handout, letter or record once per
     worker: WeasyPrint is deterministic, so the same HTML, stylesheet and PDF variant give the same bytes, and its
     blocked fetches are replayed. Many tests approve the same fixture plan, and WeasyPrint took a large share of
     their time rendering it again. The renderer itself (time limits, fetching nothing, fonts, tags) is tested in
-    tests/pdf, which always renders, and so do the benchmarks (tests/bench) and any test marked ``real_render``.
-    Under make test the PostgreSQL pass also reuses what the SQLite pass rendered (``CLINIC_TEST_PDF_STORE``)."""
-    if request.path.parent.name not in ("web", "e2e") or request.node.get_closest_marker("real_render"):
-        yield  # tests/pdf, tests/unit and the benchmarks render every time
+    tests/pdf, which always renders on the first database, and so do the benchmarks (tests/bench) and any test
+    marked ``real_render``. Under make test the PostgreSQL pass reuses what the SQLite pass rendered from the same
+    input (``CLINIC_TEST_PDF_STORE``), tests/pdf's too: the second pass checks that the app on PostgreSQL makes the
+    same HTML (a different HTML is a different key, and renders); the renderer was tested on that input already."""
+    folder = request.path.parent.name
+    second_pdf_pass = folder == "pdf" and PG_URL is not None
+    if (folder not in ("web", "e2e") and not second_pdf_pass) or request.node.get_closest_marker("real_render"):
+        if folder == "pdf" and _PDF_STORE:
+            _keep_for_the_second_pass(monkeypatch)
+        yield  # tests/pdf (on the first database), tests/unit and the benchmarks render every time
         return
     from clinic import pdf
 
     real = pdf.render_pdf
 
     def render_once(html: str, css: str = "", *, blocked: list[str] | None = None, **kwargs) -> bytes:
-        key = hashlib.sha256("\0".join((html, css, str(pdf.PDF_VARIANT), repr(sorted(kwargs.items()))))
-                             .encode("utf-8", "surrogatepass")).hexdigest()
+        key = _pdf_key(html, css, kwargs)
         if key in _RENDERED:
             made, fetches = _RENDERED[key]
         else:
