@@ -25,11 +25,14 @@ from clinic.app import create_app
 from clinic.domain import questionnaires as _questionnaires
 from clinic.extensions import db as _db
 from tests.helpers import properties as _properties  # noqa: F401 - loads the Hypothesis profile (dev, ci or full)
+from tests.helpers import routes_once
 
 # Each app reads its questionnaires' wording at start-up, and parsing the two YAML files was a third of building
 # an app (12 of 35 ms), paid by every test that uses one. Parsing is pure (the file's bytes in, a frozen
 # Questionnaire out) and a broken file still raises every time: each distinct file is parsed once per worker.
 _questionnaires.parse_questionnaire = functools.lru_cache(maxsize=32)(_questionnaires.parse_questionnaire)
+
+routes_once.install()
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_URL = os.environ.get("CLINIC_TEST_DATABASE_URL")
