@@ -444,11 +444,10 @@ def login(app) -> Callable:
     """login(email, password=PASSWORD) -> a Browser with its own cookie jar, logged in."""
 
     def do_login(email: str, password: str = PASSWORD, client=None) -> Browser:
-        client = client or app.test_client()
-        token = csrf_from(client.get("/login").data)
-        response = client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+        browser = Browser(client or app.test_client(), email)
+        response = browser.post("/login", data={"email": email, "password": password})
         assert response.status_code == 302, response.data[:500]
-        return Browser(client, email)
+        return browser
 
     return do_login
 
