@@ -71,11 +71,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(letters_bp)
     app.register_blueprint(settings_bp)
 
-    from clinic import cli, errors, templating, widget_params
+    from clinic import cli, errors, static_files, templating, widget_params
 
     widget_params.install()
     errors.init_app(app)
     templating.init_app(app)
+    static_files.init_app(app)
     cli.init_app(app)
     return app
 

@@ -89,6 +89,8 @@ def load_login():
     """Find the login session for this request; end it when idle or too old; guard the login wall."""
     g.user = None
     g.login = None
+    if request.endpoint == "static":
+        return None  # public, and a picture loading is not the therapist being active (clinic/static_files.py)
     token = session.get("sid")
     if token:
         result = auth_ops.find_login_session(db.session, token, now(), _timeouts(), _seen_at())

@@ -17,18 +17,22 @@ from pathlib import Path
 import jinja2
 import jinja2.bccache
 import pytest
-from sqlalchemy import create_engine, text
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import DBAPIError
 
 from clinic.app import create_app
 from clinic.domain import questionnaires as _questionnaires
 from clinic.extensions import db as _db
 from tests.helpers import properties as _properties  # noqa: F401 - loads the Hypothesis profile (dev, ci or full)
+from tests.helpers import routes_once
 
 # Each app reads its questionnaires' wording at start-up, and parsing the two YAML files was a third of building
 # an app (12 of 35 ms), paid by every test that uses one. Parsing is pure (the file's bytes in, a frozen
 # Questionnaire out) and a broken file still raises every time: each distinct file is parsed once per worker.
 _questionnaires.parse_questionnaire = functools.lru_cache(maxsize=32)(_questionnaires.parse_questionnaire)
+
+routes_once.install()
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_URL = os.environ.get("CLINIC_TEST_DATABASE_URL")
@@ -111,6 +115,7 @@ UNION ALL SELECT 'constraint', conrelid::regclass::text, conname, pg_get_constra
           FROM pg_constraint WHERE connamespace = 'public'::regnamespace
 """
 _pg_made_by_create_all: dict[str, frozenset] = {}
+_reset_engines: dict[str, Engine] = {}
 
 
 # Every sequence of the schema back to 1, as TRUNCATE ... RESTART IDENTITY would.
@@ -140,21 +145,22 @@ def _postgres_with_empty_tables(url: str) -> None:
     made here (a fortieth of the time of dropping and making it again), else dropped and made again."""
     from clinic import models  # noqa: F401 - every table on the metadata
 
-    engine = create_engine(url)
-    try:
-        with engine.begin() as conn:
-            found = frozenset(tuple(row) for row in conn.execute(text(_SCHEMA_OF_PG)))
-            if found and found == _pg_made_by_create_all.get(url):
-                if not _empty_every_table(conn):
-                    tables = ", ".join(f'"{table.name}"' for table in _db.metadata.sorted_tables)
-                    conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-                return
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-            _db.metadata.create_all(conn)
-            _pg_made_by_create_all[url] = frozenset(tuple(row) for row in conn.execute(text(_SCHEMA_OF_PG)))
-    finally:
-        engine.dispose()
+    engine = _reset_engines.get(url)
+    if engine is None:
+        # One connection kept per worker for this, not one made for every test: connecting to PostgreSQL took
+        # about as long as emptying the tables.
+        engine = _reset_engines[url] = create_engine(url, pool_size=1, pool_pre_ping=True)
+    with engine.begin() as conn:
+        found = frozenset(tuple(row) for row in conn.execute(text(_SCHEMA_OF_PG)))
+        if found and found == _pg_made_by_create_all.get(url):
+            if not _empty_every_table(conn):
+                tables = ", ".join(f'"{table.name}"' for table in _db.metadata.sorted_tables)
+                conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            return
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+        _db.metadata.create_all(conn)
+        _pg_made_by_create_all[url] = frozenset(tuple(row) for row in conn.execute(text(_SCHEMA_OF_PG)))
 
 
 @pytest.fixture(scope="session")
@@ -293,24 +299,53 @@ def _store_pdf(key: str, made: bytes, fetches: tuple[str, ...]) -> None:
         os.replace(part, target)
 
 
+def _pdf_key(html: str, css: str, kwargs: dict) -> str:
+    from clinic import pdf
+
+    return hashlib.sha256("\0".join((html, css, str(pdf.PDF_VARIANT), repr(sorted(kwargs.items()))))
+                          .encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _keep_for_the_second_pass(monkeypatch) -> None:
+    """tests/pdf on the first database: render every time, and keep each PDF for the PostgreSQL pass."""
+    from clinic import pdf
+
+    real = pdf.render_pdf
+
+    def render_and_keep(html: str, css: str = "", *, blocked: list[str] | None = None, **kwargs) -> bytes:
+        fetches_now: list[str] = []
+        made = real(html, css, blocked=fetches_now, **kwargs)
+        _store_pdf(_pdf_key(html, css, kwargs), made, tuple(fetches_now))
+        if blocked is not None:
+            blocked.extend(fetches_now)
+        return made
+
+    monkeypatch.setattr(pdf, "render_pdf", render_and_keep)
+
+
 @pytest.fixture(autouse=True)
 def same_pdf_once(request, monkeypatch):
     """The pages' and features' tests (tests/web, tests/e2e) render each distinct handout, letter or record once per
     worker: WeasyPrint is deterministic, so the same HTML, stylesheet and PDF variant give the same bytes, and its
     blocked fetches are replayed. Many tests approve the same fixture plan, and WeasyPrint took a large share of
     their time rendering it again. The renderer itself (time limits, fetching nothing, fonts, tags) is tested in
-    tests/pdf, which always renders, and so do the benchmarks (tests/bench) and any test marked ``real_render``.
-    Under make test the PostgreSQL pass also reuses what the SQLite pass rendered (``CLINIC_TEST_PDF_STORE``)."""
-    if request.path.parent.name not in ("web", "e2e") or request.node.get_closest_marker("real_render"):
-        yield  # tests/pdf, tests/unit and the benchmarks render every time
+    tests/pdf, which always renders on the first database, and so do the benchmarks (tests/bench) and any test
+    marked ``real_render``. Under make test the PostgreSQL pass reuses what the SQLite pass rendered from the same
+    input (``CLINIC_TEST_PDF_STORE``), tests/pdf's too: the second pass checks that the app on PostgreSQL makes the
+    same HTML (a different HTML is a different key, and renders); the renderer was tested on that input already."""
+    folder = request.path.parent.name
+    second_pdf_pass = folder == "pdf" and PG_URL is not None
+    if (folder not in ("web", "e2e") and not second_pdf_pass) or request.node.get_closest_marker("real_render"):
+        if folder == "pdf" and _PDF_STORE:
+            _keep_for_the_second_pass(monkeypatch)
+        yield  # tests/pdf (on the first database), tests/unit and the benchmarks render every time
         return
     from clinic import pdf
 
     real = pdf.render_pdf
 
     def render_once(html: str, css: str = "", *, blocked: list[str] | None = None, **kwargs) -> bytes:
-        key = hashlib.sha256("\0".join((html, css, str(pdf.PDF_VARIANT), repr(sorted(kwargs.items()))))
-                             .encode("utf-8", "surrogatepass")).hexdigest()
+        key = _pdf_key(html, css, kwargs)
         if key in _RENDERED:
             made, fetches = _RENDERED[key]
         else:
@@ -376,28 +411,24 @@ def csrf_from(html: bytes | str) -> str:
 
 
 class Browser:
-    """A logged-in test client that sends the page's CSRF token with every form post.
+    """A logged-in test client that sends a valid CSRF token with every form post.
 
-    The token is read from a page once and reused while the session holds the same secret it was made from (as a
-    browser reuses the token of the page it shows); it is read again after a login, logout or expiry cleared it."""
+    The token is the one Flask-WTF would put in the next page the browser shows: signed from the secret in the
+    session (made there if the session has none yet, as a page would). A page used to be fetched for it before the
+    first post of every client, the dashboard mostly, the most expensive page there is; the CSRF check itself is
+    tested with real pages' tokens and with none (tests/web/test_auth.py, test_input_safety.py)."""
 
     def __init__(self, client, email: str | None = None):
         self.client = client
         self.email = email
-        self._token = ""
-        self._made_from: str | None = None
-
-    def _session_secret(self) -> str | None:
-        with self.client.session_transaction() as session:
-            return session.get("csrf_token")
 
     def token(self) -> str:
-        secret = self._session_secret()
-        if secret is None or secret != self._made_from:
-            page = self.client.get("/login" if self.email is None else "/")
-            self._token = csrf_from(page.data)
-            self._made_from = self._session_secret()
-        return self._token
+        app = self.client.application
+        # Flask-WTF's own names (flask_wtf/csrf.py generate_csrf): the session key and the signer's salt.
+        with self.client.session_transaction() as session:
+            secret = session.setdefault("csrf_token", hashlib.sha1(os.urandom(64)).hexdigest())  # noqa: S324
+        signer = URLSafeTimedSerializer(app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key, salt="wtf-csrf-token")
+        return str(signer.dumps(secret))
 
     def get(self, url, **kw):
         return self.client.get(url, **kw)
@@ -413,11 +444,10 @@ def login(app) -> Callable:
     """login(email, password=PASSWORD) -> a Browser with its own cookie jar, logged in."""
 
     def do_login(email: str, password: str = PASSWORD, client=None) -> Browser:
-        client = client or app.test_client()
-        token = csrf_from(client.get("/login").data)
-        response = client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+        browser = Browser(client or app.test_client(), email)
+        response = browser.post("/login", data={"email": email, "password": password})
         assert response.status_code == 302, response.data[:500]
-        return Browser(client, email)
+        return browser
 
     return do_login
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make test`: every test on SQLite, then every database-touching test (marker `db`) on a throwaway
-# PostgreSQL cluster created here and removed afterwards, also when tests fail. The browser's markup sweeps
-# (marker `markup`: accessibility and reflow of every page state) check what no database changes: SQLite only.
+# PostgreSQL cluster created here and removed afterwards, also when tests fail. What the browser makes of the
+# pages (marker `markup`: accessibility, reflow, the keyboard and escaping of every page state) is the same on either
+# database: SQLite only.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)

@@ -12,7 +12,8 @@ import pytest
 from tests.conftest import PASSWORD
 from tests.helpers.plans import FACTS, screen
 
-pytestmark = pytest.mark.e2e
+# What the browser does with the keys, the same on either database: run once, on SQLite (marker `markup`).
+pytestmark = [pytest.mark.e2e, pytest.mark.markup]
 
 # What the focused element is, whether it matches, and whether it shows a focus indicator.
 FOCUSED = """([selector, text]) => {

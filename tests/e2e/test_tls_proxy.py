@@ -47,8 +47,8 @@ backend clinic
     balance roundrobin
     option httpchk GET /health
     http-check expect status 200
-    server one 127.0.0.1:{one} check inter 1s
-    server two 127.0.0.1:{two} check inter 1s
+    server one 127.0.0.1:{one} check inter 100ms
+    server two 127.0.0.1:{two} check inter 100ms
 """
 
 
@@ -102,7 +102,7 @@ def behind_haproxy(app, db_url, tmp_path):
         for port in ports:
             _wait(f"http://127.0.0.1:{port}/health")
         _wait(base + "/health", ssl.create_default_context(cafile=str(cert)))
-        time.sleep(2.5)  # both servers pass haproxy's health check (every second) before the browser comes
+        time.sleep(0.5)  # both servers pass haproxy's health check (every 100 ms, twice) before the browser comes
         yield base, logs
     finally:
         for proc in procs:

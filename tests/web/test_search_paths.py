@@ -20,14 +20,18 @@ NAMES = [("Smith", "Anna"), ("Smith-García", "José"), ("Smithers", "Zoë"), ("
 
 
 @pytest.fixture
-def clinic_id(app, make_user, make_patient):
+def clinic_id(app, make_user, clock):
+    """60 patients registered as the registration page does (one transaction: what is searched is the same)."""
     user_id, _ = make_user("therapist")
-    for n in range(60):
-        family, given = NAMES[n % len(NAMES)]
-        make_patient(family_name=f"{family}{'' if n < 10 else n}", given_names=given,
-                     birth_date=dt.date(1950, 1, 1) + dt.timedelta(days=97 * n))
     with app.app_context():
-        return db.session.get(User, user_id).clinic_id
+        clinic = db.session.get(User, user_id).clinic_id
+        for n in range(60):
+            family, given = NAMES[n % len(NAMES)]
+            ops.create_patient(db.session, clinic_id=clinic, user=None, now=clock(), actor="test", values={
+                "record_number": f"P-{n + 1:06d}", "family_name": f"{family}{'' if n < 10 else n}",
+                "given_names": given, "birth_date": dt.date(1950, 1, 1) + dt.timedelta(days=97 * n)})
+        db.session.commit()
+        return clinic
 
 
 @pytest.mark.parametrize("query", ["smith", "smi", "s", "anna", "smith anna", "angstrom", "smith 1950-01-01", "zz"])
