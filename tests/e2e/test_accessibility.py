@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import AXE, axe_violations, log_in
+from tests.e2e.conftest import AXE, axe_context, axe_violations, log_in
 from tests.helpers.page_states import DEMO_PASSWORDS, load_demo, open_state, page_states
 
 # Markup sweeps: what the browser shows of each page state, the same on either database; run once, on SQLite.
@@ -95,7 +95,7 @@ def test_wf10_every_page_state_has_no_serious_axe_violation_and_ties_each_error_
     ids = load_demo(app, runner)
     pages = {"anonymous": axe_page}
     for role, (email, password) in DEMO_PASSWORDS.items():
-        pages[role] = chromium.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True).new_page()
+        pages[role] = axe_context(chromium).new_page()
         log_in(pages[role], live_server, email, password)
     found, seen = {}, 0
     try:

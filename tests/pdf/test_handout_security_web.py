@@ -35,7 +35,8 @@ from tests.helpers.payloads import FETCHES, XSS
 from tests.helpers.plans import approve, new_plan, plan_id_from, screen
 from tests.helpers.screening import screenings
 
-pytestmark = pytest.mark.pdf
+# These tests watch the renderer's fetcher itself (``asked``), so every PDF here is rendered, in both passes.
+pytestmark = [pytest.mark.pdf, pytest.mark.real_render]
 
 # ------------------------------------------------------------------------------------------------ the fields
 

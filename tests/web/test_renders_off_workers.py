@@ -16,8 +16,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from flask_migrate import stamp
 from sqlalchemy import create_engine, select
 
+from clinic.config import utc_now
 from clinic.models import PlanRevision
 from tests.conftest import TEST_SECRET, csrf_from
 from tests.helpers.ports import free_port
@@ -42,14 +44,17 @@ class Browser:
 
 
 @pytest.fixture
-def served(db_url, tmp_path):
-    """The demo clinic served by gunicorn with the deployment's settings, one worker with one render process."""
+def served(app, make_app, db_url, tmp_path):
+    """The demo clinic served by gunicorn with the deployment's settings, one worker with one render process
+    (``app``: the database with every table)."""
+    loader = make_app(NOW=utc_now)  # the demo as `clinic demo` loads it today, so its plans are in date for the server
+    with loader.app_context():
+        stamp()  # tables from create_all: recorded as migrated, so /health answers 200 (REL-17)
+    result = loader.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
     env = {**os.environ, "CLINIC_DATABASE_URL": db_url, "CLINIC_SECRET_KEY": TEST_SECRET,
            "CLINIC_INSTANCE_PATH": str(tmp_path), "CLINIC_SESSION_COOKIE_SECURE": "false",
            "CLINIC_WORKERS": "1", "CLINIC_THREADS": "4", "CLINIC_RENDER_PROCESSES": "1"}
-    clinic = str(Path(sys.executable).with_name("clinic"))
-    subprocess.run([clinic, "db", "upgrade"], env=env, check=True, capture_output=True)
-    subprocess.run([clinic, "demo"], env=env, check=True, capture_output=True)
     port = free_port()
     with open(tmp_path / "gunicorn.log", "wb") as log:
         server = subprocess.Popen([str(Path(sys.executable).with_name("gunicorn")), "-c",
