@@ -28,7 +28,8 @@ def html_params(**kwargs) -> Markup:
         if value is True:
             params.append(escape(key))
         elif value is not False:
-            params.append(f'{escape(key)}="{escape(value).replace(_QUOTE, _QUOTE_ENTITY)}"')
+            text = escape(value)  # a quote is escaped already, unless the value came in as Markup
+            params.append(f'{escape(key)}="{text.replace(_QUOTE, _QUOTE_ENTITY) if _QUOTE in text else text}"')
     return Markup(" ".join(params))  # noqa: S704 - every key and value above went through escape()
 
 
