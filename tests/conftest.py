@@ -313,14 +313,20 @@ def _keep_for_the_second_pass(monkeypatch) -> None:
     real = pdf.render_pdf
 
     def render_and_keep(html: str, css: str = "", *, blocked: list[str] | None = None, **kwargs) -> bytes:
-        fetches_now: list[str] = []
-        made = real(html, css, blocked=fetches_now, **kwargs)
-        _store_pdf(_pdf_key(html, css, kwargs), made, tuple(fetches_now))
+        made, fetches = _render_and_keep(real, _pdf_key(html, css, kwargs), html, css, kwargs)
         if blocked is not None:
-            blocked.extend(fetches_now)
+            blocked.extend(fetches)
         return made
 
     monkeypatch.setattr(pdf, "render_pdf", render_and_keep)
+
+
+def _render_and_keep(real: Callable, key: str, html: str, css: str, kwargs: dict) -> tuple[bytes, tuple[str, ...]]:
+    """Render for real, noting the fetches refused, and keep the PDF for a later pass of this run."""
+    fetches: list[str] = []
+    made = real(html, css, blocked=fetches, **kwargs)
+    _store_pdf(key, made, tuple(fetches))
+    return made, tuple(fetches)
 
 
 @pytest.fixture(autouse=True)
@@ -352,14 +358,7 @@ def same_pdf_once(request, monkeypatch):
         if key in _RENDERED:
             made, fetches = _RENDERED[key]
         else:
-            stored = _stored_pdf(key)
-            if stored is not None:
-                made, fetches = stored
-            else:
-                fetches_now: list[str] = []
-                made = real(html, css, blocked=fetches_now, **kwargs)
-                fetches = tuple(fetches_now)
-                _store_pdf(key, made, fetches)
+            made, fetches = _stored_pdf(key) or _render_and_keep(real, key, html, css, kwargs)
             if len(_RENDERED) >= _RENDERED_LIMIT:
                 _RENDERED.pop(next(iter(_RENDERED)))
             _RENDERED[key] = (made, fetches)
