@@ -42,9 +42,11 @@ control_socket_disable = True
 
 
 def post_worker_init(worker) -> None:
-    """Start this worker's render processes before it takes requests."""
+    """Before this worker takes requests: compile its page templates and start its render processes."""
     from clinic.handouts.render import start_render_pool
+    from clinic.templating import compile_page_templates
 
+    compile_page_templates(worker.wsgi)
     start_render_pool(RENDER_PROCESSES)
 
 
