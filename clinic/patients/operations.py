@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Integer, Text, delete, func, inspect, select
+from sqlalchemy import JSON, Boolean, Date, Integer, Text, delete, func, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -115,10 +115,13 @@ def _index_terms(db: Session, patient: Patient) -> None:
     db.execute(delete(PatientSearchTerm).where(PatientSearchTerm.patient_id == patient.id))
     db.execute(delete(PatientSearchHead).where(PatientSearchHead.patient_id == patient.id))
     terms = F.search_terms(patient.family_name, patient.given_names, patient.record_number)
-    db.add_all(PatientSearchTerm(patient_id=patient.id, clinic_id=patient.clinic_id, term=t, head=t[:F.HEAD],
-                                 sort_name=patient.sort_name) for t in sorted(terms))
-    db.add_all(PatientSearchHead(patient_id=patient.id, clinic_id=patient.clinic_id, head=h,
-                                 sort_name=patient.sort_name) for h in sorted(F.search_heads(terms)))
+    # Plain INSERTs of many rows at once: derived rows nobody reads back in this request, so no ORM objects
+    # (a registration: 2.4 -> 1.7 ms of CPU).
+    if not terms:
+        return
+    row = {"patient_id": patient.id, "clinic_id": patient.clinic_id, "sort_name": patient.sort_name}
+    db.execute(insert(PatientSearchTerm), [{**row, "term": t, "head": t[:F.HEAD]} for t in sorted(terms)])
+    db.execute(insert(PatientSearchHead), [{**row, "head": h} for h in sorted(F.search_heads(terms))])
 
 
 # ------------------------------------------------------------------------------------- record numbers
