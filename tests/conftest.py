@@ -233,6 +233,35 @@ class _TemplatesOfThisWorker(jinja2.BytecodeCache):
 _COMPILED_TEMPLATES = _TemplatesOfThisWorker()
 
 
+class _CompiledStatementsOfThisWorker:
+    """SQLAlchemy's cache of compiled statements, shared by every test's engine on the same kind of database in this
+    worker. An engine keeps its own cache, keyed by its dialect object; each test builds an app and so an engine, and
+    compiled every statement it ran again (tests/web: 139 -> 119 s of CPU with this). The engines of a worker differ
+    only in the database file or name, never in how a statement is written, so the dialect is left out of the key."""
+
+    def __init__(self) -> None:
+        from sqlalchemy.util import LRUCache
+
+        self.entries = LRUCache(5000)
+
+    def get(self, key, default=None):
+        return self.entries.get(key[1:], default)
+
+    def __setitem__(self, key, value) -> None:
+        self.entries[key[1:]] = value
+
+    def clear(self) -> None:
+        self.entries.clear()
+
+
+_COMPILED_STATEMENTS: dict[tuple[str, str], _CompiledStatementsOfThisWorker] = {}
+
+
+def _share_compiled_statements(engine) -> None:
+    kind = (engine.dialect.name, engine.dialect.driver)
+    engine._compiled_cache = _COMPILED_STATEMENTS.setdefault(kind, _CompiledStatementsOfThisWorker())
+
+
 @pytest.fixture
 def make_app(tmp_path, db_url, clock) -> Callable:
     """Build an app on the test database; extra settings override the test defaults."""
@@ -251,6 +280,8 @@ def make_app(tmp_path, db_url, clock) -> Callable:
         config.update(overrides)
         app = create_app(config)
         app.jinja_env.bytecode_cache = _COMPILED_TEMPLATES
+        with app.app_context():
+            _share_compiled_statements(_db.engine)
         apps.append(app)
         return app
 
